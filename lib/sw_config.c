@@ -1,0 +1,68 @@
+/*  sw_config: daemon configuration through czmq's zconfig (ZPL files). */
+#include "sw_config.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sw_log.h"
+
+zconfig_t *sw_config_load(const char *path)
+{
+    assert(path);
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        sw_error("config %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        sw_error("config %s: not a regular file", path);
+        return NULL;
+    }
+    /* Read the file here and parse the chunk: zconfig_load in czmq 4.2
+       leaks its zfile when the text does not parse. */
+    zchunk_t *chunk = zchunk_slurp(path, 0);
+    if (chunk == NULL) {
+        sw_error("config %s: cannot be read", path);
+        return NULL;
+    }
+    zconfig_t *cfg = zconfig_chunk_load(chunk);
+    zchunk_destroy(&chunk);
+    if (cfg == NULL)
+        sw_error("config %s: cannot be read as a ZPL file (check indentation and "
+                 "'name = value' lines)",
+                 path);
+    return cfg;
+}
+
+const char *sw_config_str(zconfig_t *cfg, const char *path, const char *def)
+{
+    assert(cfg && path);
+    zconfig_t *item = zconfig_locate(cfg, path);
+    return item ? zconfig_value(item) : def;
+}
+
+int sw_config_int(zconfig_t *cfg, const char *path, int64_t def, int64_t min, int64_t max,
+                  int64_t *out)
+{
+    assert(cfg && path && out && min <= max);
+    zconfig_t *item = zconfig_locate(cfg, path);
+    if (item == NULL) {
+        *out = def;
+        return 0;
+    }
+    const char *value = zconfig_value(item);
+    char *end;
+    errno = 0;
+    long long n = strtoll(value, &end, 10);
+    if (*value == '\0' || *end != '\0' || errno != 0 || n < min || n > max) {
+        sw_error("config %s: '%s' is not an integer in [%" PRId64 ",%" PRId64 "]", path,
+                 value, min, max);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}

@@ -1,0 +1,236 @@
+/*  sw_daemon: the common shape of a shouwen daemon's main.  */
+#include "sw_daemon.h"
+
+#include <signal.h>
+
+#include "sw_config.h"
+#include "sw_log.h"
+#include "sw_notify.h"
+
+struct _sw_daemon_t {
+    char *name;               /* "intake", "router", "sla", "audit" */
+    char *config_path;
+    zconfig_t *config;
+    sw_clock_t *clock;        /* hub/clock */
+    zlistx_t *flags;          /* extra flags given */
+    struct ev_loop *loop;
+    ev_signal sigterm, sigint, sighup, sigusr1;
+    ev_timer drain_limit;     /* ends a drain that takes too long */
+    sw_watchdog_t *watchdog;
+    sw_daemon_fn *on_stop, *on_reload, *on_stats;
+    void *arg;
+    double drain_s;
+    bool stopping;
+};
+
+static void s_usage(const char *name, const char *const *extra)
+{
+    printf("usage: shouwen-%s [-c FILE] [-v]", name);
+    for (const char *const *f = extra; f && *f; f++)
+        printf(" [%s]", *f);
+    printf("\n  -c, --config FILE  configuration (default /etc/shouwen/%s.conf)\n"
+           "  -v, --verbose      log debug messages\n",
+           name);
+}
+
+static bool s_is_extra(const char *arg, const char *const *extra)
+{
+    for (const char *const *f = extra; f && *f; f++)
+        if (streq(arg, *f))
+            return true;
+    return false;
+}
+
+static void s_end_loop(sw_daemon_t *self)
+{
+    ev_timer_stop(self->loop, &self->drain_limit);
+    ev_break(self->loop, EVBREAK_ALL);
+}
+
+static void s_on_drain_limit(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    sw_daemon_t *self = (sw_daemon_t *) w->data;
+    sw_warn("drain did not finish within %.1f s; stopping anyway", self->drain_s);
+    s_end_loop(self);
+}
+
+static void s_on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    sw_daemon_t *self = (sw_daemon_t *) w->data;
+    if (w->signum == SIGHUP) {
+        sw_notify_reloading();
+        sw_info("SIGHUP: reloading");
+        if (self->on_reload)
+            self->on_reload(self->arg);
+        sw_notify_ready();
+        return;
+    }
+    if (w->signum == SIGUSR1) {
+        if (self->on_stats)
+            self->on_stats(self->arg);
+        return;
+    }
+    if (self->stopping) {
+        sw_warn("second stop signal: stopping now");
+        s_end_loop(self);
+        return;
+    }
+    self->stopping = true;
+    sw_notify_stopping();
+    sw_info("stopping (signal %d)", w->signum);
+    if (!self->on_stop) {
+        s_end_loop(self);
+        return;
+    }
+    ev_timer_set(&self->drain_limit, self->drain_s, 0.);
+    ev_timer_start(loop, &self->drain_limit);
+    self->on_stop(self->arg);
+}
+
+static int s_parse(sw_daemon_t *self, int argc, char **argv, const char *const *extra,
+                   bool *verbose)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if ((streq(a, "-c") || streq(a, "--config")) && i + 1 < argc) {
+            free(self->config_path);
+            self->config_path = strdup(argv[++i]);
+        } else if (streq(a, "-v") || streq(a, "--verbose"))
+            *verbose = true;
+        else if (streq(a, "-h") || streq(a, "--help")) {
+            s_usage(self->name, extra);
+            return 0;
+        } else if (s_is_extra(a, extra))
+            zlistx_add_end(self->flags, (void *) a);
+        else {
+            fprintf(stderr, "shouwen-%s: unknown argument '%s'\n", self->name, a);
+            s_usage(self->name, extra);
+            return 64;
+        }
+    }
+    return -1;
+}
+
+sw_daemon_t *sw_daemon_new(const char *name, int argc, char **argv,
+                           const char *const *extra, int *exit_code)
+{
+    sw_daemon_t *self = (sw_daemon_t *) zmalloc(sizeof(sw_daemon_t));
+    self->name = strdup(name);
+    self->config_path = zsys_sprintf("/etc/shouwen/%s.conf", name);
+    self->flags = zlistx_new();
+    bool verbose = false;
+    int rc = s_parse(self, argc, argv, extra, &verbose);
+    sw_log_init(name, verbose ? LOG_DEBUG : LOG_INFO);
+    if (rc < 0 && !(self->config = sw_config_load(self->config_path)))
+        rc = SW_EXIT_CONFIG;
+    if (rc < 0 && !(self->clock = sw_clock_new_from_spec(
+                        sw_config_str(self->config, "hub/clock", "real")))) {
+        sw_error("config: hub/clock must be 'real' or 'test[:unix seconds]'");
+        rc = SW_EXIT_CONFIG;
+    }
+    if (rc >= 0) {
+        *exit_code = rc;
+        sw_daemon_destroy(&self);
+        return NULL;
+    }
+    const char *level = sw_config_str(self->config, "log/level", NULL);
+    if (!verbose && level && streq(level, "debug"))
+        sw_log_init(name, LOG_DEBUG);
+    zsys_handler_set(NULL); /* libev owns the signals */
+    zsys_init();
+    self->loop = ev_default_loop(EVFLAG_AUTO);
+    ev_timer_init(&self->drain_limit, s_on_drain_limit, 5., 0.);
+    self->drain_limit.data = self;
+    ev_signal *sigs[] = {&self->sigterm, &self->sigint, &self->sighup, &self->sigusr1};
+    int nums[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
+    for (int i = 0; i < 4; i++) {
+        ev_signal_init(sigs[i], s_on_signal, nums[i]);
+        sigs[i]->data = self;
+        ev_signal_start(self->loop, sigs[i]);
+        ev_unref(self->loop); /* signal watchers alone do not keep the loop */
+    }
+    signal(SIGPIPE, SIG_IGN);
+    return self;
+}
+
+void sw_daemon_destroy(sw_daemon_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    sw_daemon_t *self = *self_p;
+    sw_watchdog_destroy(&self->watchdog);
+    if (self->loop) {
+        ev_signal *sigs[] = {&self->sigterm, &self->sigint, &self->sighup, &self->sigusr1};
+        for (int i = 0; i < 4; i++) {
+            ev_ref(self->loop);
+            ev_signal_stop(self->loop, sigs[i]);
+        }
+        ev_timer_stop(self->loop, &self->drain_limit);
+    }
+    zconfig_destroy(&self->config);
+    sw_clock_destroy(&self->clock);
+    zlistx_destroy(&self->flags);
+    free(self->config_path);
+    free(self->name);
+    free(self);
+    *self_p = NULL;
+}
+
+struct ev_loop *sw_daemon_loop(sw_daemon_t *self)
+{
+    return self->loop;
+}
+
+zconfig_t *sw_daemon_config(sw_daemon_t *self)
+{
+    return self->config;
+}
+
+sw_clock_t *sw_daemon_clock(sw_daemon_t *self)
+{
+    return self->clock;
+}
+
+const char *sw_daemon_config_path(sw_daemon_t *self)
+{
+    return self->config_path;
+}
+
+bool sw_daemon_flag(sw_daemon_t *self, const char *flag)
+{
+    for (const char *f = (const char *) zlistx_first(self->flags); f;
+         f = (const char *) zlistx_next(self->flags))
+        if (streq(f, flag))
+            return true;
+    return false;
+}
+
+void sw_daemon_set_handlers(sw_daemon_t *self, sw_daemon_fn *on_stop, sw_daemon_fn *on_reload,
+                            sw_daemon_fn *on_stats, void *arg, double drain_s)
+{
+    self->on_stop = on_stop;
+    self->on_reload = on_reload;
+    self->on_stats = on_stats;
+    self->arg = arg;
+    self->drain_s = drain_s > 0 ? drain_s : 5.;
+}
+
+void sw_daemon_ready(sw_daemon_t *self)
+{
+    sw_notify_ready();
+    sw_notify_status("ready");
+    if (!self->watchdog)
+        self->watchdog = sw_watchdog_new(self->loop);
+    sw_info("ready");
+}
+
+void sw_daemon_stopped(sw_daemon_t *self)
+{
+    s_end_loop(self);
+}
+
+int sw_daemon_run(sw_daemon_t *self)
+{
+    ev_run(self->loop, 0);
+    return 0;
+}

@@ -1,0 +1,45 @@
+/*  sw_daemon: what every shouwen daemon's main does, in the order STYLE.md
+    gives: flags and config (exit 78 on bad config), ZeroMQ and signal
+    handling (libev owns SIGTERM/SIGINT/SIGHUP, not czmq), the loop,
+    READY=1 and the watchdog, STOPPING=1 and a bounded drain. */
+#ifndef SW_DAEMON_H
+#define SW_DAEMON_H
+
+#include <czmq.h>
+#include <ev.h>
+#include <stdbool.h>
+
+#include "sw_clock.h"
+
+typedef struct _sw_daemon_t sw_daemon_t;
+typedef void(sw_daemon_fn)(void *arg);
+
+/* Parses -c/--config FILE (default /etc/shouwen/<name>.conf), -v/--verbose,
+   -h/--help and the boolean flags listed in extra (NULL-terminated, e.g.
+   "--migrate").  Returns NULL with *exit_code set when the process should
+   exit now (0 after --help, 64 on bad usage, 78 on bad config). */
+sw_daemon_t *sw_daemon_new(const char *name, int argc, char **argv,
+                           const char *const *extra, int *exit_code);
+void sw_daemon_destroy(sw_daemon_t **self_p);
+
+struct ev_loop *sw_daemon_loop(sw_daemon_t *self);
+zconfig_t *sw_daemon_config(sw_daemon_t *self);
+/* The clock named by hub/clock ("real", or "test[:unix seconds]"). */
+sw_clock_t *sw_daemon_clock(sw_daemon_t *self);
+const char *sw_daemon_config_path(sw_daemon_t *self);
+bool sw_daemon_flag(sw_daemon_t *self, const char *flag);
+
+/* on_stop runs at SIGTERM/SIGINT: it should stop taking input, drain, and
+   call sw_daemon_stopped.  Without one the loop simply ends.  If the
+   drain takes longer than drain_s seconds the loop ends anyway.
+   on_reload runs at SIGHUP; on_stats at SIGUSR1. */
+void sw_daemon_set_handlers(sw_daemon_t *self, sw_daemon_fn *on_stop, sw_daemon_fn *on_reload,
+                            sw_daemon_fn *on_stats, void *arg, double drain_s);
+/* Tell systemd we are ready and start petting the watchdog. */
+void sw_daemon_ready(sw_daemon_t *self);
+/* The drain is done: end the loop. */
+void sw_daemon_stopped(sw_daemon_t *self);
+/* Run the loop until stopped; returns the process exit code. */
+int sw_daemon_run(sw_daemon_t *self);
+
+#endif

@@ -1,0 +1,683 @@
+/*  audit_server: batches proposals into PostgreSQL, publishes the committed
+    stream, serves replay.  */
+#include "audit_server.h"
+
+#include <endian.h>
+#include <sodium.h>
+
+#include "audit_store.h"
+#include "sw_config.h"
+#include "sw_envelope.h"
+#include "sw_eventid.h"
+#include "sw_json.h"
+#include "sw_log.h"
+#include "sw_zwatch.h"
+
+#define S_RECV_BATCH   256  /* proposals read per wake-up */
+#define S_REPLAY_MAX   5000 /* events per replay answer, at most */
+
+static const char *s_append_sql =
+    "SELECT idx, event_position, case_version, committed_at_us, status "
+    "FROM shouwen.append_batch($1::jsonb) ORDER BY idx";
+static const char *s_replay_sql =
+    "SELECT position, case_version, committed_at_us, envelope "
+    "FROM shouwen.replay($1::bigint, $2::int, nullif($3, ''))";
+static const char *s_head_sql = "SELECT shouwen.head_position()";
+
+/* One proposal waiting for (or in) a batch. */
+typedef struct {
+    char key[33];       /* event id, hex: dedupe key */
+    char topic[96];     /* "<type>." for the committed stream */
+    zframe_t *envelope; /* the producer's bytes, published verbatim */
+    char *json;         /* the append_batch element for it */
+} s_item_t;
+
+/* A replay request waiting for the reader connection. */
+typedef struct {
+    zframe_t *routing_id;
+    uint64_t from;
+    uint32_t max;
+    char *case_id;
+} s_replay_t;
+
+typedef struct {
+    uint64_t received, invalid, committed, duplicate, stale, unknown_case, case_exists;
+    uint64_t failed, batches, replays;
+} s_stats_t;
+
+struct _audit_server_t {
+    struct ev_loop *loop;
+    zsock_t *proposals;        /* SUB, bound: every producer's PUB connects */
+    zsock_t *committed;        /* PUB, bound: the committed stream */
+    zsock_t *replay;           /* ROUTER, bound: replay requests */
+    sw_zwatch_t *proposals_w;
+    sw_zwatch_t *replay_w;
+    audit_store_t *writer;     /* append_batch connection */
+    audit_store_t *reader;     /* replay connection */
+    zlistx_t *queue;           /* s_item_t waiting for a batch */
+    zhashx_t *queued;          /* keys of queued and in-flight items */
+    s_item_t **inflight;       /* the batch being committed */
+    size_t n_inflight;
+    size_t solo;               /* items left to send one at a time */
+    zlistx_t *replays;         /* s_replay_t waiting */
+    s_replay_t *replay_inflight;
+    sw_json_t *json;           /* batch text buffer */
+    int batch_max;             /* events per transaction, at most */
+    int flush_ms;              /* wait this long for a batch to fill */
+    int max_queue;             /* stop reading proposals above this */
+    uint64_t head;             /* last committed position */
+    bool head_known;           /* head read since the writer connected */
+    bool ready_sent;
+    bool draining;
+    ev_timer flush_timer;
+    ev_timer heartbeat;
+    ev_idle kick;              /* flush again right after a batch */
+    s_stats_t stats;
+    audit_server_fn *on_ready;
+    void *ready_arg;
+    audit_server_fn *on_drained;
+    void *drained_arg;
+};
+
+static void s_flush(audit_server_t *self);
+static void s_replay_next(audit_server_t *self);
+
+/* --------------------------------------------------------------- items */
+
+static void s_item_destroy(s_item_t **item_p)
+{
+    if (*item_p) {
+        zframe_destroy(&(*item_p)->envelope);
+        free((*item_p)->json);
+        free(*item_p);
+        *item_p = NULL;
+    }
+}
+
+static const ProtobufCMessage *s_body_of(const sw_envelope_t *env)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(env->base.descriptor, env->body_case);
+    return f ? *(const ProtobufCMessage *const *) ((const char *) env + f->offset) : NULL;
+}
+
+static void s_json_uuid(sw_json_t *j, const char *name, const ProtobufCBinaryData *id)
+{
+    if (id->len != SW_EVENTID_SIZE)
+        return;
+    char text[SW_UUID_STRLEN + 1];
+    sw_eventid_format(id->data, text);
+    sw_json_raw(j, ",\"");
+    sw_json_raw(j, name);
+    sw_json_raw(j, "\":");
+    sw_json_string(j, text);
+}
+
+/* The append_batch element for one envelope (see 001_events.sql). */
+static char *s_item_json(sw_json_t *j, const sw_envelope_t *env, zframe_t *bytes)
+{
+    sw_json_reset(j);
+    char id[SW_UUID_STRLEN + 1];
+    sw_eventid_format(env->event_id.data, id);
+    sw_json_raw(j, "{\"event_id\":");
+    sw_json_string(j, id);
+    sw_json_raw(j, ",\"type\":");
+    sw_json_string(j, env->type);
+    if (env->case_id && *env->case_id) {
+        sw_json_raw(j, ",\"case_id\":");
+        sw_json_string(j, env->case_id);
+    }
+    sw_json_raw(j, ",\"case_version\":");
+    sw_json_uint(j, env->case_version);
+    s_json_uuid(j, "causation_id", &env->causation_id);
+    sw_json_raw(j, ",\"producer\":");
+    sw_json_string(j, env->producer);
+    sw_json_raw(j, ",\"producer_seq\":");
+    sw_json_uint(j, env->producer_seq);
+    if (env->actor && *env->actor) {
+        sw_json_raw(j, ",\"actor\":");
+        sw_json_string(j, env->actor);
+    }
+    sw_json_raw(j, ",\"occurred_at_us\":");
+    sw_json_int(j, env->occurred_at_us);
+    sw_json_raw(j, ",\"body\":");
+    sw_json_message(j, s_body_of(env));
+    sw_json_raw(j, ",\"envelope\":");
+    sw_json_hex(j, zframe_data(bytes), zframe_size(bytes));
+    sw_json_raw(j, "}");
+    return strdup(sw_json_text(j));
+}
+
+/* ------------------------------------------------------ the write path */
+
+static void s_publish(audit_server_t *self, s_item_t *item, uint64_t position,
+                      uint64_t version, int64_t committed_at_us)
+{
+    sw_committed_t c = SHOUWEN__V1__COMMITTED__INIT;
+    c.position = position;
+    c.case_version = version;
+    c.committed_at_us = committed_at_us;
+    c.envelope.data = zframe_data(item->envelope);
+    c.envelope.len = zframe_size(item->envelope);
+    zframe_t *body = sw_pack_frame(&c.base);
+    zstr_sendm(self->committed, item->topic);
+    zframe_send(&body, self->committed, ZFRAME_DONTWAIT);
+}
+
+static void s_heartbeat_now(audit_server_t *self)
+{
+    Shouwen__V1__Heartbeat hb = SHOUWEN__V1__HEARTBEAT__INIT;
+    hb.head_position = self->head;
+    zframe_t *body = sw_pack_frame(&hb.base);
+    zstr_sendm(self->committed, SW_TOPIC_HEARTBEAT);
+    zframe_send(&body, self->committed, ZFRAME_DONTWAIT);
+}
+
+static void s_release_inflight(audit_server_t *self)
+{
+    for (size_t i = 0; i < self->n_inflight; i++) {
+        zhashx_delete(self->queued, self->inflight[i]->key);
+        s_item_destroy(&self->inflight[i]);
+    }
+    self->n_inflight = 0;
+}
+
+/* Put the in-flight batch back at the head of the queue, in order. */
+static void s_requeue_inflight(audit_server_t *self)
+{
+    for (size_t i = self->n_inflight; i > 0; i--)
+        zlistx_add_start(self->queue, self->inflight[i - 1]);
+    self->n_inflight = 0;
+}
+
+static bool s_transient(PGresult *res)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    if (!state)
+        return true;
+    return strncmp(state, "08", 2) == 0 || strncmp(state, "57", 2) == 0 ||
+           strncmp(state, "53", 2) == 0 || strncmp(state, "40", 2) == 0;
+}
+
+static void s_count_status(audit_server_t *self, const char *status, s_item_t *item)
+{
+    if (streq(status, "duplicate"))
+        self->stats.duplicate++;
+    else if (streq(status, "stale"))
+        self->stats.stale++;
+    else if (streq(status, "unknown_case"))
+        self->stats.unknown_case++;
+    else if (streq(status, "case_exists"))
+        self->stats.case_exists++;
+    else
+        self->stats.failed++;
+    sw_debug("proposal %s not committed: %s", item->key, status);
+}
+
+static void s_on_append(void *arg, PGresult *res)
+{
+    audit_server_t *self = (audit_server_t *) arg;
+    if (!res) { /* connection lost: the batch may or may not be in */
+        s_requeue_inflight(self);
+        self->head_known = false;
+        return;
+    }
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        if (s_transient(res) || self->n_inflight == 0) {
+            sw_warn("append failed, will retry: %s", PQresultErrorMessage(res));
+            s_requeue_inflight(self);
+        } else if (self->n_inflight == 1) {
+            sw_error("proposal %s refused by the database and dropped: %s",
+                     self->inflight[0]->key, PQresultErrorMessage(res));
+            self->stats.failed++;
+            s_release_inflight(self);
+        } else {
+            /* find the poisonous proposal: send this batch one at a time */
+            sw_warn("append of %zu failed (%s); retrying one by one", self->n_inflight,
+                    PQresultErrorMessage(res));
+            self->solo = self->n_inflight;
+            s_requeue_inflight(self);
+        }
+        ev_idle_start(self->loop, &self->kick);
+        return;
+    }
+    self->stats.batches++;
+    int rows = PQntuples(res);
+    for (int r = 0; r < rows; r++) {
+        size_t idx = (size_t) strtoull(PQgetvalue(res, r, 0), NULL, 10);
+        const char *status = PQgetvalue(res, r, 4);
+        if (idx >= self->n_inflight)
+            continue;
+        s_item_t *item = self->inflight[idx];
+        if (streq(status, "committed")) {
+            uint64_t pos = strtoull(PQgetvalue(res, r, 1), NULL, 10);
+            uint64_t ver = strtoull(PQgetvalue(res, r, 2), NULL, 10);
+            int64_t at = strtoll(PQgetvalue(res, r, 3), NULL, 10);
+            s_publish(self, item, pos, ver, at);
+            if (pos > self->head)
+                self->head = pos;
+            self->stats.committed++;
+        } else
+            s_count_status(self, status, item);
+    }
+    s_release_inflight(self);
+    ev_idle_start(self->loop, &self->kick);
+}
+
+static void s_on_head(void *arg, PGresult *res)
+{
+    audit_server_t *self = (audit_server_t *) arg;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        sw_error("cannot read the log head: %s",
+                 res ? PQresultErrorMessage(res) : "connection lost");
+        return; /* a reconnect asks again */
+    }
+    self->head = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+    self->head_known = true;
+    sw_info("log head at position %" PRIu64, self->head);
+    s_heartbeat_now(self);
+    if (!self->ready_sent) {
+        self->ready_sent = true;
+        if (self->on_ready)
+            self->on_ready(self->ready_arg);
+    }
+    ev_idle_start(self->loop, &self->kick);
+}
+
+static void s_on_writer_state(void *arg, bool up)
+{
+    audit_server_t *self = (audit_server_t *) arg;
+    self->head_known = false;
+    if (up)
+        audit_store_query(self->writer, s_head_sql, 0, NULL, 0, s_on_head, self);
+}
+
+static void s_check_drained(audit_server_t *self)
+{
+    if (self->draining && self->n_inflight == 0 && zlistx_size(self->queue) == 0 &&
+        self->on_drained) {
+        audit_server_fn *fn = self->on_drained;
+        self->on_drained = NULL;
+        fn(self->drained_arg);
+    }
+}
+
+static void s_flush(audit_server_t *self)
+{
+    if (self->n_inflight > 0 || !self->head_known || !audit_store_is_idle(self->writer)) {
+        s_check_drained(self);
+        return;
+    }
+    size_t limit = self->solo > 0 ? 1 : (size_t) self->batch_max;
+    sw_json_reset(self->json);
+    sw_json_raw(self->json, "[");
+    s_item_t *item;
+    while (self->n_inflight < limit && (item = (s_item_t *) zlistx_first(self->queue))) {
+        zlistx_detach_cur(self->queue);
+        if (self->n_inflight > 0)
+            sw_json_raw(self->json, ",");
+        sw_json_raw(self->json, item->json);
+        self->inflight[self->n_inflight++] = item;
+    }
+    sw_json_raw(self->json, "]");
+    if (self->n_inflight == 0) {
+        s_check_drained(self);
+        return;
+    }
+    if (self->solo > 0)
+        self->solo--;
+    const char *params[1] = {sw_json_text(self->json)};
+    if (audit_store_query(self->writer, s_append_sql, 1, params, 0, s_on_append, self) != 0)
+        s_requeue_inflight(self);
+    if (!self->draining && zlistx_size(self->queue) < (size_t) self->max_queue)
+        sw_zwatch_start(self->proposals_w);
+}
+
+static void s_on_kick(struct ev_loop *loop, ev_idle *w, int revents)
+{
+    audit_server_t *self = (audit_server_t *) w->data;
+    ev_idle_stop(loop, w);
+    if (zlistx_size(self->queue) >= (size_t) self->batch_max || self->draining ||
+        self->solo > 0)
+        s_flush(self);
+    else if (zlistx_size(self->queue) > 0 && !ev_is_active(&self->flush_timer)) {
+        ev_timer_set(&self->flush_timer, self->flush_ms / 1000.0, 0.);
+        ev_timer_start(loop, &self->flush_timer);
+    }
+    s_check_drained(self);
+}
+
+static void s_on_flush_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    s_flush((audit_server_t *) w->data);
+}
+
+static void s_take_proposal(audit_server_t *self, zmsg_t *msg)
+{
+    self->stats.received++;
+    zframe_t *body = zmsg_size(msg) == 2 ? zmsg_last(msg) : NULL;
+    const char *why = "expected [topic][envelope]";
+    sw_envelope_t *env =
+        body ? sw_envelope_decode(zframe_data(body), zframe_size(body), &why) : NULL;
+    if (!env) {
+        self->stats.invalid++;
+        sw_warn("proposal rejected: %s (%" PRIu64 " rejected so far)", why,
+                self->stats.invalid);
+        return;
+    }
+    s_item_t *item = (s_item_t *) zmalloc(sizeof(s_item_t));
+    sodium_bin2hex(item->key, sizeof item->key, env->event_id.data, SW_EVENTID_SIZE);
+    if (zhashx_lookup(self->queued, item->key)) {
+        free(item); /* a republish of something queued or in flight */
+        sw_envelope_free(env);
+        return;
+    }
+    sw_topic_for(env->type, item->topic, sizeof item->topic);
+    item->envelope = zframe_dup(body);
+    item->json = s_item_json(self->json, env, body);
+    sw_envelope_free(env);
+    zhashx_insert(self->queued, item->key, (void *) 1);
+    zlistx_add_end(self->queue, item);
+}
+
+static void s_on_proposals(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *arg)
+{
+    audit_server_t *self = (audit_server_t *) arg;
+    for (int i = 0; i < S_RECV_BATCH; i++) {
+        zmsg_t *msg = zmsg_recv_nowait(self->proposals);
+        if (!msg)
+            break;
+        s_take_proposal(self, msg);
+        zmsg_destroy(&msg);
+    }
+    if (zlistx_size(self->queue) >= (size_t) self->max_queue)
+        sw_zwatch_stop(self->proposals_w); /* ZeroMQ's HWM holds the rest */
+    if (self->n_inflight == 0)
+        ev_idle_start(loop, &self->kick);
+}
+
+/* ------------------------------------------------------------- replay */
+
+static void s_replay_destroy(s_replay_t **r_p)
+{
+    if (*r_p) {
+        zframe_destroy(&(*r_p)->routing_id);
+        free((*r_p)->case_id);
+        free(*r_p);
+        *r_p = NULL;
+    }
+}
+
+static void s_replay_answer(audit_server_t *self, s_replay_t *r, Shouwen__V1__ReplayReply *rep)
+{
+    zframe_t *body = sw_pack_frame(&rep->base);
+    zframe_send(&r->routing_id, self->replay, ZFRAME_MORE | ZFRAME_DONTWAIT);
+    zframe_send(&body, self->replay, ZFRAME_DONTWAIT);
+    self->stats.replays++;
+}
+
+static uint64_t s_be64(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return be64toh(v);
+}
+
+static void s_on_replay_rows(void *arg, PGresult *res)
+{
+    audit_server_t *self = (audit_server_t *) arg;
+    s_replay_t *r = self->replay_inflight;
+    self->replay_inflight = NULL;
+    Shouwen__V1__ReplayReply rep = SHOUWEN__V1__REPLAY_REPLY__INIT;
+    rep.head_position = self->head;
+    int rows = res && PQresultStatus(res) == PGRES_TUPLES_OK ? PQntuples(res) : 0;
+    sw_committed_t *events = rows ? calloc((size_t) rows, sizeof(sw_committed_t)) : NULL;
+    sw_committed_t **ptrs = rows ? calloc((size_t) rows, sizeof(sw_committed_t *)) : NULL;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK)
+        rep.error = (char *) (res ? PQresultErrorMessage(res) : "store unavailable");
+    for (int i = 0; i < rows; i++) {
+        sw_committed_t *c = &events[i];
+        shouwen__v1__committed__init(c);
+        c->position = s_be64(PQgetvalue(res, i, 0));
+        c->case_version = s_be64(PQgetvalue(res, i, 1));
+        c->committed_at_us = (int64_t) s_be64(PQgetvalue(res, i, 2));
+        c->envelope.data = (uint8_t *) PQgetvalue(res, i, 3);
+        c->envelope.len = (size_t) PQgetlength(res, i, 3);
+        if (c->position > rep.head_position)
+            rep.head_position = c->position;
+        ptrs[i] = c;
+    }
+    rep.n_events = (size_t) rows;
+    rep.events = ptrs;
+    if (r) {
+        s_replay_answer(self, r, &rep);
+        s_replay_destroy(&r);
+    }
+    free(ptrs);
+    free(events);
+    s_replay_next(self);
+}
+
+static void s_replay_next(audit_server_t *self)
+{
+    if (self->replay_inflight || zlistx_size(self->replays) == 0)
+        return;
+    if (!audit_store_is_up(self->reader)) {
+        /* answer at once: followers retry shortly */
+        s_replay_t *r;
+        while ((r = (s_replay_t *) zlistx_first(self->replays))) {
+            zlistx_detach_cur(self->replays);
+            Shouwen__V1__ReplayReply rep = SHOUWEN__V1__REPLAY_REPLY__INIT;
+            rep.head_position = self->head;
+            rep.error = (char *) "store unavailable";
+            s_replay_answer(self, r, &rep);
+            s_replay_destroy(&r);
+        }
+        return;
+    }
+    if (!audit_store_is_idle(self->reader))
+        return;
+    s_replay_t *r = (s_replay_t *) zlistx_first(self->replays);
+    zlistx_detach_cur(self->replays);
+    char from[24], max[16];
+    snprintf(from, sizeof from, "%" PRIu64, r->from);
+    snprintf(max, sizeof max, "%u", r->max);
+    const char *params[3] = {from, max, r->case_id ? r->case_id : ""};
+    self->replay_inflight = r;
+    if (audit_store_query(self->reader, s_replay_sql, 3, params, 1, s_on_replay_rows, self) !=
+        0) {
+        self->replay_inflight = NULL;
+        zlistx_add_start(self->replays, r);
+    }
+}
+
+static void s_on_replay_request(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *arg)
+{
+    audit_server_t *self = (audit_server_t *) arg;
+    for (int i = 0; i < 64; i++) {
+        zmsg_t *msg = zmsg_recv_nowait(self->replay);
+        if (!msg)
+            break;
+        zframe_t *id = zmsg_pop(msg);
+        zframe_t *body = zmsg_last(msg);
+        Shouwen__V1__ReplayRequest *req = NULL;
+        if (id && body && zframe_size(body) < 4096)
+            req = shouwen__v1__replay_request__unpack(NULL, zframe_size(body),
+                                                      zframe_data(body));
+        if (req) {
+            s_replay_t *r = (s_replay_t *) zmalloc(sizeof(s_replay_t));
+            r->routing_id = id;
+            id = NULL;
+            r->from = req->from_position ? req->from_position : 1;
+            r->max = req->max_events && req->max_events < S_REPLAY_MAX ? req->max_events
+                                                                        : S_REPLAY_MAX;
+            r->case_id = req->case_id && *req->case_id ? strndup(req->case_id, 64) : NULL;
+            zlistx_add_end(self->replays, r);
+            shouwen__v1__replay_request__free_unpacked(req, NULL);
+        } else
+            sw_warn("malformed replay request dropped");
+        zframe_destroy(&id);
+        zmsg_destroy(&msg);
+    }
+    s_replay_next(self);
+}
+
+static void s_on_reader_state(void *arg, bool up)
+{
+    s_replay_next((audit_server_t *) arg);
+}
+
+/* ---------------------------------------------------------- lifecycle */
+
+static void s_on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    audit_server_t *self = (audit_server_t *) w->data;
+    if (self->head_known)
+        s_heartbeat_now(self);
+}
+
+static zsock_t *s_bind(int type, const char *endpoint, const char *what)
+{
+    zsock_t *sock = zsock_new(type);
+    if (!sock)
+        return NULL;
+    zsock_set_linger(sock, 2000);
+    if (type == ZMQ_SUB) {
+        zsock_set_subscribe(sock, "");
+        zsock_set_rcvhwm(sock, 200000);
+    }
+    if (type == ZMQ_PUB)
+        zsock_set_sndhwm(sock, 200000);
+    if (type == ZMQ_SUB || type == ZMQ_ROUTER)
+        zsock_set_maxmsgsize(sock, SW_MAX_MESSAGE);
+    if (zsock_bind(sock, "%s", endpoint) < 0) {
+        sw_error("cannot bind %s on %s: %s", what, endpoint, zmq_strerror(zmq_errno()));
+        zsock_destroy(&sock);
+    }
+    return sock;
+}
+
+static int s_settings(audit_server_t *self, zconfig_t *cfg)
+{
+    int64_t v;
+    if (sw_config_int(cfg, "audit/batch_max", 500, 1, 100000, &v) != 0)
+        return -1;
+    self->batch_max = (int) v;
+    if (sw_config_int(cfg, "audit/flush_ms", 2, 0, 10000, &v) != 0)
+        return -1;
+    self->flush_ms = (int) v;
+    if (sw_config_int(cfg, "audit/max_queue", 100000, 1000, 10000000, &v) != 0)
+        return -1;
+    self->max_queue = (int) v;
+    return 0;
+}
+
+audit_server_t *audit_server_new(struct ev_loop *loop, zconfig_t *cfg, audit_server_fn *on_ready,
+                                 void *arg)
+{
+    const char *conninfo = sw_config_str(cfg, "audit/postgres", NULL);
+    if (!conninfo) {
+        sw_error("config: audit/postgres (a libpq connection string) is required");
+        return NULL;
+    }
+    audit_server_t *self = (audit_server_t *) zmalloc(sizeof(audit_server_t));
+    self->loop = loop;
+    self->on_ready = on_ready;
+    self->ready_arg = arg;
+    if (s_settings(self, cfg) != 0) {
+        free(self);
+        return NULL;
+    }
+    self->queue = zlistx_new();
+    self->queued = zhashx_new();
+    self->replays = zlistx_new();
+    self->inflight = (s_item_t **) calloc((size_t) self->batch_max, sizeof(s_item_t *));
+    self->json = sw_json_new();
+    ev_timer_init(&self->flush_timer, s_on_flush_timer, 0., 0.);
+    self->flush_timer.data = self;
+    ev_timer_init(&self->heartbeat, s_on_heartbeat, 1., 1.);
+    self->heartbeat.data = self;
+    ev_idle_init(&self->kick, s_on_kick);
+    self->kick.data = self;
+
+    self->proposals = s_bind(ZMQ_SUB, sw_config_str(cfg, "hub/proposals", "tcp://127.0.0.1:7702"),
+                             "proposals");
+    self->committed = s_bind(ZMQ_PUB, sw_config_str(cfg, "hub/committed", "tcp://127.0.0.1:7703"),
+                             "committed stream");
+    self->replay = s_bind(ZMQ_ROUTER, sw_config_str(cfg, "hub/replay", "tcp://127.0.0.1:7704"),
+                          "replay");
+    if (!self->proposals || !self->committed || !self->replay) {
+        audit_server_destroy(&self);
+        return NULL;
+    }
+    self->proposals_w = sw_zwatch_new(loop, self->proposals, ZMQ_POLLIN, s_on_proposals, self);
+    self->replay_w = sw_zwatch_new(loop, self->replay, ZMQ_POLLIN, s_on_replay_request, self);
+    sw_zwatch_start(self->proposals_w);
+    sw_zwatch_start(self->replay_w);
+    ev_timer_start(loop, &self->heartbeat);
+    self->writer = audit_store_new(loop, "writer", conninfo, s_on_writer_state, self);
+    self->reader = audit_store_new(loop, "reader", conninfo, s_on_reader_state, self);
+    if (!self->writer || !self->reader) {
+        audit_server_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void audit_server_destroy(audit_server_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    audit_server_t *self = *self_p;
+    ev_timer_stop(self->loop, &self->flush_timer);
+    ev_timer_stop(self->loop, &self->heartbeat);
+    ev_idle_stop(self->loop, &self->kick);
+    audit_store_destroy(&self->writer);
+    audit_store_destroy(&self->reader);
+    sw_zwatch_destroy(&self->proposals_w);
+    sw_zwatch_destroy(&self->replay_w);
+    zsock_destroy(&self->proposals);
+    zsock_destroy(&self->committed);
+    zsock_destroy(&self->replay);
+    s_item_t *item;
+    while (self->queue && (item = (s_item_t *) zlistx_first(self->queue))) {
+        zlistx_detach_cur(self->queue);
+        s_item_destroy(&item);
+    }
+    for (size_t i = 0; i < self->n_inflight; i++)
+        s_item_destroy(&self->inflight[i]);
+    s_replay_t *r;
+    while (self->replays && (r = (s_replay_t *) zlistx_first(self->replays))) {
+        zlistx_detach_cur(self->replays);
+        s_replay_destroy(&r);
+    }
+    s_replay_destroy(&self->replay_inflight);
+    zlistx_destroy(&self->queue);
+    zlistx_destroy(&self->replays);
+    zhashx_destroy(&self->queued);
+    free(self->inflight);
+    sw_json_destroy(&self->json);
+    free(self);
+    *self_p = NULL;
+}
+
+void audit_server_drain(audit_server_t *self, audit_server_fn *on_drained, void *arg)
+{
+    self->draining = true;
+    self->on_drained = on_drained;
+    self->drained_arg = arg;
+    sw_zwatch_stop(self->proposals_w);
+    ev_idle_start(self->loop, &self->kick);
+}
+
+void audit_server_log_stats(audit_server_t *self)
+{
+    s_stats_t *s = &self->stats;
+    sw_info("stats: head=%" PRIu64 " received=%" PRIu64 " invalid=%" PRIu64
+            " committed=%" PRIu64 " duplicate=%" PRIu64 " stale=%" PRIu64
+            " unknown_case=%" PRIu64 " case_exists=%" PRIu64 " failed=%" PRIu64
+            " batches=%" PRIu64 " replays=%" PRIu64 " queued=%zu",
+            self->head, s->received, s->invalid, s->committed, s->duplicate, s->stale,
+            s->unknown_case, s->case_exists, s->failed, s->batches, s->replays,
+            zlistx_size(self->queue));
+}

@@ -1,0 +1,93 @@
+/*  shouwen-audit: the only writer of the history (see audit_server.h).
+    --migrate applies the embedded schema migrations and exits. */
+#include "audit_migrate.h"
+#include "audit_server.h"
+#include "sw_config.h"
+#include "sw_daemon.h"
+#include "sw_log.h"
+
+typedef struct {
+    sw_daemon_t *daemon;
+    audit_server_t *server;
+} s_main_t;
+
+static void s_on_ready(void *arg)
+{
+    sw_daemon_ready(((s_main_t *) arg)->daemon);
+}
+
+static void s_on_drained(void *arg)
+{
+    s_main_t *m = (s_main_t *) arg;
+    audit_server_log_stats(m->server);
+    sw_daemon_stopped(m->daemon);
+}
+
+static void s_on_stop(void *arg)
+{
+    s_main_t *m = (s_main_t *) arg;
+    audit_server_drain(m->server, s_on_drained, m);
+}
+
+static void s_on_stats(void *arg)
+{
+    audit_server_log_stats(((s_main_t *) arg)->server);
+}
+
+static int s_migrate(zconfig_t *cfg)
+{
+    const char *conninfo = sw_config_str(cfg, "audit/migrate_postgres",
+                                         sw_config_str(cfg, "audit/postgres", NULL));
+    if (!conninfo) {
+        sw_error("config: audit/migrate_postgres or audit/postgres is required");
+        return SW_EXIT_CONFIG;
+    }
+    return audit_migrate_apply(conninfo) == 0 ? 0 : 1;
+}
+
+static int s_check_schema(zconfig_t *cfg)
+{
+    const char *conninfo = sw_config_str(cfg, "audit/postgres", NULL);
+    if (!conninfo) {
+        sw_error("config: audit/postgres (a libpq connection string) is required");
+        return SW_EXIT_CONFIG;
+    }
+    int current = audit_migrate_current(conninfo);
+    if (current >= 0 && current != audit_migrate_latest()) {
+        sw_error("database schema is at version %d, this audit needs %d: run "
+                 "shouwen-audit --migrate",
+                 current, audit_migrate_latest());
+        return SW_EXIT_CONFIG;
+    }
+    return 0; /* unreachable now is fine: the server keeps reconnecting */
+}
+
+int main(int argc, char **argv)
+{
+    const char *const extra[] = {"--migrate", NULL};
+    int rc = 0;
+    s_main_t m = {0};
+    m.daemon = sw_daemon_new("audit", argc, argv, extra, &rc);
+    if (!m.daemon)
+        return rc;
+    zconfig_t *cfg = sw_daemon_config(m.daemon);
+    if (sw_daemon_flag(m.daemon, "--migrate")) {
+        rc = s_migrate(cfg);
+        sw_daemon_destroy(&m.daemon);
+        return rc;
+    }
+    if ((rc = s_check_schema(cfg)) != 0) {
+        sw_daemon_destroy(&m.daemon);
+        return rc;
+    }
+    m.server = audit_server_new(sw_daemon_loop(m.daemon), cfg, s_on_ready, &m);
+    if (!m.server) {
+        sw_daemon_destroy(&m.daemon);
+        return SW_EXIT_CONFIG;
+    }
+    sw_daemon_set_handlers(m.daemon, s_on_stop, NULL, s_on_stats, &m, 5.0);
+    rc = sw_daemon_run(m.daemon);
+    audit_server_destroy(&m.server);
+    sw_daemon_destroy(&m.daemon);
+    return rc;
+}

@@ -1,0 +1,25 @@
+/*  intake_server: the hub's front door for branches.
+    A ROUTER socket takes BranchRequests; each is validated field by field
+    and either rejected at once with a reason code, or recorded as a
+    proposed event (inquiry received, R1) and answered only once audit has
+    committed it: OK with the case id and log position.  RETRY when the hub
+    is not ready (still catching up, or the commit is slow): the branch
+    resends the same request id, which is the same event, never a second
+    case. */
+#ifndef INTAKE_SERVER_H
+#define INTAKE_SERVER_H
+
+#include <czmq.h>
+#include <ev.h>
+
+#include "sw_clock.h"
+
+typedef struct _intake_server_t intake_server_t;
+
+intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg, sw_clock_t *clock);
+void intake_server_destroy(intake_server_t **self_p);
+/* Stop taking requests (answer RETRY to what waits). */
+void intake_server_stop(intake_server_t *self);
+void intake_server_log_stats(intake_server_t *self);
+
+#endif

@@ -1,0 +1,44 @@
+/*  shouwen-intake: the hub's front door for branches (see intake_server.h). */
+#include "intake_server.h"
+#include "sw_config.h"
+#include "sw_daemon.h"
+#include "sw_log.h"
+
+typedef struct {
+    sw_daemon_t *daemon;
+    intake_server_t *server;
+} s_main_t;
+
+static void s_on_stop(void *arg)
+{
+    s_main_t *m = (s_main_t *) arg;
+    intake_server_stop(m->server);
+    intake_server_log_stats(m->server);
+    sw_daemon_stopped(m->daemon);
+}
+
+static void s_on_stats(void *arg)
+{
+    intake_server_log_stats(((s_main_t *) arg)->server);
+}
+
+int main(int argc, char **argv)
+{
+    int rc = 0;
+    s_main_t m = {0};
+    m.daemon = sw_daemon_new("intake", argc, argv, NULL, &rc);
+    if (!m.daemon)
+        return rc;
+    zconfig_t *cfg = sw_daemon_config(m.daemon);
+    m.server = intake_server_new(sw_daemon_loop(m.daemon), cfg, sw_daemon_clock(m.daemon));
+    if (!m.server) {
+        sw_daemon_destroy(&m.daemon);
+        return SW_EXIT_CONFIG;
+    }
+    sw_daemon_set_handlers(m.daemon, s_on_stop, NULL, s_on_stats, &m, 5.0);
+    sw_daemon_ready(m.daemon); /* bound; answers RETRY until caught up */
+    rc = sw_daemon_run(m.daemon);
+    intake_server_destroy(&m.server);
+    sw_daemon_destroy(&m.daemon);
+    return rc;
+}

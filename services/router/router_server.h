@@ -1,0 +1,23 @@
+/*  router_server: the only decider of case changes.  A deterministic state
+    machine over audit's committed stream: for each committed inquiry it
+    proposes a `case.routed` decision (router_case.h), made on the case
+    version it saw, with an event id derived from the inquiry's, so a
+    restart re-decides the same event.  At most one uncommitted decision per
+    case; a decision overtaken by a newer case event is made again. */
+#ifndef ROUTER_SERVER_H
+#define ROUTER_SERVER_H
+
+#include <czmq.h>
+#include <ev.h>
+
+#include "sw_clock.h"
+
+typedef struct _router_server_t router_server_t;
+
+router_server_t *router_server_new(struct ev_loop *loop, zconfig_t *cfg, sw_clock_t *clock);
+void router_server_destroy(router_server_t **self_p);
+/* SIGHUP: load the directory file again (kept as it was when bad). */
+void router_server_reload(router_server_t *self, zconfig_t *cfg);
+void router_server_log_stats(router_server_t *self);
+
+#endif
