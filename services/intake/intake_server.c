@@ -237,8 +237,13 @@ static void s_submit(intake_server_t *self, zframe_t *routing_id, bool delimiter
     int len = snprintf(name, sizeof name, "%s/%s", req->branch_id, req->request_id);
     uint8_t event_id[SW_EVENTID_SIZE];
     sw_eventid_make(event_id, "intake", name, (size_t) len);
+    /* the digest covers what the customer said, not when the command ran,
+       so running the same command again is still the same request */
     uint8_t digest[S_DIGEST];
+    int64_t received_at_us = req->submit->received_at_us;
+    req->submit->received_at_us = 0;
     s_digest(&req->submit->base, digest);
+    req->submit->received_at_us = received_at_us;
     char key[33];
     sodium_bin2hex(key, sizeof key, event_id, SW_EVENTID_SIZE);
     s_request_t *r = (s_request_t *) zhashx_lookup(self->requests, key);

@@ -30,7 +30,7 @@
 #define S_END_US          (S_END_DAY * S_SECS_PER_DAY * S_US_PER_SEC)
 #define S_ZONE_FIRST_YEAR (S_FIRST_YEAR - 1) /* zone tables cover one year around */
 #define S_ZONE_YEARS      (S_END_YEAR - S_ZONE_FIRST_YEAR + 1)
-#define S_ZONE_CHANGES    12 /* offset changes per year we can hold */
+#define S_ZONE_CHANGES    12         /* offset changes per year we can hold */
 #define S_ZONE_SAMPLE     (6 * 3600) /* sampling step when filling a year, seconds */
 #define S_MAX_SPANS       8          /* working intervals per day */
 #define S_MAX_RANGE_DAYS  366        /* longest holiday range a..b */
@@ -52,10 +52,10 @@ enum { S_YEAR_EMPTY, S_YEAR_READY, S_YEAR_BROKEN };
 
 /* An IANA time zone, shared by the offices that use it. */
 typedef struct {
-    char *name;                         /* "Europe/Berlin" */
-    char *tz;                           /* ":Europe/Berlin", the TZ value */
-    s_zone_year_t *last;                /* year table used last (fast path) */
-    s_zone_year_t years[S_ZONE_YEARS];  /* by UTC year - S_ZONE_FIRST_YEAR */
+    char *name;                        /* "Europe/Berlin" */
+    char *tz;                          /* ":Europe/Berlin", the TZ value */
+    s_zone_year_t *last;               /* year table used last (fast path) */
+    s_zone_year_t years[S_ZONE_YEARS]; /* by UTC year - S_ZONE_FIRST_YEAR */
 } s_zone_t;
 
 /* A date that differs from the weekly pattern. */
@@ -85,14 +85,14 @@ typedef struct {
 
 /* An office with its own working hours and days. */
 typedef struct {
-    char *name;                      /* "hq" */
-    s_zone_t *zone;                  /* borrowed from the calendar */
-    int span_count;                  /* working intervals per working day */
-    int32_t span_from[S_MAX_SPANS];  /* interval start, seconds after midnight */
-    int32_t span_to[S_MAX_SPANS];    /* interval end, seconds after midnight */
-    unsigned weekdays;               /* bit n set: tm_wday n is a working weekday */
-    s_exception_t *exceptions;       /* holidays and make-up days, by day */
-    size_t exception_count;          /* entries in exceptions */
+    char *name;                     /* "hq" */
+    s_zone_t *zone;                 /* borrowed from the calendar */
+    int span_count;                 /* working intervals per working day */
+    int32_t span_from[S_MAX_SPANS]; /* interval start, seconds after midnight */
+    int32_t span_to[S_MAX_SPANS];   /* interval end, seconds after midnight */
+    unsigned weekdays;              /* bit n set: tm_wday n is a working weekday */
+    s_exception_t *exceptions;      /* holidays and make-up days, by day */
+    size_t exception_count;         /* entries in exceptions */
 } s_office_t;
 
 struct _sla_calendar_t {
@@ -105,8 +105,8 @@ struct _sla_calendar_t {
 
 /* State of one load. */
 typedef struct {
-    char **error;    /* where the first error message goes, or NULL */
-    s_set_t *sets;   /* shared holiday sets */
+    char **error;     /* where the first error message goes, or NULL */
+    s_set_t *sets;    /* shared holiday sets */
     size_t set_count; /* entries in sets */
 } s_loader_t;
 
@@ -218,7 +218,8 @@ static int s_zone_sample_year(s_zone_year_t *year)
     int32_t current = year->offset0;
     int64_t at = year->begin;
     while (at < year->end - 1) {
-        int64_t next = at + S_ZONE_SAMPLE < year->end ? at + S_ZONE_SAMPLE : year->end - 1;
+        int64_t next =
+            at + S_ZONE_SAMPLE < year->end ? at + S_ZONE_SAMPLE : year->end - 1;
         if (s_gmtoff(next) == current) {
             at = next;
             continue;
@@ -488,7 +489,8 @@ static int s_parse_hours(s_loader_t *loader, s_office_t *office, const char *whe
             return s_fail(loader, "%s/hours: '%s' ends before it starts", where, token);
         int n = office->span_count;
         if (n > 0 && from < office->span_to[n - 1])
-            return s_fail(loader, "%s/hours: '%s' overlaps or precedes the interval before it",
+            return s_fail(loader,
+                          "%s/hours: '%s' overlaps or precedes the interval before it",
                           where, token);
         if (n == S_MAX_SPANS)
             return s_fail(loader, "%s/hours: more than %d intervals", where, S_MAX_SPANS);
@@ -522,8 +524,9 @@ static int s_parse_weekdays(s_loader_t *loader, s_office_t *office, const char *
         int first = s_parse_weekday(token, dash ? (size_t)(dash - token) : strlen(token));
         int last = dash ? s_parse_weekday(dash + 1, strlen(dash + 1)) : first;
         if (first < 0 || last < 0)
-            return s_fail(loader, "%s/weekdays: '%s' is not a weekday (mon..sun) or range",
-                          where, token);
+            return s_fail(loader,
+                          "%s/weekdays: '%s' is not a weekday (mon..sun) or range", where,
+                          token);
         for (int day = first;; day = (day + 1) % 7) {
             office->weekdays |= 1u << day;
             if (day == last)
@@ -622,7 +625,8 @@ static int s_parse_day_list(s_loader_t *loader, s_days_t *days, const char *wher
     bool working = streq(kind, "workday");
     for (zconfig_t *entry = zconfig_child(list); entry; entry = zconfig_next(entry)) {
         if (zconfig_child(entry))
-            return s_fail(loader, "%s/%s: a date has no children", path, zconfig_name(entry));
+            return s_fail(loader, "%s/%s: a date has no children", path,
+                          zconfig_name(entry));
         if (s_parse_day_entry(loader, days, path, zconfig_name(entry), working) != 0)
             return -1;
     }
@@ -638,7 +642,8 @@ static int s_days_check(s_loader_t *loader, s_days_t *days, const char *where)
         if (a->day == b->day && a->working != b->working) {
             int y, m, d;
             s_civil_from_days(a->day, &y, &m, &d);
-            return s_fail(loader, "%s: %04d-%02d-%02d is listed both as holiday and as workday",
+            return s_fail(loader,
+                          "%s: %04d-%02d-%02d is listed both as holiday and as workday",
                           where, y, m, d);
         }
     }
@@ -663,8 +668,8 @@ static int s_parse_set(s_loader_t *loader, s_set_t *set, zconfig_t *node)
     for (zconfig_t *child = zconfig_child(node); child; child = zconfig_next(child)) {
         const char *name = zconfig_name(child);
         if (!streq(name, "holiday") && !streq(name, "workday"))
-            return s_fail(loader, "%s: unknown key '%s' (expected holiday or workday)", where,
-                          name);
+            return s_fail(loader, "%s: unknown key '%s' (expected holiday or workday)",
+                          where, name);
         if (s_parse_day_list(loader, &set->days, where, child) != 0)
             return -1;
     }
@@ -710,8 +715,8 @@ static int s_office_use_sets(s_loader_t *loader, s_days_t *days, const char *whe
     for (const char *rest = value; (rest = s_next_token(rest, token, sizeof token));) {
         s_set_t *set = s_loader_set(loader, token);
         if (!set)
-            return s_fail(loader, "%s/holidays: no holiday set '%s' under holidays", where,
-                          token);
+            return s_fail(loader, "%s/holidays: no holiday set '%s' under holidays",
+                          where, token);
         source++;
         for (size_t i = 0; i < set->days.count; i++)
             if (s_days_push(days, set->days.items[i].day, set->days.items[i].working,
@@ -735,7 +740,8 @@ static int s_office_merge(s_loader_t *loader, s_office_t *office, s_days_t *days
                           const char *where, const char *sets)
 {
     s_days_sort(days);
-    office->exceptions = calloc(days->count ? days->count : 1, sizeof *office->exceptions);
+    office->exceptions =
+        calloc(days->count ? days->count : 1, sizeof *office->exceptions);
     if (!office->exceptions)
         return s_fail(loader, "%s: out of memory", where);
     size_t n = 0;
@@ -819,10 +825,11 @@ static int s_office_key(s_loader_t *loader, sla_calendar_t *self, s_office_t *of
         return 0; /* sets are merged after the office's own lists */
     if (streq(name, "holiday") || streq(name, "workday"))
         return s_parse_day_list(loader, days, where, key);
-    return s_fail(loader,
-                  "%s: unknown key '%s' (expected zone, hours, weekdays, holidays, holiday "
-                  "or workday)",
-                  where, name);
+    return s_fail(
+        loader,
+        "%s: unknown key '%s' (expected zone, hours, weekdays, holidays, holiday "
+        "or workday)",
+        where, name);
 }
 
 static int s_office_parse(s_loader_t *loader, sla_calendar_t *self, s_office_t *office,
@@ -900,7 +907,7 @@ static int s_parse_root(s_loader_t *loader, sla_calendar_t *self, zconfig_t *roo
     zconfig_t *holidays = NULL, *offices = NULL;
     for (zconfig_t *node = zconfig_child(root); node; node = zconfig_next(node)) {
         const char *name = zconfig_name(node);
-        zconfig_t **slot = streq(name, "holidays") ? &holidays
+        zconfig_t **slot = streq(name, "holidays")  ? &holidays
                            : streq(name, "offices") ? &offices
                                                     : NULL;
         if (!slot)
@@ -965,8 +972,9 @@ static void s_syntax_error(s_loader_t *loader, char *text)
 {
     int line = s_syntax_error_line(text);
     if (line > 0)
-        s_fail(loader, "line %d: not valid ZPL (indent by 4 spaces, 'name = value', quote "
-                       "values holding '#'); zconfig logged the details",
+        s_fail(loader,
+               "line %d: not valid ZPL (indent by 4 spaces, 'name = value', quote "
+               "values holding '#'); zconfig logged the details",
                line);
     else
         s_fail(loader, "not valid ZPL; zconfig logged the details");
@@ -1026,7 +1034,8 @@ sla_calendar_t *sla_calendar_new_from_file(const char *path, char **error)
     errno = EINVAL;
     char *text = path ? s_read_file(path, &length) : NULL;
     if (!text) {
-        if (error && asprintf(error, "%s: %s", path ? path : "(null)", strerror(errno)) < 0)
+        if (error &&
+            asprintf(error, "%s: %s", path ? path : "(null)", strerror(errno)) < 0)
             *error = NULL;
         return NULL;
     }
@@ -1219,7 +1228,8 @@ int64_t sla_calendar_local_to_utc(sla_calendar_t *self, const char *office, int 
     if (!found || !s_date_valid(y, m, d) || hh < 0 || hh > 23 || mm < 0 || mm > 59 ||
         ss < 0 || ss > 59)
         return -1;
-    int64_t local = s_days_from_civil(y, m, d) * S_SECS_PER_DAY + hh * 3600 + mm * 60 + ss;
+    int64_t local =
+        s_days_from_civil(y, m, d) * S_SECS_PER_DAY + hh * 3600 + mm * 60 + ss;
     int64_t utc;
     if (s_zone_to_utc(found->zone, local, &utc) != 0)
         return -1;

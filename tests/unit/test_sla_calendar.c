@@ -16,41 +16,40 @@
 
 /* Our own calendar, so that the test does not depend on the shipped file.
    Dates as in the 2026 arrangement, plus New Year 2027. */
-static const char *s_calendar_text =
-    "#   test calendar\n"
-    "holidays\n"
-    "    cn\n"
-    "        holiday\n"
-    "            2026-01-01..2026-01-03 = 元旦\n"
-    "            2026-02-15..2026-02-23 = 春节\n"
-    "            2026-10-01..2026-10-07 = 国庆节\n"
-    "            2027-01-01..2027-01-03 = 元旦\n"
-    "        workday\n"
-    "            2026-02-14 = 春节调休 (Saturday)\n"
-    "            2026-02-28 = 春节调休 (Saturday)\n"
-    "            2026-09-20 = 国庆节调休 (Sunday)\n"
-    "            2026-10-10 = 国庆节调休 (Saturday)\n"
-    "offices\n"
-    "    default\n"
-    "        zone = Asia/Shanghai\n"
-    "        hours = 08:30-12:00, 14:00-17:30\n"
-    "        holidays = cn\n"
-    "    hq\n"
-    "        zone = Asia/Shanghai\n"
-    "        hours = 08:30-12:00 14:00-17:30\n"
-    "        weekdays = mon-fri\n"
-    "        holidays = cn\n"
-    "    berlin\n"
-    "        zone = Europe/Berlin\n"
-    "        hours = 09:00-17:00\n"
-    "        weekdays = Mon-Fri\n"
-    "        holiday\n"
-    "            2026-04-03 = Karfreitag\n"
-    "            2026-04-06 = Ostermontag\n"
-    "    hotline\n"
-    "        zone = Europe/Berlin\n"
-    "        hours = 00:00-24:00\n"
-    "        weekdays = mon-sun\n";
+static const char *s_calendar_text = "#   test calendar\n"
+                                     "holidays\n"
+                                     "    cn\n"
+                                     "        holiday\n"
+                                     "            2026-01-01..2026-01-03 = 元旦\n"
+                                     "            2026-02-15..2026-02-23 = 春节\n"
+                                     "            2026-10-01..2026-10-07 = 国庆节\n"
+                                     "            2027-01-01..2027-01-03 = 元旦\n"
+                                     "        workday\n"
+                                     "            2026-02-14 = 春节调休 (Saturday)\n"
+                                     "            2026-02-28 = 春节调休 (Saturday)\n"
+                                     "            2026-09-20 = 国庆节调休 (Sunday)\n"
+                                     "            2026-10-10 = 国庆节调休 (Saturday)\n"
+                                     "offices\n"
+                                     "    default\n"
+                                     "        zone = Asia/Shanghai\n"
+                                     "        hours = 08:30-12:00, 14:00-17:30\n"
+                                     "        holidays = cn\n"
+                                     "    hq\n"
+                                     "        zone = Asia/Shanghai\n"
+                                     "        hours = 08:30-12:00 14:00-17:30\n"
+                                     "        weekdays = mon-fri\n"
+                                     "        holidays = cn\n"
+                                     "    berlin\n"
+                                     "        zone = Europe/Berlin\n"
+                                     "        hours = 09:00-17:00\n"
+                                     "        weekdays = Mon-Fri\n"
+                                     "        holiday\n"
+                                     "            2026-04-03 = Karfreitag\n"
+                                     "            2026-04-06 = Ostermontag\n"
+                                     "    hotline\n"
+                                     "        zone = Europe/Berlin\n"
+                                     "        hours = 00:00-24:00\n"
+                                     "        weekdays = mon-sun\n";
 
 /* ------------------------------------------------------------------------
    The oracle: local text <-> UTC through glibc, TZ restored afterwards. */
@@ -124,7 +123,8 @@ static void s_check_instant(const char *office, int64_t got, int64_t expected,
     if (got != expected) {
         sw_test_failures++;
         fprintf(stderr, "%s [%s] %s: got %s, expected %s\n", what, office, why,
-                s_local(office, got, a, sizeof a), s_local(office, expected, b, sizeof b));
+                s_local(office, got, a, sizeof a),
+                s_local(office, expected, b, sizeof b));
     }
 }
 
@@ -172,7 +172,8 @@ static const s_add_case_t s_add_cases[] = {
     {"hq", "2026-03-10 17:30", 0, "2026-03-11 08:30", "zero at closing time"},
     {"branch-7", "2026-03-10 11:30", 60, "2026-03-10 14:30", "unknown office: default"},
     {"berlin", "2026-03-27 16:00", 120, "2026-03-30 10:00", "over the March DST change"},
-    {"berlin", "2026-10-23 16:00", 120, "2026-10-26 10:00", "over the October DST change"},
+    {"berlin", "2026-10-23 16:00", 120, "2026-10-26 10:00",
+     "over the October DST change"},
     {"berlin", "2026-04-02 16:00", 120, "2026-04-07 10:00", "over Easter"},
     {"hotline", "2026-03-28 12:00", 1440, "2026-03-29 13:00", "24 h over a 23 h day"},
     {"hotline", "2026-10-24 12:00", 1440, "2026-10-25 11:00", "24 h over a 25 h day"},
@@ -182,9 +183,10 @@ static void test_add_working(sla_calendar_t *calendar)
 {
     for (size_t i = 0; i < sizeof s_add_cases / sizeof s_add_cases[0]; i++) {
         const s_add_case_t *c = &s_add_cases[i];
-        int64_t got = sla_calendar_add_working(calendar, c->office, s_utc(c->office, c->start),
-                                               c->minutes * MINUTE);
-        s_check_instant(c->office, got, s_utc(c->office, c->expected), "add_working", c->why);
+        int64_t got = sla_calendar_add_working(
+            calendar, c->office, s_utc(c->office, c->start), c->minutes * MINUTE);
+        s_check_instant(c->office, got, s_utc(c->office, c->expected), "add_working",
+                        c->why);
     }
 }
 
@@ -272,8 +274,8 @@ static void test_working_between(sla_calendar_t *calendar)
 {
     for (size_t i = 0; i < sizeof s_between_cases / sizeof s_between_cases[0]; i++) {
         const s_between_case_t *c = &s_between_cases[i];
-        int64_t got = sla_calendar_working_between(calendar, c->office, s_utc(c->office, c->from),
-                                                   s_utc(c->office, c->to));
+        int64_t got = sla_calendar_working_between(
+            calendar, c->office, s_utc(c->office, c->from), s_utc(c->office, c->to));
         sw_test_checks++;
         if (got != c->minutes * MINUTE) {
             sw_test_failures++;
@@ -309,9 +311,10 @@ static void test_end_of_working_day(sla_calendar_t *calendar)
 {
     for (size_t i = 0; i < sizeof s_end_cases / sizeof s_end_cases[0]; i++) {
         const s_end_case_t *c = &s_end_cases[i];
-        int64_t got = sla_calendar_end_of_working_day(calendar, c->office, s_utc(c->office, c->at));
-        s_check_instant(c->office, got, s_utc(c->office, c->expected), "end_of_working_day",
-                        c->why);
+        int64_t got =
+            sla_calendar_end_of_working_day(calendar, c->office, s_utc(c->office, c->at));
+        s_check_instant(c->office, got, s_utc(c->office, c->expected),
+                        "end_of_working_day", c->why);
     }
 }
 
@@ -322,12 +325,15 @@ typedef struct {
 } s_day_case_t;
 
 static const s_day_case_t s_day_cases[] = {
-    {"hq", 2026, 3, 10, true},   {"hq", 2026, 3, 14, false},  {"hq", 2026, 10, 1, false},
-    {"hq", 2026, 10, 7, false},  {"hq", 2026, 10, 8, true},   {"hq", 2026, 10, 10, true},
-    {"hq", 2026, 10, 11, false}, {"hq", 2026, 9, 20, true},   {"hq", 2026, 2, 14, true},
-    {"hq", 2026, 2, 23, false},  {"hq", 2027, 1, 1, false},   {"hq", 2027, 1, 4, true},
-    {"hq", 2026, 2, 30, false},  {"hq", 1969, 12, 31, false}, {"berlin", 2026, 4, 3, false},
-    {"berlin", 2026, 10, 1, true}, {"hotline", 2026, 3, 29, true}, {"nowhere", 2026, 10, 1, false},
+    {"hq", 2026, 3, 10, true},      {"hq", 2026, 3, 14, false},
+    {"hq", 2026, 10, 1, false},     {"hq", 2026, 10, 7, false},
+    {"hq", 2026, 10, 8, true},      {"hq", 2026, 10, 10, true},
+    {"hq", 2026, 10, 11, false},    {"hq", 2026, 9, 20, true},
+    {"hq", 2026, 2, 14, true},      {"hq", 2026, 2, 23, false},
+    {"hq", 2027, 1, 1, false},      {"hq", 2027, 1, 4, true},
+    {"hq", 2026, 2, 30, false},     {"hq", 1969, 12, 31, false},
+    {"berlin", 2026, 4, 3, false},  {"berlin", 2026, 10, 1, true},
+    {"hotline", 2026, 3, 29, true}, {"nowhere", 2026, 10, 1, false},
 };
 
 static void test_is_working_day(sla_calendar_t *calendar)
@@ -338,8 +344,8 @@ static void test_is_working_day(sla_calendar_t *calendar)
         sw_test_checks++;
         if (got != c->working) {
             sw_test_failures++;
-            fprintf(stderr, "is_working_day [%s] %04d-%02d-%02d: got %d\n", c->office, c->y,
-                    c->m, c->d, got);
+            fprintf(stderr, "is_working_day [%s] %04d-%02d-%02d: got %d\n", c->office,
+                    c->y, c->m, c->d, got);
         }
     }
 }
@@ -350,11 +356,13 @@ static void test_is_working_day(sla_calendar_t *calendar)
 static void test_local_time(sla_calendar_t *calendar)
 {
     /* 02:30 does not exist on 2026-03-29 in Berlin: moved to 03:30 CEST. */
-    struct tm gap = {.tm_year = 126, .tm_mon = 2, .tm_mday = 29, .tm_hour = 1, .tm_min = 30};
+    struct tm gap = {
+        .tm_year = 126, .tm_mon = 2, .tm_mday = 29, .tm_hour = 1, .tm_min = 30};
     CHECK_EQ(sla_calendar_local_to_utc(calendar, "berlin", 2026, 3, 29, 2, 30, 0),
              (int64_t)timegm(&gap) * 1000000);
     /* 02:30 happens twice on 2026-10-25: the earlier one, 02:30 CEST. */
-    struct tm twice = {.tm_year = 126, .tm_mon = 9, .tm_mday = 25, .tm_hour = 0, .tm_min = 30};
+    struct tm twice = {
+        .tm_year = 126, .tm_mon = 9, .tm_mday = 25, .tm_hour = 0, .tm_min = 30};
     CHECK_EQ(sla_calendar_local_to_utc(calendar, "berlin", 2026, 10, 25, 2, 30, 0),
              (int64_t)timegm(&twice) * 1000000);
     CHECK_EQ(sla_calendar_local_to_utc(calendar, "hq", 2026, 10, 1, 8, 30, 0),
@@ -363,8 +371,8 @@ static void test_local_time(sla_calendar_t *calendar)
     CHECK_EQ(sla_calendar_local_to_utc(calendar, "hq", 2026, 2, 1, 24, 0, 0), -1);
 
     sla_calendar_local_t local;
-    CHECK_EQ(sla_calendar_to_local(calendar, "berlin", s_utc("berlin", "2026-07-01 09:15"),
-                                   &local),
+    CHECK_EQ(sla_calendar_to_local(calendar, "berlin",
+                                   s_utc("berlin", "2026-07-01 09:15"), &local),
              0);
     CHECK_EQ(local.year, 2026);
     CHECK_EQ(local.month, 7);
@@ -373,7 +381,9 @@ static void test_local_time(sla_calendar_t *calendar)
     CHECK_EQ(local.minute, 15);
     CHECK_EQ(local.weekday, 3);
     CHECK_EQ(local.utc_offset, 7200);
-    CHECK_EQ(sla_calendar_to_local(calendar, "hq", s_utc("hq", "2026-01-01 00:00"), &local), 0);
+    CHECK_EQ(
+        sla_calendar_to_local(calendar, "hq", s_utc("hq", "2026-01-01 00:00"), &local),
+        0);
     CHECK_EQ(local.utc_offset, 8 * 3600);
     CHECK_EQ(local.day, 1);
 }
@@ -464,7 +474,8 @@ static const s_bad_case_t s_bad_cases[] = {
      "offices/hq/hours: '8:30-12' is not HH:MM-HH:MM"},
     {S_OFFICE_HEAD "        hours = 08:30-12:00 14:00-25:00\n",
      "offices/hq/hours: '14:00-25:00' is not HH:MM-HH:MM"},
-    {S_OFFICE_HEAD "        hours = 12:00-08:30\n", "'12:00-08:30' ends before it starts"},
+    {S_OFFICE_HEAD "        hours = 12:00-08:30\n",
+     "'12:00-08:30' ends before it starts"},
     {S_OFFICE_HEAD "        hours = 08:30-12:00, 11:00-13:00\n",
      "'11:00-13:00' overlaps or precedes"},
     {S_OFFICE_HEAD "        hours = , \n", "offices/hq/hours: no working interval"},
@@ -480,7 +491,8 @@ static const s_bad_case_t s_bad_cases[] = {
      "offices/hq/weekdays: 'mon-fry' is not a weekday"},
     {S_OFFICE_HEAD "        hours = 09:00-17:00\n        holliday\n",
      "offices/hq: unknown key 'holliday'"},
-    {S_OFFICE_HEAD "        hours = 09:00-17:00\n        holiday\n            2026-02-30\n",
+    {S_OFFICE_HEAD
+     "        hours = 09:00-17:00\n        holiday\n            2026-02-30\n",
      "offices/hq/holiday: '2026-02-30' is not a date"},
     {S_OFFICE_HEAD "        hours = 09:00-17:00\n        holiday\n            26-10-01\n",
      "offices/hq/holiday: '26-10-01' is not a date"},
@@ -492,7 +504,8 @@ static const s_bad_case_t s_bad_cases[] = {
     {S_OFFICE_HEAD "        hours = 09:00-17:00\n        holidays = cn-2025\n",
      "offices/hq/holidays: no holiday set 'cn-2025' under holidays"},
     {"holidays\n    cn\n        holiday\n            2026-10-01..2026-10-07\n"
-     "        workday\n            2026-10-01\n" S_OFFICE_HEAD "        hours = 09:00-17:00\n",
+     "        workday\n            2026-10-01\n" S_OFFICE_HEAD
+     "        hours = 09:00-17:00\n",
      "holidays/cn: 2026-10-01 is listed both as holiday and as workday"},
     {"holidays\n    cn\n        vacation\n" S_OFFICE_HEAD "        hours = 09:00-17:00\n",
      "holidays/cn: unknown key 'vacation'"},
@@ -504,7 +517,8 @@ static const s_bad_case_t s_bad_cases[] = {
                    "        hours = 09:00-17:00\n",
      "offices/hq: office defined twice"},
     {"offices\n    hq\n      zone = Asia/Shanghai\n", "line 3: not valid ZPL"},
-    {"#   comment\noffices\n    hq\n        zone = \"Asia/Shanghai\n", "line 4: not valid ZPL"},
+    {"#   comment\noffices\n    hq\n        zone = \"Asia/Shanghai\n",
+     "line 4: not valid ZPL"},
 };
 
 static void test_bad_calendars(void)
@@ -512,7 +526,8 @@ static void test_bad_calendars(void)
     for (size_t i = 0; i < sizeof s_bad_cases / sizeof s_bad_cases[0]; i++) {
         const s_bad_case_t *c = &s_bad_cases[i];
         char *error = NULL;
-        sla_calendar_t *calendar = sla_calendar_new_from_text(c->text, strlen(c->text), &error);
+        sla_calendar_t *calendar =
+            sla_calendar_new_from_text(c->text, strlen(c->text), &error);
         sw_test_checks++;
         if (calendar || !error || !strstr(error, c->message)) {
             sw_test_failures++;
@@ -555,10 +570,12 @@ static void test_properties(sla_calendar_t *calendar)
     int failures = 0;
     for (int i = 0; i < 3000; i++) {
         const char *office = offices[i % 3];
-        int64_t start = year_start + (int64_t)(s_random(&state) % (366ULL * 86400)) * 1000000;
+        int64_t start =
+            year_start + (int64_t)(s_random(&state) % (366ULL * 86400)) * 1000000;
         int64_t amount = (int64_t)(s_random(&state) % (3 * 7 * 3600) + 1) * 1000000;
         int64_t due = sla_calendar_add_working(calendar, office, start, amount);
-        if (due <= start || sla_calendar_working_between(calendar, office, start, due) != amount)
+        if (due <= start ||
+            sla_calendar_working_between(calendar, office, start, due) != amount)
             failures++;
         int64_t days = sla_calendar_add_working_days(calendar, office, start, i % 5);
         if (days < start || sla_calendar_add_working(calendar, office, days, 0) != days)
@@ -569,11 +586,53 @@ static void test_properties(sla_calendar_t *calendar)
     CHECK_EQ(failures, 0);
 }
 
+/* The zone tables agree with glibc at random instants from 1970 to 2399, in
+   zones with odd histories (Ramadan DST, half-hour DST, a skipped day). */
+static void test_zone_tables(void)
+{
+    static const char *zones[] = {
+        "Europe/Berlin",     "Asia/Shanghai", "Africa/Casablanca", "Australia/Lord_Howe",
+        "America/Sao_Paulo", "Pacific/Apia",  "America/New_York",  "Asia/Kolkata"};
+    enum { ZONES = sizeof zones / sizeof zones[0] };
+    char text[2048] = "offices\n";
+    for (int i = 0; i < ZONES; i++) {
+        size_t used = strlen(text);
+        snprintf(text + used, sizeof text - used,
+                 "    z%d\n        zone = %s\n        hours = 09:00-17:00\n", i,
+                 zones[i]);
+    }
+    sla_calendar_t *calendar = sla_calendar_new_from_text(text, strlen(text), NULL);
+    CHECK(calendar != NULL);
+    uint64_t state = 1;
+    int mismatches = 0;
+    for (int i = 0; i < 2400; i++) {
+        int zone = i % ZONES;
+        char office[8], tz[64];
+        snprintf(office, sizeof office, "z%d", zone);
+        snprintf(tz, sizeof tz, ":%s", zones[zone]);
+        time_t t = (time_t)(s_random(&state) * 4096 % 13569465600ULL);
+        struct tm tm;
+        char *saved = s_tz_push(tz);
+        localtime_r(&t, &tm);
+        s_tz_pop(saved);
+        sla_calendar_local_t local;
+        if (sla_calendar_to_local(calendar, office, (int64_t)t * 1000000, &local) != 0 ||
+            local.utc_offset != tm.tm_gmtoff || local.hour != tm.tm_hour ||
+            local.day != tm.tm_mday || local.year != tm.tm_year + 1900) {
+            mismatches++;
+            fprintf(stderr, "zone %s at %lld: offset %d, glibc %ld\n", zones[zone],
+                    (long long)t, local.utc_offset, tm.tm_gmtoff);
+        }
+    }
+    CHECK_EQ(mismatches, 0);
+    sla_calendar_destroy(&calendar);
+}
+
 static void test_shipped_file(void)
 {
     char *error = NULL;
-    sla_calendar_t *calendar =
-        sla_calendar_new_from_file(SHOUWEN_SOURCE_DIR "/deploy/calendar/cn-2026.conf", &error);
+    sla_calendar_t *calendar = sla_calendar_new_from_file(
+        SHOUWEN_SOURCE_DIR "/deploy/calendar/cn-2026.conf", &error);
     CHECK(calendar != NULL);
     if (error)
         fprintf(stderr, "shipped calendar rejected: %s\n", error);
@@ -607,7 +666,8 @@ static void test_tz_restored(void)
             unsetenv("TZ");
         tzset();
         sla_calendar_t *calendar = s_calendar();
-        sla_calendar_add_working(calendar, "berlin", s_utc("berlin", "2031-05-05 10:00"), HOUR);
+        sla_calendar_add_working(calendar, "berlin", s_utc("berlin", "2031-05-05 10:00"),
+                                 HOUR);
         const char *now = getenv("TZ");
         CHECK(before[i] ? now && strcmp(now, before[i]) == 0 : now == NULL);
         sla_calendar_destroy(&calendar);
@@ -631,14 +691,18 @@ static void test_timing(sla_calendar_t *calendar)
     int answered = 0;
     double begin = s_seconds();
     for (int i = 0; i < CALLS; i++) {
-        int64_t start = year_start + (int64_t)(s_random(&state) % (366ULL * 86400)) * 1000000;
-        answered += sla_calendar_add_working_days(calendar, "hq", start, 1 + i % 5) > start;
+        int64_t start =
+            year_start + (int64_t)(s_random(&state) % (366ULL * 86400)) * 1000000;
+        answered +=
+            sla_calendar_add_working_days(calendar, "hq", start, 1 + i % 5) > start;
     }
     double days = s_seconds() - begin;
     begin = s_seconds();
     for (int i = 0; i < CALLS; i++) {
-        int64_t start = year_start + (int64_t)(s_random(&state) % (366ULL * 86400)) * 1000000;
-        answered += sla_calendar_add_working(calendar, "berlin", start, (1 + i % 16) * HOUR) > start;
+        int64_t start =
+            year_start + (int64_t)(s_random(&state) % (366ULL * 86400)) * 1000000;
+        answered += sla_calendar_add_working(calendar, "berlin", start,
+                                             (1 + i % 16) * HOUR) > start;
     }
     double working = s_seconds() - begin;
     CHECK_EQ(answered, 2 * CALLS);
@@ -646,6 +710,14 @@ static void test_timing(sla_calendar_t *calendar)
            days, days * 1e6 / CALLS);
     printf("timing: %d add_working (berlin, 1-16 h) in %.3f s = %.2f us/call\n", CALLS,
            working, working * 1e6 / CALLS);
+    sla_calendar_t *fresh = s_calendar();
+    begin = s_seconds();
+    CHECK(sla_calendar_add_working(fresh, "hq", s_utc("hq", "2031-05-05 10:00"), HOUR) >
+          0);
+    double cold = s_seconds() - begin;
+    sla_calendar_destroy(&fresh);
+    printf("timing: first call in a new year (zone table filled) %.2f ms\n", cold * 1e3);
+    fflush(stdout);
 }
 
 int main(void)
@@ -663,6 +735,7 @@ int main(void)
     test_own_days_override_sets();
     test_bad_calendars();
     test_properties(calendar);
+    test_zone_tables();
     test_shipped_file();
     test_tz_restored();
     test_timing(calendar);
