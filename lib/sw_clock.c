@@ -92,6 +92,6 @@ void sw_clock_advance(sw_clock_t *self, int64_t delta_us)
 {
     assert(self && self->test);
     if (delta_us > 0)
-        self->now_us = delta_us > INT64_MAX - self->now_us ? INT64_MAX
-                                                           : self->now_us + delta_us;
+        self->now_us =
+            delta_us > INT64_MAX - self->now_us ? INT64_MAX : self->now_us + delta_us;
 }

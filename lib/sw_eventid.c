@@ -45,8 +45,8 @@ void sw_eventid_make(uint8_t out[SW_EVENTID_SIZE], const char *ns, const void *n
     s_make(out, ns, name, name_len, NULL, 0);
 }
 
-void sw_eventid_derive(uint8_t out[SW_EVENTID_SIZE], const uint8_t parent[SW_EVENTID_SIZE],
-                       const char *kind)
+void sw_eventid_derive(uint8_t out[SW_EVENTID_SIZE],
+                       const uint8_t parent[SW_EVENTID_SIZE], const char *kind)
 {
     assert(out && parent && kind);
     /* Copy first: out may be the parent itself. */

@@ -158,6 +158,11 @@ void sw_json_stringn(sw_json_t *self, const char *text, size_t len)
             i = run;
             continue;
         }
+        if (c == '\0') {
+            s_append(self, replacement, 3);
+            i++;
+            continue;
+        }
         char esc[7] = {'\\', 0};
         switch (c) {
         case '"':
@@ -179,17 +184,12 @@ void sw_json_stringn(sw_json_t *self, const char *text, size_t len)
         case '\t':
             esc[1] = 't';
             break;
-        case '\0':
-            break;
         default:
             memcpy(esc + 1, "u00", 3);
             esc[4] = hex[c >> 4];
             esc[5] = hex[c & 0x0f];
         }
-        if (c == '\0')
-            s_append(self, replacement, 3);
-        else
-            s_append(self, esc, strlen(esc));
+        s_append(self, esc, strlen(esc));
         i++;
     }
     s_append(self, "\"", 1);
@@ -387,14 +387,14 @@ static bool s_is_default(const ProtobufCFieldDescriptor *field, const void *p)
 
 /* Whether a singular field is present: oneof members by their case,
    proto2/explicit-optional scalars by has_, the rest unless default. */
-static bool s_is_present(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *field,
-                         const void *p)
+static bool s_is_present(const ProtobufCMessage *msg,
+                         const ProtobufCFieldDescriptor *field, const void *p)
 {
     const char *base = (const char *)msg;
     if (field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
         return *(const uint32_t *)(base + field->quantifier_offset) == field->id;
-    if (field->label == PROTOBUF_C_LABEL_OPTIONAL && field->type != PROTOBUF_C_TYPE_STRING &&
-        field->type != PROTOBUF_C_TYPE_MESSAGE)
+    if (field->label == PROTOBUF_C_LABEL_OPTIONAL &&
+        field->type != PROTOBUF_C_TYPE_STRING && field->type != PROTOBUF_C_TYPE_MESSAGE)
         return *(const protobuf_c_boolean *)(base + field->quantifier_offset);
     if (field->label == PROTOBUF_C_LABEL_REQUIRED)
         return true;

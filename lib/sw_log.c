@@ -18,10 +18,10 @@
 
 /* Process-wide logging state (the one mutable global the style allows). */
 static struct {
-    bool initialised;    /* sw_log_init has run */
-    char ident[64];      /* daemon name shown on a terminal */
-    int max_priority;    /* lines above this (less severe) are dropped */
-    bool journal;        /* stderr is connected to journald */
+    bool initialised; /* sw_log_init has run */
+    char ident[64];   /* daemon name shown on a terminal */
+    int max_priority; /* lines above this (less severe) are dropped */
+    bool journal;     /* stderr is connected to journald */
 } s_log = {false, "shouwen", LOG_INFO, false};
 
 /* systemd sets JOURNAL_STREAM="<dev>:<inode>" of the stream it connected to
@@ -56,7 +56,7 @@ void sw_log_init(const char *ident, int max_priority)
 
 static const char *s_level_name(int priority)
 {
-    static const char *names[] = {"EMERG", "ALERT", "CRIT", "ERROR",
+    static const char *names[] = {"EMERG", "ALERT",  "CRIT", "ERROR",
                                   "WARN",  "NOTICE", "INFO", "DEBUG"};
     return names[priority & 7];
 }
@@ -73,7 +73,8 @@ static size_t s_prefix(char *buf, size_t size, int priority)
         clock_gettime(CLOCK_REALTIME, &ts);
         localtime_r(&ts.tv_sec, &tm);
         n = snprintf(buf, size, "%02d:%02d:%02d.%03ld %s %s: ", tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, ts.tv_nsec / 1000000, s_level_name(priority), s_log.ident);
+                     tm.tm_sec, ts.tv_nsec / 1000000, s_level_name(priority),
+                     s_log.ident);
     }
     return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
 }

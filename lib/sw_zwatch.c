@@ -70,7 +70,8 @@ static void s_check_cb(struct ev_loop *loop, ev_check *w, int revents)
     if (pending < 0 && zmq_errno() == EINTR)
         return; /* a signal interrupted it: the next prepare keeps the loop turning */
     if (pending < 0) {
-        sw_error("zwatch: ZMQ_EVENTS failed: %s; watcher stopped", zmq_strerror(zmq_errno()));
+        sw_error("zwatch: ZMQ_EVENTS failed: %s; watcher stopped",
+                 zmq_strerror(zmq_errno()));
         sw_zwatch_stop(self);
         return;
     }
@@ -88,8 +89,8 @@ static void s_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 }
 
-sw_zwatch_t *sw_zwatch_new(struct ev_loop *loop, void *socket, int events, sw_zwatch_fn *cb,
-                           void *arg)
+sw_zwatch_t *sw_zwatch_new(struct ev_loop *loop, void *socket, int events,
+                           sw_zwatch_fn *cb, void *arg)
 {
     assert(loop && socket && cb);
     assert((events & ~(ZMQ_POLLIN | ZMQ_POLLOUT)) == 0);

@@ -5,6 +5,7 @@
 #   pg.sh start DATADIR              start it (waits at most 30 s)
 #   pg.sh stop DATADIR               fast shutdown (waits at most 30 s)
 #   pg.sh status DATADIR             exit 0 when running
+#   pg.sh destroy DATADIR            stop, then remove DATADIR and its socket dir
 #   pg.sh bootstrap DATADIR DBNAME   roles shouwen_owner/_writer/_auditor and
 #                                    DBNAME owned by shouwen_owner
 #   pg.sh psql DATADIR DBNAME [ROLE] [psql args...]
@@ -36,7 +37,7 @@ die() {
 }
 
 usage() {
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 64
 }
 
@@ -243,6 +244,20 @@ cmd_status() {
     as_pg "$bindir/pg_ctl" status -D "$datadir/pgdata"
 }
 
+cmd_destroy() {
+    [[ $# -eq 1 ]] || usage
+    local datadir sockdir=""
+    datadir=$(s_abs "$1")
+    [[ -e "$datadir" ]] || return 0
+    s_need_cluster "$datadir"
+    cmd_stop "$datadir" >/dev/null
+    sockdir=$(s_sockdir "$datadir")
+    rm -rf -- "$datadir"
+    # The socket dir is inside DATADIR unless the path was too long for it.
+    [[ "$sockdir" == /tmp/shouwen-pg.* ]] && rm -rf -- "$sockdir"
+    echo "$PROG: removed $datadir"
+}
+
 # psql on the cluster's socket: s_psql DATADIR DBNAME ROLE [args...]
 s_psql() {
     local datadir=$1 db=$2 role=$3
@@ -333,9 +348,10 @@ case "$cmd" in
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;
     status) cmd_status "$@" ;;
+    destroy) cmd_destroy "$@" ;;
     bootstrap) cmd_bootstrap "$@" ;;
     psql) cmd_psql "$@" ;;
     conninfo) cmd_conninfo "$@" ;;
     -h | --help | help) usage ;;
-    *) die "unknown command '$cmd' (init, start, stop, status, bootstrap, psql, conninfo)" ;;
+    *) die "unknown command '$cmd' (init, start, stop, status, destroy, bootstrap, psql, conninfo)" ;;
 esac

@@ -35,7 +35,6 @@
 #define S_MAX_SPANS       8          /* working intervals per day */
 #define S_MAX_RANGE_DAYS  366        /* longest holiday range a..b */
 #define S_MAX_TEXT        (1 << 20)  /* largest calendar text */
-#define S_MAX_PROBE_LINES 20000      /* syntax errors: lines searched for the culprit */
 #define S_NO_OFFSET       INT32_MIN  /* "offset unknown": zone table unavailable */
 
 /* One UTC year of a zone's offsets. */
@@ -946,34 +945,48 @@ sla_calendar_t *sla_calendar_new_from_zconfig(zconfig_t *config, char **error)
     return self;
 }
 
-/* The first line at which a prefix of text stops being valid ZPL (ZPL is
-   line-oriented, so that is the culprit); 0 if not found. */
-static int s_syntax_error_line(char *text)
+/* True if the first `lines` lines of text are valid ZPL. */
+static bool s_prefix_parses(char *text, size_t lines)
 {
-    char *cut = text;
-    for (int line = 1; line <= S_MAX_PROBE_LINES; line++) {
-        char *newline = strchr(cut, '\n');
-        char *end = newline ? newline + 1 : cut + strlen(cut);
-        char saved = *end;
-        *end = 0;
-        zconfig_t *probe = zconfig_str_load(text);
-        *end = saved;
-        if (!probe)
-            return line;
-        zconfig_destroy(&probe);
-        if (!newline)
-            break;
-        cut = end;
+    char *end = text;
+    for (size_t i = 0; i < lines && *end; i++) {
+        char *newline = strchr(end, '\n');
+        end = newline ? newline + 1 : end + strlen(end);
     }
-    return 0;
+    char saved = *end;
+    *end = 0;
+    zconfig_t *probe = zconfig_str_load(text);
+    *end = saved;
+    bool ok = probe != NULL;
+    zconfig_destroy(&probe);
+    return ok;
+}
+
+/* The line that makes text invalid ZPL.  ZPL is line-oriented, so every
+   prefix up to that line parses and every longer one fails: bisect over the
+   number of lines (each failing probe repeats zconfig's log line). */
+static size_t s_syntax_error_line(char *text)
+{
+    size_t lines = 0;
+    for (const char *c = text; *c; c++)
+        lines += *c == '\n' || c[1] == 0;
+    size_t good = 0, bad = lines; /* the whole text is known to fail */
+    while (bad - good > 1) {
+        size_t mid = good + (bad - good) / 2;
+        if (s_prefix_parses(text, mid))
+            good = mid;
+        else
+            bad = mid;
+    }
+    return bad;
 }
 
 static void s_syntax_error(s_loader_t *loader, char *text)
 {
-    int line = s_syntax_error_line(text);
+    size_t line = s_syntax_error_line(text);
     if (line > 0)
         s_fail(loader,
-               "line %d: not valid ZPL (indent by 4 spaces, 'name = value', quote "
+               "line %zu: not valid ZPL (indent by 4 spaces, 'name = value', quote "
                "values holding '#'); zconfig logged the details",
                line);
     else

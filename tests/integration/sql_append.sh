@@ -20,7 +20,7 @@ chmod 0755 "$TMP" # the postgres OS user must traverse it
 D="$TMP/pg"
 
 cleanup() {
-    bash "$PGSH" stop "$D" >/dev/null 2>&1
+    bash "$PGSH" destroy "$D" >/dev/null 2>&1 # stop, remove the cluster
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -315,6 +315,8 @@ check_refused "auditor cannot call append_batch" shouwen_auditor 'permission den
     <<<"SET default_transaction_read_only = off; SELECT * FROM shouwen.append_batch('[]')"
 check_refused "auditor cannot call replay" shouwen_auditor 'permission denied' \
     <<<"SELECT * FROM shouwen.replay(1, 1)"
+check "server listens on loopback only" "127.0.0.1" \
+    "$(sql postgres <<<'SHOW listen_addresses')"
 check "no role is superuser" "false|false|false" \
     "$(sql postgres <<<"SELECT string_agg(rolsuper::text, '|' ORDER BY rolname) FROM pg_roles WHERE rolname LIKE 'shouwen\_%'")"
 

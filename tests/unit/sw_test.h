@@ -36,7 +36,8 @@ static int sw_test_failures; /* checks failed */
         sw_test_checks++;                                                                \
         if (sw_a_ == NULL || sw_b_ == NULL || strcmp(sw_a_, sw_b_) != 0) {               \
             sw_test_failures++;                                                          \
-            fprintf(stderr, "%s:%d: CHECK_STR(%s, %s) failed:\n  got      %s\n  expected %s\n", \
+            fprintf(stderr,                                                              \
+                    "%s:%d: CHECK_STR(%s, %s) failed:\n  got      %s\n  expected %s\n",  \
                     __FILE__, __LINE__, #a, #b, sw_a_ ? sw_a_ : "(null)",                \
                     sw_b_ ? sw_b_ : "(null)");                                           \
         }                                                                                \

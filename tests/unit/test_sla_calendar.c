@@ -114,14 +114,14 @@ static const char *s_local(const char *office, int64_t t_us, char *buffer, size_
     return buffer;
 }
 
-/* CHECK_EQ for instants, printing local times when they differ. */
+/* CHECK for instants, also printing local times when they differ. */
 static void s_check_instant(const char *office, int64_t got, int64_t expected,
                             const char *what, const char *why)
 {
     char a[64], b[64];
-    sw_test_checks++;
-    if (got != expected) {
-        sw_test_failures++;
+    bool ok = got == expected;
+    CHECK(ok);
+    if (!ok) {
         fprintf(stderr, "%s [%s] %s: got %s, expected %s\n", what, office, why,
                 s_local(office, got, a, sizeof a),
                 s_local(office, expected, b, sizeof b));
@@ -276,9 +276,9 @@ static void test_working_between(sla_calendar_t *calendar)
         const s_between_case_t *c = &s_between_cases[i];
         int64_t got = sla_calendar_working_between(
             calendar, c->office, s_utc(c->office, c->from), s_utc(c->office, c->to));
-        sw_test_checks++;
-        if (got != c->minutes * MINUTE) {
-            sw_test_failures++;
+        bool ok = got == c->minutes * MINUTE;
+        CHECK(ok);
+        if (!ok) {
             fprintf(stderr, "working_between [%s] %s: got %lld us, expected %lld min\n",
                     c->office, c->why, (long long)got, (long long)c->minutes);
         }
@@ -341,9 +341,9 @@ static void test_is_working_day(sla_calendar_t *calendar)
     for (size_t i = 0; i < sizeof s_day_cases / sizeof s_day_cases[0]; i++) {
         const s_day_case_t *c = &s_day_cases[i];
         bool got = sla_calendar_is_working_day(calendar, c->office, c->y, c->m, c->d);
-        sw_test_checks++;
-        if (got != c->working) {
-            sw_test_failures++;
+        bool ok = got == c->working;
+        CHECK(ok);
+        if (!ok) {
             fprintf(stderr, "is_working_day [%s] %04d-%02d-%02d: got %d\n", c->office,
                     c->y, c->m, c->d, got);
         }
@@ -528,15 +528,28 @@ static void test_bad_calendars(void)
         char *error = NULL;
         sla_calendar_t *calendar =
             sla_calendar_new_from_text(c->text, strlen(c->text), &error);
-        sw_test_checks++;
-        if (calendar || !error || !strstr(error, c->message)) {
-            sw_test_failures++;
+        bool ok = !calendar && error && strstr(error, c->message);
+        CHECK(ok);
+        if (!ok) {
             fprintf(stderr, "bad calendar %zu: got '%s', expected '%s'\n", i,
                     error ? error : "(accepted)", c->message);
         }
         free(error);
         sla_calendar_destroy(&calendar);
     }
+    /* A syntax error deep in a longer text is found by its line. */
+    char text[4096], expected[64];
+    int lines = 0;
+    for (const char *c = s_calendar_text; *c; c++)
+        lines += *c == '\n';
+    snprintf(text, sizeof text, "%s    x\n        hours = \"09:00-17:00\n    y\n",
+             s_calendar_text);
+    snprintf(expected, sizeof expected, "line %d: not valid ZPL", lines + 2);
+    char *message = NULL;
+    CHECK(sla_calendar_new_from_text(text, strlen(text), &message) == NULL);
+    CHECK(message && strstr(message, expected));
+    free(message);
+
     /* Length counts, not the NUL; a NUL inside is refused. */
     const char nul[] = "offices\n\0    hq\n";
     char *error = NULL;

@@ -71,9 +71,10 @@ static void test_spec(void)
     CHECK(clock && sw_clock_now_us(clock) == 0);
     sw_clock_destroy(&clock);
 
-    const char *bad[] = {"",       "Real",         "fake",    "test:",
-                         "test:x", "test:12x",     "test:-1", "test: 5",
-                         "test:1e9", "test:99999999999999999999", "test1"};
+    const char *bad[] = {
+        "",         "Real",    "fake",    "test:",    "test:x",
+        "test:12x", "test:-1", "test: 5", "test:1e9", "test:99999999999999999999",
+        "test1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         clock = sw_clock_new_from_spec(bad[i]);
         CHECK(clock == NULL);

@@ -50,8 +50,8 @@ static void test_values(const char *dir)
     CHECK_EQ(n, INT64_MAX);
 
     /* Present but wrong: -1 and *out untouched. */
-    const char *bad[] = {"audit/huge", "audit/word", "audit/trailing", "audit/empty",
-                         "audit/hex", "audit"};
+    const char *bad[] = {"audit/huge",  "audit/word", "audit/trailing",
+                         "audit/empty", "audit/hex",  "audit"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         n = 42;
         CHECK_EQ(sw_config_int(cfg, bad[i], 7, INT64_MIN, INT64_MAX, &n), -1);

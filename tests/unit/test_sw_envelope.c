@@ -17,7 +17,8 @@ static void test_type_table(void)
         if (!(field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
             continue;
         bodies++;
-        const char *type = sw_envelope_type_for((Shouwen__V1__Envelope__BodyCase)field->id);
+        const char *type =
+            sw_envelope_type_for((Shouwen__V1__Envelope__BodyCase)field->id);
         CHECK(type != NULL);
         if (type == NULL) {
             fprintf(stderr, "  no type for body %s\n", field->name);
@@ -38,7 +39,8 @@ static void test_type_table(void)
     CHECK(sw_envelope_type_for((Shouwen__V1__Envelope__BodyCase)99) == NULL);
     CHECK_STR(sw_envelope_type_for(SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED),
               "inquiry.received");
-    CHECK_STR(sw_envelope_type_for(SHOUWEN__V1__ENVELOPE__BODY_CALLBACK), "case.callback");
+    CHECK_STR(sw_envelope_type_for(SHOUWEN__V1__ENVELOPE__BODY_CALLBACK),
+              "case.callback");
     CHECK_STR(sw_envelope_type_for(SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_WARNING),
               "sla.warning");
     CHECK_STR(sw_envelope_type_for(SHOUWEN__V1__ENVELOPE__BODY_DIRECTORY_LOADED),
@@ -85,7 +87,8 @@ static const char *s_round_trip(const Shouwen__V1__Envelope *env)
     zframe_t *frame = sw_pack_frame(&env->base);
     CHECK(frame != NULL);
     const char *why = "unset";
-    sw_envelope_t *back = sw_envelope_decode(zframe_data(frame), zframe_size(frame), &why);
+    sw_envelope_t *back =
+        sw_envelope_decode(zframe_data(frame), zframe_size(frame), &why);
     CHECK((back == NULL) == (why != NULL));
     sw_envelope_free(back);
     zframe_destroy(&frame);
@@ -102,7 +105,8 @@ static void test_round_trip(void)
 
     zframe_t *frame = sw_pack_frame(&s.env.base);
     CHECK_EQ(zframe_size(frame), protobuf_c_message_get_packed_size(&s.env.base));
-    sw_envelope_t *back = sw_envelope_decode(zframe_data(frame), zframe_size(frame), &why);
+    sw_envelope_t *back =
+        sw_envelope_decode(zframe_data(frame), zframe_size(frame), &why);
     CHECK(back != NULL);
     CHECK(why == NULL);
     if (back) {

@@ -14,8 +14,8 @@
 
 /* A pipe standing in for stderr. */
 typedef struct {
-    int fds[2];     /* read end, write end */
-    int saved;      /* the real stderr */
+    int fds[2];      /* read end, write end */
+    int saved;       /* the real stderr */
     char text[8192]; /* what was written, NUL-terminated */
 } capture_t;
 
@@ -79,7 +79,8 @@ static void test_terminal(void)
     char *second = strchr(cap.text, '\n');
     CHECK(second != NULL);
     CHECK(s_has_clock(cap.text));
-    CHECK(strncmp(cap.text + 13, "INFO intake: case SW-0000-0000-0001 opened\n", 43) == 0);
+    CHECK(strncmp(cap.text + 13, "INFO intake: case SW-0000-0000-0001 opened\n", 43) ==
+          0);
     if (second) {
         CHECK(s_has_clock(second + 1));
         CHECK_STR(second + 1 + 13, "ERROR intake: bad 7\n");

@@ -70,12 +70,12 @@ static zsock_t *s_socket(int type)
 /* One side of a ping-pong pair. */
 typedef struct {
     run_t *run;
-    void *sock;       /* zsock_t * or raw libzmq socket */
-    bool client;      /* counts round trips and sends the next ping */
-    int round_trips;  /* replies received (client) */
-    int echoed;       /* pings answered (server) */
-    int bad;          /* wrong or missing messages */
-    bool finished;    /* reported to run */
+    void *sock;      /* zsock_t * or raw libzmq socket */
+    bool client;     /* counts round trips and sends the next ping */
+    int round_trips; /* replies received (client) */
+    int echoed;      /* pings answered (server) */
+    int bad;         /* wrong or missing messages */
+    bool finished;   /* reported to run */
 } side_t;
 
 static int s_events(void *sock)
