@@ -458,7 +458,8 @@ intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg, sw_cloc
     const char *bind = sw_config_str(cfg, "intake/bind", "tcp://127.0.0.1:7701");
     self->branches = zsock_new(ZMQ_ROUTER);
     zsock_set_linger(self->branches, 1000);
-    zsock_set_maxmsgsize(self->branches, INTAKE_MAX_REQUEST + 1024);
+    /* up to 1 MiB is read and answered OVERSIZE; larger drops the connection */
+    zsock_set_maxmsgsize(self->branches, 1024 * 1024);
     if (zsock_bind(self->branches, "%s", bind) < 0) {
         sw_error("cannot bind the branch endpoint %s: %s", bind, zmq_strerror(zmq_errno()));
         intake_server_destroy(&self);
