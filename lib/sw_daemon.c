@@ -8,14 +8,14 @@
 #include "sw_notify.h"
 
 struct _sw_daemon_t {
-    char *name;               /* "intake", "router", "sla", "audit" */
+    char *name; /* "intake", "router", "sla", "audit" */
     char *config_path;
     zconfig_t *config;
-    sw_clock_t *clock;        /* hub/clock */
-    zlistx_t *flags;          /* extra flags given */
+    sw_clock_t *clock; /* hub/clock */
+    zlistx_t *flags;   /* extra flags given */
     struct ev_loop *loop;
     ev_signal sigterm, sigint, sighup, sigusr1;
-    ev_timer drain_limit;     /* ends a drain that takes too long */
+    ev_timer drain_limit; /* ends a drain that takes too long */
     sw_watchdog_t *watchdog;
     sw_daemon_fn *on_stop, *on_reload, *on_stats;
     void *arg;
@@ -49,14 +49,14 @@ static void s_end_loop(sw_daemon_t *self)
 
 static void s_on_drain_limit(struct ev_loop *loop, ev_timer *w, int revents)
 {
-    sw_daemon_t *self = (sw_daemon_t *) w->data;
+    sw_daemon_t *self = (sw_daemon_t *)w->data;
     sw_warn("drain did not finish within %.1f s; stopping anyway", self->drain_s);
     s_end_loop(self);
 }
 
 static void s_on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
-    sw_daemon_t *self = (sw_daemon_t *) w->data;
+    sw_daemon_t *self = (sw_daemon_t *)w->data;
     if (w->signum == SIGHUP) {
         sw_notify_reloading();
         sw_info("SIGHUP: reloading");
@@ -101,7 +101,7 @@ static int s_parse(sw_daemon_t *self, int argc, char **argv, const char *const *
             s_usage(self->name, extra);
             return 0;
         } else if (s_is_extra(a, extra))
-            zlistx_add_end(self->flags, (void *) a);
+            zlistx_add_end(self->flags, (void *)a);
         else {
             fprintf(stderr, "shouwen-%s: unknown argument '%s'\n", self->name, a);
             s_usage(self->name, extra);
@@ -114,7 +114,7 @@ static int s_parse(sw_daemon_t *self, int argc, char **argv, const char *const *
 sw_daemon_t *sw_daemon_new(const char *name, int argc, char **argv,
                            const char *const *extra, int *exit_code)
 {
-    sw_daemon_t *self = (sw_daemon_t *) zmalloc(sizeof(sw_daemon_t));
+    sw_daemon_t *self = (sw_daemon_t *)zmalloc(sizeof(sw_daemon_t));
     self->name = strdup(name);
     self->config_path = zsys_sprintf("/etc/shouwen/%s.conf", name);
     self->flags = zlistx_new();
@@ -160,7 +160,8 @@ void sw_daemon_destroy(sw_daemon_t **self_p)
     sw_daemon_t *self = *self_p;
     sw_watchdog_destroy(&self->watchdog);
     if (self->loop) {
-        ev_signal *sigs[] = {&self->sigterm, &self->sigint, &self->sighup, &self->sigusr1};
+        ev_signal *sigs[] = {&self->sigterm, &self->sigint, &self->sighup,
+                             &self->sigusr1};
         for (int i = 0; i < 4; i++) {
             ev_ref(self->loop);
             ev_signal_stop(self->loop, sigs[i]);
@@ -198,15 +199,16 @@ const char *sw_daemon_config_path(sw_daemon_t *self)
 
 bool sw_daemon_flag(sw_daemon_t *self, const char *flag)
 {
-    for (const char *f = (const char *) zlistx_first(self->flags); f;
-         f = (const char *) zlistx_next(self->flags))
+    for (const char *f = (const char *)zlistx_first(self->flags); f;
+         f = (const char *)zlistx_next(self->flags))
         if (streq(f, flag))
             return true;
     return false;
 }
 
-void sw_daemon_set_handlers(sw_daemon_t *self, sw_daemon_fn *on_stop, sw_daemon_fn *on_reload,
-                            sw_daemon_fn *on_stats, void *arg, double drain_s)
+void sw_daemon_set_handlers(sw_daemon_t *self, sw_daemon_fn *on_stop,
+                            sw_daemon_fn *on_reload, sw_daemon_fn *on_stats, void *arg,
+                            double drain_s)
 {
     self->on_stop = on_stop;
     self->on_reload = on_reload;

@@ -33,8 +33,9 @@ bool sw_daemon_flag(sw_daemon_t *self, const char *flag);
    call sw_daemon_stopped.  Without one the loop simply ends.  If the
    drain takes longer than drain_s seconds the loop ends anyway.
    on_reload runs at SIGHUP; on_stats at SIGUSR1. */
-void sw_daemon_set_handlers(sw_daemon_t *self, sw_daemon_fn *on_stop, sw_daemon_fn *on_reload,
-                            sw_daemon_fn *on_stats, void *arg, double drain_s);
+void sw_daemon_set_handlers(sw_daemon_t *self, sw_daemon_fn *on_stop,
+                            sw_daemon_fn *on_reload, sw_daemon_fn *on_stats, void *arg,
+                            double drain_s);
 /* Tell systemd we are ready and start petting the watchdog. */
 void sw_daemon_ready(sw_daemon_t *self);
 /* The drain is done: end the loop. */

@@ -54,6 +54,10 @@ const char *sw_envelope_type_for(Shouwen__V1__Envelope__BodyCase body)
         return "violation.recorded";
     case SHOUWEN__V1__ENVELOPE__BODY_DIRECTORY_LOADED:
         return "directory.loaded";
+    case SHOUWEN__V1__ENVELOPE__BODY_LEADER_CONTACT:
+        return "case.leader_contact";
+    case SHOUWEN__V1__ENVELOPE__BODY_WAITING:
+        return "case.waiting";
     default:
         return NULL;
     }

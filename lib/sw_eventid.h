@@ -14,14 +14,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SW_EVENTID_SIZE 16
-#define SW_UUID_STRLEN  36 /* without the terminating NUL */
+#define SW_EVENTID_SIZE  16
+#define SW_UUID_STRLEN   36 /* without the terminating NUL */
 #define SW_CASEID_STRLEN 17 /* "SW-XXXX-XXXX-XXXX" */
 
 void sw_eventid_make(uint8_t out[SW_EVENTID_SIZE], const char *ns, const void *name,
                      size_t name_len);
-void sw_eventid_derive(uint8_t out[SW_EVENTID_SIZE], const uint8_t parent[SW_EVENTID_SIZE],
-                       const char *kind);
+void sw_eventid_derive(uint8_t out[SW_EVENTID_SIZE],
+                       const uint8_t parent[SW_EVENTID_SIZE], const char *kind);
 /* Canonical lower-case 8-4-4-4-12 text into out (SW_UUID_STRLEN + 1 bytes). */
 void sw_eventid_format(const uint8_t id[SW_EVENTID_SIZE], char *out);
 /* Parse the canonical text form; 0 on success, -1 on bad input. */

@@ -4,23 +4,23 @@
 #include "sw_log.h"
 #include "sw_zwatch.h"
 
-#define S_REPLAY_PAGE       1000 /* events asked per replay request */
-#define S_REPLAY_TIMEOUT_S  2.0  /* unanswered replay request: ask again */
-#define S_BATCH             256  /* stream messages handled per wake-up */
+#define S_REPLAY_PAGE      1000 /* events asked per replay request */
+#define S_REPLAY_TIMEOUT_S 2.0  /* unanswered replay request: ask again */
+#define S_BATCH            256  /* stream messages handled per wake-up */
 
 struct _sw_follower_t {
     struct ev_loop *loop;
-    char *name;                  /* daemon name, for logs */
-    char *replay_endpoint;       /* audit's replay ROUTER */
-    zsock_t *sub;                /* committed stream */
-    zsock_t *dealer;             /* replay requests; recreated on timeout */
+    char *name;            /* daemon name, for logs */
+    char *replay_endpoint; /* audit's replay ROUTER */
+    zsock_t *sub;          /* committed stream */
+    zsock_t *dealer;       /* replay requests; recreated on timeout */
     sw_zwatch_t *sub_w;
     sw_zwatch_t *dealer_w;
-    uint64_t next;               /* next position we expect */
-    bool live;                   /* caught up, delivering from the stream */
-    bool replaying;              /* a replay request is outstanding */
-    uint64_t replays;            /* replay rounds started (statistics) */
-    ev_timer replay_timer;       /* replay request timeout */
+    uint64_t next;         /* next position we expect */
+    bool live;             /* caught up, delivering from the stream */
+    bool replaying;        /* a replay request is outstanding */
+    uint64_t replays;      /* replay rounds started (statistics) */
+    ev_timer replay_timer; /* replay request timeout */
     sw_follower_event_fn *on_event;
     sw_follower_live_fn *on_live;
     void *arg;
@@ -41,7 +41,8 @@ static int s_open_dealer(sw_follower_t *self)
         sw_error("%s: cannot connect replay to %s", self->name, self->replay_endpoint);
         return -1;
     }
-    self->dealer_w = sw_zwatch_new(self->loop, self->dealer, ZMQ_POLLIN, s_on_dealer, self);
+    self->dealer_w =
+        sw_zwatch_new(self->loop, self->dealer, ZMQ_POLLIN, s_on_dealer, self);
     sw_zwatch_start(self->dealer_w);
     return 0;
 }
@@ -72,7 +73,7 @@ static void s_start_replay(sw_follower_t *self)
 
 static void s_on_replay_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
-    sw_follower_t *self = (sw_follower_t *) w->data;
+    sw_follower_t *self = (sw_follower_t *)w->data;
     sw_info("%s: no replay answer from %s, asking again from %" PRIu64, self->name,
             self->replay_endpoint, self->next);
     if (s_open_dealer(self) == 0)
@@ -104,7 +105,7 @@ static bool s_deliver(sw_follower_t *self, const sw_committed_t *c)
 
 static void s_on_dealer(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *arg)
 {
-    sw_follower_t *self = (sw_follower_t *) arg;
+    sw_follower_t *self = (sw_follower_t *)arg;
     zframe_t *f = zframe_recv_nowait(self->dealer);
     if (!f)
         return;
@@ -119,7 +120,8 @@ static void s_on_dealer(struct ev_loop *loop, sw_zwatch_t *w, int revents, void 
     }
     ev_timer_stop(loop, &self->replay_timer);
     if (!rep || (rep->error && *rep->error)) {
-        sw_warn("%s: replay failed: %s", self->name, rep ? rep->error : "malformed reply");
+        sw_warn("%s: replay failed: %s", self->name,
+                rep ? rep->error : "malformed reply");
         if (rep)
             shouwen__v1__replay_reply__free_unpacked(rep, NULL);
         ev_timer_set(&self->replay_timer, 0.5, 0.);
@@ -133,8 +135,8 @@ static void s_on_dealer(struct ev_loop *loop, sw_zwatch_t *w, int revents, void 
     size_t n = rep->n_events;
     shouwen__v1__replay_reply__free_unpacked(rep, NULL);
     if (!ok)
-        sw_warn("%s: replay skipped a position before %" PRIu64 "; asking again", self->name,
-                self->next);
+        sw_warn("%s: replay skipped a position before %" PRIu64 "; asking again",
+                self->name, self->next);
     if (ok && self->next > head) {
         self->replaying = false;
         self->live = true;
@@ -177,7 +179,7 @@ static void s_on_stream_message(sw_follower_t *self, zframe_t *topic, zframe_t *
 
 static void s_on_sub(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *arg)
 {
-    sw_follower_t *self = (sw_follower_t *) arg;
+    sw_follower_t *self = (sw_follower_t *)arg;
     for (int i = 0; i < S_BATCH; i++) {
         zmsg_t *msg = zmsg_recv_nowait(self->sub);
         if (!msg)
@@ -192,12 +194,13 @@ static void s_on_sub(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *ar
 }
 
 sw_follower_t *sw_follower_new(struct ev_loop *loop, const char *name,
-                               const char *committed_endpoint, const char *replay_endpoint,
-                               uint64_t next_position, sw_follower_event_fn *on_event,
+                               const char *committed_endpoint,
+                               const char *replay_endpoint, uint64_t next_position,
+                               sw_follower_event_fn *on_event,
                                sw_follower_live_fn *on_live, void *arg)
 {
     assert(on_event);
-    sw_follower_t *self = (sw_follower_t *) zmalloc(sizeof(sw_follower_t));
+    sw_follower_t *self = (sw_follower_t *)zmalloc(sizeof(sw_follower_t));
     self->loop = loop;
     self->name = strdup(name);
     self->replay_endpoint = strdup(replay_endpoint);
@@ -216,7 +219,8 @@ sw_follower_t *sw_follower_new(struct ev_loop *loop, const char *name,
     zsock_set_linger(self->sub, 0);
     zsock_set_subscribe(self->sub, "");
     if (zsock_connect(self->sub, "%s", committed_endpoint) != 0) {
-        sw_error("%s: cannot connect to the committed stream %s", name, committed_endpoint);
+        sw_error("%s: cannot connect to the committed stream %s", name,
+                 committed_endpoint);
         sw_follower_destroy(&self);
         return NULL;
     }

@@ -17,14 +17,15 @@ typedef struct _sw_follower_t sw_follower_t;
 
 /* One committed event; env is decoded from c->envelope.  replaying is true
    while catching up (the follower is not live yet). Both are borrowed. */
-typedef void(sw_follower_event_fn)(void *arg, const sw_committed_t *c, const sw_envelope_t *env,
-                                   bool replaying);
+typedef void(sw_follower_event_fn)(void *arg, const sw_committed_t *c,
+                                   const sw_envelope_t *env, bool replaying);
 /* Called each time the follower becomes live (caught up with the head). */
 typedef void(sw_follower_live_fn)(void *arg);
 
 sw_follower_t *sw_follower_new(struct ev_loop *loop, const char *name,
-                               const char *committed_endpoint, const char *replay_endpoint,
-                               uint64_t next_position, sw_follower_event_fn *on_event,
+                               const char *committed_endpoint,
+                               const char *replay_endpoint, uint64_t next_position,
+                               sw_follower_event_fn *on_event,
                                sw_follower_live_fn *on_live, void *arg);
 void sw_follower_destroy(sw_follower_t **self_p);
 

@@ -29,7 +29,7 @@ struct _sw_producer_t {
 
 static void s_proposal_destroy(void **item_p)
 {
-    s_proposal_t *p = (s_proposal_t *) *item_p;
+    s_proposal_t *p = (s_proposal_t *)*item_p;
     if (p) {
         zframe_destroy(&p->topic);
         zframe_destroy(&p->envelope);
@@ -52,11 +52,11 @@ static void s_send(sw_producer_t *self, s_proposal_t *p)
 
 static void s_on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
-    sw_producer_t *self = (sw_producer_t *) w->data;
+    sw_producer_t *self = (sw_producer_t *)w->data;
     int64_t now = sw_clock_now_us(self->clock);
-    int64_t due = now - (int64_t) self->interval_ms * 1000;
+    int64_t due = now - (int64_t)self->interval_ms * 1000;
     int sent = 0;
-    s_proposal_t *p = (s_proposal_t *) zhashx_first(self->pending);
+    s_proposal_t *p = (s_proposal_t *)zhashx_first(self->pending);
     while (p && sent < S_REPUBLISH_PER_TICK) {
         /* a test clock may not move: republish on every tick then */
         if (p->last_sent_us <= due || sw_clock_is_test(self->clock)) {
@@ -64,14 +64,14 @@ static void s_on_tick(struct ev_loop *loop, ev_timer *w, int revents)
             self->republished++;
             sent++;
         }
-        p = (s_proposal_t *) zhashx_next(self->pending);
+        p = (s_proposal_t *)zhashx_next(self->pending);
     }
 }
 
-sw_producer_t *sw_producer_new(struct ev_loop *loop, const char *name, const char *endpoint,
-                               sw_clock_t *clock)
+sw_producer_t *sw_producer_new(struct ev_loop *loop, const char *name,
+                               const char *endpoint, sw_clock_t *clock)
 {
-    sw_producer_t *self = (sw_producer_t *) zmalloc(sizeof(sw_producer_t));
+    sw_producer_t *self = (sw_producer_t *)zmalloc(sizeof(sw_producer_t));
     self->loop = loop;
     self->name = strdup(name);
     self->clock = clock;
@@ -135,7 +135,7 @@ int sw_producer_propose(sw_producer_t *self, sw_envelope_t *env)
         env->producer = callers_producer;
         return -1;
     }
-    s_proposal_t *p = (s_proposal_t *) zmalloc(sizeof(s_proposal_t));
+    s_proposal_t *p = (s_proposal_t *)zmalloc(sizeof(s_proposal_t));
     char topic[128];
     sw_topic_for(env->type, topic, sizeof topic);
     p->topic = zframe_new(topic, strlen(topic));

@@ -20,8 +20,8 @@ typedef void(sw_zwatch_fn)(struct ev_loop *loop, sw_zwatch_t *w, int revents, vo
 /* socket is a czmq zsock_t * or a raw libzmq socket (resolved with
    zsock_resolve).  events: ZMQ_POLLIN and/or ZMQ_POLLOUT.  Returns NULL on
    failure.  The watcher starts stopped. */
-sw_zwatch_t *sw_zwatch_new(struct ev_loop *loop, void *socket, int events, sw_zwatch_fn *cb,
-                           void *arg);
+sw_zwatch_t *sw_zwatch_new(struct ev_loop *loop, void *socket, int events,
+                           sw_zwatch_fn *cb, void *arg);
 void sw_zwatch_destroy(sw_zwatch_t **self_p);
 void sw_zwatch_start(sw_zwatch_t *self);
 void sw_zwatch_stop(sw_zwatch_t *self);

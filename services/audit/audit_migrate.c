@@ -44,7 +44,8 @@ static PGconn *s_connect(const char *conninfo)
 
 static int s_current(PGconn *conn)
 {
-    PGresult *res = PQexec(conn, "SELECT coalesce(max(version), 0) FROM shouwen.schema_version");
+    PGresult *res =
+        PQexec(conn, "SELECT coalesce(max(version), 0) FROM shouwen.schema_version");
     int v = PQresultStatus(res) == PGRES_TUPLES_OK ? atoi(PQgetvalue(res, 0, 0)) : 0;
     PQclear(res);
     return v;
@@ -53,7 +54,8 @@ static int s_current(PGconn *conn)
 static int s_exec(PGconn *conn, const char *sql, const char *what)
 {
     PGresult *res = PQexec(conn, sql);
-    int ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
+    int ok =
+        PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
     if (!ok)
         sw_error("migrate: %s failed: %s", what, PQresultErrorMessage(res));
     PQclear(res);
@@ -108,7 +110,8 @@ int audit_migrate_current(const char *conninfo)
     PGconn *conn = s_connect(conninfo);
     if (!conn)
         return -1;
-    PGresult *res = PQexec(conn, "SELECT to_regclass('shouwen.schema_version') IS NOT NULL");
+    PGresult *res =
+        PQexec(conn, "SELECT to_regclass('shouwen.schema_version') IS NOT NULL");
     int exists = PQresultStatus(res) == PGRES_TUPLES_OK && *PQgetvalue(res, 0, 0) == 't';
     PQclear(res);
     int v = exists ? s_current(conn) : 0;

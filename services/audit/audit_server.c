@@ -13,8 +13,8 @@
 #include "sw_log.h"
 #include "sw_zwatch.h"
 
-#define S_RECV_BATCH   256  /* proposals read per wake-up */
-#define S_REPLAY_MAX   5000 /* events per replay answer, at most */
+#define S_RECV_BATCH 256  /* proposals read per wake-up */
+#define S_REPLAY_MAX 5000 /* events per replay answer, at most */
 
 static const char *s_append_sql =
     "SELECT idx, event_position, case_version, committed_at_us, status "
@@ -47,31 +47,31 @@ typedef struct {
 
 struct _audit_server_t {
     struct ev_loop *loop;
-    zsock_t *proposals;        /* SUB, bound: every producer's PUB connects */
-    zsock_t *committed;        /* PUB, bound: the committed stream */
-    zsock_t *replay;           /* ROUTER, bound: replay requests */
+    zsock_t *proposals; /* SUB, bound: every producer's PUB connects */
+    zsock_t *committed; /* PUB, bound: the committed stream */
+    zsock_t *replay;    /* ROUTER, bound: replay requests */
     sw_zwatch_t *proposals_w;
     sw_zwatch_t *replay_w;
-    audit_store_t *writer;     /* append_batch connection */
-    audit_store_t *reader;     /* replay connection */
-    zlistx_t *queue;           /* s_item_t waiting for a batch */
-    zhashx_t *queued;          /* keys of queued and in-flight items */
-    s_item_t **inflight;       /* the batch being committed */
+    audit_store_t *writer; /* append_batch connection */
+    audit_store_t *reader; /* replay connection */
+    zlistx_t *queue;       /* s_item_t waiting for a batch */
+    zhashx_t *queued;      /* keys of queued and in-flight items */
+    s_item_t **inflight;   /* the batch being committed */
     size_t n_inflight;
-    size_t solo;               /* items left to send one at a time */
-    zlistx_t *replays;         /* s_replay_t waiting */
+    size_t solo;       /* items left to send one at a time */
+    zlistx_t *replays; /* s_replay_t waiting */
     s_replay_t *replay_inflight;
-    sw_json_t *json;           /* batch text buffer */
-    int batch_max;             /* events per transaction, at most */
-    int flush_ms;              /* wait this long for a batch to fill */
-    int max_queue;             /* stop reading proposals above this */
-    uint64_t head;             /* last committed position */
-    bool head_known;           /* head read since the writer connected */
+    sw_json_t *json; /* batch text buffer */
+    int batch_max;   /* events per transaction, at most */
+    int flush_ms;    /* wait this long for a batch to fill */
+    int max_queue;   /* stop reading proposals above this */
+    uint64_t head;   /* last committed position */
+    bool head_known; /* head read since the writer connected */
     bool ready_sent;
     bool draining;
     ev_timer flush_timer;
     ev_timer heartbeat;
-    ev_idle kick;              /* flush again right after a batch */
+    ev_idle kick; /* flush again right after a batch */
     s_stats_t stats;
     audit_server_fn *on_ready;
     void *ready_arg;
@@ -98,7 +98,7 @@ static const ProtobufCMessage *s_body_of(const sw_envelope_t *env)
 {
     const ProtobufCFieldDescriptor *f =
         protobuf_c_message_descriptor_get_field(env->base.descriptor, env->body_case);
-    return f ? *(const ProtobufCMessage *const *) ((const char *) env + f->offset) : NULL;
+    return f ? *(const ProtobufCMessage *const *)((const char *)env + f->offset) : NULL;
 }
 
 static void s_json_uuid(sw_json_t *j, const char *name, const ProtobufCBinaryData *id)
@@ -216,7 +216,7 @@ static void s_count_status(audit_server_t *self, const char *status, s_item_t *i
 
 static void s_on_append(void *arg, PGresult *res)
 {
-    audit_server_t *self = (audit_server_t *) arg;
+    audit_server_t *self = (audit_server_t *)arg;
     if (!res) { /* connection lost: the batch may or may not be in */
         s_requeue_inflight(self);
         self->head_known = false;
@@ -244,7 +244,7 @@ static void s_on_append(void *arg, PGresult *res)
     self->stats.batches++;
     int rows = PQntuples(res);
     for (int r = 0; r < rows; r++) {
-        size_t idx = (size_t) strtoull(PQgetvalue(res, r, 0), NULL, 10);
+        size_t idx = (size_t)strtoull(PQgetvalue(res, r, 0), NULL, 10);
         const char *status = PQgetvalue(res, r, 4);
         if (idx >= self->n_inflight)
             continue;
@@ -266,7 +266,7 @@ static void s_on_append(void *arg, PGresult *res)
 
 static void s_on_head(void *arg, PGresult *res)
 {
-    audit_server_t *self = (audit_server_t *) arg;
+    audit_server_t *self = (audit_server_t *)arg;
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         sw_error("cannot read the log head: %s",
                  res ? PQresultErrorMessage(res) : "connection lost");
@@ -286,7 +286,7 @@ static void s_on_head(void *arg, PGresult *res)
 
 static void s_on_writer_state(void *arg, bool up)
 {
-    audit_server_t *self = (audit_server_t *) arg;
+    audit_server_t *self = (audit_server_t *)arg;
     self->head_known = false;
     if (up)
         audit_store_query(self->writer, s_head_sql, 0, NULL, 0, s_on_head, self);
@@ -308,11 +308,11 @@ static void s_flush(audit_server_t *self)
         s_check_drained(self);
         return;
     }
-    size_t limit = self->solo > 0 ? 1 : (size_t) self->batch_max;
+    size_t limit = self->solo > 0 ? 1 : (size_t)self->batch_max;
     sw_json_reset(self->json);
     sw_json_raw(self->json, "[");
     s_item_t *item;
-    while (self->n_inflight < limit && (item = (s_item_t *) zlistx_first(self->queue))) {
+    while (self->n_inflight < limit && (item = (s_item_t *)zlistx_first(self->queue))) {
         zlistx_detach_cur(self->queue);
         if (self->n_inflight > 0)
             sw_json_raw(self->json, ",");
@@ -327,17 +327,18 @@ static void s_flush(audit_server_t *self)
     if (self->solo > 0)
         self->solo--;
     const char *params[1] = {sw_json_text(self->json)};
-    if (audit_store_query(self->writer, s_append_sql, 1, params, 0, s_on_append, self) != 0)
+    if (audit_store_query(self->writer, s_append_sql, 1, params, 0, s_on_append, self) !=
+        0)
         s_requeue_inflight(self);
-    if (!self->draining && zlistx_size(self->queue) < (size_t) self->max_queue)
+    if (!self->draining && zlistx_size(self->queue) < (size_t)self->max_queue)
         sw_zwatch_start(self->proposals_w);
 }
 
 static void s_on_kick(struct ev_loop *loop, ev_idle *w, int revents)
 {
-    audit_server_t *self = (audit_server_t *) w->data;
+    audit_server_t *self = (audit_server_t *)w->data;
     ev_idle_stop(loop, w);
-    if (zlistx_size(self->queue) >= (size_t) self->batch_max || self->draining ||
+    if (zlistx_size(self->queue) >= (size_t)self->batch_max || self->draining ||
         self->solo > 0)
         s_flush(self);
     else if (zlistx_size(self->queue) > 0 && !ev_is_active(&self->flush_timer)) {
@@ -349,7 +350,7 @@ static void s_on_kick(struct ev_loop *loop, ev_idle *w, int revents)
 
 static void s_on_flush_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
-    s_flush((audit_server_t *) w->data);
+    s_flush((audit_server_t *)w->data);
 }
 
 static void s_take_proposal(audit_server_t *self, zmsg_t *msg)
@@ -365,7 +366,7 @@ static void s_take_proposal(audit_server_t *self, zmsg_t *msg)
                 self->stats.invalid);
         return;
     }
-    s_item_t *item = (s_item_t *) zmalloc(sizeof(s_item_t));
+    s_item_t *item = (s_item_t *)zmalloc(sizeof(s_item_t));
     sodium_bin2hex(item->key, sizeof item->key, env->event_id.data, SW_EVENTID_SIZE);
     if (zhashx_lookup(self->queued, item->key)) {
         free(item); /* a republish of something queued or in flight */
@@ -376,13 +377,13 @@ static void s_take_proposal(audit_server_t *self, zmsg_t *msg)
     item->envelope = zframe_dup(body);
     item->json = s_item_json(self->json, env, body);
     sw_envelope_free(env);
-    zhashx_insert(self->queued, item->key, (void *) 1);
+    zhashx_insert(self->queued, item->key, (void *)1);
     zlistx_add_end(self->queue, item);
 }
 
 static void s_on_proposals(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *arg)
 {
-    audit_server_t *self = (audit_server_t *) arg;
+    audit_server_t *self = (audit_server_t *)arg;
     for (int i = 0; i < S_RECV_BATCH; i++) {
         zmsg_t *msg = zmsg_recv_nowait(self->proposals);
         if (!msg)
@@ -390,7 +391,7 @@ static void s_on_proposals(struct ev_loop *loop, sw_zwatch_t *w, int revents, vo
         s_take_proposal(self, msg);
         zmsg_destroy(&msg);
     }
-    if (zlistx_size(self->queue) >= (size_t) self->max_queue)
+    if (zlistx_size(self->queue) >= (size_t)self->max_queue)
         sw_zwatch_stop(self->proposals_w); /* ZeroMQ's HWM holds the rest */
     if (self->n_inflight == 0)
         ev_idle_start(loop, &self->kick);
@@ -408,7 +409,8 @@ static void s_replay_destroy(s_replay_t **r_p)
     }
 }
 
-static void s_replay_answer(audit_server_t *self, s_replay_t *r, Shouwen__V1__ReplayReply *rep)
+static void s_replay_answer(audit_server_t *self, s_replay_t *r,
+                            Shouwen__V1__ReplayReply *rep)
 {
     zframe_t *body = sw_pack_frame(&rep->base);
     zframe_send(&r->routing_id, self->replay, ZFRAME_MORE | ZFRAME_DONTWAIT);
@@ -425,29 +427,29 @@ static uint64_t s_be64(const char *p)
 
 static void s_on_replay_rows(void *arg, PGresult *res)
 {
-    audit_server_t *self = (audit_server_t *) arg;
+    audit_server_t *self = (audit_server_t *)arg;
     s_replay_t *r = self->replay_inflight;
     self->replay_inflight = NULL;
     Shouwen__V1__ReplayReply rep = SHOUWEN__V1__REPLAY_REPLY__INIT;
     rep.head_position = self->head;
     int rows = res && PQresultStatus(res) == PGRES_TUPLES_OK ? PQntuples(res) : 0;
-    sw_committed_t *events = rows ? calloc((size_t) rows, sizeof(sw_committed_t)) : NULL;
-    sw_committed_t **ptrs = rows ? calloc((size_t) rows, sizeof(sw_committed_t *)) : NULL;
+    sw_committed_t *events = rows ? calloc((size_t)rows, sizeof(sw_committed_t)) : NULL;
+    sw_committed_t **ptrs = rows ? calloc((size_t)rows, sizeof(sw_committed_t *)) : NULL;
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK)
-        rep.error = (char *) (res ? PQresultErrorMessage(res) : "store unavailable");
+        rep.error = (char *)(res ? PQresultErrorMessage(res) : "store unavailable");
     for (int i = 0; i < rows; i++) {
         sw_committed_t *c = &events[i];
         shouwen__v1__committed__init(c);
         c->position = s_be64(PQgetvalue(res, i, 0));
         c->case_version = s_be64(PQgetvalue(res, i, 1));
-        c->committed_at_us = (int64_t) s_be64(PQgetvalue(res, i, 2));
-        c->envelope.data = (uint8_t *) PQgetvalue(res, i, 3);
-        c->envelope.len = (size_t) PQgetlength(res, i, 3);
+        c->committed_at_us = (int64_t)s_be64(PQgetvalue(res, i, 2));
+        c->envelope.data = (uint8_t *)PQgetvalue(res, i, 3);
+        c->envelope.len = (size_t)PQgetlength(res, i, 3);
         if (c->position > rep.head_position)
             rep.head_position = c->position;
         ptrs[i] = c;
     }
-    rep.n_events = (size_t) rows;
+    rep.n_events = (size_t)rows;
     rep.events = ptrs;
     if (r) {
         s_replay_answer(self, r, &rep);
@@ -465,11 +467,11 @@ static void s_replay_next(audit_server_t *self)
     if (!audit_store_is_up(self->reader)) {
         /* answer at once: followers retry shortly */
         s_replay_t *r;
-        while ((r = (s_replay_t *) zlistx_first(self->replays))) {
+        while ((r = (s_replay_t *)zlistx_first(self->replays))) {
             zlistx_detach_cur(self->replays);
             Shouwen__V1__ReplayReply rep = SHOUWEN__V1__REPLAY_REPLY__INIT;
             rep.head_position = self->head;
-            rep.error = (char *) "store unavailable";
+            rep.error = (char *)"store unavailable";
             s_replay_answer(self, r, &rep);
             s_replay_destroy(&r);
         }
@@ -477,23 +479,24 @@ static void s_replay_next(audit_server_t *self)
     }
     if (!audit_store_is_idle(self->reader))
         return;
-    s_replay_t *r = (s_replay_t *) zlistx_first(self->replays);
+    s_replay_t *r = (s_replay_t *)zlistx_first(self->replays);
     zlistx_detach_cur(self->replays);
     char from[24], max[16];
     snprintf(from, sizeof from, "%" PRIu64, r->from);
     snprintf(max, sizeof max, "%u", r->max);
     const char *params[3] = {from, max, r->case_id ? r->case_id : ""};
     self->replay_inflight = r;
-    if (audit_store_query(self->reader, s_replay_sql, 3, params, 1, s_on_replay_rows, self) !=
-        0) {
+    if (audit_store_query(self->reader, s_replay_sql, 3, params, 1, s_on_replay_rows,
+                          self) != 0) {
         self->replay_inflight = NULL;
         zlistx_add_start(self->replays, r);
     }
 }
 
-static void s_on_replay_request(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *arg)
+static void s_on_replay_request(struct ev_loop *loop, sw_zwatch_t *w, int revents,
+                                void *arg)
 {
-    audit_server_t *self = (audit_server_t *) arg;
+    audit_server_t *self = (audit_server_t *)arg;
     for (int i = 0; i < 64; i++) {
         zmsg_t *msg = zmsg_recv_nowait(self->replay);
         if (!msg)
@@ -505,12 +508,12 @@ static void s_on_replay_request(struct ev_loop *loop, sw_zwatch_t *w, int revent
             req = shouwen__v1__replay_request__unpack(NULL, zframe_size(body),
                                                       zframe_data(body));
         if (req) {
-            s_replay_t *r = (s_replay_t *) zmalloc(sizeof(s_replay_t));
+            s_replay_t *r = (s_replay_t *)zmalloc(sizeof(s_replay_t));
             r->routing_id = id;
             id = NULL;
             r->from = req->from_position ? req->from_position : 1;
             r->max = req->max_events && req->max_events < S_REPLAY_MAX ? req->max_events
-                                                                        : S_REPLAY_MAX;
+                                                                       : S_REPLAY_MAX;
             r->case_id = req->case_id && *req->case_id ? strndup(req->case_id, 64) : NULL;
             zlistx_add_end(self->replays, r);
             shouwen__v1__replay_request__free_unpacked(req, NULL);
@@ -524,14 +527,14 @@ static void s_on_replay_request(struct ev_loop *loop, sw_zwatch_t *w, int revent
 
 static void s_on_reader_state(void *arg, bool up)
 {
-    s_replay_next((audit_server_t *) arg);
+    s_replay_next((audit_server_t *)arg);
 }
 
 /* ---------------------------------------------------------- lifecycle */
 
 static void s_on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
 {
-    audit_server_t *self = (audit_server_t *) w->data;
+    audit_server_t *self = (audit_server_t *)w->data;
     if (self->head_known)
         s_heartbeat_now(self);
 }
@@ -562,25 +565,25 @@ static int s_settings(audit_server_t *self, zconfig_t *cfg)
     int64_t v;
     if (sw_config_int(cfg, "audit/batch_max", 500, 1, 100000, &v) != 0)
         return -1;
-    self->batch_max = (int) v;
+    self->batch_max = (int)v;
     if (sw_config_int(cfg, "audit/flush_ms", 2, 0, 10000, &v) != 0)
         return -1;
-    self->flush_ms = (int) v;
+    self->flush_ms = (int)v;
     if (sw_config_int(cfg, "audit/max_queue", 100000, 1000, 10000000, &v) != 0)
         return -1;
-    self->max_queue = (int) v;
+    self->max_queue = (int)v;
     return 0;
 }
 
-audit_server_t *audit_server_new(struct ev_loop *loop, zconfig_t *cfg, audit_server_fn *on_ready,
-                                 void *arg)
+audit_server_t *audit_server_new(struct ev_loop *loop, zconfig_t *cfg,
+                                 audit_server_fn *on_ready, void *arg)
 {
     const char *conninfo = sw_config_str(cfg, "audit/postgres", NULL);
     if (!conninfo) {
         sw_error("config: audit/postgres (a libpq connection string) is required");
         return NULL;
     }
-    audit_server_t *self = (audit_server_t *) zmalloc(sizeof(audit_server_t));
+    audit_server_t *self = (audit_server_t *)zmalloc(sizeof(audit_server_t));
     self->loop = loop;
     self->on_ready = on_ready;
     self->ready_arg = arg;
@@ -591,7 +594,7 @@ audit_server_t *audit_server_new(struct ev_loop *loop, zconfig_t *cfg, audit_ser
     self->queue = zlistx_new();
     self->queued = zhashx_new();
     self->replays = zlistx_new();
-    self->inflight = (s_item_t **) calloc((size_t) self->batch_max, sizeof(s_item_t *));
+    self->inflight = (s_item_t **)calloc((size_t)self->batch_max, sizeof(s_item_t *));
     self->json = sw_json_new();
     ev_timer_init(&self->flush_timer, s_on_flush_timer, 0., 0.);
     self->flush_timer.data = self;
@@ -600,18 +603,22 @@ audit_server_t *audit_server_new(struct ev_loop *loop, zconfig_t *cfg, audit_ser
     ev_idle_init(&self->kick, s_on_kick);
     self->kick.data = self;
 
-    self->proposals = s_bind(ZMQ_SUB, sw_config_str(cfg, "hub/proposals", "tcp://127.0.0.1:7702"),
-                             "proposals");
-    self->committed = s_bind(ZMQ_PUB, sw_config_str(cfg, "hub/committed", "tcp://127.0.0.1:7703"),
-                             "committed stream");
-    self->replay = s_bind(ZMQ_ROUTER, sw_config_str(cfg, "hub/replay", "tcp://127.0.0.1:7704"),
-                          "replay");
+    self->proposals =
+        s_bind(ZMQ_SUB, sw_config_str(cfg, "hub/proposals", "tcp://127.0.0.1:7702"),
+               "proposals");
+    self->committed =
+        s_bind(ZMQ_PUB, sw_config_str(cfg, "hub/committed", "tcp://127.0.0.1:7703"),
+               "committed stream");
+    self->replay = s_bind(
+        ZMQ_ROUTER, sw_config_str(cfg, "hub/replay", "tcp://127.0.0.1:7704"), "replay");
     if (!self->proposals || !self->committed || !self->replay) {
         audit_server_destroy(&self);
         return NULL;
     }
-    self->proposals_w = sw_zwatch_new(loop, self->proposals, ZMQ_POLLIN, s_on_proposals, self);
-    self->replay_w = sw_zwatch_new(loop, self->replay, ZMQ_POLLIN, s_on_replay_request, self);
+    self->proposals_w =
+        sw_zwatch_new(loop, self->proposals, ZMQ_POLLIN, s_on_proposals, self);
+    self->replay_w =
+        sw_zwatch_new(loop, self->replay, ZMQ_POLLIN, s_on_replay_request, self);
     sw_zwatch_start(self->proposals_w);
     sw_zwatch_start(self->replay_w);
     ev_timer_start(loop, &self->heartbeat);
@@ -640,14 +647,14 @@ void audit_server_destroy(audit_server_t **self_p)
     zsock_destroy(&self->committed);
     zsock_destroy(&self->replay);
     s_item_t *item;
-    while (self->queue && (item = (s_item_t *) zlistx_first(self->queue))) {
+    while (self->queue && (item = (s_item_t *)zlistx_first(self->queue))) {
         zlistx_detach_cur(self->queue);
         s_item_destroy(&item);
     }
     for (size_t i = 0; i < self->n_inflight; i++)
         s_item_destroy(&self->inflight[i]);
     s_replay_t *r;
-    while (self->replays && (r = (s_replay_t *) zlistx_first(self->replays))) {
+    while (self->replays && (r = (s_replay_t *)zlistx_first(self->replays))) {
         zlistx_detach_cur(self->replays);
         s_replay_destroy(&r);
     }

@@ -14,8 +14,8 @@ typedef void(audit_server_fn)(void *arg);
 
 /* NULL on bad configuration or sockets that cannot bind (logged).
    on_ready runs once, when sockets are bound and PostgreSQL answered. */
-audit_server_t *audit_server_new(struct ev_loop *loop, zconfig_t *cfg, audit_server_fn *on_ready,
-                                 void *arg);
+audit_server_t *audit_server_new(struct ev_loop *loop, zconfig_t *cfg,
+                                 audit_server_fn *on_ready, void *arg);
 void audit_server_destroy(audit_server_t **self_p);
 /* Stop taking proposals, commit what is queued, then call on_drained. */
 void audit_server_drain(audit_server_t *self, audit_server_fn *on_drained, void *arg);

@@ -10,16 +10,16 @@ typedef enum { S_DOWN, S_CONNECTING, S_IDLE, S_BUSY } s_state_t;
 
 struct _audit_store_t {
     struct ev_loop *loop;
-    char *name;                   /* for logs: "writer", "reader" */
-    char *conninfo;               /* libpq connection string */
-    PGconn *conn;                 /* NULL while down */
+    char *name;     /* for logs: "writer", "reader" */
+    char *conninfo; /* libpq connection string */
+    PGconn *conn;   /* NULL while down */
     s_state_t state;
-    ev_io io;                     /* the connection's socket */
-    ev_timer retry;               /* reconnect back-off */
-    double backoff;               /* seconds until the next attempt */
-    audit_store_result_fn *cb;    /* in-flight query's callback */
+    ev_io io;                  /* the connection's socket */
+    ev_timer retry;            /* reconnect back-off */
+    double backoff;            /* seconds until the next attempt */
+    audit_store_result_fn *cb; /* in-flight query's callback */
     void *cb_arg;
-    PGresult *result;             /* first result of the in-flight query */
+    PGresult *result; /* first result of the in-flight query */
     audit_store_state_fn *on_state;
     void *arg;
 };
@@ -117,7 +117,7 @@ static void s_read_results(audit_store_t *self)
 
 static void s_on_io(struct ev_loop *loop, ev_io *w, int revents)
 {
-    audit_store_t *self = (audit_store_t *) w->data;
+    audit_store_t *self = (audit_store_t *)w->data;
     if (self->state == S_CONNECTING) {
         s_poll_connect(self);
         return;
@@ -139,7 +139,7 @@ static void s_on_io(struct ev_loop *loop, ev_io *w, int revents)
 
 static void s_on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 {
-    s_connect((audit_store_t *) w->data);
+    s_connect((audit_store_t *)w->data);
 }
 
 static void s_connect(audit_store_t *self)
@@ -154,10 +154,11 @@ static void s_connect(audit_store_t *self)
     s_watch(self, EV_WRITE);
 }
 
-audit_store_t *audit_store_new(struct ev_loop *loop, const char *name, const char *conninfo,
-                               audit_store_state_fn *on_state, void *arg)
+audit_store_t *audit_store_new(struct ev_loop *loop, const char *name,
+                               const char *conninfo, audit_store_state_fn *on_state,
+                               void *arg)
 {
-    audit_store_t *self = (audit_store_t *) calloc(1, sizeof(audit_store_t));
+    audit_store_t *self = (audit_store_t *)calloc(1, sizeof(audit_store_t));
     if (!self)
         return NULL;
     self->loop = loop;
@@ -201,8 +202,8 @@ bool audit_store_is_idle(audit_store_t *self)
 }
 
 int audit_store_query(audit_store_t *self, const char *sql, int nparams,
-                      const char *const *values, int result_format, audit_store_result_fn *cb,
-                      void *arg)
+                      const char *const *values, int result_format,
+                      audit_store_result_fn *cb, void *arg)
 {
     if (self->state != S_IDLE)
         return -1;

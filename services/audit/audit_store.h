@@ -17,8 +17,9 @@ typedef void(audit_store_result_fn)(void *arg, PGresult *res);
 /* Connection came up (true) or went down (false). */
 typedef void(audit_store_state_fn)(void *arg, bool up);
 
-audit_store_t *audit_store_new(struct ev_loop *loop, const char *name, const char *conninfo,
-                               audit_store_state_fn *on_state, void *arg);
+audit_store_t *audit_store_new(struct ev_loop *loop, const char *name,
+                               const char *conninfo, audit_store_state_fn *on_state,
+                               void *arg);
 void audit_store_destroy(audit_store_t **self_p);
 
 bool audit_store_is_up(audit_store_t *self);
@@ -28,7 +29,7 @@ bool audit_store_is_idle(audit_store_t *self);
 /* Send one parameterised statement; text parameters, result in
    result_format (0 text, 1 binary).  -1 when not idle or the send failed. */
 int audit_store_query(audit_store_t *self, const char *sql, int nparams,
-                      const char *const *values, int result_format, audit_store_result_fn *cb,
-                      void *arg);
+                      const char *const *values, int result_format,
+                      audit_store_result_fn *cb, void *arg);
 
 #endif

@@ -13,25 +13,25 @@ typedef struct {
 
 static void s_on_ready(void *arg)
 {
-    sw_daemon_ready(((s_main_t *) arg)->daemon);
+    sw_daemon_ready(((s_main_t *)arg)->daemon);
 }
 
 static void s_on_drained(void *arg)
 {
-    s_main_t *m = (s_main_t *) arg;
+    s_main_t *m = (s_main_t *)arg;
     audit_server_log_stats(m->server);
     sw_daemon_stopped(m->daemon);
 }
 
 static void s_on_stop(void *arg)
 {
-    s_main_t *m = (s_main_t *) arg;
+    s_main_t *m = (s_main_t *)arg;
     audit_server_drain(m->server, s_on_drained, m);
 }
 
 static void s_on_stats(void *arg)
 {
-    audit_server_log_stats(((s_main_t *) arg)->server);
+    audit_server_log_stats(((s_main_t *)arg)->server);
 }
 
 static int s_migrate(zconfig_t *cfg)

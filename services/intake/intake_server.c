@@ -19,17 +19,17 @@ typedef struct {
     zframe_t *routing_id; /* ROUTER identity of the branch connection */
     bool delimiter;       /* REQ peers want an empty frame first */
     char *request_id;
-    int64_t deadline_us;  /* answer RETRY after this */
+    int64_t deadline_us; /* answer RETRY after this */
 } s_waiter_t;
 
 /* What intake knows of one (branch, request id): the event it became. */
 typedef struct {
-    char key[33];                       /* event id, hex */
+    char key[33]; /* event id, hex */
     uint8_t event_id[SW_EVENTID_SIZE];
     char case_id[SW_CASEID_STRLEN + 1];
-    uint8_t digest[S_DIGEST];           /* of the request, to spot a reused id */
-    uint64_t position;                  /* 0 until committed */
-    zlistx_t *waiters;                  /* s_waiter_t, NULL when none */
+    uint8_t digest[S_DIGEST]; /* of the request, to spot a reused id */
+    uint64_t position;        /* 0 until committed */
+    zlistx_t *waiters;        /* s_waiter_t, NULL when none */
 } s_request_t;
 
 typedef struct {
@@ -38,16 +38,16 @@ typedef struct {
 
 struct _intake_server_t {
     struct ev_loop *loop;
-    sw_clock_t *clock;           /* borrowed */
-    zsock_t *branches;           /* ROUTER, bound */
+    sw_clock_t *clock; /* borrowed */
+    zsock_t *branches; /* ROUTER, bound */
     sw_zwatch_t *branches_w;
-    sw_producer_t *producer;     /* proposals to audit */
-    sw_follower_t *follower;     /* the committed stream */
-    zhashx_t *requests;          /* key -> s_request_t, every inquiry seen */
-    zhashx_t *uncommitted;       /* key -> s_request_t (borrowed), proposed only */
-    zhashx_t *rejections;        /* reason code -> count (uint64_t *) */
-    int64_t ack_timeout_us;      /* wait this long for a commit, then RETRY */
-    ev_timer sweep;              /* expires waiters */
+    sw_producer_t *producer; /* proposals to audit */
+    sw_follower_t *follower; /* the committed stream */
+    zhashx_t *requests;      /* key -> s_request_t, every inquiry seen */
+    zhashx_t *uncommitted;   /* key -> s_request_t (borrowed), proposed only */
+    zhashx_t *rejections;    /* reason code -> count (uint64_t *) */
+    int64_t ack_timeout_us;  /* wait this long for a commit, then RETRY */
+    ev_timer sweep;          /* expires waiters */
     bool stopping;
     s_stats_t stats;
 };
@@ -56,7 +56,7 @@ struct _intake_server_t {
 
 static void s_waiter_destroy(void **item_p)
 {
-    s_waiter_t *w = (s_waiter_t *) *item_p;
+    s_waiter_t *w = (s_waiter_t *)*item_p;
     if (w) {
         zframe_destroy(&w->routing_id);
         free(w->request_id);
@@ -73,7 +73,7 @@ static void s_counter_destroy(void **item_p)
 
 static void s_request_destroy(void **item_p)
 {
-    s_request_t *r = (s_request_t *) *item_p;
+    s_request_t *r = (s_request_t *)*item_p;
     if (r) {
         zlistx_destroy(&r->waiters);
         free(r);
@@ -95,9 +95,9 @@ static void s_send(intake_server_t *self, zframe_t *routing_id, bool delimiter,
 static void s_count_rejection(intake_server_t *self, const char *code)
 {
     self->stats.rejected++;
-    uint64_t *n = (uint64_t *) zhashx_lookup(self->rejections, code);
+    uint64_t *n = (uint64_t *)zhashx_lookup(self->rejections, code);
     if (!n) {
-        n = (uint64_t *) zmalloc(sizeof(uint64_t));
+        n = (uint64_t *)zmalloc(sizeof(uint64_t));
         zhashx_insert(self->rejections, code, n);
     }
     (*n)++;
@@ -108,10 +108,10 @@ static void s_reply_status(intake_server_t *self, zframe_t *routing_id, bool del
                            const char *code, const char *message)
 {
     Shouwen__V1__BranchReply reply = SHOUWEN__V1__BRANCH_REPLY__INIT;
-    reply.request_id = (char *) (request_id ? request_id : "");
+    reply.request_id = (char *)(request_id ? request_id : "");
     reply.status = status;
-    reply.code = (char *) code;
-    reply.message = (char *) message;
+    reply.code = (char *)code;
+    reply.message = (char *)message;
     if (status == SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED) {
         s_count_rejection(self, code);
         sw_info("rejected request '%s': %s: %s", reply.request_id, code, message);
@@ -124,7 +124,7 @@ static void s_reply_ok(intake_server_t *self, s_request_t *r, zframe_t *routing_
                        bool delimiter, const char *request_id)
 {
     Shouwen__V1__BranchReply reply = SHOUWEN__V1__BRANCH_REPLY__INIT;
-    reply.request_id = (char *) request_id;
+    reply.request_id = (char *)request_id;
     reply.status = SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_OK;
     reply.case_id = r->case_id;
     reply.position = r->position;
@@ -140,8 +140,8 @@ static void s_answer_waiters(intake_server_t *self, s_request_t *r, const char *
 {
     if (!r->waiters)
         return;
-    for (s_waiter_t *w = (s_waiter_t *) zlistx_first(r->waiters); w;
-         w = (s_waiter_t *) zlistx_next(r->waiters)) {
+    for (s_waiter_t *w = (s_waiter_t *)zlistx_first(r->waiters); w;
+         w = (s_waiter_t *)zlistx_next(r->waiters)) {
         if (r->position)
             s_reply_ok(self, r, w->routing_id, w->delimiter, w->request_id);
         else
@@ -158,7 +158,7 @@ static void s_add_waiter(intake_server_t *self, s_request_t *r, zframe_t *routin
         r->waiters = zlistx_new();
         zlistx_set_destructor(r->waiters, s_waiter_destroy);
     }
-    s_waiter_t *w = (s_waiter_t *) zmalloc(sizeof(s_waiter_t));
+    s_waiter_t *w = (s_waiter_t *)zmalloc(sizeof(s_waiter_t));
     w->routing_id = zframe_dup(routing_id);
     w->delimiter = delimiter;
     w->request_id = strdup(request_id);
@@ -170,7 +170,7 @@ static void s_add_waiter(intake_server_t *self, s_request_t *r, zframe_t *routin
 
 static s_request_t *s_request_new(const uint8_t *event_id)
 {
-    s_request_t *r = (s_request_t *) zmalloc(sizeof(s_request_t));
+    s_request_t *r = (s_request_t *)zmalloc(sizeof(s_request_t));
     memcpy(r->event_id, event_id, SW_EVENTID_SIZE);
     sodium_bin2hex(r->key, sizeof r->key, event_id, SW_EVENTID_SIZE);
     sw_caseid_from_event(event_id, r->case_id);
@@ -193,14 +193,15 @@ static int s_propose_inquiry(intake_server_t *self, s_request_t *r,
     body.receiver_staff_id = s->receiver_staff_id;
     body.named_employee_id = s->named_employee_id;
     body.linked_case_id = s->linked_case_id;
-    body.received_at_us = s->received_at_us ? s->received_at_us : sw_clock_now_us(self->clock);
+    body.received_at_us =
+        s->received_at_us ? s->received_at_us : sw_clock_now_us(self->clock);
     body.request_digest.data = r->digest;
     body.request_digest.len = S_DIGEST;
 
     sw_envelope_t env = SHOUWEN__V1__ENVELOPE__INIT;
     env.event_id.data = r->event_id;
     env.event_id.len = SW_EVENTID_SIZE;
-    env.type = (char *) sw_envelope_type_for(SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED);
+    env.type = (char *)sw_envelope_type_for(SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED);
     env.case_id = r->case_id;
     env.actor = s->receiver_staff_id;
     env.body_case = SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED;
@@ -211,7 +212,7 @@ static int s_propose_inquiry(intake_server_t *self, s_request_t *r,
 static void s_digest(const ProtobufCMessage *msg, uint8_t *out)
 {
     size_t len = protobuf_c_message_get_packed_size(msg);
-    uint8_t *buf = (uint8_t *) malloc(len ? len : 1);
+    uint8_t *buf = (uint8_t *)malloc(len ? len : 1);
     protobuf_c_message_pack(msg, buf);
     crypto_generichash(out, S_DIGEST, buf, len, NULL, 0);
     free(buf);
@@ -223,20 +224,22 @@ static void s_submit(intake_server_t *self, zframe_t *routing_id, bool delimiter
     intake_rejection_t why;
     if (intake_validate_submit(req->submit, &why) != 0) {
         s_reply_status(self, routing_id, delimiter, req->request_id,
-                       SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED, why.code, why.message);
+                       SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED, why.code,
+                       why.message);
         return;
     }
     if (!sw_follower_is_live(self->follower) || self->stopping) {
-        s_reply_status(self, routing_id, delimiter, req->request_id,
-                       SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_RETRY, "HUB_NOT_READY",
-                       "the hub is catching up with its log; send the same request again");
+        s_reply_status(
+            self, routing_id, delimiter, req->request_id,
+            SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_RETRY, "HUB_NOT_READY",
+            "the hub is catching up with its log; send the same request again");
         return;
     }
     /* the same (branch, request id) is the same event: a retry, never a second case */
     char name[2 * 64 + 2];
     int len = snprintf(name, sizeof name, "%s/%s", req->branch_id, req->request_id);
     uint8_t event_id[SW_EVENTID_SIZE];
-    sw_eventid_make(event_id, "intake", name, (size_t) len);
+    sw_eventid_make(event_id, "intake", name, (size_t)len);
     /* the digest covers what the customer said, not when the command ran,
        so running the same command again is still the same request */
     uint8_t digest[S_DIGEST];
@@ -246,7 +249,7 @@ static void s_submit(intake_server_t *self, zframe_t *routing_id, bool delimiter
     req->submit->received_at_us = received_at_us;
     char key[33];
     sodium_bin2hex(key, sizeof key, event_id, SW_EVENTID_SIZE);
-    s_request_t *r = (s_request_t *) zhashx_lookup(self->requests, key);
+    s_request_t *r = (s_request_t *)zhashx_lookup(self->requests, key);
     if (r && memcmp(r->digest, digest, S_DIGEST) != 0) {
         s_reply_status(self, routing_id, delimiter, req->request_id,
                        SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED, INTAKE_REUSED_ID,
@@ -266,8 +269,8 @@ static void s_submit(intake_server_t *self, zframe_t *routing_id, bool delimiter
             zhashx_delete(self->uncommitted, r->key);
             zhashx_delete(self->requests, key);
             s_reply_status(self, routing_id, delimiter, req->request_id,
-                           SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED, INTAKE_MALFORMED,
-                           "the inquiry could not be recorded");
+                           SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED,
+                           INTAKE_MALFORMED, "the inquiry could not be recorded");
             return;
         }
     }
@@ -298,20 +301,21 @@ static void s_stats(intake_server_t *self, zframe_t *routing_id, bool delimiter,
     size_t i = 0;
     for (; i < nfixed; i++) {
         shouwen__v1__counter__init(&counters[i]);
-        counters[i].name = (char *) fixed[i].name;
+        counters[i].name = (char *)fixed[i].name;
         counters[i].value = fixed[i].value;
         ptrs[i] = &counters[i];
     }
-    for (uint64_t *v = (uint64_t *) zhashx_first(self->rejections); v && i < n;
-         v = (uint64_t *) zhashx_next(self->rejections), i++) {
+    for (uint64_t *v = (uint64_t *)zhashx_first(self->rejections); v && i < n;
+         v = (uint64_t *)zhashx_next(self->rejections), i++) {
         shouwen__v1__counter__init(&counters[i]);
-        names[i] = zsys_sprintf("rejected.%s", (const char *) zhashx_cursor(self->rejections));
+        names[i] =
+            zsys_sprintf("rejected.%s", (const char *)zhashx_cursor(self->rejections));
         counters[i].name = names[i];
         counters[i].value = *v;
         ptrs[i] = &counters[i];
     }
     Shouwen__V1__BranchReply reply = SHOUWEN__V1__BRANCH_REPLY__INIT;
-    reply.request_id = (char *) request_id;
+    reply.request_id = (char *)request_id;
     reply.status = SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_OK;
     reply.n_counters = i;
     reply.counters = ptrs;
@@ -340,14 +344,15 @@ static void s_handle(intake_server_t *self, zmsg_t *msg)
     if (!routing_id || !body || zmsg_size(msg) > 0) {
         if (routing_id)
             s_reply_status(self, routing_id, delimiter, "",
-                           SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED, INTAKE_MALFORMED,
+                           SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED,
+                           INTAKE_MALFORMED,
                            "expected one frame holding a BranchRequest");
     } else if (zframe_size(body) > INTAKE_MAX_REQUEST)
         s_reply_status(self, routing_id, delimiter, "",
                        SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED, INTAKE_OVERSIZE,
                        "request larger than 64 KiB");
     else if (!(req = shouwen__v1__branch_request__unpack(NULL, zframe_size(body),
-                                                          zframe_data(body))))
+                                                         zframe_data(body))))
         s_reply_status(self, routing_id, delimiter, "",
                        SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED, INTAKE_MALFORMED,
                        "not a valid BranchRequest (truncated or malformed protobuf)");
@@ -363,7 +368,8 @@ static void s_handle(intake_server_t *self, zmsg_t *msg)
             s_stats(self, routing_id, delimiter, req->request_id);
         else
             s_reply_status(self, routing_id, delimiter, req->request_id,
-                           SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED, INTAKE_UNSUPPORTED,
+                           SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED,
+                           INTAKE_UNSUPPORTED,
                            "this hub does not take that kind of request yet");
     }
     if (req)
@@ -374,7 +380,7 @@ static void s_handle(intake_server_t *self, zmsg_t *msg)
 
 static void s_on_branches(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *arg)
 {
-    intake_server_t *self = (intake_server_t *) arg;
+    intake_server_t *self = (intake_server_t *)arg;
     for (int i = 0; i < S_RECV_BATCH; i++) {
         zmsg_t *msg = zmsg_recv_nowait(self->branches);
         if (!msg)
@@ -389,13 +395,13 @@ static void s_on_branches(struct ev_loop *loop, sw_zwatch_t *w, int revents, voi
 static void s_on_committed(void *arg, const sw_committed_t *c, const sw_envelope_t *env,
                            bool replaying)
 {
-    intake_server_t *self = (intake_server_t *) arg;
+    intake_server_t *self = (intake_server_t *)arg;
     if (env->body_case != SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED ||
         !streq(env->producer, "intake"))
         return;
     char key[33];
     sodium_bin2hex(key, sizeof key, env->event_id.data, SW_EVENTID_SIZE);
-    s_request_t *r = (s_request_t *) zhashx_lookup(self->requests, key);
+    s_request_t *r = (s_request_t *)zhashx_lookup(self->requests, key);
     if (!r) {
         r = s_request_new(env->event_id.data);
         snprintf(r->case_id, sizeof r->case_id, "%s", env->case_id);
@@ -412,22 +418,22 @@ static void s_on_committed(void *arg, const sw_committed_t *c, const sw_envelope
 
 static void s_on_live(void *arg)
 {
-    intake_server_t *self = (intake_server_t *) arg;
+    intake_server_t *self = (intake_server_t *)arg;
     sw_info("following the log at position %" PRIu64 "; %zu inquiries known",
             sw_follower_position(self->follower), zhashx_size(self->requests));
 }
 
 static void s_on_sweep(struct ev_loop *loop, ev_timer *t, int revents)
 {
-    intake_server_t *self = (intake_server_t *) t->data;
+    intake_server_t *self = (intake_server_t *)t->data;
     int64_t now = sw_clock_now_us(self->clock);
-    for (s_request_t *r = (s_request_t *) zhashx_first(self->uncommitted); r;
-         r = (s_request_t *) zhashx_next(self->uncommitted)) {
+    for (s_request_t *r = (s_request_t *)zhashx_first(self->uncommitted); r;
+         r = (s_request_t *)zhashx_next(self->uncommitted)) {
         if (!r->waiters)
             continue;
         /* one timeout for all: the oldest waiters are first */
         s_waiter_t *w;
-        while ((w = (s_waiter_t *) zlistx_first(r->waiters)) &&
+        while ((w = (s_waiter_t *)zlistx_first(r->waiters)) &&
                (w->deadline_us <= now || self->stopping)) {
             s_reply_status(self, w->routing_id, w->delimiter, w->request_id,
                            SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_RETRY, "NOT_COMMITTED",
@@ -441,12 +447,13 @@ static void s_on_sweep(struct ev_loop *loop, ev_timer *t, int revents)
 
 /* ---------------------------------------------------------- lifecycle */
 
-intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg, sw_clock_t *clock)
+intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg,
+                                   sw_clock_t *clock)
 {
     int64_t ack_ms;
     if (sw_config_int(cfg, "intake/ack_timeout_ms", 3000, 10, 600000, &ack_ms) != 0)
         return NULL;
-    intake_server_t *self = (intake_server_t *) zmalloc(sizeof(intake_server_t));
+    intake_server_t *self = (intake_server_t *)zmalloc(sizeof(intake_server_t));
     self->loop = loop;
     self->clock = clock;
     self->ack_timeout_us = ack_ms * 1000;
@@ -461,18 +468,20 @@ intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg, sw_cloc
     /* up to 1 MiB is read and answered OVERSIZE; larger drops the connection */
     zsock_set_maxmsgsize(self->branches, 1024 * 1024);
     if (zsock_bind(self->branches, "%s", bind) < 0) {
-        sw_error("cannot bind the branch endpoint %s: %s", bind, zmq_strerror(zmq_errno()));
+        sw_error("cannot bind the branch endpoint %s: %s", bind,
+                 zmq_strerror(zmq_errno()));
         intake_server_destroy(&self);
         return NULL;
     }
-    self->producer = sw_producer_new(loop, "intake",
-                                     sw_config_str(cfg, "hub/proposals", "tcp://127.0.0.1:7702"),
-                                     clock);
+    self->producer = sw_producer_new(
+        loop, "intake", sw_config_str(cfg, "hub/proposals", "tcp://127.0.0.1:7702"),
+        clock);
     self->follower = sw_follower_new(
         loop, "intake", sw_config_str(cfg, "hub/committed", "tcp://127.0.0.1:7703"),
-        sw_config_str(cfg, "hub/replay", "tcp://127.0.0.1:7704"), 1, s_on_committed, s_on_live,
-        self);
-    self->branches_w = sw_zwatch_new(loop, self->branches, ZMQ_POLLIN, s_on_branches, self);
+        sw_config_str(cfg, "hub/replay", "tcp://127.0.0.1:7704"), 1, s_on_committed,
+        s_on_live, self);
+    self->branches_w =
+        sw_zwatch_new(loop, self->branches, ZMQ_POLLIN, s_on_branches, self);
     if (!self->producer || !self->follower || !self->branches_w) {
         intake_server_destroy(&self);
         return NULL;
@@ -510,8 +519,8 @@ void intake_server_stop(intake_server_t *self)
 
 void intake_server_log_stats(intake_server_t *self)
 {
-    sw_info("stats: requests=%" PRIu64 " ok=%" PRIu64 " retry=%" PRIu64 " rejected=%" PRIu64
-            " pending=%zu known=%zu position=%" PRIu64,
+    sw_info("stats: requests=%" PRIu64 " ok=%" PRIu64 " retry=%" PRIu64
+            " rejected=%" PRIu64 " pending=%zu known=%zu position=%" PRIu64,
             self->stats.requests, self->stats.ok, self->stats.retry, self->stats.rejected,
             zhashx_size(self->uncommitted), zhashx_size(self->requests),
             sw_follower_position(self->follower));

@@ -16,7 +16,8 @@
 
 typedef struct _intake_server_t intake_server_t;
 
-intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg, sw_clock_t *clock);
+intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg,
+                                   sw_clock_t *clock);
 void intake_server_destroy(intake_server_t **self_p);
 /* Stop taking requests (answer RETRY to what waits). */
 void intake_server_stop(intake_server_t *self);

@@ -23,7 +23,7 @@ static int s_reject(intake_rejection_t *why, const char *code, const char *fmt,
 
 bool intake_utf8_valid(const char *s, size_t len)
 {
-    const unsigned char *p = (const unsigned char *) s;
+    const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
         unsigned char c = p[i];
@@ -66,27 +66,31 @@ static int s_text(const char *value, const char *field, size_t max, bool require
 {
     size_t len = value ? strlen(value) : 0;
     if (len == 0)
-        return required ? s_reject(why, INTAKE_MISSING_FIELD, "%s is required", field) : 0;
+        return required ? s_reject(why, INTAKE_MISSING_FIELD, "%s is required", field)
+                        : 0;
     if (len > max)
         return s_reject(why, INTAKE_TOO_LONG, "%s is too long", field);
     if (!intake_utf8_valid(value, len))
         return s_reject(why, INTAKE_BAD_UTF8, "%s is not valid UTF-8", field);
     for (size_t i = 0; i < len; i++)
-        if ((unsigned char) value[i] < 0x20 && value[i] != '\n' && value[i] != '\t')
-            return s_reject(why, INTAKE_BAD_UTF8, "%s contains control characters", field);
+        if ((unsigned char)value[i] < 0x20 && value[i] != '\n' && value[i] != '\t')
+            return s_reject(why, INTAKE_BAD_UTF8, "%s contains control characters",
+                            field);
     return 0;
 }
 
 /* An identifier: [A-Za-z0-9._:-], 1..64 bytes. */
-static int s_id(const char *value, const char *field, bool required, intake_rejection_t *why)
+static int s_id(const char *value, const char *field, bool required,
+                intake_rejection_t *why)
 {
     size_t len = value ? strlen(value) : 0;
     if (len == 0)
-        return required ? s_reject(why, INTAKE_MISSING_FIELD, "%s is required", field) : 0;
+        return required ? s_reject(why, INTAKE_MISSING_FIELD, "%s is required", field)
+                        : 0;
     if (len > S_MAX_ID)
         return s_reject(why, INTAKE_TOO_LONG, "%s is too long", field);
     for (size_t i = 0; i < len; i++)
-        if (!isalnum((unsigned char) value[i]) && !strchr("._:-", value[i]))
+        if (!isalnum((unsigned char)value[i]) && !strchr("._:-", value[i]))
             return s_reject(why, INTAKE_BAD_ID, "%s may hold only A-Z a-z 0-9 . _ : -",
                             field);
     return 0;
@@ -106,7 +110,7 @@ static int s_phone(const char *value, bool required, intake_rejection_t *why)
     int digits = 0;
     for (size_t i = 0; i < len; i++) {
         char c = value[i];
-        if (isdigit((unsigned char) c))
+        if (isdigit((unsigned char)c))
             digits++;
         else if (!strchr(" +()-x,", c) || (c == '+' && i != 0))
             return s_reject(why, INTAKE_BAD_PHONE, "%s is not a phone number",
@@ -121,13 +125,15 @@ static int s_enum(const ProtobufCEnumDescriptor *desc, int value, const char *fi
                   bool required, intake_rejection_t *why)
 {
     if (value == 0)
-        return required ? s_reject(why, INTAKE_MISSING_FIELD, "%s is required", field) : 0;
+        return required ? s_reject(why, INTAKE_MISSING_FIELD, "%s is required", field)
+                        : 0;
     if (!protobuf_c_enum_descriptor_get_value(desc, value))
         return s_reject(why, INTAKE_UNKNOWN_ENUM, "%s has an unknown value", field);
     return 0;
 }
 
-int intake_validate_request(const Shouwen__V1__BranchRequest *req, intake_rejection_t *why)
+int intake_validate_request(const Shouwen__V1__BranchRequest *req,
+                            intake_rejection_t *why)
 {
     if (s_id(req->request_id, "request_id", true, why) != 0 ||
         s_id(req->branch_id, "branch_id", true, why) != 0)

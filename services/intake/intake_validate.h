@@ -9,14 +9,14 @@
 #include "sw_envelope.h"
 
 /* Reason codes sent to branches (BranchReply.code). */
-#define INTAKE_MALFORMED     "MALFORMED"      /* not a BranchRequest */
-#define INTAKE_OVERSIZE      "OVERSIZE"       /* frame larger than allowed */
-#define INTAKE_MISSING_FIELD "MISSING_FIELD"  /* a required field is empty */
-#define INTAKE_UNKNOWN_ENUM  "UNKNOWN_ENUM"   /* enum value we do not know */
+#define INTAKE_MALFORMED     "MALFORMED"     /* not a BranchRequest */
+#define INTAKE_OVERSIZE      "OVERSIZE"      /* frame larger than allowed */
+#define INTAKE_MISSING_FIELD "MISSING_FIELD" /* a required field is empty */
+#define INTAKE_UNKNOWN_ENUM  "UNKNOWN_ENUM"  /* enum value we do not know */
 #define INTAKE_TOO_LONG      "FIELD_TOO_LONG"
 #define INTAKE_BAD_UTF8      "BAD_UTF8"
 #define INTAKE_BAD_PHONE     "BAD_PHONE"
-#define INTAKE_BAD_ID        "BAD_ID"         /* id with characters outside [A-Za-z0-9._:-] */
+#define INTAKE_BAD_ID        "BAD_ID" /* id with characters outside [A-Za-z0-9._:-] */
 #define INTAKE_REUSED_ID     "REQUEST_ID_REUSED"
 #define INTAKE_UNSUPPORTED   "UNSUPPORTED"
 
@@ -29,7 +29,8 @@ typedef struct {
 } intake_rejection_t;
 
 /* Envelope-level checks: request id, branch id, a body.  0 or -1. */
-int intake_validate_request(const Shouwen__V1__BranchRequest *req, intake_rejection_t *why);
+int intake_validate_request(const Shouwen__V1__BranchRequest *req,
+                            intake_rejection_t *why);
 /* An inquiry (R1, R2).  Fills defaults (urgency normal).  0 or -1. */
 int intake_validate_submit(Shouwen__V1__InquirySubmit *submit, intake_rejection_t *why);
 bool intake_utf8_valid(const char *s, size_t len);

@@ -11,7 +11,7 @@ typedef struct {
 
 static void s_on_stop(void *arg)
 {
-    s_main_t *m = (s_main_t *) arg;
+    s_main_t *m = (s_main_t *)arg;
     intake_server_stop(m->server);
     intake_server_log_stats(m->server);
     sw_daemon_stopped(m->daemon);
@@ -19,7 +19,7 @@ static void s_on_stop(void *arg)
 
 static void s_on_stats(void *arg)
 {
-    intake_server_log_stats(((s_main_t *) arg)->server);
+    intake_server_log_stats(((s_main_t *)arg)->server);
 }
 
 int main(int argc, char **argv)
@@ -30,7 +30,8 @@ int main(int argc, char **argv)
     if (!m.daemon)
         return rc;
     zconfig_t *cfg = sw_daemon_config(m.daemon);
-    m.server = intake_server_new(sw_daemon_loop(m.daemon), cfg, sw_daemon_clock(m.daemon));
+    m.server =
+        intake_server_new(sw_daemon_loop(m.daemon), cfg, sw_daemon_clock(m.daemon));
     if (!m.server) {
         sw_daemon_destroy(&m.daemon);
         return SW_EXIT_CONFIG;

@@ -11,20 +11,20 @@ typedef struct {
 
 static void s_on_stop(void *arg)
 {
-    s_main_t *m = (s_main_t *) arg;
+    s_main_t *m = (s_main_t *)arg;
     router_server_log_stats(m->server);
     sw_daemon_stopped(m->daemon); /* uncommitted decisions are re-made after restart */
 }
 
 static void s_on_reload(void *arg)
 {
-    s_main_t *m = (s_main_t *) arg;
+    s_main_t *m = (s_main_t *)arg;
     router_server_reload(m->server, sw_daemon_config(m->daemon));
 }
 
 static void s_on_stats(void *arg)
 {
-    router_server_log_stats(((s_main_t *) arg)->server);
+    router_server_log_stats(((s_main_t *)arg)->server);
 }
 
 int main(int argc, char **argv)
@@ -35,7 +35,8 @@ int main(int argc, char **argv)
     if (!m.daemon)
         return rc;
     zconfig_t *cfg = sw_daemon_config(m.daemon);
-    m.server = router_server_new(sw_daemon_loop(m.daemon), cfg, sw_daemon_clock(m.daemon));
+    m.server =
+        router_server_new(sw_daemon_loop(m.daemon), cfg, sw_daemon_clock(m.daemon));
     if (!m.server) {
         sw_daemon_destroy(&m.daemon);
         return SW_EXIT_CONFIG;

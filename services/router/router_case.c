@@ -5,7 +5,7 @@
 
 router_case_t *router_case_new(const char *case_id)
 {
-    router_case_t *self = (router_case_t *) zmalloc(sizeof(router_case_t));
+    router_case_t *self = (router_case_t *)zmalloc(sizeof(router_case_t));
     snprintf(self->case_id, sizeof self->case_id, "%s", case_id);
     return self;
 }
@@ -51,13 +51,13 @@ static void s_unclear(router_directory_t *dir, const char *receiver_dept,
                       Shouwen__V1__Routed *out, const char *reason)
 {
     out->disposition = SHOUWEN__V1__DISPOSITION__DISPOSITION_UNCLEAR;
-    const char *leader = receiver_dept ? router_directory_department(dir, receiver_dept, "leader")
-                                       : NULL;
+    const char *leader =
+        receiver_dept ? router_directory_department(dir, receiver_dept, "leader") : NULL;
     if (!leader)
         leader = router_directory_default_leader(dir);
-    out->leader_id = (char *) (leader ? leader : "");
-    out->department_id = (char *) (receiver_dept ? receiver_dept : "");
-    out->reason = (char *) reason;
+    out->leader_id = (char *)(leader ? leader : "");
+    out->department_id = (char *)(receiver_dept ? receiver_dept : "");
+    out->reason = (char *)reason;
 }
 
 void router_case_route(const router_case_t *self, router_directory_t *dir,
@@ -68,16 +68,16 @@ void router_case_route(const router_case_t *self, router_directory_t *dir,
     const char *rdept = router_directory_staff(dir, receiver, "department");
     /* the natural first owner is the person first contacted; the factual
        owner stays with them until a transfer is signed (R14) */
-    out->natural_owner_id = (char *) receiver;
-    out->factual_owner_id = (char *) receiver;
-    out->directory_version = (char *) router_directory_version(dir);
+    out->natural_owner_id = (char *)receiver;
+    out->factual_owner_id = (char *)receiver;
+    out->directory_version = (char *)router_directory_version(dir);
     const char *guidance = router_directory_outside(dir, self->category);
     if (guidance) { /* R6 */
         out->disposition = SHOUWEN__V1__DISPOSITION__DISPOSITION_OUTSIDE_ORGANISATION;
-        out->guidance = (char *) guidance;
-        out->handler_id = (char *) receiver;
-        out->department_id = (char *) (rdept ? rdept : "");
-        out->reason = (char *) "outside the organisation's competence";
+        out->guidance = (char *)guidance;
+        out->handler_id = (char *)receiver;
+        out->department_id = (char *)(rdept ? rdept : "");
+        out->reason = (char *)"outside the organisation's competence";
         return;
     }
     const char *sdept = router_directory_scope(dir, self->category, "department");
@@ -88,21 +88,21 @@ void router_case_route(const router_case_t *self, router_directory_t *dir,
                         : "the receiver is not in the directory");
         return;
     }
-    out->department_id = (char *) sdept;
+    out->department_id = (char *)sdept;
     if (streq(sdept, rdept) && (!handler || streq(handler, receiver))) { /* R3 */
         out->disposition = SHOUWEN__V1__DISPOSITION__DISPOSITION_IN_SCOPE;
-        out->handler_id = (char *) receiver;
-        out->reason = (char *) "in the receiver's own scope";
+        out->handler_id = (char *)receiver;
+        out->reason = (char *)"in the receiver's own scope";
     } else if (streq(sdept, rdept)) { /* R4 */
         out->disposition = SHOUWEN__V1__DISPOSITION__DISPOSITION_SAME_DEPARTMENT;
-        out->handler_id = (char *) handler;
-        out->reason = (char *) "another person of the same department handles it";
+        out->handler_id = (char *)handler;
+        out->reason = (char *)"another person of the same department handles it";
     } else { /* R5 */
         out->disposition = SHOUWEN__V1__DISPOSITION__DISPOSITION_OTHER_DEPARTMENT;
         const char *head = router_directory_department(dir, sdept, "head");
-        out->handler_id = (char *) (handler ? handler : head ? head : "");
+        out->handler_id = (char *)(handler ? handler : head ? head : "");
         s_where(dir, sdept, buf, buf_size);
         out->notification = buf;
-        out->reason = (char *) "another department handles it";
+        out->reason = (char *)"another department handles it";
     }
 }

@@ -15,12 +15,12 @@
 
 typedef struct {
     char case_id[SW_CASEID_STRLEN + 1];
-    uint64_t version;                       /* committed events on this case */
-    uint8_t inquiry_id[SW_EVENTID_SIZE];    /* the inquiry.received event */
-    bool received;                          /* inquiry seen */
-    bool routed;                            /* case.routed committed */
-    uint64_t proposed_on;                   /* version our pending decision used, 0 none */
-    char *receiver;                         /* natural first owner (person first contacted) */
+    uint64_t version;                    /* committed events on this case */
+    uint8_t inquiry_id[SW_EVENTID_SIZE]; /* the inquiry.received event */
+    bool received;                       /* inquiry seen */
+    bool routed;                         /* case.routed committed */
+    uint64_t proposed_on;                /* version our pending decision used, 0 none */
+    char *receiver; /* natural first owner (person first contacted) */
     char *named_employee;
     char *category;
     int urgency;

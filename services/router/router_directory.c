@@ -40,13 +40,15 @@ static char *s_validate(router_directory_t *self)
         return strdup("directory/version: missing");
     static const struct {
         const char *section, *field, *target;
-    } refs[] = {{"department", "head", "staff"},     {"department", "leader", "staff"},
-                {"department", "parent", "department"}, {"staff", "department", "department"},
-                {"scope", "department", "department"}, {"scope", "handler", "staff"}};
+    } refs[] = {
+        {"department", "head", "staff"},        {"department", "leader", "staff"},
+        {"department", "parent", "department"}, {"staff", "department", "department"},
+        {"scope", "department", "department"},  {"scope", "handler", "staff"}};
     for (size_t r = 0; r < sizeof refs / sizeof refs[0]; r++) {
         zconfig_t *sec = zconfig_locate(self->root, refs[r].section);
         for (zconfig_t *it = sec ? zconfig_child(sec) : NULL; it; it = zconfig_next(it)) {
-            char *err = s_check_ref(self, it, refs[r].section, refs[r].field, refs[r].target);
+            char *err =
+                s_check_ref(self, it, refs[r].section, refs[r].field, refs[r].target);
             if (err)
                 return err;
         }
@@ -61,13 +63,14 @@ static char *s_validate(router_directory_t *self)
             return zsys_sprintf("scope/%s/department: missing", zconfig_name(it));
     const char *leader = zconfig_get(self->root, "directory/default_leader", NULL);
     if (leader && !s_exists(self, "staff", leader))
-        return zsys_sprintf("directory/default_leader: '%s' is not a known staff", leader);
+        return zsys_sprintf("directory/default_leader: '%s' is not a known staff",
+                            leader);
     return NULL;
 }
 
 static router_directory_t *s_new(zconfig_t *root, char **error)
 {
-    router_directory_t *self = (router_directory_t *) zmalloc(sizeof(router_directory_t));
+    router_directory_t *self = (router_directory_t *)zmalloc(sizeof(router_directory_t));
     self->root = root;
     char *why = s_validate(self);
     if (why) {

@@ -10,18 +10,18 @@
 
 struct _router_server_t {
     struct ev_loop *loop;
-    sw_clock_t *clock;            /* borrowed */
-    router_directory_t *dir;      /* the organisation */
-    char *dir_path;               /* where it was loaded from */
-    sw_producer_t *producer;      /* decisions to audit */
-    sw_follower_t *follower;      /* the committed stream */
-    zhashx_t *cases;              /* case id -> router_case_t */
-    uint64_t decided;             /* decisions proposed (statistics) */
+    sw_clock_t *clock;       /* borrowed */
+    router_directory_t *dir; /* the organisation */
+    char *dir_path;          /* where it was loaded from */
+    sw_producer_t *producer; /* decisions to audit */
+    sw_follower_t *follower; /* the committed stream */
+    zhashx_t *cases;         /* case id -> router_case_t */
+    uint64_t decided;        /* decisions proposed (statistics) */
 };
 
 static void s_case_destroy(void **item_p)
 {
-    router_case_destroy((router_case_t **) item_p);
+    router_case_destroy((router_case_t **)item_p);
 }
 
 /* Route a received, unrouted case, unless a decision on this very case
@@ -39,12 +39,12 @@ static void s_decide(router_server_t *self, router_case_t *c)
     sw_envelope_t env = SHOUWEN__V1__ENVELOPE__INIT;
     env.event_id.data = id;
     env.event_id.len = SW_EVENTID_SIZE;
-    env.type = (char *) sw_envelope_type_for(SHOUWEN__V1__ENVELOPE__BODY_ROUTED);
+    env.type = (char *)sw_envelope_type_for(SHOUWEN__V1__ENVELOPE__BODY_ROUTED);
     env.case_id = c->case_id;
     env.case_version = c->version;
     env.causation_id.data = c->inquiry_id;
     env.causation_id.len = SW_EVENTID_SIZE;
-    env.actor = (char *) "router";
+    env.actor = (char *)"router";
     env.body_case = SHOUWEN__V1__ENVELOPE__BODY_ROUTED;
     env.routed = &routed;
     if (sw_producer_propose(self->producer, &env) == 0) {
@@ -56,10 +56,10 @@ static void s_decide(router_server_t *self, router_case_t *c)
 static void s_on_committed(void *arg, const sw_committed_t *cm, const sw_envelope_t *env,
                            bool replaying)
 {
-    router_server_t *self = (router_server_t *) arg;
+    router_server_t *self = (router_server_t *)arg;
     if (!env->case_id || !*env->case_id)
         return;
-    router_case_t *c = (router_case_t *) zhashx_lookup(self->cases, env->case_id);
+    router_case_t *c = (router_case_t *)zhashx_lookup(self->cases, env->case_id);
     if (!c) {
         c = router_case_new(env->case_id);
         zhashx_insert(self->cases, c->case_id, c);
@@ -78,9 +78,9 @@ static void s_on_committed(void *arg, const sw_committed_t *cm, const sw_envelop
 
 static void s_on_live(void *arg)
 {
-    router_server_t *self = (router_server_t *) arg;
-    for (router_case_t *c = (router_case_t *) zhashx_first(self->cases); c;
-         c = (router_case_t *) zhashx_next(self->cases))
+    router_server_t *self = (router_server_t *)arg;
+    for (router_case_t *c = (router_case_t *)zhashx_first(self->cases); c;
+         c = (router_case_t *)zhashx_next(self->cases))
         s_decide(self, c);
     sw_info("live at position %" PRIu64 ": %zu cases, %zu decisions waiting to commit",
             sw_follower_position(self->follower), zhashx_size(self->cases),
@@ -99,7 +99,8 @@ static router_directory_t *s_load(const char *path)
     return dir;
 }
 
-router_server_t *router_server_new(struct ev_loop *loop, zconfig_t *cfg, sw_clock_t *clock)
+router_server_t *router_server_new(struct ev_loop *loop, zconfig_t *cfg,
+                                   sw_clock_t *clock)
 {
     const char *path = sw_config_str(cfg, "router/directory", NULL);
     if (!path) {
@@ -109,20 +110,20 @@ router_server_t *router_server_new(struct ev_loop *loop, zconfig_t *cfg, sw_cloc
     router_directory_t *dir = s_load(path);
     if (!dir)
         return NULL;
-    router_server_t *self = (router_server_t *) zmalloc(sizeof(router_server_t));
+    router_server_t *self = (router_server_t *)zmalloc(sizeof(router_server_t));
     self->loop = loop;
     self->clock = clock;
     self->dir = dir;
     self->dir_path = strdup(path);
     self->cases = zhashx_new();
     zhashx_set_destructor(self->cases, s_case_destroy);
-    self->producer = sw_producer_new(loop, "router",
-                                     sw_config_str(cfg, "hub/proposals", "tcp://127.0.0.1:7702"),
-                                     clock);
+    self->producer = sw_producer_new(
+        loop, "router", sw_config_str(cfg, "hub/proposals", "tcp://127.0.0.1:7702"),
+        clock);
     self->follower = sw_follower_new(
         loop, "router", sw_config_str(cfg, "hub/committed", "tcp://127.0.0.1:7703"),
-        sw_config_str(cfg, "hub/replay", "tcp://127.0.0.1:7704"), 1, s_on_committed, s_on_live,
-        self);
+        sw_config_str(cfg, "hub/replay", "tcp://127.0.0.1:7704"), 1, s_on_committed,
+        s_on_live, self);
     if (!self->producer || !self->follower)
         router_server_destroy(&self);
     return self;

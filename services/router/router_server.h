@@ -14,7 +14,8 @@
 
 typedef struct _router_server_t router_server_t;
 
-router_server_t *router_server_new(struct ev_loop *loop, zconfig_t *cfg, sw_clock_t *clock);
+router_server_t *router_server_new(struct ev_loop *loop, zconfig_t *cfg,
+                                   sw_clock_t *clock);
 void router_server_destroy(router_server_t **self_p);
 /* SIGHUP: load the directory file again (kept as it was when bad). */
 void router_server_reload(router_server_t *self, zconfig_t *cfg);

@@ -11,14 +11,15 @@ typedef struct {
 
 static void s_on_stop(void *arg)
 {
-    s_main_t *m = (s_main_t *) arg;
+    s_main_t *m = (s_main_t *)arg;
     sla_server_log_stats(m->server);
-    sw_daemon_stopped(m->daemon); /* uncommitted deadlines are proposed again after restart */
+    sw_daemon_stopped(
+        m->daemon); /* uncommitted deadlines are proposed again after restart */
 }
 
 static void s_on_stats(void *arg)
 {
-    sla_server_log_stats(((s_main_t *) arg)->server);
+    sla_server_log_stats(((s_main_t *)arg)->server);
 }
 
 int main(int argc, char **argv)

@@ -26,9 +26,10 @@ static void s_expect(zsock_t *d, const char *what, zmsg_t *msg, const char *code
     Shouwen__V1__BranchReply *r = s_ask(d, &msg);
     bool ok = r && r->status == SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED &&
               streq(r->code, code) && *r->message;
-    printf("%s - %s: expected REJECTED %s, got %s %s (%s)\n", ok ? "ok  " : "FAIL", what, code,
-           r ? protobuf_c_enum_descriptor_get_value(&shouwen__v1__reply_status__descriptor,
-                                                    r->status)
+    printf("%s - %s: expected REJECTED %s, got %s %s (%s)\n", ok ? "ok  " : "FAIL", what,
+           code,
+           r ? protobuf_c_enum_descriptor_get_value(
+                   &shouwen__v1__reply_status__descriptor, r->status)
                    ->name
              : "no reply",
            r ? r->code : "", r ? r->message : "");
@@ -143,8 +144,8 @@ int main(int argc, char **argv)
     }
     zmsg_destroy(&m);
     bool ok = r && r->status == SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_OK && *r->case_id;
-    printf("%s - a good inquiry after the bad ones is accepted (%s)\n", ok ? "ok  " : "FAIL",
-           r ? r->case_id : "no reply");
+    printf("%s - a good inquiry after the bad ones is accepted (%s)\n",
+           ok ? "ok  " : "FAIL", r ? r->case_id : "no reply");
     ok ? s_pass++ : s_fail++;
     if (r)
         shouwen__v1__branch_reply__free_unpacked(r, NULL);
