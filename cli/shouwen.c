@@ -23,6 +23,9 @@ typedef struct {
     const char *request_id;
     double timeout_s; /* give up after this long */
     bool json;        /* print the whole reply as JSON */
+    bool quiet_ok;    /* the caller prints its own line on OK */
+    bool timeline;    /* the reply is a case timeline */
+    char note[300];   /* the hub's message with an OK */
 } s_opts_t;
 
 static void s_usage(void)
@@ -62,6 +65,44 @@ static int s_enum(const ProtobufCEnumDescriptor *desc, const char *prefix,
     return v->value;
 }
 
+/* One line per event of a case's timeline, for branch staff. */
+static void s_print_timeline(const Shouwen__V1__BranchReply *reply, bool json)
+{
+    sw_json_t *j = sw_json_new();
+    if (json)
+        printf("[");
+    for (size_t i = 0; i < reply->n_timeline; i++) {
+        const Shouwen__V1__Committed *c = reply->timeline[i];
+        const char *why = NULL;
+        sw_envelope_t *env = sw_envelope_decode(c->envelope.data, c->envelope.len, &why);
+        if (!env)
+            continue;
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field(env->base.descriptor, env->body_case);
+        const ProtobufCMessage *body =
+            f ? *(const ProtobufCMessage *const *)((const char *)env + f->offset) : NULL;
+        sw_json_reset(j);
+        sw_json_message(j, body);
+        time_t t = (time_t)(env->occurred_at_us / 1000000);
+        struct tm tm;
+        char when[32];
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
+        if (json)
+            printf(
+                "%s{\"position\":%" PRIu64 ",\"case_version\":%" PRIu64
+                ",\"occurred_at\":\"%s\",\"type\":\"%s\",\"actor\":\"%s\",\"body\":%s}",
+                i ? "," : "", c->position, c->case_version, when, env->type, env->actor,
+                sw_json_text(j));
+        else
+            printf("%6" PRIu64 "  %s  %-22s %-10s %s\n", c->position, when, env->type,
+                   env->actor, sw_json_text(j));
+        sw_envelope_free(env);
+    }
+    if (json)
+        printf("]\n");
+    sw_json_destroy(&j);
+}
+
 static void s_print_reply(const Shouwen__V1__BranchReply *reply, bool json)
 {
     if (json) {
@@ -78,7 +119,7 @@ static void s_print_reply(const Shouwen__V1__BranchReply *reply, bool json)
 }
 
 /* Send req until OK or REJECTED, resending on RETRY or silence. */
-static int s_exchange(const s_opts_t *o, Shouwen__V1__BranchRequest *req)
+static int s_exchange(s_opts_t *o, Shouwen__V1__BranchRequest *req)
 {
     zsock_t *dealer = zsock_new(ZMQ_DEALER);
     zsock_set_linger(dealer, 0);
@@ -116,7 +157,11 @@ static int s_exchange(const s_opts_t *o, Shouwen__V1__BranchRequest *req)
             continue; /* an answer to an earlier send */
         }
         if (reply->status == SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_OK) {
-            s_print_reply(reply, o->json);
+            snprintf(o->note, sizeof o->note, "%s", reply->message);
+            if (o->timeline)
+                s_print_timeline(reply, o->json);
+            else if (!o->quiet_ok)
+                s_print_reply(reply, o->json);
             rc = 0;
         } else if (reply->status == SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED) {
             if (o->json)
@@ -230,12 +275,232 @@ static int s_submit(s_opts_t *o, int argc, char **argv)
         s_fresh_request_id(fresh, sizeof fresh);
         o->request_id = fresh;
     }
-    s.received_at_us = zclock_time() * 1000;
     Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
     req.request_id = (char *)o->request_id;
     req.branch_id = (char *)o->branch_id;
     req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_SUBMIT;
     req.submit = &s;
+    return s_exchange(o, &req);
+}
+
+static const struct {
+    const char *verb;
+    Shouwen__V1__CommandKind kind;
+} s_verbs[] = {
+    {"transfer", SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_TRANSFER},
+    {"accept", SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_ACCEPT},
+    {"return", SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_RETURN},
+    {"forward", SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_FORWARD},
+    {"reply", SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_REPLY},
+    {"progress", SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_PROGRESS},
+    {"resolve", SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_RESOLVE},
+    {"callback", SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_CALLBACK},
+    {"reopen", SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_REOPEN},
+    {"escalate", SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_ESCALATE},
+    {"coordinate", SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_COORDINATE},
+    {"close", SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_CLOSE},
+    {"contact-leader", SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_CONTACT_LEADER},
+    {"grant-contact", SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_GRANT_CONTACT},
+    {"wait", SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_WAIT_CUSTOMER},
+    {"resume", SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_RESUME},
+};
+
+/* "a,b,c" -> a NULL-free array of pointers into a copy of text. */
+static size_t s_split(char *text, char ***out)
+{
+    size_t n = 0;
+    char **items = calloc(strlen(text) + 1, sizeof(char *));
+    for (char *tok = strtok(text, ","); tok; tok = strtok(NULL, ","))
+        items[n++] = tok;
+    *out = items;
+    return n;
+}
+
+static int s_command(s_opts_t *o, Shouwen__V1__CommandKind kind, int argc, char **argv)
+{
+    static const struct option longopts[] = {{"staff", 1, 0, 's'},
+                                             {"to-department", 1, 0, 'D'},
+                                             {"to-staff", 1, 0, 'T'},
+                                             {"opinion", 1, 0, 'o'},
+                                             {"text", 1, 0, 'x'},
+                                             {"summary", 1, 0, 'x'},
+                                             {"reason", 1, 0, 'R'},
+                                             {"guidance", 1, 0, 'G'},
+                                             {"checklist", 1, 0, 'C'},
+                                             {"assisting", 1, 0, 'A'},
+                                             {"reached", 1, 0, 'h'},
+                                             {"rating", 1, 0, 'N'},
+                                             {"override-phrases", 1, 0, 'O'},
+                                             {"request-id", 1, 0, 'i'},
+                                             {"json", 0, 0, 'j'},
+                                             {"timeout", 1, 0, 't'},
+                                             {0, 0, 0, 0}};
+    if (argc < 2 || argv[1][0] == '-') {
+        fprintf(stderr, "shouwen: %s needs a case id\n", argv[0]);
+        return EXIT_USAGE;
+    }
+    Shouwen__V1__Command c = SHOUWEN__V1__COMMAND__INIT;
+    c.kind = kind;
+    c.case_id = argv[1];
+    int ch;
+    optind = 2;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 's':
+            c.staff_id = optarg;
+            break;
+        case 'D':
+            c.to_department_id = optarg;
+            break;
+        case 'T':
+            c.to_staff_id = optarg;
+            break;
+        case 'o':
+            c.opinion = optarg;
+            break;
+        case 'x':
+            c.text = optarg;
+            break;
+        case 'R':
+            c.reason = optarg;
+            break;
+        case 'G':
+            c.guidance = optarg;
+            break;
+        case 'C':
+            c.n_checklist_attested = s_split(optarg, &c.checklist_attested);
+            break;
+        case 'A':
+            c.n_assisting_department_ids = s_split(optarg, &c.assisting_department_ids);
+            break;
+        case 'h':
+            c.reached = streq(optarg, "yes") || streq(optarg, "true");
+            break;
+        case 'N':
+            c.rating = (uint32_t)atoi(optarg);
+            break;
+        case 'O':
+            c.phrase_override = true;
+            c.override_reason = optarg;
+            break;
+        case 'i':
+            o->request_id = optarg;
+            break;
+        case 'j':
+            o->json = true;
+            break;
+        case 't':
+            o->timeout_s = atof(optarg);
+            break;
+        default:
+            s_usage();
+            return EXIT_USAGE;
+        }
+    }
+    char fresh[40];
+    if (!o->request_id) {
+        s_fresh_request_id(fresh, sizeof fresh);
+        o->request_id = fresh;
+    }
+    Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
+    req.request_id = (char *)o->request_id;
+    req.branch_id = (char *)o->branch_id;
+    req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_COMMAND;
+    req.command = &c;
+    o->quiet_ok = !o->json;
+    int rc = s_exchange(o, &req);
+    if (rc == 0 && !o->json)
+        printf("ok %s %s%s%s\n", argv[0], c.case_id, o->note[0] ? ": " : "", o->note);
+    free(c.checklist_attested);
+    free(c.assisting_department_ids);
+    return rc;
+}
+
+static int s_directory(s_opts_t *o, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"by", 1, 0, 'b'},   {"kind", 1, 0, 'k'},    {"request-id", 1, 0, 'i'},
+        {"json", 0, 0, 'j'}, {"timeout", 1, 0, 't'}, {0, 0, 0, 0}};
+    if (argc < 3 || !streq(argv[1], "load")) {
+        fprintf(stderr, "shouwen: usage: directory load FILE --by STAFF [--kind KIND]\n");
+        return EXIT_USAGE;
+    }
+    Shouwen__V1__DirectoryLoad load = SHOUWEN__V1__DIRECTORY_LOAD__INIT;
+    load.kind = (char *)"organisation";
+    load.file_name = argv[2];
+    int ch;
+    optind = 3;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'b':
+            load.loaded_by = optarg;
+            break;
+        case 'k':
+            load.kind = optarg;
+            break;
+        case 'i':
+            o->request_id = optarg;
+            break;
+        case 'j':
+            o->json = true;
+            break;
+        case 't':
+            o->timeout_s = atof(optarg);
+            break;
+        default:
+            s_usage();
+            return EXIT_USAGE;
+        }
+    }
+    zchunk_t *chunk = zchunk_slurp(argv[2], 0);
+    if (!chunk) {
+        fprintf(stderr, "shouwen: cannot read %s\n", argv[2]);
+        return EXIT_USAGE;
+    }
+    load.content.data = zchunk_data(chunk);
+    load.content.len = zchunk_size(chunk);
+    /* the same file loaded twice is the same request: its digest names it */
+    char fresh[80];
+    if (!o->request_id) {
+        uint8_t d[12];
+        crypto_generichash(d, sizeof d, load.content.data, load.content.len, NULL, 0);
+        char hex[25];
+        sodium_bin2hex(hex, sizeof hex, d, sizeof d);
+        snprintf(fresh, sizeof fresh, "dir-%s", hex);
+        o->request_id = fresh;
+    }
+    Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
+    req.request_id = (char *)o->request_id;
+    req.branch_id = (char *)o->branch_id;
+    req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_DIRECTORY_LOAD;
+    req.directory_load = &load;
+    o->quiet_ok = !o->json;
+    int rc = s_exchange(o, &req);
+    if (rc == 0 && !o->json)
+        printf("loaded %s\n", argv[2]);
+    zchunk_destroy(&chunk);
+    return rc;
+}
+
+static int s_show(s_opts_t *o, int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "shouwen: show needs a case id\n");
+        return EXIT_USAGE;
+    }
+    for (int i = 2; i < argc; i++)
+        if (streq(argv[i], "--json"))
+            o->json = true;
+    char fresh[40];
+    s_fresh_request_id(fresh, sizeof fresh);
+    Shouwen__V1__CaseQuery q = SHOUWEN__V1__CASE_QUERY__INIT;
+    q.case_id = argv[1];
+    Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
+    req.request_id = fresh;
+    req.branch_id = (char *)o->branch_id;
+    req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_CASE_QUERY;
+    req.case_query = &q;
+    o->timeline = true;
     return s_exchange(o, &req);
 }
 
@@ -283,6 +548,13 @@ int main(int argc, char **argv)
         return s_submit(&o, argc - i, argv + i);
     if (streq(cmd, "stats"))
         return s_stats(&o);
+    if (streq(cmd, "show"))
+        return s_show(&o, argc - i, argv + i);
+    if (streq(cmd, "directory"))
+        return s_directory(&o, argc - i, argv + i);
+    for (size_t v = 0; v < sizeof s_verbs / sizeof s_verbs[0]; v++)
+        if (streq(cmd, s_verbs[v].verb))
+            return s_command(&o, s_verbs[v].kind, argc - i, argv + i);
     fprintf(stderr, "shouwen: unknown command '%s'\n", cmd);
     s_usage();
     return EXIT_USAGE;

@@ -58,7 +58,7 @@ hub_running() {
 hub_start() {
     local name=$1
     hub_running "$name" && return 0
-    "$HUB_BUILD/services/$name/shouwen-$name" -c "$HUB/etc/$name.conf" \
+    "$HUB_BUILD/services/$name/shouwen-$name" ${HUB_VERBOSE:+-v} -c "$HUB/etc/$name.conf" \
         >>"$HUB/log/$name.log" 2>&1 &
     echo $! >"$HUB/run/$name.pid"
 }

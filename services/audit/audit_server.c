@@ -38,6 +38,7 @@ typedef struct {
     uint64_t from;
     uint32_t max;
     char *case_id;
+    uint64_t tag; /* echoed to the asker */
 } s_replay_t;
 
 typedef struct {
@@ -412,6 +413,7 @@ static void s_replay_destroy(s_replay_t **r_p)
 static void s_replay_answer(audit_server_t *self, s_replay_t *r,
                             Shouwen__V1__ReplayReply *rep)
 {
+    rep->tag = r->tag;
     zframe_t *body = sw_pack_frame(&rep->base);
     zframe_send(&r->routing_id, self->replay, ZFRAME_MORE | ZFRAME_DONTWAIT);
     zframe_send(&body, self->replay, ZFRAME_DONTWAIT);
@@ -515,6 +517,7 @@ static void s_on_replay_request(struct ev_loop *loop, sw_zwatch_t *w, int revent
             r->max = req->max_events && req->max_events < S_REPLAY_MAX ? req->max_events
                                                                        : S_REPLAY_MAX;
             r->case_id = req->case_id && *req->case_id ? strndup(req->case_id, 64) : NULL;
+            r->tag = req->tag;
             zlistx_add_end(self->replays, r);
             shouwen__v1__replay_request__free_unpacked(req, NULL);
         } else

@@ -5,6 +5,7 @@
 
 #include "intake_validate.h"
 #include "sw_config.h"
+#include "sw_directory.h"
 #include "sw_eventid.h"
 #include "sw_follower.h"
 #include "sw_log.h"
@@ -22,15 +23,35 @@ typedef struct {
     int64_t deadline_us; /* answer RETRY after this */
 } s_waiter_t;
 
-/* What intake knows of one (branch, request id): the event it became. */
+/* What a branch's request becomes in the log. */
+typedef enum {
+    S_INQUIRY,   /* inquiry.received: done when committed */
+    S_COMMAND,   /* command.received: done when router's decision commits */
+    S_DIRECTORY, /* directory.loaded: done when committed */
+} s_kind_t;
+
+/* What intake knows of one (branch, request id): the event it became and,
+   once known, its outcome. */
 typedef struct {
     char key[33]; /* event id, hex */
     uint8_t event_id[SW_EVENTID_SIZE];
+    s_kind_t kind;
     char case_id[SW_CASEID_STRLEN + 1];
     uint8_t digest[S_DIGEST]; /* of the request, to spot a reused id */
-    uint64_t position;        /* 0 until committed */
-    zlistx_t *waiters;        /* s_waiter_t, NULL when none */
+    uint64_t position;        /* of the outcome; 0 until known */
+    char *code;               /* router's rejection, NULL when OK */
+    char *message;
+    zlistx_t *waiters; /* s_waiter_t, NULL when none */
 } s_request_t;
+
+/* A case query waiting for audit's replay answer. */
+typedef struct {
+    uint64_t tag;
+    zframe_t *routing_id;
+    bool delimiter;
+    char *request_id;
+    int64_t deadline_us;
+} s_query_t;
 
 typedef struct {
     uint64_t requests, ok, retry, rejected;
@@ -43,11 +64,16 @@ struct _intake_server_t {
     sw_zwatch_t *branches_w;
     sw_producer_t *producer; /* proposals to audit */
     sw_follower_t *follower; /* the committed stream */
-    zhashx_t *requests;      /* key -> s_request_t, every inquiry seen */
-    zhashx_t *uncommitted;   /* key -> s_request_t (borrowed), proposed only */
-    zhashx_t *rejections;    /* reason code -> count (uint64_t *) */
-    int64_t ack_timeout_us;  /* wait this long for a commit, then RETRY */
-    ev_timer sweep;          /* expires waiters */
+    zhashx_t *requests;      /* key -> s_request_t, every request seen */
+    zhashx_t *cases;         /* case id -> (void *) 1, every case opened */
+    zsock_t *query;          /* DEALER to audit's replay: case timelines */
+    sw_zwatch_t *query_w;
+    zlistx_t *queries; /* s_query_t waiting, oldest first */
+    uint64_t next_tag;
+    zhashx_t *uncommitted;  /* key -> s_request_t (borrowed), proposed only */
+    zhashx_t *rejections;   /* reason code -> count (uint64_t *) */
+    int64_t ack_timeout_us; /* wait this long for a commit, then RETRY */
+    ev_timer sweep;         /* expires waiters */
     bool stopping;
     s_stats_t stats;
 };
@@ -71,11 +97,24 @@ static void s_counter_destroy(void **item_p)
     *item_p = NULL;
 }
 
+static void s_query_destroy(void **item_p)
+{
+    s_query_t *q = (s_query_t *)*item_p;
+    if (q) {
+        zframe_destroy(&q->routing_id);
+        free(q->request_id);
+        free(q);
+        *item_p = NULL;
+    }
+}
+
 static void s_request_destroy(void **item_p)
 {
     s_request_t *r = (s_request_t *)*item_p;
     if (r) {
         zlistx_destroy(&r->waiters);
+        free(r->code);
+        free(r->message);
         free(r);
         *item_p = NULL;
     }
@@ -125,12 +164,18 @@ static void s_reply_ok(intake_server_t *self, s_request_t *r, zframe_t *routing_
 {
     Shouwen__V1__BranchReply reply = SHOUWEN__V1__BRANCH_REPLY__INIT;
     reply.request_id = (char *)request_id;
-    reply.status = SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_OK;
+    reply.status = r->code ? SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED
+                           : SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_OK;
+    reply.code = r->code;
+    reply.message = r->message;
     reply.case_id = r->case_id;
     reply.position = r->position;
     reply.event_id.data = r->event_id;
     reply.event_id.len = SW_EVENTID_SIZE;
-    self->stats.ok++;
+    if (r->code)
+        s_count_rejection(self, r->code);
+    else
+        self->stats.ok++;
     s_send(self, routing_id, delimiter, &reply);
 }
 
@@ -218,16 +263,64 @@ static void s_digest(const ProtobufCMessage *msg, uint8_t *out)
     free(buf);
 }
 
-static void s_submit(intake_server_t *self, zframe_t *routing_id, bool delimiter,
-                     Shouwen__V1__BranchRequest *req)
+static int s_propose_command(intake_server_t *self, s_request_t *r,
+                             const Shouwen__V1__BranchRequest *req)
 {
-    intake_rejection_t why;
-    if (intake_validate_submit(req->submit, &why) != 0) {
-        s_reply_status(self, routing_id, delimiter, req->request_id,
-                       SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED, why.code,
-                       why.message);
-        return;
-    }
+    Shouwen__V1__CommandReceived body = SHOUWEN__V1__COMMAND_RECEIVED__INIT;
+    body.branch_id = req->branch_id;
+    body.request_id = req->request_id;
+    body.command = req->command;
+    body.request_digest.data = r->digest;
+    body.request_digest.len = S_DIGEST;
+    sw_envelope_t env = SHOUWEN__V1__ENVELOPE__INIT;
+    env.event_id.data = r->event_id;
+    env.event_id.len = SW_EVENTID_SIZE;
+    env.type = (char *)sw_envelope_type_for(SHOUWEN__V1__ENVELOPE__BODY_COMMAND_RECEIVED);
+    env.case_id = r->case_id;
+    env.actor = req->command->staff_id;
+    env.body_case = SHOUWEN__V1__ENVELOPE__BODY_COMMAND_RECEIVED;
+    env.command_received = &body;
+    return sw_producer_propose(self->producer, &env);
+}
+
+static int s_propose_directory(intake_server_t *self, s_request_t *r,
+                               const Shouwen__V1__BranchRequest *req, const char *version)
+{
+    const Shouwen__V1__DirectoryLoad *load = req->directory_load;
+    uint8_t digest[32];
+    crypto_generichash(digest, sizeof digest, load->content.data, load->content.len, NULL,
+                       0);
+    Shouwen__V1__DirectoryLoaded body = SHOUWEN__V1__DIRECTORY_LOADED__INIT;
+    body.kind = load->kind;
+    body.version = (char *)version;
+    body.content = load->content;
+    body.digest.data = digest;
+    body.digest.len = sizeof digest;
+    body.loaded_by = load->loaded_by;
+    sw_envelope_t env = SHOUWEN__V1__ENVELOPE__INIT;
+    env.event_id.data = r->event_id;
+    env.event_id.len = SW_EVENTID_SIZE;
+    env.type = (char *)sw_envelope_type_for(SHOUWEN__V1__ENVELOPE__BODY_DIRECTORY_LOADED);
+    env.actor = load->loaded_by;
+    env.body_case = SHOUWEN__V1__ENVELOPE__BODY_DIRECTORY_LOADED;
+    env.directory_loaded = &body;
+    return sw_producer_propose(self->producer, &env);
+}
+
+static void s_reject(intake_server_t *self, zframe_t *routing_id, bool delimiter,
+                     const char *request_id, const char *code, const char *message)
+{
+    s_reply_status(self, routing_id, delimiter, request_id,
+                   SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED, code, message);
+}
+
+/* Every recorded request takes this path: the same (branch, request id) is
+   the same event — a retry, never a second case or a second action.  what
+   is the part of the request whose digest spots a reused id. */
+static void s_record(intake_server_t *self, zframe_t *routing_id, bool delimiter,
+                     Shouwen__V1__BranchRequest *req, s_kind_t kind,
+                     const ProtobufCMessage *what, const char *version)
+{
     if (!sw_follower_is_live(self->follower) || self->stopping) {
         s_reply_status(
             self, routing_id, delimiter, req->request_id,
@@ -235,25 +328,18 @@ static void s_submit(intake_server_t *self, zframe_t *routing_id, bool delimiter
             "the hub is catching up with its log; send the same request again");
         return;
     }
-    /* the same (branch, request id) is the same event: a retry, never a second case */
     char name[2 * 64 + 2];
     int len = snprintf(name, sizeof name, "%s/%s", req->branch_id, req->request_id);
     uint8_t event_id[SW_EVENTID_SIZE];
     sw_eventid_make(event_id, "intake", name, (size_t)len);
-    /* the digest covers what the customer said, not when the command ran,
-       so running the same command again is still the same request */
     uint8_t digest[S_DIGEST];
-    int64_t received_at_us = req->submit->received_at_us;
-    req->submit->received_at_us = 0;
-    s_digest(&req->submit->base, digest);
-    req->submit->received_at_us = received_at_us;
+    s_digest(what, digest);
     char key[33];
     sodium_bin2hex(key, sizeof key, event_id, SW_EVENTID_SIZE);
     s_request_t *r = (s_request_t *)zhashx_lookup(self->requests, key);
     if (r && memcmp(r->digest, digest, S_DIGEST) != 0) {
-        s_reply_status(self, routing_id, delimiter, req->request_id,
-                       SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED, INTAKE_REUSED_ID,
-                       "this request id was already used for a different inquiry");
+        s_reject(self, routing_id, delimiter, req->request_id, INTAKE_REUSED_ID,
+                 "this request id was already used for a different request");
         return;
     }
     if (r && r->position) {
@@ -262,19 +348,165 @@ static void s_submit(intake_server_t *self, zframe_t *routing_id, bool delimiter
     }
     if (!r) {
         r = s_request_new(event_id);
+        r->kind = kind;
         memcpy(r->digest, digest, S_DIGEST);
-        zhashx_insert(self->requests, r->key, r);
-        zhashx_insert(self->uncommitted, r->key, r);
-        if (s_propose_inquiry(self, r, req, req->submit) != 0) {
-            zhashx_delete(self->uncommitted, r->key);
-            zhashx_delete(self->requests, key);
-            s_reply_status(self, routing_id, delimiter, req->request_id,
-                           SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED,
-                           INTAKE_MALFORMED, "the inquiry could not be recorded");
+        if (kind == S_COMMAND)
+            snprintf(r->case_id, sizeof r->case_id, "%s", req->command->case_id);
+        else if (kind == S_DIRECTORY)
+            r->case_id[0] = 0;
+        int rc = kind == S_INQUIRY   ? s_propose_inquiry(self, r, req, req->submit)
+                 : kind == S_COMMAND ? s_propose_command(self, r, req)
+                                     : s_propose_directory(self, r, req, version);
+        if (rc != 0) {
+            void *item = r;
+            s_request_destroy(&item);
+            s_reject(self, routing_id, delimiter, req->request_id, INTAKE_MALFORMED,
+                     "the request could not be recorded");
             return;
         }
+        zhashx_insert(self->requests, r->key, r);
+        zhashx_insert(self->uncommitted, r->key, r);
     }
     s_add_waiter(self, r, routing_id, delimiter, req->request_id);
+}
+
+static void s_submit(intake_server_t *self, zframe_t *routing_id, bool delimiter,
+                     Shouwen__V1__BranchRequest *req)
+{
+    intake_rejection_t why;
+    if (intake_validate_submit(req->submit, &why) != 0) {
+        s_reject(self, routing_id, delimiter, req->request_id, why.code, why.message);
+        return;
+    }
+    if (*req->submit->linked_case_id &&
+        !zhashx_lookup(self->cases, req->submit->linked_case_id)) {
+        s_reject(self, routing_id, delimiter, req->request_id, INTAKE_UNKNOWN_CASE,
+                 "the linked case is not known to this hub");
+        return;
+    }
+    /* the digest covers what the customer said, not when the command ran,
+       so running the same command again is still the same request */
+    int64_t received_at_us = req->submit->received_at_us;
+    req->submit->received_at_us = 0;
+    s_record(self, routing_id, delimiter, req, S_INQUIRY, &req->submit->base, NULL);
+    req->submit->received_at_us = received_at_us;
+}
+
+static void s_command(intake_server_t *self, zframe_t *routing_id, bool delimiter,
+                      Shouwen__V1__BranchRequest *req)
+{
+    intake_rejection_t why;
+    if (intake_validate_command(req->command, &why) != 0)
+        s_reject(self, routing_id, delimiter, req->request_id, why.code, why.message);
+    else if (!zhashx_lookup(self->cases, req->command->case_id))
+        s_reject(self, routing_id, delimiter, req->request_id, INTAKE_UNKNOWN_CASE,
+                 "no such case in the log");
+    else
+        s_record(self, routing_id, delimiter, req, S_COMMAND, &req->command->base, NULL);
+}
+
+/* The organisation file is parsed here too, so a bad one is refused with
+   its line and reason before it reaches the log. */
+static void s_directory_load(intake_server_t *self, zframe_t *routing_id, bool delimiter,
+                             Shouwen__V1__BranchRequest *req)
+{
+    intake_rejection_t why;
+    Shouwen__V1__DirectoryLoad *load = req->directory_load;
+    if (intake_validate_directory_load(load, &why) != 0) {
+        s_reject(self, routing_id, delimiter, req->request_id, why.code, why.message);
+        return;
+    }
+    char *error = NULL;
+    char version[128] = "";
+    if (streq(load->kind, "organisation")) {
+        sw_directory_t *dir = sw_directory_new_from_text((const char *)load->content.data,
+                                                         load->content.len, &error);
+        if (dir)
+            snprintf(version, sizeof version, "%s", sw_directory_version(dir));
+        sw_directory_destroy(&dir);
+    } else {
+        char *text = strndup((const char *)load->content.data, load->content.len);
+        zconfig_t *cfg = text ? zconfig_str_load(text) : NULL;
+        if (!cfg)
+            error = strdup("the calendar file is not valid ZPL");
+        else
+            snprintf(version, sizeof version, "%s", zconfig_get(cfg, "version", ""));
+        zconfig_destroy(&cfg);
+        free(text);
+    }
+    if (error) {
+        char message[400];
+        snprintf(message, sizeof message, "%s: %s",
+                 *load->file_name ? load->file_name : "file", error);
+        free(error);
+        s_reject(self, routing_id, delimiter, req->request_id, INTAKE_BAD_DIRECTORY,
+                 message);
+        return;
+    }
+    s_record(self, routing_id, delimiter, req, S_DIRECTORY, &load->base, version);
+}
+
+/* A case's timeline comes from audit's replay, filtered by case. */
+static void s_case_query(intake_server_t *self, zframe_t *routing_id, bool delimiter,
+                         Shouwen__V1__BranchRequest *req)
+{
+    const char *case_id = req->case_query->case_id;
+    if (!case_id || !zhashx_lookup(self->cases, case_id)) {
+        s_reject(self, routing_id, delimiter, req->request_id, INTAKE_UNKNOWN_CASE,
+                 "no such case in the log");
+        return;
+    }
+    s_query_t *q = (s_query_t *)zmalloc(sizeof(s_query_t));
+    q->tag = ++self->next_tag;
+    q->routing_id = zframe_dup(routing_id);
+    q->delimiter = delimiter;
+    q->request_id = strdup(req->request_id);
+    q->deadline_us = sw_clock_now_us(self->clock) + self->ack_timeout_us;
+    zlistx_add_end(self->queries, q);
+    Shouwen__V1__ReplayRequest rr = SHOUWEN__V1__REPLAY_REQUEST__INIT;
+    rr.from_position = 1;
+    rr.max_events = 5000;
+    rr.case_id = (char *)case_id;
+    rr.tag = q->tag;
+    zframe_t *f = sw_pack_frame(&rr.base);
+    zframe_send(&f, self->query, ZFRAME_DONTWAIT);
+    zframe_destroy(&f);
+}
+
+static void s_on_query_reply(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *arg)
+{
+    intake_server_t *self = (intake_server_t *)arg;
+    for (int i = 0; i < 16; i++) {
+        zframe_t *f = zframe_recv_nowait(self->query);
+        if (!f)
+            return;
+        Shouwen__V1__ReplayReply *rep =
+            shouwen__v1__replay_reply__unpack(NULL, zframe_size(f), zframe_data(f));
+        zframe_destroy(&f);
+        if (!rep)
+            continue;
+        for (s_query_t *q = (s_query_t *)zlistx_first(self->queries); q;
+             q = (s_query_t *)zlistx_next(self->queries)) {
+            if (q->tag != rep->tag)
+                continue;
+            Shouwen__V1__BranchReply reply = SHOUWEN__V1__BRANCH_REPLY__INIT;
+            reply.request_id = q->request_id;
+            if (*rep->error) {
+                reply.status = SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_RETRY;
+                reply.code = (char *)"HUB_NOT_READY";
+                reply.message = rep->error;
+            } else {
+                reply.status = SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_OK;
+                reply.n_timeline = rep->n_events;
+                reply.timeline = rep->events;
+                reply.position = rep->head_position;
+            }
+            s_send(self, q->routing_id, q->delimiter, &reply);
+            zlistx_delete(self->queries, zlistx_cursor(self->queries));
+            break;
+        }
+        shouwen__v1__replay_reply__free_unpacked(rep, NULL);
+    }
 }
 
 /* -------------------------------------------------------------- stats */
@@ -364,6 +596,12 @@ static void s_handle(intake_server_t *self, zmsg_t *msg)
                            why.message);
         else if (req->body_case == SHOUWEN__V1__BRANCH_REQUEST__BODY_SUBMIT)
             s_submit(self, routing_id, delimiter, req);
+        else if (req->body_case == SHOUWEN__V1__BRANCH_REQUEST__BODY_COMMAND)
+            s_command(self, routing_id, delimiter, req);
+        else if (req->body_case == SHOUWEN__V1__BRANCH_REQUEST__BODY_CASE_QUERY)
+            s_case_query(self, routing_id, delimiter, req);
+        else if (req->body_case == SHOUWEN__V1__BRANCH_REQUEST__BODY_DIRECTORY_LOAD)
+            s_directory_load(self, routing_id, delimiter, req);
         else if (req->body_case == SHOUWEN__V1__BRANCH_REQUEST__BODY_STATS)
             s_stats(self, routing_id, delimiter, req->request_id);
         else
@@ -392,28 +630,81 @@ static void s_on_branches(struct ev_loop *loop, sw_zwatch_t *w, int revents, voi
 
 /* ------------------------------------------------------ committed log */
 
-static void s_on_committed(void *arg, const sw_committed_t *c, const sw_envelope_t *env,
-                           bool replaying)
+/* The request an event of ours stands for; made from the log when intake
+   restarted since. */
+static s_request_t *s_known(intake_server_t *self, const sw_envelope_t *env,
+                            s_kind_t kind, const ProtobufCBinaryData *digest)
 {
-    intake_server_t *self = (intake_server_t *)arg;
-    if (env->body_case != SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED ||
-        !streq(env->producer, "intake"))
-        return;
     char key[33];
     sodium_bin2hex(key, sizeof key, env->event_id.data, SW_EVENTID_SIZE);
     s_request_t *r = (s_request_t *)zhashx_lookup(self->requests, key);
     if (!r) {
         r = s_request_new(env->event_id.data);
+        r->kind = kind;
         snprintf(r->case_id, sizeof r->case_id, "%s", env->case_id);
-        const ProtobufCBinaryData *d = &env->inquiry_received->request_digest;
-        if (d->len == S_DIGEST)
-            memcpy(r->digest, d->data, S_DIGEST);
+        if (digest && digest->len == S_DIGEST)
+            memcpy(r->digest, digest->data, S_DIGEST);
         zhashx_insert(self->requests, r->key, r);
     }
-    r->position = c->position;
-    zhashx_delete(self->uncommitted, key);
-    sw_producer_forget(self->producer, env->event_id.data);
+    return r;
+}
+
+/* The outcome is committed: answer whoever waits. */
+static void s_done(intake_server_t *self, s_request_t *r, uint64_t position,
+                   const char *code, const char *message)
+{
+    if (r->position)
+        return;
+    sw_debug("request %s done at position %" PRIu64 "%s%s", r->key, position,
+             code ? ": " : "", code ? code : "");
+    r->position = position;
+    r->code = code ? strdup(code) : NULL;
+    r->message = message ? strdup(message) : NULL;
+    zhashx_delete(self->uncommitted, r->key);
     s_answer_waiters(self, r, NULL, NULL);
+}
+
+static void s_on_committed(void *arg, const sw_committed_t *c, const sw_envelope_t *env,
+                           bool replaying)
+{
+    intake_server_t *self = (intake_server_t *)arg;
+    bool ours = streq(env->producer, "intake");
+    if (ours)
+        sw_producer_forget(self->producer, env->event_id.data);
+    if (ours && env->body_case == SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED) {
+        zhashx_insert(self->cases, env->case_id, (void *)1);
+        s_request_t *r =
+            s_known(self, env, S_INQUIRY, &env->inquiry_received->request_digest);
+        s_done(self, r, c->position, NULL, NULL);
+    } else if (ours && env->body_case == SHOUWEN__V1__ENVELOPE__BODY_COMMAND_RECEIVED)
+        s_known(self, env, S_COMMAND, &env->command_received->request_digest);
+    else if (ours && env->body_case == SHOUWEN__V1__ENVELOPE__BODY_DIRECTORY_LOADED)
+        s_done(self, s_known(self, env, S_DIRECTORY, NULL), c->position, NULL, NULL);
+    else if (streq(env->producer, "router") && env->causation_id.len == SW_EVENTID_SIZE) {
+        /* router's decision on a staff action answers it */
+        char key[33];
+        sodium_bin2hex(key, sizeof key, env->causation_id.data, SW_EVENTID_SIZE);
+        s_request_t *r = (s_request_t *)zhashx_lookup(self->requests, key);
+        if (r && r->kind == S_COMMAND &&
+            env->body_case == SHOUWEN__V1__ENVELOPE__BODY_COMMAND_REJECTED)
+            s_done(self, r, c->position, env->command_rejected->code,
+                   env->command_rejected->message);
+        else if (r && r->kind == S_COMMAND &&
+                 env->body_case == SHOUWEN__V1__ENVELOPE__BODY_LEADER_CONTACT) {
+            /* R19: the branch learns the contact only when disclosed */
+            const Shouwen__V1__LeaderContact *lc = env->leader_contact;
+            char message[300];
+            snprintf(message, sizeof message, "%s%s",
+                     lc->disclosed ? "contact: "
+                     : lc->permission_granted
+                         ? "permission recorded"
+                         : "the leader's contact is private; the visitor's contact was "
+                           "passed to the leader (R19)",
+                     lc->disclosed ? lc->contact : "");
+            s_done(self, r, c->position, NULL, message);
+        } else if (r && r->kind == S_COMMAND)
+            s_done(self, r, c->position, NULL, NULL);
+    }
 }
 
 static void s_on_live(void *arg)
@@ -460,6 +751,9 @@ intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg,
     self->requests = zhashx_new();
     zhashx_set_destructor(self->requests, s_request_destroy);
     self->uncommitted = zhashx_new();
+    self->cases = zhashx_new();
+    self->queries = zlistx_new();
+    zlistx_set_destructor(self->queries, s_query_destroy);
     self->rejections = zhashx_new();
     zhashx_set_destructor(self->rejections, s_counter_destroy);
     const char *bind = sw_config_str(cfg, "intake/bind", "tcp://127.0.0.1:7701");
@@ -482,11 +776,17 @@ intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg,
         s_on_live, self);
     self->branches_w =
         sw_zwatch_new(loop, self->branches, ZMQ_POLLIN, s_on_branches, self);
-    if (!self->producer || !self->follower || !self->branches_w) {
+    self->query = zsock_new(ZMQ_DEALER);
+    zsock_set_linger(self->query, 0);
+    zsock_connect(self->query, "%s",
+                  sw_config_str(cfg, "hub/replay", "tcp://127.0.0.1:7704"));
+    self->query_w = sw_zwatch_new(loop, self->query, ZMQ_POLLIN, s_on_query_reply, self);
+    if (!self->producer || !self->follower || !self->branches_w || !self->query_w) {
         intake_server_destroy(&self);
         return NULL;
     }
     sw_zwatch_start(self->branches_w);
+    sw_zwatch_start(self->query_w);
     ev_timer_init(&self->sweep, s_on_sweep, 0.1, 0.1);
     self->sweep.data = self;
     ev_timer_start(loop, &self->sweep);
@@ -501,6 +801,10 @@ void intake_server_destroy(intake_server_t **self_p)
     intake_server_t *self = *self_p;
     ev_timer_stop(self->loop, &self->sweep);
     sw_zwatch_destroy(&self->branches_w);
+    sw_zwatch_destroy(&self->query_w);
+    zsock_destroy(&self->query);
+    zlistx_destroy(&self->queries);
+    zhashx_destroy(&self->cases);
     sw_follower_destroy(&self->follower);
     sw_producer_destroy(&self->producer);
     zsock_destroy(&self->branches);

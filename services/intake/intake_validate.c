@@ -171,3 +171,47 @@ int intake_validate_submit(Shouwen__V1__InquirySubmit *s, intake_rejection_t *wh
         s->urgency = SHOUWEN__V1__URGENCY__URGENCY_NORMAL;
     return 0;
 }
+
+int intake_validate_command(const Shouwen__V1__Command *c, intake_rejection_t *why)
+{
+    if (s_enum(&shouwen__v1__command_kind__descriptor, c->kind, "kind", true, why) ||
+        s_text(c->case_id, "case_id", S_MAX_ID, true, why) ||
+        s_id(c->staff_id, "staff_id", true, why) || s_id(c->to_staff_id, "to_staff_id", false, why) ||
+        s_id(c->to_department_id, "to_department_id", false, why) ||
+        s_text(c->opinion, "opinion", S_MAX_MATTER, false, why) ||
+        s_text(c->text, "text", S_MAX_MATTER, false, why) ||
+        s_text(c->reason, "reason", S_MAX_MATTER, false, why) ||
+        s_text(c->guidance, "guidance", S_MAX_MATTER, false, why) ||
+        s_text(c->override_reason, "override_reason", S_MAX_MATTER, false, why))
+        return -1;
+    if (c->rating > 5)
+        return s_reject(why, INTAKE_UNKNOWN_ENUM, "%s must be 1 to 5 (0: not given)", "rating");
+    if (c->n_checklist_attested > 64 || c->n_assisting_department_ids > 16)
+        return s_reject(why, INTAKE_TOO_LONG, "%s has too many entries",
+                        c->n_checklist_attested > 64 ? "checklist_attested"
+                                                     : "assisting_department_ids");
+    for (size_t i = 0; i < c->n_checklist_attested; i++)
+        if (s_text(c->checklist_attested[i], "checklist_attested", S_MAX_NAME, true, why))
+            return -1;
+    for (size_t i = 0; i < c->n_assisting_department_ids; i++)
+        if (s_id(c->assisting_department_ids[i], "assisting_department_ids", true, why))
+            return -1;
+    return 0;
+}
+
+int intake_validate_directory_load(const Shouwen__V1__DirectoryLoad *load,
+                                   intake_rejection_t *why)
+{
+    if (!load->kind || (strcmp(load->kind, "organisation") && strcmp(load->kind, "calendar")))
+        return s_reject(why, INTAKE_UNKNOWN_ENUM, "%s must be organisation or calendar", "kind");
+    if (s_id(load->loaded_by, "loaded_by", true, why) ||
+        s_text(load->file_name, "file_name", S_MAX_ADDRESS, false, why))
+        return -1;
+    if (load->content.len == 0)
+        return s_reject(why, INTAKE_MISSING_FIELD, "%s is required", "content");
+    if (load->content.len > INTAKE_MAX_REQUEST - 1024)
+        return s_reject(why, INTAKE_TOO_LONG, "%s is too long", "content");
+    if (!intake_utf8_valid((const char *) load->content.data, load->content.len))
+        return s_reject(why, INTAKE_BAD_UTF8, "%s is not valid UTF-8", "content");
+    return 0;
+}

@@ -19,6 +19,8 @@
 #define INTAKE_BAD_ID        "BAD_ID" /* id with characters outside [A-Za-z0-9._:-] */
 #define INTAKE_REUSED_ID     "REQUEST_ID_REUSED"
 #define INTAKE_UNSUPPORTED   "UNSUPPORTED"
+#define INTAKE_UNKNOWN_CASE  "UNKNOWN_CASE"   /* no such case in the log */
+#define INTAKE_BAD_DIRECTORY "BAD_DIRECTORY"  /* the file does not load: line and reason */
 
 /* Largest request frame a branch may send. */
 #define INTAKE_MAX_REQUEST (64 * 1024)
@@ -33,6 +35,13 @@ int intake_validate_request(const Shouwen__V1__BranchRequest *req,
                             intake_rejection_t *why);
 /* An inquiry (R1, R2).  Fills defaults (urgency normal).  0 or -1. */
 int intake_validate_submit(Shouwen__V1__InquirySubmit *submit, intake_rejection_t *why);
+/* A staff action (R13..R19, R24).  Field checks only; whether the action
+   fits the case's state is router's decision.  0 or -1. */
+int intake_validate_command(const Shouwen__V1__Command *cmd, intake_rejection_t *why);
+/* A directory load: kind, size, loaded_by.  The content is parsed by the
+   caller.  0 or -1. */
+int intake_validate_directory_load(const Shouwen__V1__DirectoryLoad *load,
+                                   intake_rejection_t *why);
 bool intake_utf8_valid(const char *s, size_t len);
 
 #endif

@@ -1,40 +1,80 @@
-/*  router_case: one case as router sees it, and the first owner's judgement
-    on receipt (R3..R7): in the receiver's own scope, another person of the
-    same department, another department (with where and phone for the
-    customer), outside the organisation (with guidance), or unclear (the
-    supervising leader decides). */
+/*  router_case: one case as router sees it, and every decision router makes
+    on it.  The state is rebuilt from committed events only (router_case_apply);
+    router_case_next names the one decision the case needs now, if any:
+      - routing on receipt (R3..R9), with the natural first owner per channel;
+      - the answer to each staff action, in log order (R13..R19, R24): the
+        action's event, or command.rejected with a reason code;
+      - ownership locked and a coordination sheet after ping-pong (R18), then
+        the shirking violation (V1);
+      - one rung up the escalation ladder per committed breach (R15).
+    At most one decision is outstanding per case; each is stamped with the
+    case version it was made on, and its event id derives from the event
+    that caused it, so a decision re-made after a restart is the same event.
+    The state machine as a table is in docs/case-lifecycle.md. */
 #ifndef ROUTER_CASE_H
 #define ROUTER_CASE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "router_directory.h"
+#include "sw_directory.h"
 #include "sw_envelope.h"
 #include "sw_eventid.h"
 
+typedef enum {
+    ROUTER_RECEIVED = 0, /* registered, not yet routed */
+    ROUTER_OPEN,         /* routed; with its first (or current) owner */
+    ROUTER_TRANSFERRING, /* handed off, waiting for the receiver to sign */
+    ROUTER_IN_PROGRESS,  /* the handling department has it */
+    ROUTER_WAITING,      /* waiting on the customer (clocks paused) */
+    ROUTER_REPLIED,      /* the customer has an answer */
+    ROUTER_RESOLVED,     /* handling ended; the first owner calls back */
+    ROUTER_CLOSED,
+} router_state_t;
+
+typedef struct _router_case_t router_case_t;
+
+/* Storage for one decision: the envelope and every body it may carry. */
 typedef struct {
-    char case_id[SW_CASEID_STRLEN + 1];
-    uint64_t version;                    /* committed events on this case */
-    uint8_t inquiry_id[SW_EVENTID_SIZE]; /* the inquiry.received event */
-    bool received;                       /* inquiry seen */
-    bool routed;                         /* case.routed committed */
-    uint64_t proposed_on;                /* version our pending decision used, 0 none */
-    char *receiver; /* natural first owner (person first contacted) */
-    char *named_employee;
-    char *category;
-    int urgency;
-    int channel;
-} router_case_t;
+    sw_envelope_t env;
+    uint8_t id[SW_EVENTID_SIZE];
+    uint8_t cause[SW_EVENTID_SIZE];
+    Shouwen__V1__Routed routed;
+    Shouwen__V1__Handoff handoff;
+    Shouwen__V1__Transferred transferred;
+    Shouwen__V1__Accepted accepted;
+    Shouwen__V1__Returned returned;
+    Shouwen__V1__Forwarded forwarded;
+    Shouwen__V1__Escalated escalated;
+    Shouwen__V1__Coordination coordination;
+    Shouwen__V1__Replied replied;
+    Shouwen__V1__Progress progress;
+    Shouwen__V1__Resolved resolved;
+    Shouwen__V1__CallbackDone callback;
+    Shouwen__V1__Reopened reopened;
+    Shouwen__V1__Closed closed;
+    Shouwen__V1__CommandRejected rejected;
+    Shouwen__V1__LeaderContact contact;
+    Shouwen__V1__CaseWaiting waiting;
+    Shouwen__V1__ViolationRecorded violation;
+    char text[1024]; /* scratch for composed strings */
+    char text2[512];
+    const char *depts[16]; /* R9 department list */
+} router_decision_t;
 
 router_case_t *router_case_new(const char *case_id);
 void router_case_destroy(router_case_t **self_p);
-/* Take the facts of a committed inquiry.received. */
-void router_case_received(router_case_t *self, const sw_envelope_t *env);
+const char *router_case_id(router_case_t *self);
+uint64_t router_case_version(router_case_t *self);
+router_state_t router_case_state(router_case_t *self);
+const char *router_case_state_name(router_state_t state);
+const char *router_case_factual_owner(router_case_t *self);
 
-/* Decide the disposition from the directory.  Fills *out; strings in it
-   are borrowed from the directory or from buf (buf_size bytes). */
-void router_case_route(const router_case_t *self, router_directory_t *dir,
-                       Shouwen__V1__Routed *out, char *buf, size_t buf_size);
+/* Take one committed event on this case into the state. */
+void router_case_apply(router_case_t *self, const sw_committed_t *c,
+                       const sw_envelope_t *env, sw_directory_t *dir);
+/* The decision the case needs now.  False when none.  d is filled (strings
+   borrowed from the case, the directory or d itself). */
+bool router_case_next(router_case_t *self, sw_directory_t *dir, router_decision_t *d);
 
 #endif

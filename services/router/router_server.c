@@ -2,21 +2,30 @@
 #include "router_server.h"
 
 #include "router_case.h"
-#include "router_directory.h"
 #include "sw_config.h"
+#include "sw_directory.h"
 #include "sw_follower.h"
 #include "sw_log.h"
 #include "sw_producer.h"
 
+/* A decision waiting to commit: at most one per case. */
+typedef struct {
+    uint8_t id[SW_EVENTID_SIZE];
+    uint64_t version; /* the case version it was made on */
+} s_pending_t;
+
 struct _router_server_t {
     struct ev_loop *loop;
-    sw_clock_t *clock;       /* borrowed */
-    router_directory_t *dir; /* the organisation */
-    char *dir_path;          /* where it was loaded from */
-    sw_producer_t *producer; /* decisions to audit */
-    sw_follower_t *follower; /* the committed stream */
-    zhashx_t *cases;         /* case id -> router_case_t */
-    uint64_t decided;        /* decisions proposed (statistics) */
+    sw_clock_t *clock;          /* borrowed */
+    sw_directory_t *dir;        /* the organisation in force */
+    char *dir_path;             /* the file loaded at start */
+    bool dir_from_log;          /* a directory.loaded event replaced the file */
+    sw_producer_t *producer;    /* decisions to audit */
+    sw_follower_t *follower;    /* the committed stream */
+    zhashx_t *cases;            /* case id -> router_case_t */
+    zhashx_t *pending;          /* case id -> s_pending_t */
+    router_decision_t decision; /* scratch for the decision being made */
+    uint64_t decided;
 };
 
 static void s_case_destroy(void **item_p)
@@ -24,54 +33,78 @@ static void s_case_destroy(void **item_p)
     router_case_destroy((router_case_t **)item_p);
 }
 
-/* Route a received, unrouted case, unless a decision on this very case
-   version is already waiting to commit. */
+static void s_pending_destroy(void **item_p)
+{
+    free(*item_p);
+    *item_p = NULL;
+}
+
+/* Propose what the case needs now, unless that very decision on this very
+   case version is already waiting to commit. */
 static void s_decide(router_server_t *self, router_case_t *c)
 {
-    if (!c->received || c->routed || c->proposed_on == c->version)
+    router_decision_t *d = &self->decision;
+    if (!router_case_next(c, self->dir, d))
         return;
-    char where[512];
-    Shouwen__V1__Routed routed;
-    router_case_route(c, self->dir, &routed, where, sizeof where);
-
-    uint8_t id[SW_EVENTID_SIZE];
-    sw_eventid_derive(id, c->inquiry_id, "case.routed");
-    sw_envelope_t env = SHOUWEN__V1__ENVELOPE__INIT;
-    env.event_id.data = id;
-    env.event_id.len = SW_EVENTID_SIZE;
-    env.type = (char *)sw_envelope_type_for(SHOUWEN__V1__ENVELOPE__BODY_ROUTED);
-    env.case_id = c->case_id;
-    env.case_version = c->version;
-    env.causation_id.data = c->inquiry_id;
-    env.causation_id.len = SW_EVENTID_SIZE;
-    env.actor = (char *)"router";
-    env.body_case = SHOUWEN__V1__ENVELOPE__BODY_ROUTED;
-    env.routed = &routed;
-    if (sw_producer_propose(self->producer, &env) == 0) {
-        c->proposed_on = c->version;
-        self->decided++;
+    s_pending_t *p = (s_pending_t *)zhashx_lookup(self->pending, router_case_id(c));
+    if (p && p->version == router_case_version(c) &&
+        memcmp(p->id, d->id, SW_EVENTID_SIZE) == 0)
+        return;
+    if (p && memcmp(p->id, d->id, SW_EVENTID_SIZE) != 0)
+        sw_producer_forget(self->producer, p->id); /* overtaken */
+    if (sw_producer_propose(self->producer, &d->env) != 0)
+        return;
+    if (!p) {
+        p = (s_pending_t *)zmalloc(sizeof(s_pending_t));
+        zhashx_insert(self->pending, router_case_id(c), p);
     }
+    memcpy(p->id, d->id, SW_EVENTID_SIZE);
+    p->version = router_case_version(c);
+    self->decided++;
+}
+
+static void s_take_directory(router_server_t *self, const sw_envelope_t *env)
+{
+    const Shouwen__V1__DirectoryLoaded *dl = env->directory_loaded;
+    if (!streq(dl->kind, "organisation"))
+        return;
+    char *error = NULL;
+    sw_directory_t *dir = sw_directory_new_from_text((const char *)dl->content.data,
+                                                     dl->content.len, &error);
+    if (!dir) { /* intake checked it; a newer parser may disagree */
+        sw_error("directory version %s from the log rejected: %s", dl->version, error);
+        free(error);
+        return;
+    }
+    sw_directory_destroy(&self->dir);
+    self->dir = dir;
+    self->dir_from_log = true;
+    sw_info("directory version %s in force (loaded by %s)", sw_directory_version(dir),
+            dl->loaded_by);
 }
 
 static void s_on_committed(void *arg, const sw_committed_t *cm, const sw_envelope_t *env,
                            bool replaying)
 {
     router_server_t *self = (router_server_t *)arg;
+    if (env->body_case == SHOUWEN__V1__ENVELOPE__BODY_DIRECTORY_LOADED) {
+        s_take_directory(self, env);
+        return;
+    }
     if (!env->case_id || !*env->case_id)
         return;
     router_case_t *c = (router_case_t *)zhashx_lookup(self->cases, env->case_id);
     if (!c) {
         c = router_case_new(env->case_id);
-        zhashx_insert(self->cases, c->case_id, c);
+        zhashx_insert(self->cases, router_case_id(c), c);
     }
-    c->version = cm->case_version;
-    if (env->body_case == SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED)
-        router_case_received(c, env);
-    else if (env->body_case == SHOUWEN__V1__ENVELOPE__BODY_ROUTED) {
-        c->routed = true;
-        c->proposed_on = 0;
+    if (streq(env->producer, "router")) {
+        s_pending_t *p = (s_pending_t *)zhashx_lookup(self->pending, env->case_id);
+        if (p && memcmp(p->id, env->event_id.data, SW_EVENTID_SIZE) == 0)
+            zhashx_delete(self->pending, env->case_id);
         sw_producer_forget(self->producer, env->event_id.data);
     }
+    router_case_apply(c, cm, env, self->dir);
     if (!replaying)
         s_decide(self, c);
 }
@@ -87,15 +120,15 @@ static void s_on_live(void *arg)
             sw_producer_pending(self->producer));
 }
 
-static router_directory_t *s_load(const char *path)
+static sw_directory_t *s_load(const char *path)
 {
     char *error = NULL;
-    router_directory_t *dir = router_directory_new_from_file(path, &error);
+    sw_directory_t *dir = sw_directory_new_from_file(path, &error);
     if (!dir) {
         sw_error("directory %s rejected: %s", path, error);
         free(error);
     } else
-        sw_info("directory %s loaded (version %s)", path, router_directory_version(dir));
+        sw_info("directory %s loaded (version %s)", path, sw_directory_version(dir));
     return dir;
 }
 
@@ -107,7 +140,7 @@ router_server_t *router_server_new(struct ev_loop *loop, zconfig_t *cfg,
         sw_error("config: router/directory (the organisation file) is required");
         return NULL;
     }
-    router_directory_t *dir = s_load(path);
+    sw_directory_t *dir = s_load(path);
     if (!dir)
         return NULL;
     router_server_t *self = (router_server_t *)zmalloc(sizeof(router_server_t));
@@ -117,6 +150,8 @@ router_server_t *router_server_new(struct ev_loop *loop, zconfig_t *cfg,
     self->dir_path = strdup(path);
     self->cases = zhashx_new();
     zhashx_set_destructor(self->cases, s_case_destroy);
+    self->pending = zhashx_new();
+    zhashx_set_destructor(self->pending, s_pending_destroy);
     self->producer = sw_producer_new(
         loop, "router", sw_config_str(cfg, "hub/proposals", "tcp://127.0.0.1:7702"),
         clock);
@@ -137,7 +172,8 @@ void router_server_destroy(router_server_t **self_p)
     sw_follower_destroy(&self->follower);
     sw_producer_destroy(&self->producer);
     zhashx_destroy(&self->cases);
-    router_directory_destroy(&self->dir);
+    zhashx_destroy(&self->pending);
+    sw_directory_destroy(&self->dir);
     free(self->dir_path);
     free(self);
     *self_p = NULL;
@@ -145,9 +181,14 @@ void router_server_destroy(router_server_t **self_p)
 
 void router_server_reload(router_server_t *self, zconfig_t *cfg)
 {
-    router_directory_t *dir = s_load(self->dir_path);
+    if (self->dir_from_log) {
+        sw_info("SIGHUP: the directory in force came through the log; load new versions "
+                "with 'shouwen directory load'");
+        return;
+    }
+    sw_directory_t *dir = s_load(self->dir_path);
     if (dir) {
-        router_directory_destroy(&self->dir);
+        sw_directory_destroy(&self->dir);
         self->dir = dir;
     }
 }
@@ -155,8 +196,8 @@ void router_server_reload(router_server_t *self, zconfig_t *cfg)
 void router_server_log_stats(router_server_t *self)
 {
     sw_info("stats: position=%" PRIu64 " cases=%zu decided=%" PRIu64 " pending=%zu "
-            "republished=%" PRIu64 " replays=%" PRIu64,
+            "republished=%" PRIu64 " replays=%" PRIu64 " directory=%s",
             sw_follower_position(self->follower), zhashx_size(self->cases), self->decided,
             sw_producer_pending(self->producer), sw_producer_republished(self->producer),
-            sw_follower_replays(self->follower));
+            sw_follower_replays(self->follower), sw_directory_version(self->dir));
 }

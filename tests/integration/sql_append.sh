@@ -93,7 +93,9 @@ INSERT INTO shouwen.schema_version (version, name) VALUES (:'v'::int, :'n');
 SQL
 ) || { echo "schema_version insert: $out"; exit 1; }
 done
-check "migrations applied in order" "1:001_events.sql 2:002_register.sql" \
+expected_migrations=$(for f in "$SRC"/services/audit/sql/[0-9][0-9][0-9]_*.sql; do
+    n=$(basename "$f"); echo "$((10#${n%%_*})):$n"; done | paste -sd' ')
+check "migrations applied in order" "$expected_migrations" \
     "$(sql shouwen_auditor <<<"SELECT string_agg(version || ':' || name, ' ' ORDER BY version) FROM shouwen.schema_version")"
 check "empty log: head_position is 0" 0 "$(sql shouwen_writer <<<'SELECT shouwen.head_position()')"
 

@@ -1,6 +1,10 @@
 /*  test_sw_clock: the real clock follows the system, the test clock only
-    moves when told and never backwards. */
+    moves when told and never backwards, the file clock follows its file
+    (shared by processes) and never backwards. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sw_clock.h"
 #include "sw_log.h"
@@ -83,11 +87,84 @@ static void test_spec(void)
     CHECK(sw_clock_new_from_spec(NULL) == NULL);
 }
 
+static void s_write(const char *path, const char *text)
+{
+    FILE *file = fopen(path, "w");
+    CHECK(file != NULL);
+    if (file) {
+        fputs(text, file);
+        fclose(file);
+    }
+}
+
+static void test_file(void)
+{
+    char dir[] = "/tmp/test_sw_clock.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[64], spec[80];
+    snprintf(path, sizeof path, "%s/now", dir);
+    snprintf(spec, sizeof spec, "file:%s", path);
+
+    CHECK(sw_clock_new_from_spec(spec) == NULL); /* no file yet */
+    s_write(path, "1767232800000000\n");
+    sw_clock_t *clock = sw_clock_new_from_spec(spec);
+    sw_clock_t *other = sw_clock_new_file(path); /* a second process, say */
+    CHECK(clock && other);
+    if (!clock || !other)
+        return;
+    CHECK(sw_clock_is_test(clock));
+    CHECK_STR(sw_clock_file(clock), path);
+    CHECK_EQ(sw_clock_now_us(clock), 1767232800000000LL);
+
+    s_write(path, "1767232860000000"); /* rewritten in place, no newline */
+    CHECK_EQ(sw_clock_now_us(clock), 1767232860000000LL);
+    s_write(path, "1767232870000000 \r\n");
+    CHECK_EQ(sw_clock_now_us(other), 1767232870000000LL);
+    CHECK_EQ(sw_clock_now_us(clock), 1767232870000000LL);
+    s_write(path, "");                 /* a writer between truncate and write */
+    CHECK_EQ(sw_clock_now_us(clock), 1767232870000000LL);
+    s_write(path, "17672328");         /* a torn read: smaller, ignored */
+    CHECK_EQ(sw_clock_now_us(clock), 1767232870000000LL);
+    s_write(path, "1767232800000000"); /* backwards: ignored */
+    CHECK_EQ(sw_clock_now_us(clock), 1767232870000000LL);
+    s_write(path, "12x");
+    CHECK_EQ(sw_clock_now_us(clock), 1767232870000000LL);
+
+    /* set and advance rewrite the file: every reader moves */
+    CHECK_EQ(sw_clock_set(clock, 1767236400000000LL), 0);
+    CHECK_EQ(sw_clock_now_us(other), 1767236400000000LL);
+    CHECK_EQ(sw_clock_advance(other, 60LL * 1000000), 0);
+    CHECK_EQ(sw_clock_now_us(clock), 1767236460000000LL);
+    CHECK_EQ(sw_clock_set(clock, 5), 0); /* never backwards */
+    CHECK_EQ(sw_clock_now_us(other), 1767236460000000LL);
+
+    /* cost of a read: the daemons call it per event and poll it */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t sum = 0;
+    for (int i = 0; i < 20000; i++)
+        sum += sw_clock_now_us(clock) & 1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double per_us = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / 20000 / 1e3;
+    fprintf(stderr, "file clock: %.2f us per read (%lld)\n", per_us, (long long)sum);
+
+    unlink(path); /* gone: the last instant stays */
+    CHECK_EQ(sw_clock_now_us(clock), 1767236460000000LL);
+    sw_clock_destroy(&clock);
+    sw_clock_destroy(&other);
+    rmdir(dir);
+
+    const char *bad[] = {"file:", "file:/nonexistent/dir/now"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK(sw_clock_new_from_spec(bad[i]) == NULL);
+}
+
 int main(void)
 {
     sw_log_init("test_sw_clock", LOG_CRIT); /* the bad specs are logged */
     test_real();
     test_test();
     test_spec();
+    test_file();
     SW_TEST_DONE();
 }

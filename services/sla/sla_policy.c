@@ -1,0 +1,774 @@
+/*  sla_policy: the time limits and penalties sla applies (docs/sla.md). */
+#define _GNU_SOURCE /* asprintf, vasprintf, strcasecmp */
+#include "sla_policy.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "proto/shouwen.pb-c.h"
+
+#define S_KINDS      8   /* DeadlineKind values 0..7 */
+#define S_VIOLATIONS 8   /* ViolationType values 0..7 */
+#define S_MAX_WHEN   16  /* overrides per deadline kind */
+#define S_MAX_DAYS   366 /* longest limit in days */
+#define S_US_PER_MIN (60LL * 1000000)
+
+/* A set of proto enum values (all below 32); 0 = any. */
+typedef uint32_t s_mask_t;
+
+/* What an override or a rule applies to. */
+typedef struct {
+    s_mask_t kinds;        /* request kinds */
+    s_mask_t channels;     /* channels */
+    s_mask_t urgency;      /* urgencies */
+    s_mask_t dispositions; /* routing dispositions */
+} s_match_t;
+
+/* One `when` override: the first whose match fits wins. */
+typedef struct {
+    char label[48];    /* its name in the file, shown in the policy text */
+    s_match_t match;   /* what it applies to */
+    bool has_limit;    /* limit given */
+    sla_limit_t limit; /* the limit for those cases */
+    int warn_permille; /* -1: not given */
+    int enabled;       /* -1: not given, else 0 or 1 */
+} s_when_t;
+
+/* The rule of one deadline kind. */
+typedef struct {
+    bool configurable;        /* a kind some event starts (not return_contact yet) */
+    bool enabled;             /* the deadline is set at all */
+    s_match_t match;          /* cases it applies to */
+    sla_limit_t limit;        /* default limit */
+    int warn_permille;        /* -1: the policies' warn_at */
+    int violation;            /* recorded at a breach; 0 = none */
+    char rule[16];            /* "R11" */
+    s_when_t when[S_MAX_WHEN]; /* overrides, in file order */
+    size_t when_count;
+} s_kind_rule_t;
+
+/* V2 penalties of one violation type. */
+typedef struct {
+    uint32_t yuan;              /* first offence of the month */
+    uint32_t repeat_from;       /* this occurrence and later are repeats (0: never) */
+    uint32_t repeat_yuan;       /* a repeat's penalty */
+    bool repeat_self_criticism; /* a repeat brings a written self-criticism (书面检查) */
+} s_penalty_t;
+
+struct _sla_policy_t {
+    int warn_permille;                     /* default warning point */
+    s_kind_rule_t kinds[S_KINDS];          /* by DeadlineKind */
+    s_penalty_t penalties[S_VIOLATIONS];   /* by ViolationType */
+    uint32_t department_from;              /* department penalty at this violation */
+    uint32_t department_yuan;              /* department penalty */
+    sla_limit_t long_matter;               /* stage feedback for longer completion limits */
+};
+
+/* ------------------------------------------------------------------------
+   Limits. */
+
+static int s_word(const char **p, char *out, size_t size)
+{
+    while (**p == ' ' || **p == '\t')
+        (*p)++;
+    size_t n = 0;
+    while (**p && **p != ' ' && **p != '\t') {
+        if (n + 1 < size)
+            out[n++] = (char)tolower((unsigned char)**p);
+        (*p)++;
+    }
+    out[n] = 0;
+    return n > 0 ? 0 : -1;
+}
+
+int sla_limit_parse(const char *text, sla_limit_t *out)
+{
+    if (!text || !out)
+        return -1;
+    char w1[24], w2[24], w3[24], w4[24];
+    const char *p = text;
+    int words = 0;
+    words += s_word(&p, w1, sizeof w1) == 0;
+    words += words == 1 && s_word(&p, w2, sizeof w2) == 0;
+    words += words == 2 && s_word(&p, w3, sizeof w3) == 0;
+    words += words == 3 && s_word(&p, w4, sizeof w4) == 0;
+    if (words == 4)
+        return -1;
+    if ((words == 3 && streq(w1, "same") && streq(w2, "working") && streq(w3, "day")) ||
+        (words == 2 && streq(w1, "same") && streq(w2, "day"))) {
+        out->unit = SLA_UNIT_SAME_DAY;
+        out->amount = 0;
+        return 0;
+    }
+    if (words < 2 || !isdigit((unsigned char)w1[0]) || strlen(w1) > 6)
+        return -1;
+    char *end;
+    long amount = strtol(w1, &end, 10);
+    if (*end || amount <= 0)
+        return -1;
+    bool working = words == 3 && streq(w2, "working");
+    if (words == 3 && !working)
+        return -1;
+    const char *unit = words == 3 ? w3 : w2;
+    size_t len = strlen(unit);
+    if (len > 1 && unit[len - 1] == 's')
+        len--; /* plural */
+    long minutes = 0;
+    if (len == 6 && strncmp(unit, "minute", 6) == 0)
+        minutes = amount;
+    else if (len == 4 && strncmp(unit, "hour", 4) == 0)
+        minutes = amount * 60;
+    else if (len == 3 && strncmp(unit, "day", 3) == 0) {
+        if (amount > S_MAX_DAYS)
+            return -1;
+        if (working) {
+            out->unit = SLA_UNIT_WORKING_DAYS;
+            out->amount = amount;
+            return 0;
+        }
+        minutes = amount * 24 * 60;
+    } else
+        return -1;
+    if (minutes > (long)S_MAX_DAYS * 24 * 60)
+        return -1;
+    out->unit = working ? SLA_UNIT_WORKING_MINUTES : SLA_UNIT_MINUTES;
+    out->amount = minutes;
+    return 0;
+}
+
+void sla_limit_format(const sla_limit_t *limit, char *out, size_t size)
+{
+    int64_t n = limit->amount;
+    const char *working = limit->unit == SLA_UNIT_MINUTES ? "" : "working ";
+    if (limit->unit == SLA_UNIT_SAME_DAY)
+        snprintf(out, size, "same working day");
+    else if (limit->unit == SLA_UNIT_WORKING_DAYS)
+        snprintf(out, size, "%lld working day%s", (long long)n, n == 1 ? "" : "s");
+    else if (n % (24 * 60) == 0 && limit->unit == SLA_UNIT_MINUTES)
+        snprintf(out, size, "%lld day%s", (long long)(n / 1440), n == 1440 ? "" : "s");
+    else if (n % 60 == 0)
+        snprintf(out, size, "%lld %shour%s", (long long)(n / 60), working, n == 60 ? "" : "s");
+    else
+        snprintf(out, size, "%lld %sminute%s", (long long)n, working, n == 1 ? "" : "s");
+}
+
+bool sla_limit_is_working(const sla_limit_t *limit)
+{
+    return limit->unit != SLA_UNIT_MINUTES;
+}
+
+int64_t sla_limit_due(const sla_limit_t *limit, sla_calendar_t *calendar, const char *office,
+                      int64_t start_us)
+{
+    switch (limit->unit) {
+    case SLA_UNIT_WORKING_MINUTES:
+        return sla_calendar_add_working(calendar, office, start_us, limit->amount * S_US_PER_MIN);
+    case SLA_UNIT_WORKING_DAYS:
+        return sla_calendar_add_working_days(calendar, office, start_us, (int)limit->amount);
+    case SLA_UNIT_SAME_DAY:
+        return sla_calendar_end_of_working_day(calendar, office, start_us);
+    case SLA_UNIT_MINUTES:
+        return start_us >= 0 && start_us <= INT64_MAX - limit->amount * S_US_PER_MIN
+                   ? start_us + limit->amount * S_US_PER_MIN
+                   : -1;
+    }
+    return -1;
+}
+
+int64_t sla_limit_warn(const sla_limit_t *limit, sla_calendar_t *calendar, const char *office,
+                       int64_t start_us, int64_t due_us, int permille)
+{
+    if (permille <= 0 || permille >= 1000 || due_us <= start_us)
+        return 0;
+    int64_t warn;
+    if (sla_limit_is_working(limit)) {
+        int64_t allowed = sla_calendar_working_between(calendar, office, start_us, due_us);
+        if (allowed <= 0)
+            return 0;
+        warn = sla_calendar_add_working(calendar, office, start_us,
+                                        allowed / 1000 * permille + allowed % 1000 * permille / 1000);
+    } else
+        warn = start_us + (due_us - start_us) / 1000 * permille;
+    return warn > 0 && warn < due_us ? warn : 0;
+}
+
+/* ------------------------------------------------------------------------
+   Defaults (REQUIREMENTS.md R3, R10, R11, R16, R21, R22, V2). */
+
+#define S_BIT(v) ((s_mask_t)1 << (v))
+
+static void s_kind(sla_policy_t *self, int kind, const char *rule, sla_unit_t unit,
+                   int64_t amount, int violation)
+{
+    s_kind_rule_t *r = &self->kinds[kind];
+    r->configurable = true;
+    r->enabled = true;
+    r->limit.unit = unit;
+    r->limit.amount = amount;
+    r->warn_permille = -1;
+    r->violation = violation;
+    snprintf(r->rule, sizeof r->rule, "%s", rule);
+}
+
+static void s_when(s_kind_rule_t *r, const char *label, s_mask_t kinds, s_mask_t urgency,
+                   sla_unit_t unit, int64_t amount)
+{
+    s_when_t *w = &r->when[r->when_count++];
+    snprintf(w->label, sizeof w->label, "%s", label);
+    w->match.kinds = kinds;
+    w->match.urgency = urgency;
+    w->has_limit = true;
+    w->limit.unit = unit;
+    w->limit.amount = amount;
+    w->warn_permille = -1;
+    w->enabled = -1;
+}
+
+static void s_defaults(sla_policy_t *self)
+{
+    const int late = SHOUWEN__V1__VIOLATION_TYPE__VIOLATION_TYPE_LATE_TRANSFER;
+    const int exceeded = SHOUWEN__V1__VIOLATION_TYPE__VIOLATION_TYPE_TIME_LIMIT_EXCEEDED;
+    self->warn_permille = 750;
+    s_kind(self, SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_TRANSFER, "R10",
+           SLA_UNIT_WORKING_MINUTES, 60, late);
+    self->kinds[SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_TRANSFER].match.dispositions =
+        S_BIT(SHOUWEN__V1__DISPOSITION__DISPOSITION_OTHER_DEPARTMENT) |
+        S_BIT(SHOUWEN__V1__DISPOSITION__DISPOSITION_SEVERAL_DEPARTMENTS);
+    s_kind(self, SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_REPLY, "R11", SLA_UNIT_WORKING_DAYS,
+           1, exceeded);
+    s_kind(self, SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_PHONE_SAME_DAY, "R21",
+           SLA_UNIT_SAME_DAY, 0, exceeded);
+    self->kinds[SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_PHONE_SAME_DAY].match.channels =
+        S_BIT(SHOUWEN__V1__CHANNEL__CHANNEL_PHONE) | S_BIT(SHOUWEN__V1__CHANNEL__CHANNEL_HOTLINE);
+    s_kind(self, SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_CALLBACK, "R16",
+           SLA_UNIT_WORKING_DAYS, 2, exceeded);
+    self->kinds[SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_CALLBACK].match.kinds =
+        S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_COMPLAINT);
+    s_kind(self, SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_COMPLETION, "R22",
+           SLA_UNIT_WORKING_DAYS, 5, exceeded);
+    s_kind_rule_t *done = &self->kinds[SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_COMPLETION];
+    s_when(done, "urgent", 0, S_BIT(SHOUWEN__V1__URGENCY__URGENCY_URGENT),
+           SLA_UNIT_WORKING_DAYS, 1);
+    s_when(done, "quick", S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_CONSULTATION) |
+                              S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_HELP) |
+                              S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_REPAIR),
+           0, SLA_UNIT_WORKING_DAYS, 1);
+    s_when(done, "on_site", S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_ON_SITE_SUPPORT), 0,
+           SLA_UNIT_WORKING_DAYS, 3);
+    s_when(done, "long", S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_REPORT) |
+                             S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_SUGGESTION) |
+                             S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_TRAINING),
+           0, SLA_UNIT_WORKING_DAYS, 10);
+    s_kind(self, SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_STAGE_FEEDBACK, "R3",
+           SLA_UNIT_WORKING_DAYS, 3, exceeded);
+    self->long_matter.unit = SLA_UNIT_WORKING_DAYS;
+    self->long_matter.amount = 5;
+    for (int t = 0; t < S_VIOLATIONS; t++)
+        self->penalties[t] = (s_penalty_t){100, 2, 200, true};
+    self->department_from = 3;
+    self->department_yuan = 200;
+}
+
+sla_policy_t *sla_policy_new(void)
+{
+    sla_policy_t *self = calloc(1, sizeof *self);
+    if (self)
+        s_defaults(self);
+    return self;
+}
+
+void sla_policy_destroy(sla_policy_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free(*self_p);
+    *self_p = NULL;
+}
+
+/* ------------------------------------------------------------------------
+   Parsing the `policies` section. */
+
+typedef struct {
+    char **error; /* where the message goes, may be NULL */
+} s_loader_t;
+
+static int s_fail(s_loader_t *loader, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+static int s_fail(s_loader_t *loader, const char *format, ...)
+{
+    if (loader->error && !*loader->error) {
+        va_list args;
+        va_start(args, format);
+        if (vasprintf(loader->error, format, args) < 0)
+            *loader->error = NULL;
+        va_end(args);
+    }
+    return -1;
+}
+
+/* "other_department" -> DISPOSITION_OTHER_DEPARTMENT's value; -1 if none. */
+static int s_enum_value(const ProtobufCEnumDescriptor *desc, const char *prefix,
+                        const char *name)
+{
+    char full[96];
+    int n = snprintf(full, sizeof full, "%s%s", prefix, name);
+    if (n < 0 || (size_t)n >= sizeof full || !*name)
+        return -1;
+    for (size_t i = strlen(prefix); i < (size_t)n; i++)
+        full[i] = (char)toupper((unsigned char)full[i]);
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value_by_name(desc, full);
+    return v && v->value > 0 && v->value < 32 ? v->value : -1;
+}
+
+/* A list of enum names ("phone, hotline"), or "any". */
+static int s_parse_mask(s_loader_t *loader, const char *where, const char *key,
+                        const char *text, const ProtobufCEnumDescriptor *desc,
+                        const char *prefix, s_mask_t *out)
+{
+    *out = 0;
+    char word[64];
+    const char *p = text;
+    while (*p) {
+        size_t n = 0;
+        while (*p == ',' || *p == ' ' || *p == '\t')
+            p++;
+        while (*p && *p != ',' && *p != ' ' && *p != '\t') {
+            if (n + 1 < sizeof word)
+                word[n++] = (char)tolower((unsigned char)*p);
+            p++;
+        }
+        word[n] = 0;
+        if (n == 0)
+            break;
+        if (streq(word, "any")) {
+            *out = 0;
+            return 0;
+        }
+        int v = s_enum_value(desc, prefix, word);
+        if (v < 0)
+            return s_fail(loader, "%s/%s: '%s' is not a %s", where, key, word, desc->short_name);
+        *out |= S_BIT(v);
+    }
+    return 0;
+}
+
+static int s_parse_permille(s_loader_t *loader, const char *where, const char *text,
+                            int *out)
+{
+    char *end;
+    double v = strtod(text, &end);
+    bool percent = *end == '%';
+    if (percent)
+        end++;
+    if (end == text || *end || v < 0 || (percent ? v > 100 : v > 1))
+        return s_fail(loader, "%s/warn_at: '%s' is not a fraction (0.75) or a percentage (75%%)",
+                      where, text);
+    *out = (int)(percent ? v * 10 + 0.5 : v * 1000 + 0.5);
+    return 0;
+}
+
+static int s_parse_bool(s_loader_t *loader, const char *where, const char *key,
+                        const char *text, int *out)
+{
+    if (strcasecmp(text, "true") == 0 || strcasecmp(text, "yes") == 0 || streq(text, "1"))
+        *out = 1;
+    else if (strcasecmp(text, "false") == 0 || strcasecmp(text, "no") == 0 || streq(text, "0"))
+        *out = 0;
+    else
+        return s_fail(loader, "%s/%s: '%s' is not true or false", where, key, text);
+    return 0;
+}
+
+static int s_parse_uint(s_loader_t *loader, const char *where, const char *key,
+                        const char *text, uint32_t max, uint32_t *out)
+{
+    char *end;
+    long long v = strtoll(text, &end, 10);
+    if (!isdigit((unsigned char)*text) || *end || v < 0 || v > max)
+        return s_fail(loader, "%s/%s: '%s' is not a whole number from 0 to %u", where, key,
+                      text, max);
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int s_parse_limit(s_loader_t *loader, const char *where, const char *key,
+                         const char *text, sla_limit_t *out)
+{
+    if (sla_limit_parse(text, out) != 0)
+        return s_fail(loader,
+                      "%s/%s: '%s' is not a limit (e.g. '1 working hour', '1 working day', "
+                      "'same working day', '2 days'; at most 366 days)",
+                      where, key, text);
+    return 0;
+}
+
+/* A key's value; "" when it has none. */
+static const char *s_value(zconfig_t *kv)
+{
+    const char *value = zconfig_value(kv);
+    return value ? value : "";
+}
+
+/* Each key at most once per section. */
+static int s_once(s_loader_t *loader, const char *where, const char *key, const char *keys[],
+                  uint32_t *seen)
+{
+    for (int i = 0; keys[i]; i++)
+        if (streq(keys[i], key)) {
+            if (*seen & S_BIT(i))
+                return s_fail(loader, "%s/%s: given twice", where, key);
+            *seen |= S_BIT(i);
+            return 0;
+        }
+    return 1; /* not a known key */
+}
+
+static int s_parse_match(s_loader_t *loader, const char *where, const char *key,
+                         const char *value, s_match_t *match)
+{
+    if (streq(key, "kinds"))
+        return s_parse_mask(loader, where, key, value, &shouwen__v1__request_kind__descriptor,
+                            "REQUEST_KIND_", &match->kinds);
+    if (streq(key, "channels"))
+        return s_parse_mask(loader, where, key, value, &shouwen__v1__channel__descriptor,
+                            "CHANNEL_", &match->channels);
+    if (streq(key, "urgency"))
+        return s_parse_mask(loader, where, key, value, &shouwen__v1__urgency__descriptor,
+                            "URGENCY_", &match->urgency);
+    return s_parse_mask(loader, where, key, value, &shouwen__v1__disposition__descriptor,
+                        "DISPOSITION_", &match->dispositions);
+}
+
+static int s_parse_when(s_loader_t *loader, const char *where, s_kind_rule_t *rule,
+                        zconfig_t *node)
+{
+    rule->when_count = 0; /* a `when` section replaces the default overrides */
+    for (zconfig_t *item = zconfig_child(node); item; item = zconfig_next(item)) {
+        char at[256];
+        snprintf(at, sizeof at, "%s/when/%s", where, zconfig_name(item));
+        if (rule->when_count == S_MAX_WHEN)
+            return s_fail(loader, "%s: more than %d overrides", at, S_MAX_WHEN);
+        for (size_t i = 0; i < rule->when_count; i++)
+            if (streq(rule->when[i].label, zconfig_name(item)))
+                return s_fail(loader, "%s: override defined twice", at);
+        s_when_t *w = &rule->when[rule->when_count++];
+        memset(w, 0, sizeof *w);
+        snprintf(w->label, sizeof w->label, "%s", zconfig_name(item));
+        w->warn_permille = -1;
+        w->enabled = -1;
+        static const char *keys[] = {"kinds", "channels", "urgency", "dispositions",
+                                     "limit", "warn_at", "enabled", NULL};
+        uint32_t seen = 0;
+        for (zconfig_t *kv = zconfig_child(item); kv; kv = zconfig_next(kv)) {
+            const char *key = zconfig_name(kv), *value = s_value(kv);
+            int known = s_once(loader, at, key, keys, &seen);
+            if (known < 0)
+                return -1;
+            if (known > 0 || zconfig_child(kv))
+                return s_fail(loader, "%s: unknown key '%s' (expected kinds, channels, "
+                                      "urgency, dispositions, limit, warn_at or enabled)",
+                              at, key);
+            int rc = streq(key, "limit")     ? s_parse_limit(loader, at, key, value, &w->limit)
+                     : streq(key, "warn_at") ? s_parse_permille(loader, at, value,
+                                                                &w->warn_permille)
+                     : streq(key, "enabled") ? s_parse_bool(loader, at, key, value, &w->enabled)
+                                             : s_parse_match(loader, at, key, value, &w->match);
+            if (rc != 0)
+                return -1;
+            w->has_limit |= streq(key, "limit");
+        }
+    }
+    return 0;
+}
+
+static int s_parse_violation(s_loader_t *loader, const char *where, const char *value,
+                             int *out)
+{
+    if (streq(value, "none")) {
+        *out = 0;
+        return 0;
+    }
+    int v = s_enum_value(&shouwen__v1__violation_type__descriptor, "VIOLATION_TYPE_", value);
+    if (v < 0 || v >= S_VIOLATIONS)
+        return s_fail(loader, "%s/violation: '%s' is not a violation type (late_transfer, "
+                              "time_limit_exceeded, ... or none)",
+                      where, value);
+    *out = v;
+    return 0;
+}
+
+static int s_parse_kind(s_loader_t *loader, sla_policy_t *self, s_kind_rule_t *rule,
+                        const char *where, zconfig_t *node, bool stage)
+{
+    static const char *keys[] = {"enabled", "limit",   "warn_at",      "kinds",
+                                 "channels", "urgency", "dispositions", "violation",
+                                 "rule",    "when",    "long_matter",  NULL};
+    uint32_t seen = 0;
+    for (zconfig_t *kv = zconfig_child(node); kv; kv = zconfig_next(kv)) {
+        const char *key = zconfig_name(kv), *value = s_value(kv);
+        int known = s_once(loader, where, key, keys, &seen);
+        if (known < 0)
+            return -1;
+        if (known > 0 || (streq(key, "long_matter") && !stage) ||
+            (zconfig_child(kv) && !streq(key, "when")))
+            return s_fail(loader, "%s: unknown key '%s'", where, key);
+        int rc = 0, flag;
+        if (streq(key, "when"))
+            rc = s_parse_when(loader, where, rule, kv);
+        else if (streq(key, "enabled")) {
+            rc = s_parse_bool(loader, where, key, value, &flag);
+            rule->enabled = flag == 1;
+        } else if (streq(key, "limit"))
+            rc = s_parse_limit(loader, where, key, value, &rule->limit);
+        else if (streq(key, "long_matter"))
+            rc = s_parse_limit(loader, where, key, value, &self->long_matter);
+        else if (streq(key, "warn_at"))
+            rc = s_parse_permille(loader, where, value, &rule->warn_permille);
+        else if (streq(key, "violation"))
+            rc = s_parse_violation(loader, where, value, &rule->violation);
+        else if (streq(key, "rule")) {
+            if (strlen(value) >= sizeof rule->rule || !*value)
+                rc = s_fail(loader, "%s/rule: '%s' is not a rule id such as R11", where, value);
+            else
+                snprintf(rule->rule, sizeof rule->rule, "%s", value);
+        } else
+            rc = s_parse_match(loader, where, key, value, &rule->match);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int s_parse_penalty(s_loader_t *loader, s_penalty_t *penalty, const char *where,
+                           zconfig_t *node)
+{
+    static const char *keys[] = {"yuan", "repeat_from", "repeat_yuan", "repeat_self_criticism",
+                                 NULL};
+    uint32_t seen = 0;
+    for (zconfig_t *kv = zconfig_child(node); kv; kv = zconfig_next(kv)) {
+        const char *key = zconfig_name(kv), *value = s_value(kv);
+        int known = s_once(loader, where, key, keys, &seen), flag = 0, rc;
+        if (known < 0)
+            return -1;
+        if (known > 0 || zconfig_child(kv))
+            return s_fail(loader, "%s: unknown key '%s' (expected yuan, repeat_from, "
+                                  "repeat_yuan or repeat_self_criticism)",
+                          where, key);
+        if (streq(key, "yuan"))
+            rc = s_parse_uint(loader, where, key, value, 1000000, &penalty->yuan);
+        else if (streq(key, "repeat_from"))
+            rc = s_parse_uint(loader, where, key, value, 1000, &penalty->repeat_from);
+        else if (streq(key, "repeat_yuan"))
+            rc = s_parse_uint(loader, where, key, value, 1000000, &penalty->repeat_yuan);
+        else {
+            rc = s_parse_bool(loader, where, key, value, &flag);
+            penalty->repeat_self_criticism = flag == 1;
+        }
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int s_parse_department(s_loader_t *loader, sla_policy_t *self, zconfig_t *node)
+{
+    static const char *keys[] = {"from", "yuan", NULL};
+    uint32_t seen = 0;
+    for (zconfig_t *kv = zconfig_child(node); kv; kv = zconfig_next(kv)) {
+        const char *key = zconfig_name(kv), *value = s_value(kv);
+        int known = s_once(loader, "policies/penalties/department", key, keys, &seen);
+        if (known < 0)
+            return -1;
+        if (known > 0 || zconfig_child(kv))
+            return s_fail(loader, "policies/penalties/department: unknown key '%s' (expected "
+                                  "from or yuan)",
+                          key);
+        uint32_t *slot = streq(key, "from") ? &self->department_from : &self->department_yuan;
+        if (s_parse_uint(loader, "policies/penalties/department", key, value, 1000000, slot))
+            return -1;
+    }
+    return 0;
+}
+
+static int s_parse_penalties(s_loader_t *loader, sla_policy_t *self, zconfig_t *node)
+{
+    /* `default` first, whatever its place, so that named types override it */
+    zconfig_t *def = zconfig_locate(node, "default");
+    if (def) {
+        s_penalty_t p = self->penalties[0];
+        if (s_parse_penalty(loader, &p, "policies/penalties/default", def) != 0)
+            return -1;
+        for (int t = 0; t < S_VIOLATIONS; t++)
+            self->penalties[t] = p;
+    }
+    uint32_t seen = 0;
+    for (zconfig_t *type = zconfig_child(node); type; type = zconfig_next(type)) {
+        const char *name = zconfig_name(type);
+        char where[160];
+        snprintf(where, sizeof where, "policies/penalties/%s", name);
+        if (streq(name, "default"))
+            continue;
+        int v = streq(name, "department")
+                    ? 0
+                    : s_enum_value(&shouwen__v1__violation_type__descriptor, "VIOLATION_TYPE_",
+                                   name);
+        if (v < 0 || v >= S_VIOLATIONS)
+            return s_fail(loader, "%s: not a violation type, default or department", where);
+        if (seen & S_BIT(v))
+            return s_fail(loader, "%s: given twice", where);
+        seen |= S_BIT(v);
+        int rc = v == 0 ? s_parse_department(loader, self, type)
+                        : s_parse_penalty(loader, &self->penalties[v], where, type);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int s_parse_policies(s_loader_t *loader, sla_policy_t *self, zconfig_t *root)
+{
+    uint32_t seen = 0;
+    for (zconfig_t *node = zconfig_child(root); node; node = zconfig_next(node)) {
+        const char *name = zconfig_name(node);
+        char where[160];
+        snprintf(where, sizeof where, "policies/%s", name);
+        if (streq(name, "warn_at")) {
+            if (seen & S_BIT(S_KINDS))
+                return s_fail(loader, "%s: given twice", where);
+            seen |= S_BIT(S_KINDS);
+            if (s_parse_permille(loader, "policies", s_value(node),
+                                 &self->warn_permille) != 0)
+                return -1;
+            continue;
+        }
+        if (streq(name, "penalties")) {
+            if (seen & S_BIT(S_KINDS + 1))
+                return s_fail(loader, "%s: given twice", where);
+            seen |= S_BIT(S_KINDS + 1);
+            if (s_parse_penalties(loader, self, node) != 0)
+                return -1;
+            continue;
+        }
+        int kind = s_enum_value(&shouwen__v1__deadline_kind__descriptor, "DEADLINE_KIND_", name);
+        if (kind < 0 || kind >= S_KINDS || !self->kinds[kind].configurable)
+            return s_fail(loader, "%s: unknown key (expected warn_at, penalties, transfer, "
+                                  "reply, phone_same_day, callback, completion or "
+                                  "stage_feedback)",
+                          where);
+        if (seen & S_BIT(kind))
+            return s_fail(loader, "%s: given twice", where);
+        seen |= S_BIT(kind);
+        if (s_parse_kind(loader, self, &self->kinds[kind], where, node,
+                         kind == SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_STAGE_FEEDBACK) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+sla_policy_t *sla_policy_new_from_zconfig(zconfig_t *policies, char **error)
+{
+    s_loader_t loader = {error};
+    if (error)
+        *error = NULL;
+    sla_policy_t *self = sla_policy_new();
+    if (!self) {
+        s_fail(&loader, "out of memory");
+        return NULL;
+    }
+    if (policies && s_parse_policies(&loader, self, policies) != 0)
+        sla_policy_destroy(&self);
+    return self;
+}
+
+/* ------------------------------------------------------------------------
+   Lookups. */
+
+static bool s_in(s_mask_t mask, int value)
+{
+    return mask == 0 || (value > 0 && value < 32 && (mask & S_BIT(value)));
+}
+
+static bool s_matches(const s_match_t *m, const sla_case_facts_t *f)
+{
+    return s_in(m->kinds, f->request_kind) && s_in(m->channels, f->channel) &&
+           s_in(m->urgency, f->urgency) && s_in(m->dispositions, f->disposition);
+}
+
+static const char *s_kind_name(int kind)
+{
+    switch (kind) {
+    case SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_TRANSFER:
+        return "transfer";
+    case SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_REPLY:
+        return "reply";
+    case SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_PHONE_SAME_DAY:
+        return "phone answered";
+    case SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_CALLBACK:
+        return "callback";
+    case SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_COMPLETION:
+        return "completion";
+    default:
+        return "stage feedback";
+    }
+}
+
+bool sla_policy_rule(sla_policy_t *self, int deadline_kind, const sla_case_facts_t *facts,
+                     sla_rule_t *out)
+{
+    assert(self && facts && out);
+    if (deadline_kind <= 0 || deadline_kind >= S_KINDS)
+        return false;
+    const s_kind_rule_t *r = &self->kinds[deadline_kind];
+    if (!r->configurable || !r->enabled || !s_matches(&r->match, facts))
+        return false;
+    out->limit = r->limit;
+    out->warn_permille = r->warn_permille >= 0 ? r->warn_permille : self->warn_permille;
+    out->violation = r->violation;
+    out->rule = r->rule;
+    const char *label = NULL;
+    for (size_t i = 0; i < r->when_count; i++) {
+        const s_when_t *w = &r->when[i];
+        if (!s_matches(&w->match, facts))
+            continue;
+        if (w->enabled == 0)
+            return false;
+        if (w->has_limit)
+            out->limit = w->limit;
+        if (w->warn_permille >= 0)
+            out->warn_permille = w->warn_permille;
+        label = w->label;
+        break;
+    }
+    char limit[48];
+    sla_limit_format(&out->limit, limit, sizeof limit);
+    snprintf(out->text, sizeof out->text, "%s: %s %s %s%s%s%s", r->rule,
+             s_kind_name(deadline_kind),
+             out->limit.unit == SLA_UNIT_SAME_DAY ? "by the end of the" : "within", limit,
+             label ? " (" : "", label ? label : "", label ? ")" : "");
+    return true;
+}
+
+const sla_limit_t *sla_policy_long_matter(sla_policy_t *self)
+{
+    return &self->long_matter;
+}
+
+void sla_policy_penalty(sla_policy_t *self, int violation_type, uint32_t occurrence,
+                        uint32_t *yuan, bool *self_criticism)
+{
+    const s_penalty_t *p =
+        &self->penalties[violation_type > 0 && violation_type < S_VIOLATIONS ? violation_type : 0];
+    bool repeat = p->repeat_from > 0 && occurrence >= p->repeat_from;
+    *yuan = repeat ? p->repeat_yuan : p->yuan;
+    *self_criticism = repeat && p->repeat_self_criticism;
+}
+
+void sla_policy_department_penalty(sla_policy_t *self, uint32_t *from, uint32_t *yuan)
+{
+    *from = self->department_from;
+    *yuan = self->department_yuan;
+}

@@ -1,0 +1,95 @@
+/*  sla_policy: the time limits (时限) and penalties sla applies.
+    One rule per deadline kind (transfer R10, reply R11, phone_same_day R21,
+    callback R16, completion R22, stage_feedback R3): whether it applies to
+    a case (by request kind, channel, urgency and routing disposition), its
+    limit ("1 working hour", "1 working day", "same working day", "2 days"),
+    its warning point, and the violation its breach records (V1).  Per
+    violation type the penalty in yuan, with the repeat offence of the
+    month (V2: a second offence brings a written self-criticism and 200
+    yuan) and the department penalty.  Every value has the seeds' default;
+    the `policies` section of the calendar file overrides them.  Format and
+    defaults: docs/sla.md. */
+#ifndef SLA_POLICY_H
+#define SLA_POLICY_H
+
+#include <czmq.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sla_calendar.h"
+
+typedef struct _sla_policy_t sla_policy_t;
+
+/* How a limit counts. */
+typedef enum {
+    SLA_UNIT_WORKING_MINUTES, /* working time (工作时间) on the office calendar */
+    SLA_UNIT_WORKING_DAYS,    /* "N working days later" (N个工作日内) */
+    SLA_UNIT_SAME_DAY,        /* by the end of the same working day (当天) */
+    SLA_UNIT_MINUTES          /* wall-clock time ("2 days" = 2880 minutes) */
+} sla_unit_t;
+
+/* A time limit. */
+typedef struct {
+    sla_unit_t unit;
+    int64_t amount; /* minutes or days; 0 for SLA_UNIT_SAME_DAY */
+} sla_limit_t;
+
+/* What the policy says for one deadline of one case. */
+typedef struct {
+    sla_limit_t limit;
+    int warn_permille;   /* warn when this share of the allowed time is gone; 0 none */
+    int violation;       /* Shouwen__V1__ViolationType; 0 = the breach records none */
+    const char *rule;    /* "R11", borrowed */
+    char text[160];      /* "R11: reply within 1 working day", for DeadlineSet.policy */
+} sla_rule_t;
+
+/* The case facts a rule is matched on (proto enum values; 0 = unknown). */
+typedef struct {
+    int request_kind; /* Shouwen__V1__RequestKind */
+    int channel;      /* Shouwen__V1__Channel */
+    int urgency;      /* Shouwen__V1__Urgency */
+    int disposition;  /* Shouwen__V1__Disposition */
+} sla_case_facts_t;
+
+/* The defaults of the seeds. */
+sla_policy_t *sla_policy_new(void);
+/* The defaults overridden by a `policies` section (NULL node: defaults).
+   NULL on a bad section, with *error a malloc'ed "policies/reply/limit:
+   ..." message (the caller's to free). */
+sla_policy_t *sla_policy_new_from_zconfig(zconfig_t *policies, char **error);
+void sla_policy_destroy(sla_policy_t **self_p);
+
+/* Fills *out with the rule for a deadline kind (Shouwen__V1__DeadlineKind)
+   of a case; false if that deadline does not apply to the case. */
+bool sla_policy_rule(sla_policy_t *self, int deadline_kind, const sla_case_facts_t *facts,
+                     sla_rule_t *out);
+
+/* When the stage feedback clock (R3) runs: the case's completion limit
+   reaches at least this far. */
+const sla_limit_t *sla_policy_long_matter(sla_policy_t *self);
+
+/* V2: the penalty of the occurrence-th violation of a type by one person
+   in one month (1 = the first). */
+void sla_policy_penalty(sla_policy_t *self, int violation_type, uint32_t occurrence,
+                        uint32_t *yuan, bool *self_criticism);
+/* The department penalty: recorded once a month, at the department's
+   from-th violation of the month (from 0: never). */
+void sla_policy_department_penalty(sla_policy_t *self, uint32_t *from, uint32_t *yuan);
+
+/* The instant a limit ends when counted from start_us; -1 on a calendar
+   error (unknown office, out of range). */
+int64_t sla_limit_due(const sla_limit_t *limit, sla_calendar_t *calendar,
+                      const char *office, int64_t start_us);
+/* The warning point: permille of the allowed time between start and due,
+   counted as the limit counts (working or wall-clock time); 0 for none. */
+int64_t sla_limit_warn(const sla_limit_t *limit, sla_calendar_t *calendar,
+                       const char *office, int64_t start_us, int64_t due_us, int permille);
+/* True for limits counted in working time (a pause moves them by working
+   time); false for wall-clock limits. */
+bool sla_limit_is_working(const sla_limit_t *limit);
+/* "1 working day", "60 working minutes", "same working day", "2 days". */
+void sla_limit_format(const sla_limit_t *limit, char *out, size_t size);
+/* Parse a limit; 0 or -1. */
+int sla_limit_parse(const char *text, sla_limit_t *out);
+
+#endif

@@ -1,0 +1,127 @@
+/*  fuzz_branch_request: a branch's bytes, as intake takes them.
+    intake unpacks a BranchRequest from an untrusted frame of at most
+    INTAKE_MAX_REQUEST bytes, checks it (intake_validate_request, and
+    intake_validate_submit for an inquiry) and records it.  Beyond "no
+    crash, no leak, no undefined behaviour" this target asserts:
+      - a rejection names a known reason code and a message;
+      - whatever passes is what the checks promise: ids of [A-Za-z0-9._:-],
+        known enums, urgency filled in, required text present, valid
+        UTF-8 without control characters;
+      - intake_utf8_valid agrees with an independent UTF-8 check;
+      - the request as JSON (how the log stores it) is valid JSON;
+      - re-packing the request gives the same bytes after a round trip. */
+#include <ctype.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fuzz_check.h"
+#include "intake_validate.h"
+#include "sw_json.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static bool s_known_code(const char *code)
+{
+    static const char *codes[] = {INTAKE_MALFORMED,     INTAKE_OVERSIZE, INTAKE_MISSING_FIELD,
+                                  INTAKE_UNKNOWN_ENUM,  INTAKE_TOO_LONG, INTAKE_BAD_UTF8,
+                                  INTAKE_BAD_PHONE,     INTAKE_BAD_ID,   INTAKE_REUSED_ID,
+                                  INTAKE_UNSUPPORTED};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (strcmp(code, codes[i]) == 0)
+            return true;
+    return false;
+}
+
+static void s_check_rejection(const intake_rejection_t *why)
+{
+    FUZZ_ASSERT(why->code && s_known_code(why->code));
+    size_t len = strnlen(why->message, sizeof why->message);
+    FUZZ_ASSERT(len > 0 && len < sizeof why->message);
+}
+
+static void s_check_id(const char *id, bool required)
+{
+    size_t len = id ? strlen(id) : 0;
+    FUZZ_ASSERT(!required || len > 0);
+    FUZZ_ASSERT(len <= 64);
+    for (size_t i = 0; i < len; i++)
+        FUZZ_ASSERT(isalnum((unsigned char)id[i]) || strchr("._:-", id[i]));
+}
+
+static void s_check_text(const char *text, bool required)
+{
+    size_t len = text ? strlen(text) : 0;
+    FUZZ_ASSERT(!required || len > 0);
+    FUZZ_ASSERT(len == 0 || fuzz_utf8_valid((const uint8_t *)text, len));
+    for (size_t i = 0; i < len; i++)
+        FUZZ_ASSERT((unsigned char)text[i] >= 0x20 || text[i] == '\n' || text[i] == '\t');
+}
+
+static void s_check_accepted_submit(const Shouwen__V1__InquirySubmit *s)
+{
+    FUZZ_ASSERT(protobuf_c_enum_descriptor_get_value(&shouwen__v1__channel__descriptor,
+                                                     (int)s->channel));
+    FUZZ_ASSERT(s->channel != 0 && s->kind != 0);
+    FUZZ_ASSERT(protobuf_c_enum_descriptor_get_value(&shouwen__v1__request_kind__descriptor,
+                                                     (int)s->kind));
+    FUZZ_ASSERT(s->urgency == SHOUWEN__V1__URGENCY__URGENCY_NORMAL ||
+                s->urgency == SHOUWEN__V1__URGENCY__URGENCY_URGENT);
+    FUZZ_ASSERT(s->customer != NULL);
+    s_check_text(s->customer->name, true);
+    s_check_text(s->customer->unit, false);
+    s_check_text(s->customer->address, false);
+    s_check_text(s->matter, true);
+    s_check_text(s->linked_case_id, false);
+    s_check_id(s->category, true);
+    s_check_id(s->receiver_staff_id, true);
+    s_check_id(s->named_employee_id, false);
+    FUZZ_ASSERT(s->received_at_us >= 0);
+    const char *phone = s->customer->phone ? s->customer->phone : "";
+    int digits = 0;
+    for (const char *c = phone; *c; c++)
+        digits += isdigit((unsigned char)*c) ? 1 : 0;
+    if (s->channel == SHOUWEN__V1__CHANNEL__CHANNEL_PHONE || *phone)
+        FUZZ_ASSERT(digits >= 3 && strlen(phone) <= 32);
+}
+
+static void s_check_json(const ProtobufCMessage *msg)
+{
+    sw_json_t *json = sw_json_new();
+    FUZZ_ASSERT(json);
+    sw_json_message(json, msg);
+    FUZZ_ASSERT(strlen(sw_json_text(json)) == sw_json_len(json));
+    FUZZ_ASSERT(fuzz_json_object_valid(sw_json_text(json), sw_json_len(json)));
+    sw_json_destroy(&json);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    /* the UTF-8 check on raw bytes, whatever they are */
+    FUZZ_ASSERT(intake_utf8_valid((const char *)data, size) == fuzz_utf8_valid(data, size));
+    if (size > INTAKE_MAX_REQUEST)
+        return 0; /* answered OVERSIZE before any decoding */
+    Shouwen__V1__BranchRequest *req = shouwen__v1__branch_request__unpack(NULL, size, data);
+    if (req == NULL)
+        return 0; /* answered MALFORMED */
+    fuzz_round_trip(&req->base);
+    intake_rejection_t why = {0};
+    if (intake_validate_request(req, &why) != 0)
+        s_check_rejection(&why);
+    else {
+        s_check_id(req->request_id, true);
+        s_check_id(req->branch_id, true);
+        FUZZ_ASSERT(req->body_case != SHOUWEN__V1__BRANCH_REQUEST__BODY__NOT_SET);
+        if (req->body_case == SHOUWEN__V1__BRANCH_REQUEST__BODY_SUBMIT) {
+            FUZZ_ASSERT(req->submit != NULL);
+            intake_rejection_t why2 = {0};
+            if (intake_validate_submit(req->submit, &why2) != 0)
+                s_check_rejection(&why2);
+            else
+                s_check_accepted_submit(req->submit);
+        }
+    }
+    s_check_json(&req->base);
+    fuzz_round_trip(&req->base);
+    shouwen__v1__branch_request__free_unpacked(req, NULL);
+    return 0;
+}
