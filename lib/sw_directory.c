@@ -10,8 +10,9 @@
 
     Errors carry the line of the offending key, found with zconfig alone:
     each line that names a key becomes one tree node, in pre-order, so the
-    node that is k-th in pre-order sits on the shortest prefix of the text
-    whose tree has k + 1 nodes. */
+    k-th node is on the k-th line that zconfig, given that line on its own,
+    turns into a key.  Syntax errors are found the same way, line by line
+    (see s_syntax_error_line). */
 #define _GNU_SOURCE /* strndup, vasprintf */
 #include "sw_directory.h"
 
@@ -23,13 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_MAX_TEXT (1 << 20) /* largest directory text, bytes */
-#define S_MAX_LINES                                                                      \
-    20000                /* most lines (zconfig's parse time grows with their square)    \
-                          */
-#define S_MAX_ID     64  /* longest id */
-#define S_MAX_POLICY 100 /* largest max_hops / max_bounces */
-#define S_CHANNELS   6   /* window channels */
+#define S_MAX_TEXT   (1 << 20) /* largest directory text, bytes */
+#define S_MAX_LINES  20000     /* most lines: zconfig's parse time is quadratic */
+#define S_MAX_ID     64        /* longest id */
+#define S_MAX_POLICY 100       /* largest max_hops / max_bounces */
+#define S_CHANNELS   6         /* window channels */
 
 /* The window channels, whose on-duty person is the natural first owner. */
 static const char *const s_channel_names[S_CHANNELS] = {
@@ -109,7 +108,7 @@ typedef struct {
 } s_category_t;
 
 struct _sw_directory_t {
-    zconfig_t *root;              /* the parsed file; every string points into it */
+    zconfig_t *root;              /* the parsed file; the strings point into it */
     const char *version;          /* directory/version */
     const char *organisation;     /* directory/organisation */
     const char *default_leader;   /* decides when nothing else names a leader */
@@ -748,6 +747,11 @@ static int s_scope_departments(s_loader_t *loader, s_category_t *scope, const ch
         if (values[4])
             return s_fail_key(loader, node, "ordered",
                               "%s/ordered: only with departments (several)", path);
+        if (strchr(values[0], ','))
+            return s_fail_key(loader, node, "department",
+                              "%s/department: names one department; list several as "
+                              "departments = \"a, b\"",
+                              path);
         return s_list_parse(loader, node, path, "department", values[0],
                             &scope->departments);
     }
@@ -1055,9 +1059,9 @@ static int s_check_directory(s_loader_t *loader, sw_directory_t *self)
         return -1;
     if (!self->default_leader)
         self->default_leader = self->gm;
-    if (!self->qa_office && s_table_get(&self->departments, "qa_office"))
-        self->qa_office = "qa_office";
-    s_department_t *qa = s_table_get(&self->departments, self->qa_office);
+    s_department_t *qa =
+        s_table_get(&self->departments, self->qa_office ? self->qa_office : "qa_office");
+    self->qa_office = qa ? qa->id : NULL;
     if (!self->crs && qa)
         self->crs = qa->head;
     return 0;

@@ -684,6 +684,26 @@ sla_policy_t *sla_policy_new_from_zconfig(zconfig_t *policies, char **error)
     return self;
 }
 
+int sla_policy_load(const char *text, size_t len, sla_calendar_t **calendar,
+                    sla_policy_t **policy, char **error)
+{
+    *calendar = sla_calendar_new_from_text(text, len, error);
+    *policy = NULL;
+    if (!*calendar)
+        return -1;
+    char *copy = strndup(text, len); /* the calendar checked: no NUL, valid ZPL */
+    zconfig_t *root = copy ? zconfig_str_load(copy) : NULL;
+    if (root)
+        *policy = sla_policy_new_from_zconfig(zconfig_locate(root, "policies"), error);
+    else if (error)
+        *error = strdup("out of memory");
+    zconfig_destroy(&root);
+    free(copy);
+    if (!*policy)
+        sla_calendar_destroy(calendar);
+    return *policy ? 0 : -1;
+}
+
 /* ------------------------------------------------------------------------
    Lookups. */
 
@@ -750,6 +770,22 @@ bool sla_policy_rule(sla_policy_t *self, int deadline_kind, const sla_case_facts
              out->limit.unit == SLA_UNIT_SAME_DAY ? "by the end of the" : "within", limit,
              label ? " (" : "", label ? label : "", label ? ")" : "");
     return true;
+}
+
+int sla_policy_violation(sla_policy_t *self, int deadline_kind, const char **rule)
+{
+    if (deadline_kind <= 0 || deadline_kind >= S_KINDS || !self->kinds[deadline_kind].configurable) {
+        *rule = "V1";
+        return SHOUWEN__V1__VIOLATION_TYPE__VIOLATION_TYPE_TIME_LIMIT_EXCEEDED;
+    }
+    *rule = self->kinds[deadline_kind].rule;
+    return self->kinds[deadline_kind].violation;
+}
+
+bool sla_policy_is_working(sla_policy_t *self, int deadline_kind)
+{
+    return deadline_kind <= 0 || deadline_kind >= S_KINDS ||
+           sla_limit_is_working(&self->kinds[deadline_kind].limit);
 }
 
 const sla_limit_t *sla_policy_long_matter(sla_policy_t *self)

@@ -59,10 +59,23 @@ sla_policy_t *sla_policy_new(void);
 sla_policy_t *sla_policy_new_from_zconfig(zconfig_t *policies, char **error);
 void sla_policy_destroy(sla_policy_t **self_p);
 
+/* The calendar file as a whole: its calendar (holidays, offices) and its
+   policies section.  0 with both set, or -1 with *error as
+   sla_calendar_new_from_text gives it (the caller's to free). */
+int sla_policy_load(const char *text, size_t len, sla_calendar_t **calendar,
+                    sla_policy_t **policy, char **error);
+
 /* Fills *out with the rule for a deadline kind (Shouwen__V1__DeadlineKind)
    of a case; false if that deadline does not apply to the case. */
 bool sla_policy_rule(sla_policy_t *self, int deadline_kind, const sla_case_facts_t *facts,
                      sla_rule_t *out);
+
+/* The violation type a breach of a deadline kind records (0 = none) and
+   its rule id ("R10"), whatever the case. */
+int sla_policy_violation(sla_policy_t *self, int deadline_kind, const char **rule);
+/* True if a deadline kind counts working time by default (its limit
+   without overrides). */
+bool sla_policy_is_working(sla_policy_t *self, int deadline_kind);
 
 /* When the stage feedback clock (R3) runs: the case's completion limit
    reaches at least this far. */

@@ -419,6 +419,15 @@ static void s_test_bad_syntax(void)
     REJECTS(S_BASE "    b\n        name = \"乙\n",
             "line 13: not valid ZPL (indent by 4 spaces, 'name = value', quote values "
             "holding '#'); zconfig logged the details");
+    REJECTS(S_BASE "#   a comment\n\n                contact = 1\n",
+            "line 14: not valid ZPL (indent by 4 spaces, 'name = value', quote values "
+            "holding '#'); zconfig logged the details");
+    REJECTS("    directory\n",
+            "line 1: not valid ZPL (indent by 4 spaces, 'name = value', quote values "
+            "holding '#'); zconfig logged the details");
+    REJECTS(S_BASE "    b = \"x\" # fine\n    c = x y z\n    d = 'x' y\n",
+            "line 14: not valid ZPL (indent by 4 spaces, 'name = value', quote values "
+            "holding '#'); zconfig logged the details");
     static const char nul[] = "directory\n    version = 1\n    organisation = \0x\n";
     s_rejects(__LINE__, nul, sizeof nul - 1, "line 3: holds a NUL byte");
     REJECTS(S_BASE "        contact = \"\xe5\x90\"\n", "line 12: not valid UTF-8");
@@ -537,6 +546,9 @@ static void s_test_bad_categories(void)
             "line 13: scope/check_in/department: missing (or departments = \"a, b\")");
     REJECTS(S_BASE "scope\n    x\n        department = fo\n        departments = fo\n",
             "line 15: scope/x/departments: give department or departments, not both");
+    REJECTS(S_BASE "scope\n    x\n        department = fo, fo\n",
+            "line 14: scope/x/department: names one department; list several as "
+            "departments = \"a, b\"");
     REJECTS(S_BASE "scope\n    x\n        departments = fo, fo\n",
             "line 14: scope/x/departments: 'fo' is listed twice");
     REJECTS(S_BASE "scope\n    x\n        departments = fo\n        lead = hk\n",

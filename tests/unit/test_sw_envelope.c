@@ -34,7 +34,7 @@ static void test_type_table(void)
                                        (Shouwen__V1__Envelope__BodyCase)other->id)) != 0);
         }
     }
-    CHECK_EQ(bodies, 22);
+    CHECK_EQ(bodies, 24);
     CHECK(sw_envelope_type_for(SHOUWEN__V1__ENVELOPE__BODY__NOT_SET) == NULL);
     CHECK(sw_envelope_type_for((Shouwen__V1__Envelope__BodyCase)99) == NULL);
     CHECK_STR(sw_envelope_type_for(SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED),

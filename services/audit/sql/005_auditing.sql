@@ -56,10 +56,10 @@ CREATE FUNCTION shouwen.handoff_summary(kind text, b jsonb) RETURNS text
 RETURN concat_ws(' ', kind, 'hop ' || (b#>>'{handoff,hop}') || ':',
     concat_ws(' / ', b#>>'{handoff,from_staff_id}', b#>>'{handoff,from_department_id}'), '->',
     concat_ws(' / ', b#>>'{handoff,to_staff_id}', b#>>'{handoff,to_department_id}'),
-    '- sender signed ' || concat_ws(' at ', b#>>'{handoff,sender_signer_id}',
-        shouwen.us_to_ts(shouwen.json_int(b#>'{handoff,sender_signed_at_us}'))::text),
-    '- receiver signed ' || concat_ws(' at ', b#>>'{handoff,receiver_signer_id}',
-        shouwen.us_to_ts(shouwen.json_int(b#>'{handoff,receiver_signed_at_us}'))::text),
+    '- sender signed ' || nullif(concat_ws(' at ', b#>>'{handoff,sender_signer_id}',
+        shouwen.us_to_ts(shouwen.json_int(b#>'{handoff,sender_signed_at_us}'))::text), ''),
+    '- receiver signed ' || nullif(concat_ws(' at ', b#>>'{handoff,receiver_signer_id}',
+        shouwen.us_to_ts(shouwen.json_int(b#>'{handoff,receiver_signed_at_us}'))::text), ''),
     '- opinion: ' || nullif(b#>>'{handoff,opinion}', ''),
     '- reason: ' || nullif(b->>'reason', ''));
 
@@ -70,7 +70,7 @@ RETURN CASE type
     WHEN 'inquiry.received' THEN concat_ws(' ',
         shouwen.enum_label(b->>'channel', 'CHANNEL_'), shouwen.enum_label(b->>'kind', 'REQUEST_KIND_'),
         CASE WHEN b->>'urgency' = 'URGENCY_URGENT' THEN '(urgent)' END,
-        'from', concat_ws(' ', b#>>'{customer,unit}', b#>>'{customer,name}', b#>>'{customer,phone}') || ':',
+        'from ' || nullif(concat_ws(' ', b#>>'{customer,unit}', b#>>'{customer,name}', b#>>'{customer,phone}'), '') || ':',
         b->>'matter', '[' || (b->>'category') || ']',
         '- first contacted ' || (b->>'receiver_staff_id'),
         '- asked for ' || (b->>'named_employee_id'),
@@ -122,21 +122,21 @@ RETURN CASE type
         ELSE concat_ws(' ', 'resumed', '- ' || nullif(b->>'reason', '')) END
     WHEN 'command.received' THEN concat_ws(' ',
         shouwen.enum_label(b#>>'{command,kind}', 'COMMAND_KIND_'), 'by ' || (b#>>'{command,staff_id}'),
-        'to ' || concat_ws('/', b#>>'{command,to_staff_id}', b#>>'{command,to_department_id}'),
+        'to ' || nullif(concat_ws('/', b#>>'{command,to_staff_id}', b#>>'{command,to_department_id}'), ''),
         'from branch ' || (b->>'branch_id'))
     WHEN 'command.rejected' THEN concat_ws(': ', b->>'code', b->>'message')
     WHEN 'sla.deadline_set' THEN concat_ws(' ', shouwen.enum_label(b->>'kind', 'DEADLINE_KIND_'),
         'due ' || shouwen.us_to_ts(shouwen.json_int(b->'due_at_us')),
-        '- held by ' || concat_ws(' / ', b->>'holder_staff_id', b->>'department_id'),
+        '- held by ' || nullif(concat_ws(' / ', b->>'holder_staff_id', b->>'department_id'), ''),
         '- ' || nullif(b->>'policy', ''))
     WHEN 'sla.warning' THEN concat_ws(' ', 'warning:', shouwen.enum_label(b->>'kind', 'DEADLINE_KIND_'),
         'due ' || shouwen.us_to_ts(shouwen.json_int(b->'due_at_us')), '- to ' || (b->>'holder_staff_id'))
     WHEN 'sla.breached' THEN concat_ws(' ', 'breached:', shouwen.enum_label(b->>'kind', 'DEADLINE_KIND_'),
         'due ' || shouwen.us_to_ts(shouwen.json_int(b->'due_at_us')),
-        '- held by ' || concat_ws(' / ', b->>'holder_staff_id', b->>'department_id'))
+        '- held by ' || nullif(concat_ws(' / ', b->>'holder_staff_id', b->>'department_id'), ''))
     WHEN 'sla.deadline_cleared' THEN concat_ws(' ', 'cleared', '- ' || nullif(b->>'reason', ''))
     WHEN 'violation.recorded' THEN concat_ws(' ', shouwen.enum_label(b->>'type', 'VIOLATION_TYPE_'),
-        'by ' || concat_ws(' / ', b->>'staff_id', b->>'department_id'),
+        'by ' || nullif(concat_ws(' / ', b->>'staff_id', b->>'department_id'), ''),
         '- penalty ' || coalesce(b->>'penalty_yuan', '0') || ' yuan',
         '- offence ' || (b->>'occurrence_in_month') || ' this month',
         CASE WHEN shouwen.json_bool(b->'self_criticism') THEN '- written self-criticism' END,
@@ -278,9 +278,8 @@ WITH c AS (
            coalesce(a.receiver_signer_id, s.receiver_signer_id),
            coalesce(a.receiver_signed_at, s.receiver_signed_at),
            coalesce(s.opinion, a.opinion), s.position, a.position,
-           CASE WHEN s.kind = 'returned' THEN coalesce(a.receiver_signed_at, a.occurred_at,
-                                                      s.sender_signed_at, s.occurred_at)
-                ELSE coalesce(a.receiver_signed_at, a.occurred_at) END
+           coalesce(a.receiver_signed_at, a.occurred_at, s.receiver_signed_at,
+                    CASE WHEN s.kind = 'returned' THEN coalesce(s.sender_signed_at, s.occurred_at) END)
       FROM sends s
       LEFT JOIN LATERAL (
             SELECT * FROM shouwen.handoffs x
@@ -370,8 +369,8 @@ SELECT coalesce(d.staff_id, v.staff_id), coalesce(d.department_id, v.department_
        coalesce(d.due, 0), coalesce(d.on_time, 0), coalesce(d.late, 0), coalesce(d.open, 0),
        shouwen.pct(d.late, d.on_time + d.late), d.worst,
        coalesce(v.n, 0), coalesce(v.yuan, 0)
-  FROM d FULL JOIN v ON v.staff_id IS NOT DISTINCT FROM d.staff_id
-                    AND v.department_id IS NOT DISTINCT FROM d.department_id
+  FROM d FULL JOIN v ON coalesce(v.staff_id, '') = coalesce(d.staff_id, '')
+                    AND coalesce(v.department_id, '') = coalesce(d.department_id, '')
  ORDER BY coalesce(d.late, 0) + coalesce(v.n, 0) DESC, 1
 $$;
 COMMENT ON FUNCTION shouwen.late_transfers_by_person(date) IS
@@ -418,7 +417,7 @@ SELECT coalesce(d.department_id, k.department_id),
        coalesce(d.c_due, 0), coalesce(d.c_ok, 0), coalesce(d.c_late, 0), coalesce(d.c_open, 0),
        shouwen.pct(d.c_ok, d.c_ok + d.c_late),
        coalesce(k.made, 0), coalesce(k.reached, 0), k.rating
-  FROM d FULL JOIN k ON k.department_id IS NOT DISTINCT FROM d.department_id
+  FROM d FULL JOIN k ON coalesce(k.department_id, '') = coalesce(d.department_id, '')
  ORDER BY 1
 $$;
 COMMENT ON FUNCTION shouwen.reply_callback_compliance(date) IS

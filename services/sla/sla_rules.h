@@ -1,0 +1,79 @@
+/*  sla_rules: the time limits of the seeds as a state machine over the
+    committed log.  Each committed event is applied in log order: an event
+    that starts a clock decides an sla.deadline_set, one that meets or
+    supersedes a clock decides an sla.deadline_cleared, a case waiting on
+    the customer pauses the clocks and its return moves them, and a
+    committed sla.breached decides the violation.recorded it causes (with
+    the month's repeat count, V2).  Warnings and breaches fire from the
+    timers (sla_rules_expire).  Which event does what: docs/sla.md.
+
+    Every decision's event id derives from the event that caused it
+    (sw_eventid_derive), so a decision re-made after a restart or a replay
+    is the same event, and audit keeps it once.  Decisions are handed to
+    the propose callback only when live; while replaying they wait, and
+    sla_rules_live proposes those the log does not hold yet. */
+#ifndef SLA_RULES_H
+#define SLA_RULES_H
+
+#include <czmq.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sla_calendar.h"
+#include "sla_people.h"
+#include "sla_policy.h"
+#include "sw_envelope.h"
+
+typedef struct _sla_rules_t sla_rules_t;
+
+/* A decision to propose: a complete envelope (producer and sequence are
+   the producer's to stamp).  Borrowed for the call. */
+typedef void(sla_rules_propose_fn)(void *arg, sw_envelope_t *env);
+
+/* What the rules did (statistics). */
+typedef struct {
+    uint64_t applied;     /* committed events applied */
+    uint64_t ignored;     /* events of no known case, or with a bad case id */
+    uint64_t sets;        /* sla.deadline_set proposed */
+    uint64_t clears;      /* sla.deadline_cleared proposed */
+    uint64_t warnings;    /* sla.warning proposed */
+    uint64_t breaches;    /* sla.breached proposed */
+    uint64_t violations;  /* violation.recorded proposed */
+    uint64_t errors;      /* deadlines not set: calendar or memory errors */
+} sla_rules_stats_t;
+
+/* Takes the calendar and the policy; offices (branch id -> office name,
+   may be NULL) is borrowed.  max_deadlines and max_cases bound memory. */
+sla_rules_t *sla_rules_new(sla_calendar_t **calendar_p, sla_policy_t **policy_p,
+                           zconfig_t *offices, uint32_t max_deadlines, uint32_t max_cases,
+                           sla_rules_propose_fn *propose, void *arg);
+void sla_rules_destroy(sla_rules_t **self_p);
+
+/* New calendar and policies for the deadlines set from now on (those set
+   keep their instants). */
+void sla_rules_set_calendar(sla_rules_t *self, sla_calendar_t **calendar_p,
+                            sla_policy_t **policy_p);
+/* Who is who (departments and heads, from the organisation directory). */
+sla_people_t *sla_rules_people(sla_rules_t *self);
+
+/* A committed event, in log order.  replaying: decisions wait for
+   sla_rules_live instead of being proposed now. */
+void sla_rules_apply(sla_rules_t *self, const sw_envelope_t *env, bool replaying);
+/* Caught up with the log: order the timers (first call) and propose every
+   decision still waiting. */
+void sla_rules_live(sla_rules_t *self);
+
+/* The earliest instant a warning or breach fires, INT64_MAX if none. */
+int64_t sla_rules_next_fire(sla_rules_t *self);
+/* Fire the warnings and breaches due at now_us, at most max of them;
+   returns how many fired.  Only when live. */
+size_t sla_rules_expire(sla_rules_t *self, int64_t now_us, size_t max);
+
+const sla_rules_stats_t *sla_rules_stats(sla_rules_t *self);
+size_t sla_rules_cases(sla_rules_t *self);
+size_t sla_rules_deadlines(sla_rules_t *self);
+size_t sla_rules_running(sla_rules_t *self);
+/* Bytes held by the case and deadline structures. */
+size_t sla_rules_bytes(sla_rules_t *self);
+
+#endif
