@@ -22,11 +22,13 @@ typedef struct {
     const char *endpoint; /* intake's branch endpoint */
     const char *branch_id;
     const char *request_id;
-    double timeout_s; /* give up after this long */
-    bool json;        /* print the whole reply as JSON */
-    bool quiet_ok;    /* the caller prints its own line on OK */
-    bool timeline;    /* the reply is a case timeline */
-    char note[300];   /* the hub's message with an OK */
+    double timeout_s;        /* give up after this long */
+    bool json;               /* print the whole reply as JSON */
+    bool quiet_ok;           /* the caller prints its own line on OK */
+    bool timeline;           /* the reply is a case timeline */
+    char note[300];          /* the hub's message with an OK */
+    const char *cert;        /* this branch's certificate (with its _secret) */
+    const char *server_cert; /* the hub's public certificate */
 } s_opts_t;
 
 static void s_usage(void)
@@ -45,7 +47,10 @@ static void s_usage(void)
         "           [--urgency normal|urgent] [--named-employee STAFF_ID]\n"
         "           [--linked-case CASE_ID] [--request-id ID] [--json] [--timeout S]\n"
         "  stats    the hub's intake counters\n"
-        "environment: SHOUWEN_ENDPOINT (default tcp://127.0.0.1:7701),\n"
+        "  keygen NAME [--dir DIR] [--branch ID]   a CURVE key pair (branch or hub)\n"
+        "global options: --endpoint URL --branch ID --cert FILE --server-cert FILE\n"
+        "environment: SHOUWEN_ENDPOINT (default tcp://127.0.0.1:7701), SHOUWEN_CERT,\n"
+        "             SHOUWEN_SERVER_CERT,\n"
         "             SHOUWEN_BRANCH (default 'local')\n");
 }
 
@@ -252,6 +257,22 @@ static int s_exchange(s_opts_t *o, Shouwen__V1__BranchRequest *req)
 {
     zsock_t *dealer = zsock_new(ZMQ_DEALER);
     zsock_set_linger(dealer, 0);
+    if (o->cert || o->server_cert) { /* CURVE: the hub knows this branch by its key */
+        zcert_t *mine = o->cert ? zcert_load(o->cert) : NULL;
+        zcert_t *hub = o->server_cert ? zcert_load(o->server_cert) : NULL;
+        if (!mine || !hub || zcert_secret_txt(mine)[0] == '0') {
+            fprintf(stderr, "shouwen: need both --cert (with its _secret file) and "
+                            "--server-cert for CURVE\n");
+            zcert_destroy(&mine);
+            zcert_destroy(&hub);
+            zsock_destroy(&dealer);
+            return EXIT_USAGE;
+        }
+        zcert_apply(mine, dealer);
+        zsock_set_curve_serverkey(dealer, zcert_public_txt(hub));
+        zcert_destroy(&mine);
+        zcert_destroy(&hub);
+    }
     if (zsock_connect(dealer, "%s", o->endpoint) != 0) {
         fprintf(stderr, "shouwen: bad endpoint '%s'\n", o->endpoint);
         zsock_destroy(&dealer);
@@ -633,6 +654,37 @@ static int s_show(s_opts_t *o, int argc, char **argv)
     return s_exchange(o, &req);
 }
 
+/* keygen NAME --dir DIR [--branch ID]: a CURVE key pair; NAME.cert goes
+   to the hub's allow-list, NAME.cert_secret stays with the branch. */
+static int s_keygen(int argc, char **argv)
+{
+    const char *dir = ".", *branch = NULL;
+    for (int i = 2; i + 1 < argc; i += 2) {
+        if (streq(argv[i], "--dir"))
+            dir = argv[i + 1];
+        else if (streq(argv[i], "--branch"))
+            branch = argv[i + 1];
+    }
+    if (argc < 2 || argv[1][0] == '-') {
+        fprintf(stderr, "shouwen: usage: keygen NAME [--dir DIR] [--branch ID]\n");
+        return EXIT_USAGE;
+    }
+    zcert_t *cert = zcert_new();
+    zcert_set_meta(cert, "name", "%s", argv[1]);
+    if (branch)
+        zcert_set_meta(cert, "branch", "%s", branch);
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s.cert", dir, argv[1]);
+    int rc = zcert_save(cert, path);
+    zcert_destroy(&cert);
+    if (rc != 0) {
+        fprintf(stderr, "shouwen: cannot write %s\n", path);
+        return 1;
+    }
+    printf("%s\n", path);
+    return 0;
+}
+
 static int s_stats(s_opts_t *o)
 {
     char fresh[40];
@@ -657,12 +709,21 @@ int main(int argc, char **argv)
         getenv("SHOUWEN_ENDPOINT") ? getenv("SHOUWEN_ENDPOINT") : "tcp://127.0.0.1:7701";
     o.branch_id = getenv("SHOUWEN_BRANCH") ? getenv("SHOUWEN_BRANCH") : "local";
     o.timeout_s = 30;
+    o.cert =
+        getenv("SHOUWEN_CERT") && *getenv("SHOUWEN_CERT") ? getenv("SHOUWEN_CERT") : NULL;
+    o.server_cert = getenv("SHOUWEN_SERVER_CERT") && *getenv("SHOUWEN_SERVER_CERT")
+                        ? getenv("SHOUWEN_SERVER_CERT")
+                        : NULL;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (streq(argv[i], "--endpoint") && i + 1 < argc)
             o.endpoint = argv[++i];
         else if (streq(argv[i], "--branch") && i + 1 < argc)
             o.branch_id = argv[++i];
+        else if (streq(argv[i], "--cert") && i + 1 < argc)
+            o.cert = argv[++i];
+        else if (streq(argv[i], "--server-cert") && i + 1 < argc)
+            o.server_cert = argv[++i];
         else {
             s_usage();
             return streq(argv[i], "--help") || streq(argv[i], "-h") ? 0 : EXIT_USAGE;
@@ -677,6 +738,8 @@ int main(int argc, char **argv)
         return s_submit(&o, argc - i, argv + i);
     if (streq(cmd, "stats"))
         return s_stats(&o);
+    if (streq(cmd, "keygen"))
+        return s_keygen(argc - i, argv + i);
     if (streq(cmd, "show"))
         return s_show(&o, argc - i, argv + i);
     if (streq(cmd, "directory"))

@@ -36,6 +36,17 @@ hub_init() {
         "$hubsec" "$writer" "$owner" "${HUB_BATCH_MAX:-500}" "${HUB_FLUSH_MS:-2}" >"$HUB/etc/audit.conf"
     printf '%s\nintake\n    bind = "tcp://127.0.0.1:%d"\n    ack_timeout_ms = %s\n' \
         "$hubsec" $((HUB_BASE + 1)) "${HUB_ACK_TIMEOUT_MS:-3000}" >"$HUB/etc/intake.conf"
+    if [[ -n "${HUB_CURVE:-}" ]]; then
+        # CURVE: the hub's key pair, and the allow-list of branch keys
+        mkdir -p "$HUB/keys/allowed"
+        [[ -f "$HUB/keys/hub.cert" ]] || "$HUB_BUILD/cli/shouwen" keygen hub --dir "$HUB/keys" >/dev/null
+        [[ -f "$HUB/keys/local.cert" ]] ||
+            "$HUB_BUILD/cli/shouwen" keygen local --dir "$HUB/keys" --branch local >/dev/null
+        cp "$HUB/keys/local.cert" "$HUB/keys/allowed/"
+        printf '    server_cert = "%s"\n    branch_keys = "%s"\n' "$HUB/keys/hub.cert" \
+            "$HUB/keys/allowed" >>"$HUB/etc/intake.conf"
+        export SHOUWEN_CERT="$HUB/keys/local.cert" SHOUWEN_SERVER_CERT="$HUB/keys/hub.cert"
+    fi
     printf '%s\nrouter\n    directory = "%s"\n' "$hubsec" "$dir" >"$HUB/etc/router.conf"
     printf '%s\nsla\n    calendar = "%s"\n' "$hubsec" "$cal" >"$HUB/etc/sla.conf"
     "$HUB_BUILD/services/audit/shouwen-audit" -c "$HUB/etc/audit.conf" --migrate \

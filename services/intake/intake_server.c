@@ -76,6 +76,8 @@ struct _intake_server_t {
     ev_timer sweep;         /* expires waiters */
     bool stopping;
     s_stats_t stats;
+    zactor_t *auth;            /* zauth: CURVE allow-list of branch keys */
+    zcertstore_t *branch_keys; /* public key -> certificate with "branch" */
 };
 
 /* ------------------------------------------------------------ replies */
@@ -561,6 +563,20 @@ static void s_stats(intake_server_t *self, zframe_t *routing_id, bool delimiter,
 
 /* ----------------------------------------------------------- requests */
 
+/* With CURVE, the branch id a request names must be the one recorded in
+   the certificate of the key it came with (zauth puts the client's public
+   key into the message's User-Id). */
+static bool s_branch_matches_key(intake_server_t *self, zframe_t *body,
+                                 const char *branch_id)
+{
+    if (!self->branch_keys)
+        return true;
+    const char *key = zframe_meta(body, "User-Id");
+    zcert_t *cert = key ? zcertstore_lookup(self->branch_keys, key) : NULL;
+    const char *branch = cert ? zcert_meta(cert, "branch") : NULL;
+    return branch && streq(branch, branch_id);
+}
+
 static void s_handle(intake_server_t *self, zmsg_t *msg)
 {
     zframe_t *routing_id = zmsg_pop(msg);
@@ -594,6 +610,9 @@ static void s_handle(intake_server_t *self, zmsg_t *msg)
             s_reply_status(self, routing_id, delimiter, "",
                            SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED, why.code,
                            why.message);
+        else if (!s_branch_matches_key(self, body, req->branch_id))
+            s_reject(self, routing_id, delimiter, req->request_id, "BRANCH_MISMATCH",
+                     "this branch id does not belong to the key the request came with");
         else if (req->body_case == SHOUWEN__V1__BRANCH_REQUEST__BODY_SUBMIT)
             s_submit(self, routing_id, delimiter, req);
         else if (req->body_case == SHOUWEN__V1__BRANCH_REQUEST__BODY_COMMAND)
@@ -738,6 +757,35 @@ static void s_on_sweep(struct ev_loop *loop, ev_timer *t, int revents)
 
 /* ---------------------------------------------------------- lifecycle */
 
+/* CURVE for the branch endpoint when intake/server_cert is set: the hub's
+   secret certificate, and intake/branch_keys, the directory of the public
+   certificates of the branches allowed in (each with metadata "branch").
+   One ZAP handler, started before the socket binds. */
+static int s_curve(intake_server_t *self, zconfig_t *cfg)
+{
+    const char *server = sw_config_str(cfg, "intake/server_cert", NULL);
+    if (!server)
+        return 0;
+    const char *dir = sw_config_str(cfg, "intake/branch_keys", NULL);
+    zcert_t *cert = zcert_load(server);
+    if (!cert || !dir || !zsys_file_exists(dir)) {
+        sw_error("config: intake/server_cert '%s' must be a certificate with its _secret "
+                 "file, and intake/branch_keys a directory of branch certificates",
+                 server);
+        zcert_destroy(&cert);
+        return -1;
+    }
+    self->auth = zactor_new(zauth, NULL);
+    zstr_sendx(self->auth, "CURVE", dir, NULL);
+    zsock_wait(self->auth);
+    self->branch_keys = zcertstore_new(dir);
+    zcert_apply(cert, self->branches);
+    zsock_set_curve_server(self->branches, 1);
+    zcert_destroy(&cert);
+    sw_info("CURVE on: branch keys from %s", dir);
+    return 0;
+}
+
 intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg,
                                    sw_clock_t *clock)
 {
@@ -758,6 +806,10 @@ intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg,
     zhashx_set_destructor(self->rejections, s_counter_destroy);
     const char *bind = sw_config_str(cfg, "intake/bind", "tcp://127.0.0.1:7701");
     self->branches = zsock_new(ZMQ_ROUTER);
+    if (s_curve(self, cfg) != 0) {
+        intake_server_destroy(&self);
+        return NULL;
+    }
     zsock_set_linger(self->branches, 1000);
     /* up to 1 MiB is read and answered OVERSIZE; larger drops the connection */
     zsock_set_maxmsgsize(self->branches, 1024 * 1024);
@@ -808,6 +860,8 @@ void intake_server_destroy(intake_server_t **self_p)
     sw_follower_destroy(&self->follower);
     sw_producer_destroy(&self->producer);
     zsock_destroy(&self->branches);
+    zactor_destroy(&self->auth);
+    zcertstore_destroy(&self->branch_keys);
     zhashx_destroy(&self->uncommitted);
     zhashx_destroy(&self->requests);
     zhashx_destroy(&self->rejections);
