@@ -82,6 +82,13 @@ struct _intake_server_t {
 
 /* ------------------------------------------------------------ replies */
 
+/* Waiting branches time out on the loop's monotonic time, not on the
+   hub's clock (which a test may hold still or move by days). */
+static int64_t s_wall_us(intake_server_t *self)
+{
+    return (int64_t)(ev_now(self->loop) * 1e6);
+}
+
 static void s_waiter_destroy(void **item_p)
 {
     s_waiter_t *w = (s_waiter_t *)*item_p;
@@ -209,7 +216,7 @@ static void s_add_waiter(intake_server_t *self, s_request_t *r, zframe_t *routin
     w->routing_id = zframe_dup(routing_id);
     w->delimiter = delimiter;
     w->request_id = strdup(request_id);
-    w->deadline_us = sw_clock_now_us(self->clock) + self->ack_timeout_us;
+    w->deadline_us = s_wall_us(self) + self->ack_timeout_us;
     zlistx_add_end(r->waiters, w);
 }
 
@@ -463,7 +470,7 @@ static void s_case_query(intake_server_t *self, zframe_t *routing_id, bool delim
     q->routing_id = zframe_dup(routing_id);
     q->delimiter = delimiter;
     q->request_id = strdup(req->request_id);
-    q->deadline_us = sw_clock_now_us(self->clock) + self->ack_timeout_us;
+    q->deadline_us = s_wall_us(self) + self->ack_timeout_us;
     zlistx_add_end(self->queries, q);
     Shouwen__V1__ReplayRequest rr = SHOUWEN__V1__REPLAY_REQUEST__INIT;
     rr.from_position = 1;
@@ -736,7 +743,7 @@ static void s_on_live(void *arg)
 static void s_on_sweep(struct ev_loop *loop, ev_timer *t, int revents)
 {
     intake_server_t *self = (intake_server_t *)t->data;
-    int64_t now = sw_clock_now_us(self->clock);
+    int64_t now = s_wall_us(self);
     for (s_request_t *r = (s_request_t *)zhashx_first(self->uncommitted); r;
          r = (s_request_t *)zhashx_next(self->uncommitted)) {
         if (!r->waiters)
