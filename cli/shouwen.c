@@ -29,6 +29,7 @@ typedef struct {
     char note[300];          /* the hub's message with an OK */
     const char *cert;        /* this branch's certificate (with its _secret) */
     const char *server_cert; /* the hub's public certificate */
+    char fresh_id[40];       /* a request id made for this run */
 } s_opts_t;
 
 static void s_usage(void)
@@ -349,6 +350,35 @@ static void s_fresh_request_id(char *out, size_t size)
     snprintf(out, size, "cli-%s", hex);
 }
 
+/* --request-id, --json and --timeout, taken by every request. */
+static bool s_common_option(s_opts_t *o, int ch)
+{
+    switch (ch) {
+    case 'i':
+        o->request_id = optarg;
+        return true;
+    case 'j':
+        o->json = true;
+        return true;
+    case 't':
+        o->timeout_s = atof(optarg);
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Request id (fresh unless --request-id gave one) and branch id. */
+static void s_address(s_opts_t *o, Shouwen__V1__BranchRequest *req)
+{
+    if (!o->request_id) {
+        s_fresh_request_id(o->fresh_id, sizeof o->fresh_id);
+        o->request_id = o->fresh_id;
+    }
+    req->request_id = (char *)o->request_id;
+    req->branch_id = (char *)o->branch_id;
+}
+
 static int s_submit(s_opts_t *o, int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -406,30 +436,17 @@ static int s_submit(s_opts_t *o, int argc, char **argv)
         case 'l':
             s.linked_case_id = optarg;
             break;
-        case 'i':
-            o->request_id = optarg;
-            break;
-        case 'j':
-            o->json = true;
-            break;
-        case 't':
-            o->timeout_s = atof(optarg);
-            break;
         default:
-            s_usage();
-            return EXIT_USAGE;
+            if (!s_common_option(o, ch)) {
+                s_usage();
+                return EXIT_USAGE;
+            }
         }
     }
-    char fresh[40];
-    if (!o->request_id) {
-        s_fresh_request_id(fresh, sizeof fresh);
-        o->request_id = fresh;
-    }
     Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
-    req.request_id = (char *)o->request_id;
-    req.branch_id = (char *)o->branch_id;
     req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_SUBMIT;
     req.submit = &s;
+    s_address(o, &req);
     return s_exchange(o, &req);
 }
 
@@ -533,30 +550,17 @@ static int s_command(s_opts_t *o, Shouwen__V1__CommandKind kind, int argc, char 
             c.phrase_override = true;
             c.override_reason = optarg;
             break;
-        case 'i':
-            o->request_id = optarg;
-            break;
-        case 'j':
-            o->json = true;
-            break;
-        case 't':
-            o->timeout_s = atof(optarg);
-            break;
         default:
-            s_usage();
-            return EXIT_USAGE;
+            if (!s_common_option(o, ch)) {
+                s_usage();
+                return EXIT_USAGE;
+            }
         }
     }
-    char fresh[40];
-    if (!o->request_id) {
-        s_fresh_request_id(fresh, sizeof fresh);
-        o->request_id = fresh;
-    }
     Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
-    req.request_id = (char *)o->request_id;
-    req.branch_id = (char *)o->branch_id;
     req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_COMMAND;
     req.command = &c;
+    s_address(o, &req);
     o->quiet_ok = !o->json;
     int rc = s_exchange(o, &req);
     if (rc == 0 && !o->json)
@@ -588,18 +592,11 @@ static int s_directory(s_opts_t *o, int argc, char **argv)
         case 'k':
             load.kind = optarg;
             break;
-        case 'i':
-            o->request_id = optarg;
-            break;
-        case 'j':
-            o->json = true;
-            break;
-        case 't':
-            o->timeout_s = atof(optarg);
-            break;
         default:
-            s_usage();
-            return EXIT_USAGE;
+            if (!s_common_option(o, ch)) {
+                s_usage();
+                return EXIT_USAGE;
+            }
         }
     }
     zchunk_t *chunk = zchunk_slurp(argv[2], 0);
@@ -610,20 +607,18 @@ static int s_directory(s_opts_t *o, int argc, char **argv)
     load.content.data = zchunk_data(chunk);
     load.content.len = zchunk_size(chunk);
     /* the same file loaded twice is the same request: its digest names it */
-    char fresh[80];
     if (!o->request_id) {
         uint8_t d[12];
         crypto_generichash(d, sizeof d, load.content.data, load.content.len, NULL, 0);
         char hex[25];
         sodium_bin2hex(hex, sizeof hex, d, sizeof d);
-        snprintf(fresh, sizeof fresh, "dir-%s", hex);
-        o->request_id = fresh;
+        snprintf(o->fresh_id, sizeof o->fresh_id, "dir-%s", hex);
+        o->request_id = o->fresh_id;
     }
     Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
-    req.request_id = (char *)o->request_id;
-    req.branch_id = (char *)o->branch_id;
     req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_DIRECTORY_LOAD;
     req.directory_load = &load;
+    s_address(o, &req);
     o->quiet_ok = !o->json;
     int rc = s_exchange(o, &req);
     if (rc == 0 && !o->json)
@@ -641,13 +636,10 @@ static int s_show(s_opts_t *o, int argc, char **argv)
     for (int i = 2; i < argc; i++)
         if (streq(argv[i], "--json"))
             o->json = true;
-    char fresh[40];
-    s_fresh_request_id(fresh, sizeof fresh);
     Shouwen__V1__CaseQuery q = SHOUWEN__V1__CASE_QUERY__INIT;
     q.case_id = argv[1];
     Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
-    req.request_id = fresh;
-    req.branch_id = (char *)o->branch_id;
+    s_address(o, &req);
     req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_CASE_QUERY;
     req.case_query = &q;
     o->timeline = true;
@@ -687,12 +679,9 @@ static int s_keygen(int argc, char **argv)
 
 static int s_stats(s_opts_t *o)
 {
-    char fresh[40];
-    s_fresh_request_id(fresh, sizeof fresh);
     Shouwen__V1__StatsQuery q = SHOUWEN__V1__STATS_QUERY__INIT;
     Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
-    req.request_id = fresh;
-    req.branch_id = (char *)o->branch_id;
+    s_address(o, &req);
     req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_STATS;
     req.stats = &q;
     return s_exchange(o, &req);
