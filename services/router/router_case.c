@@ -2,6 +2,7 @@
 #include "router_case.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <czmq.h>
 
 /* A staff action committed to the log and not yet answered. */
@@ -26,6 +27,7 @@ struct _router_case_t {
     /* custody */
     int disposition;
     char *natural_owner; /* 自然首问责任人 */
+    char *leader;        /* the leader who decides (R7, R8), when routed to one */
     char *factual_owner; /* 事实首问责任人 */
     char *handler;       /* 经办人 */
     char *department;    /* the department holding the case */
@@ -52,10 +54,13 @@ static const char *s_window_channels[] = {"hotline", "online_chat", "forum",
 
 /* --------------------------------------------------------------- helpers */
 
+/* value may be *field itself (closing keeps the guidance it had): copy
+   before freeing. */
 static void s_set(char **field, const char *value)
 {
+    char *copy = value && *value ? strdup(value) : NULL;
     free(*field);
-    *field = value && *value ? strdup(value) : NULL;
+    *field = copy;
 }
 
 static bool s_eq(const char *a, const char *b)
@@ -107,7 +112,8 @@ void router_case_destroy(router_case_t **self_p)
         &self->natural_owner, &self->factual_owner,  &self->handler,
         &self->department,    &self->guidance,       &self->from_staff,
         &self->from_dept,     &self->to_staff,       &self->to_dept,
-        &self->sender,        &self->shirker,        &self->shirker_dept};
+        &self->sender,        &self->shirker,        &self->shirker_dept,
+        &self->leader};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         free(*strings[i]);
     zlistx_destroy(&self->commands);
@@ -179,6 +185,7 @@ static void s_take_routed(router_case_t *self, const sw_envelope_t *env,
           s_or(sw_directory_staff(dir, r->factual_owner_id, "department"),
                r->department_id));
     s_set(&self->guidance, r->guidance);
+    s_set(&self->leader, r->leader_id);
     self->urgent_pending =
         r->disposition == SHOUWEN__V1__DISPOSITION__DISPOSITION_URGENT_ESCALATION;
     self->state = ROUTER_OPEN;
@@ -335,7 +342,8 @@ void router_case_apply(router_case_t *self, const sw_committed_t *c,
         s_take_escalated(self, env);
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_REPLIED:
-        self->state = ROUTER_REPLIED;
+        if (self->state != ROUTER_RESOLVED) /* a further answer after handling ended */
+            self->state = ROUTER_REPLIED;
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_RESOLVED:
         self->state = ROUTER_RESOLVED;
@@ -361,7 +369,9 @@ void router_case_apply(router_case_t *self, const sw_committed_t *c,
     case SHOUWEN__V1__ENVELOPE__BODY_COMMAND_REJECTED:
         /* a transfer past the hop limit locks ownership where it is (R18) */
         if (streq(env->command_rejected->code, "OWNERSHIP_LOCKED"))
-            s_lock_later(self, env->event_id.data, env->actor, self->department);
+            s_lock_later(self, env->event_id.data, env->actor,
+                         s_or(sw_directory_staff(dir, env->actor, "department"),
+                              self->department));
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_BREACHED:
         if (self->state != ROUTER_CLOSED) {
@@ -536,9 +546,9 @@ static void s_route(router_case_t *self, sw_directory_t *dir, router_decision_t 
         }
         r->n_department_ids = n;
         r->department_ids = (char **)d->depts;
-        r->department_id = (char *)depts[0]; /* the lead department */
-        r->handler_id =
-            (char *)s_or(sw_directory_department(dir, depts[0], "head"), owner);
+        r->department_id = (char *)sdept; /* the lead department (主办部门) */
+        r->handler_id = (char *)s_or(
+            shandler, s_or(sw_directory_department(dir, sdept, "head"), owner));
         r->notification = d->text;
         r->reason =
             (char *)(r->order_known ? "several departments, in this order (R9)"
@@ -575,7 +585,8 @@ static void s_route(router_case_t *self, sw_directory_t *dir, router_decision_t 
 
 /* One rung up the ladder of the holding department (R8, R15). */
 static void s_escalate(router_case_t *self, sw_directory_t *dir, router_decision_t *d,
-                       const uint8_t *cause, const char *reason, const char *actor)
+                       const uint8_t *cause, const char *reason, const char *actor,
+                       const char *decided_by)
 {
     s_decision(self, d, cause, "case.escalated", SHOUWEN__V1__ENVELOPE__BODY_ESCALATED,
                actor);
@@ -585,6 +596,11 @@ static void s_escalate(router_case_t *self, sw_directory_t *dir, router_decision
     int level = self->level < 5 ? self->level + 1 : 5;
     const char *dept = s_or(self->department, "");
     const char *to = NULL;
+    for (int rung = level; decided_by && rung <= 5; rung++) /* R8: where it was decided */
+        if (s_eq(sw_directory_ladder(dir, dept, rung), decided_by)) {
+            level = rung;
+            break;
+        }
     while (level <= 5 && !(to = sw_directory_ladder(dir, dept, level)))
         level++; /* an empty rung is skipped */
     e->level = (Shouwen__V1__EscalationLevel)(level <= 5 ? level : 5);
@@ -720,6 +736,11 @@ static bool s_transfer(router_case_t *self, sw_directory_t *dir, router_decision
     if (!to_dept || !sw_directory_department_exists(dir, to_dept))
         return s_reject(self, d, k, "UNKNOWN_DEPARTMENT",
                         "name the receiving department");
+    if (c->to_staff_id && *c->to_staff_id &&
+        !s_in_department(dir, c->to_staff_id, to_dept))
+        return s_reject(
+            self, d, k, "UNKNOWN_STAFF",
+            "the receiving staff is not a member of the receiving department");
     if (forward && !*c->opinion)
         return s_reject(self, d, k, "OPINION_REQUIRED",
                         "forwarding needs a clear written opinion (R13)");
@@ -976,6 +997,8 @@ static bool s_coordinate(router_case_t *self, sw_directory_t *dir, router_decisi
     return true;
 }
 
+#define S_RESUME_FIRST "the case waits on the customer: resume it first"
+
 static bool s_decide_command(router_case_t *self, sw_directory_t *dir, s_command_t *k,
                              router_decision_t *d)
 {
@@ -986,6 +1009,11 @@ static bool s_decide_command(router_case_t *self, sw_directory_t *dir, s_command
     if (self->state == ROUTER_CLOSED &&
         c->kind != SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_REOPEN)
         return s_reject(self, d, k, "CASE_CLOSED", "the case is closed; reopen it first");
+    /* R24: every text of the action, whatever the action */
+    const char *texts[] = {c->text, c->opinion, c->reason, c->guidance};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        if (texts[i] && *texts[i] && s_check_phrases(self, dir, d, k, texts[i]))
+            return true;
     switch (c->kind) {
     case SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_TRANSFER:
         return s_transfer(self, dir, d, k, false);
@@ -999,6 +1027,11 @@ static bool s_decide_command(router_case_t *self, sw_directory_t *dir, s_command
         if (!s_may_act(self, dir, c->staff_id))
             return s_reject(self, d, k, "NOT_OWNER",
                             "only the case's owner or handler replies");
+        if (self->state == ROUTER_WAITING) /* only resume ends waiting */
+            return s_reject(self, d, k, "WRONG_STATE", S_RESUME_FIRST);
+        if (self->state == ROUTER_TRANSFERRING)
+            return s_reject(self, d, k, "WRONG_STATE",
+                            "the case is being handed over: the receiver signs first");
         return s_reply(self, dir, d, k);
     case SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_PROGRESS:
         if (!*c->text)
@@ -1010,6 +1043,8 @@ static bool s_decide_command(router_case_t *self, sw_directory_t *dir, s_command
         if (!s_may_act(self, dir, c->staff_id))
             return s_reject(self, d, k, "NOT_OWNER",
                             "only the case's owner or handler resolves");
+        if (self->state == ROUTER_WAITING)
+            return s_reject(self, d, k, "WRONG_STATE", S_RESUME_FIRST);
         if (self->state == ROUTER_TRANSFERRING || self->state == ROUTER_RESOLVED)
             return s_reject(self, d, k, "WRONG_STATE", "the case cannot be resolved now");
         return s_simple(self, d, k, SHOUWEN__V1__ENVELOPE__BODY_RESOLVED);
@@ -1025,7 +1060,7 @@ static bool s_decide_command(router_case_t *self, sw_directory_t *dir, s_command
     case SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_ESCALATE:
         if (!*c->reason)
             return s_reject(self, d, k, "REASON_REQUIRED", "escalating needs a reason");
-        s_escalate(self, dir, d, k->id, c->reason, c->staff_id);
+        s_escalate(self, dir, d, k->id, c->reason, c->staff_id, NULL);
         sw_eventid_derive(d->id, k->id, "decision");
         return true;
     case SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_COORDINATE:
@@ -1062,7 +1097,8 @@ bool router_case_next(router_case_t *self, sw_directory_t *dir, router_decision_
     }
     if (self->urgent_pending) {
         s_escalate(self, dir, d, self->routed_id,
-                   "urgent: handler and supervising leader unreachable (R8)", NULL);
+                   "urgent: handler and supervising leader unreachable (R8)", NULL,
+                   self->leader);
         return true;
     }
     if (self->lock_pending) {
@@ -1078,8 +1114,83 @@ bool router_case_next(router_case_t *self, sw_directory_t *dir, router_decision_
         return s_decide_command(self, dir, k, d);
     uint8_t *breach = (uint8_t *)zlistx_first(self->breaches);
     if (breach) {
-        s_escalate(self, dir, d, breach, "a time limit was breached", NULL);
+        s_escalate(self, dir, d, breach, "a time limit was breached", NULL, NULL);
         return true;
     }
     return false;
+}
+
+/* ------------------------------------------------------------- summary */
+
+/* printf onto the end of buf, keeping *n the length it would have. */
+static void s_append(char *buf, size_t size, size_t *n, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    int len =
+        vsnprintf(buf + (*n < size ? *n : size), *n < size ? size - *n : 0, format, args);
+    va_end(args);
+    *n += len > 0 ? (size_t)len : 0;
+}
+
+static int s_compare_text(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+static const char *s_hex(const uint8_t *id, char *out)
+{
+    for (size_t i = 0; i < SW_EVENTID_SIZE; i++)
+        sprintf(out + 2 * i, "%02x", id[i]);
+    return out;
+}
+
+void router_case_summary(router_case_t *self, char *buf, size_t size)
+{
+    char a[33], b[33];
+    size_t n = 0;
+    buf[0] = '\0';
+    s_append(buf, size, &n, "%s v%" PRIu64 " %s before_wait=%s received=%d routed=%d",
+             self->case_id, self->version, router_case_state_name(self->state),
+             router_case_state_name(self->before_wait), self->received, self->routed);
+    s_append(buf, size, &n, " inquiry=%s routed_id=%s", s_hex(self->inquiry_id, a),
+             s_hex(self->routed_id, b));
+    s_append(buf, size, &n,
+             " receiver=%s named=%s category=%s linked=%s customer=%s/%s urgency=%d "
+             "channel=%d kind=%d",
+             s_or(self->receiver, "-"), s_or(self->named_employee, "-"),
+             s_or(self->category, "-"), s_or(self->linked_case, "-"),
+             s_or(self->customer_name, "-"), s_or(self->customer_phone, "-"),
+             self->urgency, self->channel, self->kind);
+    s_append(buf, size, &n,
+             " disposition=%d natural=%s factual=%s handler=%s department=%s guidance=%s",
+             self->disposition, s_or(self->natural_owner, "-"),
+             s_or(self->factual_owner, "-"), s_or(self->handler, "-"),
+             s_or(self->department, "-"), s_or(self->guidance, "-"));
+    s_append(buf, size, &n, " from=%s/%s to=%s/%s sender=%s sent_at=%" PRId64,
+             s_or(self->from_staff, "-"), s_or(self->from_dept, "-"),
+             s_or(self->to_staff, "-"), s_or(self->to_dept, "-"), s_or(self->sender, "-"),
+             self->sent_at_us);
+    s_append(buf, size, &n,
+             " hops=%d bounces=%d level=%d urgent_pending=%d locked=%d lock_pending=%d "
+             "violation_pending=%d lock_cause=%s shirker=%s/%s called_back=%d",
+             self->hops, self->bounces, self->level, self->urgent_pending, self->locked,
+             self->lock_pending, self->violation_pending, s_hex(self->lock_cause, a),
+             s_or(self->shirker, "-"), s_or(self->shirker_dept, "-"), self->called_back);
+    s_append(buf, size, &n, " commands=%zu", zlistx_size(self->commands));
+    for (s_command_t *k = (s_command_t *)zlistx_first(self->commands); k;
+         k = (s_command_t *)zlistx_next(self->commands))
+        s_append(buf, size, &n, " %s@%" PRId64, s_hex(k->id, a), k->at_us);
+    s_append(buf, size, &n, " breaches=%zu", zlistx_size(self->breaches));
+    for (uint8_t *id = (uint8_t *)zlistx_first(self->breaches); id;
+         id = (uint8_t *)zlistx_next(self->breaches))
+        s_append(buf, size, &n, " %s", s_hex(id, a));
+    zlistx_t *granted = zhashx_keys(self->granted); /* sorted: hash order is not */
+    zlistx_set_comparator(granted, s_compare_text);
+    zlistx_sort(granted);
+    s_append(buf, size, &n, " granted=");
+    for (const char *g = (const char *)zlistx_first(granted); g;
+         g = (const char *)zlistx_next(granted))
+        s_append(buf, size, &n, "%s,", g);
+    zlistx_destroy(&granted);
 }

@@ -76,5 +76,8 @@ void router_case_apply(router_case_t *self, const sw_committed_t *c,
 /* The decision the case needs now.  False when none.  d is filled (strings
    borrowed from the case, the directory or d itself). */
 bool router_case_next(router_case_t *self, sw_directory_t *dir, router_decision_t *d);
+/* The whole state as one line of text, for tests that compare a case
+   rebuilt from the log with the live one; truncated to fit buf (size > 0). */
+void router_case_summary(router_case_t *self, char *buf, size_t size);
 
 #endif

@@ -111,7 +111,10 @@ R8) # urgent, leader unreachable: level by level until a leader decides
     leader=$(ev case.routed "$C" leader_id)
     [[ -n "$leader" && "$leader" != dgm-01 ]] && pass "R8 decided by the next leader on post ($leader)" || fail "R8 leader '$leader'"
     wait_sql "select count(*) from shouwen.events where type='case.escalated' and case_id='$C'" 1 10 &&
-        pass "R8 the escalation is recorded with its level ($(ev case.escalated "$C" level))" || fail "R8 escalation"
+        pass "R8 the escalation is recorded" || fail "R8 escalation"
+    check_eq "R8 recorded at the rung that decided (QA office: a conflict escalation, R15)" \
+        "ESCALATION_LEVEL_QA_OFFICE|qa-01|true" \
+        "$(ev case.escalated "$C" level)|$(ev case.escalated "$C" to_staff_id)|$(ev case.escalated "$C" conflict)"
     ;;
 R9) # several departments: order, or their heads; coordination sheet names the lead
     C=$(submit --category wedding_banquet --request-id r9)
