@@ -203,5 +203,6 @@ int sw_clock_advance(sw_clock_t *self, int64_t delta_us)
     if (delta_us <= 0)
         return 0;
     int64_t now_us = sw_clock_now_us(self);
-    return sw_clock_set(self, delta_us > INT64_MAX - now_us ? INT64_MAX : now_us + delta_us);
+    return sw_clock_set(self,
+                        delta_us > INT64_MAX - now_us ? INT64_MAX : now_us + delta_us);
 }

@@ -48,7 +48,8 @@ hub_init() {
         export SHOUWEN_CERT="$HUB/keys/local.cert" SHOUWEN_SERVER_CERT="$HUB/keys/hub.cert"
     fi
     printf '%s\nrouter\n    directory = "%s"\n' "$hubsec" "$dir" >"$HUB/etc/router.conf"
-    printf '%s\nsla\n    calendar = "%s"\n' "$hubsec" "$cal" >"$HUB/etc/sla.conf"
+    printf '%s\nsla\n    calendar = "%s"\n    directory = "%s"\n' "$hubsec" "$cal" "$dir" \
+        >"$HUB/etc/sla.conf"
     "$HUB_BUILD/services/audit/shouwen-audit" -c "$HUB/etc/audit.conf" --migrate \
         >>"$HUB/log/migrate.log" 2>&1 || {
         cat "$HUB/log/migrate.log" >&2

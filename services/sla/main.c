@@ -17,6 +17,11 @@ static void s_on_stop(void *arg)
         m->daemon); /* uncommitted deadlines are proposed again after restart */
 }
 
+static void s_on_reload(void *arg)
+{
+    sla_server_reload(((s_main_t *)arg)->server);
+}
+
 static void s_on_stats(void *arg)
 {
     sla_server_log_stats(((s_main_t *)arg)->server);
@@ -35,7 +40,7 @@ int main(int argc, char **argv)
         sw_daemon_destroy(&m.daemon);
         return SW_EXIT_CONFIG;
     }
-    sw_daemon_set_handlers(m.daemon, s_on_stop, NULL, s_on_stats, &m, 5.0);
+    sw_daemon_set_handlers(m.daemon, s_on_stop, s_on_reload, s_on_stats, &m, 5.0);
     sw_daemon_ready(m.daemon);
     rc = sw_daemon_run(m.daemon);
     sla_server_destroy(&m.server);

@@ -906,13 +906,16 @@ static int s_parse_root(s_loader_t *loader, sla_calendar_t *self, zconfig_t *roo
     zconfig_t *holidays = NULL, *offices = NULL;
     for (zconfig_t *node = zconfig_child(root); node; node = zconfig_next(node)) {
         const char *name = zconfig_name(node);
-        if (streq(name, "policies"))
-            continue; /* the sla policies sharing the file: sla_policy.c */
+        if (streq(name, "policies") || streq(name, "version"))
+            continue; /* sla's policies (sla_policy.c); the file's version name */
         zconfig_t **slot = streq(name, "holidays")  ? &holidays
                            : streq(name, "offices") ? &offices
                                                     : NULL;
         if (!slot)
-            return s_fail(loader, "%s: unknown key (expected holidays, offices or policies)", name);
+            return s_fail(
+                loader,
+                "%s: unknown key (expected version, holidays, offices or policies)",
+                name);
         if (*slot)
             return s_fail(loader, "%s: section given twice", name);
         *slot = node;

@@ -46,7 +46,9 @@ sla_calendar_t *sla_calendar_new_from_text(const char *text, size_t len, char **
 sla_calendar_t *sla_calendar_new_from_file(const char *path, char **error);
 
 /* Build a calendar from an already parsed ZPL tree whose children are
-   "holidays" and "offices" (for a calendar embedded in a larger file). */
+   "holidays" and "offices" (for a calendar embedded in a larger file).  A
+   "version" (the file's name for itself) and a "policies" child (sla's
+   time limits, sla_policy.h) are allowed and left to their readers. */
 sla_calendar_t *sla_calendar_new_from_zconfig(zconfig_t *config, char **error);
 
 /* Destroy the calendar; safe on NULL, sets *self_p to NULL. */

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_KEY_BITS   60
-#define S_KEY_MASK   ((UINT64_C(1) << S_KEY_BITS) - 1)
-#define S_EMPTY      UINT32_MAX
-#define S_MIN_SLOTS  1024
+#define S_KEY_BITS  60
+#define S_KEY_MASK  ((UINT64_C(1) << S_KEY_BITS) - 1)
+#define S_EMPTY     UINT32_MAX
+#define S_MIN_SLOTS 1024
 
 _Static_assert(sizeof(sla_case_t) == 40, "a case record is 40 bytes");
 
@@ -18,13 +18,13 @@ struct _sla_cases_t {
     sla_pool_t *records; /* sla_case_t */
     uint32_t *slots;     /* record index or S_EMPTY; a power of two of them */
     size_t slot_count;
-    size_t used;         /* occupied slots */
+    size_t used; /* occupied slots */
 };
 
 int sla_case_key(const char *case_id, uint64_t *key)
 {
-    if (!case_id || strlen(case_id) != SW_CASEID_STRLEN || strncmp(case_id, "SW-", 3) != 0 ||
-        case_id[7] != '-' || case_id[12] != '-')
+    if (!case_id || strlen(case_id) != SW_CASEID_STRLEN ||
+        strncmp(case_id, "SW-", 3) != 0 || case_id[7] != '-' || case_id[12] != '-')
         return -1;
     uint64_t bits = 0;
     for (const char *p = case_id + 3; *p; p++) {
@@ -176,7 +176,8 @@ void sla_cases_remove(sla_cases_t *self, uint32_t index)
     size_t hole = i;
     for (size_t j = (i + 1) & mask; self->slots[j] != S_EMPTY; j = (j + 1) & mask) {
         size_t home = s_home(self, s_key_of(self, self->slots[j]));
-        bool movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
+        bool movable =
+            hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
         if (movable) {
             self->slots[hole] = self->slots[j];
             hole = j;

@@ -1,6 +1,8 @@
 /*  sla_people: interned ids, departments and heads. */
 #include "sla_people.h"
 
+#include <czmq.h>
+
 #include "sw_log.h"
 
 #define S_MAX_NAMES (1u << 20) /* a bound on interned names */
@@ -8,25 +10,70 @@
 /* What is known of one interned name (a person, a department, an office). */
 typedef struct {
     char *name;          /* the id text */
+    uint32_t hash;       /* s_hash of name */
     uint32_t department; /* a person's department, 0 unknown */
     uint32_t head;       /* a department's head, 0 unknown */
 } s_entry_t;
 
+/* Names are looked up for every event sla replays (holder, department,
+   branch): an open-addressing table of ids, probed by a hash kept in the
+   entry, costs about half of a zhashx lookup. */
 struct _sla_people_t {
-    zhashx_t *ids;      /* name -> id (as a pointer-sized integer) */
+    uint32_t *slots; /* entry id, 0 = empty; a power of two of them */
+    size_t slot_count;
     s_entry_t *entries; /* by id; entry 0 is "" */
     size_t count;       /* entries used */
     size_t size;        /* entries allocated */
     bool full_logged;   /* the bound was reported */
 };
 
+/* FNV-1a, 32 bits. */
+static uint32_t s_hash(const char *name, size_t *len)
+{
+    uint32_t h = 2166136261u;
+    const char *p = name;
+    for (; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    *len = (size_t)(p - name);
+    return h;
+}
+
+/* The slot holding name, or the empty slot where it would go. */
+static size_t s_probe(sla_people_t *self, const char *name, uint32_t hash)
+{
+    size_t mask = self->slot_count - 1;
+    size_t i = hash & mask;
+    while (self->slots[i]) {
+        const s_entry_t *e = &self->entries[self->slots[i]];
+        if (e->hash == hash && strcmp(e->name, name) == 0)
+            break;
+        i = (i + 1) & mask;
+    }
+    return i;
+}
+
+/* Double the slots when they are half full. */
+static int s_grow(sla_people_t *self)
+{
+    uint32_t *slots = (uint32_t *)calloc(2 * self->slot_count, sizeof(uint32_t));
+    if (!slots)
+        return -1;
+    free(self->slots);
+    self->slots = slots;
+    self->slot_count *= 2;
+    for (uint32_t id = 1; id < self->count; id++)
+        self->slots[s_probe(self, self->entries[id].name, self->entries[id].hash)] = id;
+    return 0;
+}
+
 sla_people_t *sla_people_new(void)
 {
-    sla_people_t *self = (sla_people_t *) zmalloc(sizeof(sla_people_t));
-    self->ids = zhashx_new();
+    sla_people_t *self = (sla_people_t *)zmalloc(sizeof(sla_people_t));
+    self->slot_count = 128;
+    self->slots = (uint32_t *)calloc(self->slot_count, sizeof(uint32_t));
     self->size = 64;
-    self->entries = (s_entry_t *) calloc(self->size, sizeof(s_entry_t));
-    if (!self->ids || !self->entries) {
+    self->entries = (s_entry_t *)calloc(self->size, sizeof(s_entry_t));
+    if (!self->slots || !self->entries) {
         sla_people_destroy(&self);
         return NULL;
     }
@@ -43,7 +90,7 @@ void sla_people_destroy(sla_people_t **self_p)
     for (size_t i = 0; self->entries && i < self->count; i++)
         free(self->entries[i].name);
     free(self->entries);
-    zhashx_destroy(&self->ids);
+    free(self->slots);
     free(self);
     *self_p = NULL;
 }
@@ -52,31 +99,44 @@ uint32_t sla_people_intern(sla_people_t *self, const char *name)
 {
     if (!name || !*name)
         return 0;
-    void *found = zhashx_lookup(self->ids, name);
-    if (found)
-        return (uint32_t)(uintptr_t) found;
+    size_t len;
+    uint32_t hash = s_hash(name, &len);
+    size_t slot = s_probe(self, name, hash);
+    if (self->slots[slot])
+        return self->slots[slot];
     if (self->count >= S_MAX_NAMES) {
         if (!self->full_logged)
-            sw_error("more than %u distinct staff, department and office ids: ignoring new ones",
+            sw_error("more than %u distinct staff, department and office ids: ignoring "
+                     "new ones",
                      S_MAX_NAMES);
         self->full_logged = true;
         return 0;
     }
     if (self->count == self->size) {
-        s_entry_t *grown = (s_entry_t *) realloc(self->entries,
-                                                 2 * self->size * sizeof(s_entry_t));
+        s_entry_t *grown =
+            (s_entry_t *)realloc(self->entries, 2 * self->size * sizeof(s_entry_t));
         if (!grown)
             return 0;
         memset(grown + self->size, 0, self->size * sizeof(s_entry_t));
         self->entries = grown;
         self->size *= 2;
     }
-    uint32_t id = (uint32_t) self->count;
-    self->entries[id].name = strdup(name);
-    if (!self->entries[id].name)
+    uint32_t id = (uint32_t)self->count;
+    s_entry_t *e = &self->entries[id];
+    e->name = (char *)malloc(len + 1);
+    if (!e->name)
         return 0;
+    memcpy(e->name, name, len + 1);
+    e->hash = hash;
     self->count++;
-    zhashx_insert(self->ids, name, (void *)(uintptr_t) id);
+    self->slots[slot] = id;
+    if (2 * self->count > self->slot_count && s_grow(self) != 0) {
+        self->count--; /* keep the table consistent: forget it again */
+        self->slots[slot] = 0;
+        free(e->name);
+        e->name = NULL;
+        return 0;
+    }
     return id;
 }
 
@@ -90,7 +150,8 @@ size_t sla_people_size(sla_people_t *self)
     return self->count - 1;
 }
 
-void sla_people_set_department(sla_people_t *self, uint32_t staff_id, uint32_t department_id)
+void sla_people_set_department(sla_people_t *self, uint32_t staff_id,
+                               uint32_t department_id)
 {
     if (staff_id > 0 && staff_id < self->count && department_id < self->count)
         self->entries[staff_id].department = department_id;
@@ -106,23 +167,26 @@ uint32_t sla_people_head(sla_people_t *self, uint32_t department_id)
     return department_id < self->count ? self->entries[department_id].head : 0;
 }
 
-size_t sla_people_load_directory(sla_people_t *self, zconfig_t *root)
+size_t sla_people_load_directory(sla_people_t *self, sw_directory_t *directory)
 {
     size_t learnt = 0;
-    zconfig_t *staff = root ? zconfig_locate(root, "staff") : NULL;
-    for (zconfig_t *p = staff ? zconfig_child(staff) : NULL; p; p = zconfig_next(p)) {
-        uint32_t id = sla_people_intern(self, zconfig_name(p));
-        uint32_t dept = sla_people_intern(self, zconfig_get(p, "department", ""));
+    const char **ids = NULL;
+    size_t n = sw_directory_staff_ids(directory, &ids);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t id = sla_people_intern(self, ids[i]);
+        uint32_t dept =
+            sla_people_intern(self, sw_directory_staff(directory, ids[i], "department"));
         if (id && dept) {
             sla_people_set_department(self, id, dept);
             learnt++;
         }
     }
-    zconfig_t *depts = root ? zconfig_locate(root, "department") : NULL;
-    for (zconfig_t *d = depts ? zconfig_child(depts) : NULL; d; d = zconfig_next(d)) {
-        uint32_t id = sla_people_intern(self, zconfig_name(d));
-        uint32_t head = sla_people_intern(self, zconfig_get(d, "head", ""));
-        if (id && head < self->count)
+    n = sw_directory_departments(directory, &ids);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t id = sla_people_intern(self, ids[i]);
+        uint32_t head =
+            sla_people_intern(self, sw_directory_department(directory, ids[i], "head"));
+        if (id)
             self->entries[id].head = head;
     }
     return learnt;

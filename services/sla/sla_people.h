@@ -2,13 +2,16 @@
     ids are interned (the same id text gives the same small number, 0 is
     "nobody"), so that a million deadlines hold 4-byte ids, not strings.
     Each person's department and each department's head come from the
-    organisation directory (the file router loads: staff/<id>/department,
-    department/<id>/head) and from the handoffs seen in the log. */
+    organisation directory (sw_directory: the file router loads, from
+    sla/directory or through the log) and from the handoffs seen in the
+    log. */
 #ifndef SLA_PEOPLE_H
 #define SLA_PEOPLE_H
 
-#include <czmq.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "sw_directory.h"
 
 typedef struct _sla_people_t sla_people_t;
 
@@ -23,15 +26,15 @@ const char *sla_people_name(sla_people_t *self, uint32_t id);
 size_t sla_people_size(sla_people_t *self);
 
 /* staff_id works in department_id (ids from sla_people_intern). */
-void sla_people_set_department(sla_people_t *self, uint32_t staff_id, uint32_t department_id);
+void sla_people_set_department(sla_people_t *self, uint32_t staff_id,
+                               uint32_t department_id);
 /* The department of a person, 0 if unknown. */
 uint32_t sla_people_department(sla_people_t *self, uint32_t staff_id);
 /* The head (负责人) of a department, 0 if unknown. */
 uint32_t sla_people_head(sla_people_t *self, uint32_t department_id);
 
-/* Learn departments and heads from an organisation directory tree (its
-   staff and department sections; everything else is router's business).
-   Returns the number of people learnt. */
-size_t sla_people_load_directory(sla_people_t *self, zconfig_t *root);
+/* Learn every person's department and every department's head from the
+   organisation directory.  Returns the number of people learnt. */
+size_t sla_people_load_directory(sla_people_t *self, sw_directory_t *directory);
 
 #endif

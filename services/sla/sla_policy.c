@@ -40,13 +40,13 @@ typedef struct {
 
 /* The rule of one deadline kind. */
 typedef struct {
-    bool configurable;        /* a kind some event starts (not return_contact yet) */
-    bool enabled;             /* the deadline is set at all */
-    s_match_t match;          /* cases it applies to */
-    sla_limit_t limit;        /* default limit */
-    int warn_permille;        /* -1: the policies' warn_at */
-    int violation;            /* recorded at a breach; 0 = none */
-    char rule[16];            /* "R11" */
+    bool configurable;         /* a kind some event starts (not return_contact yet) */
+    bool enabled;              /* the deadline is set at all */
+    s_match_t match;           /* cases it applies to */
+    sla_limit_t limit;         /* default limit */
+    int warn_permille;         /* -1: the policies' warn_at */
+    int violation;             /* recorded at a breach; 0 = none */
+    char rule[16];             /* "R11" */
     s_when_t when[S_MAX_WHEN]; /* overrides, in file order */
     size_t when_count;
 } s_kind_rule_t;
@@ -60,12 +60,12 @@ typedef struct {
 } s_penalty_t;
 
 struct _sla_policy_t {
-    int warn_permille;                     /* default warning point */
-    s_kind_rule_t kinds[S_KINDS];          /* by DeadlineKind */
-    s_penalty_t penalties[S_VIOLATIONS];   /* by ViolationType */
-    uint32_t department_from;              /* department penalty at this violation */
-    uint32_t department_yuan;              /* department penalty */
-    sla_limit_t long_matter;               /* stage feedback for longer completion limits */
+    int warn_permille;                   /* default warning point */
+    s_kind_rule_t kinds[S_KINDS];        /* by DeadlineKind */
+    s_penalty_t penalties[S_VIOLATIONS]; /* by ViolationType */
+    uint32_t department_from;            /* department penalty at this violation */
+    uint32_t department_yuan;            /* department penalty */
+    sla_limit_t long_matter;             /* stage feedback for longer completion limits */
 };
 
 /* ------------------------------------------------------------------------
@@ -151,7 +151,8 @@ void sla_limit_format(const sla_limit_t *limit, char *out, size_t size)
     else if (n % (24 * 60) == 0 && limit->unit == SLA_UNIT_MINUTES)
         snprintf(out, size, "%lld day%s", (long long)(n / 1440), n == 1440 ? "" : "s");
     else if (n % 60 == 0)
-        snprintf(out, size, "%lld %shour%s", (long long)(n / 60), working, n == 60 ? "" : "s");
+        snprintf(out, size, "%lld %shour%s", (long long)(n / 60), working,
+                 n == 60 ? "" : "s");
     else
         snprintf(out, size, "%lld %sminute%s", (long long)n, working, n == 1 ? "" : "s");
 }
@@ -161,14 +162,16 @@ bool sla_limit_is_working(const sla_limit_t *limit)
     return limit->unit != SLA_UNIT_MINUTES;
 }
 
-int64_t sla_limit_due(const sla_limit_t *limit, sla_calendar_t *calendar, const char *office,
-                      int64_t start_us)
+int64_t sla_limit_due(const sla_limit_t *limit, sla_calendar_t *calendar,
+                      const char *office, int64_t start_us)
 {
     switch (limit->unit) {
     case SLA_UNIT_WORKING_MINUTES:
-        return sla_calendar_add_working(calendar, office, start_us, limit->amount * S_US_PER_MIN);
+        return sla_calendar_add_working(calendar, office, start_us,
+                                        limit->amount * S_US_PER_MIN);
     case SLA_UNIT_WORKING_DAYS:
-        return sla_calendar_add_working_days(calendar, office, start_us, (int)limit->amount);
+        return sla_calendar_add_working_days(calendar, office, start_us,
+                                             (int)limit->amount);
     case SLA_UNIT_SAME_DAY:
         return sla_calendar_end_of_working_day(calendar, office, start_us);
     case SLA_UNIT_MINUTES:
@@ -179,18 +182,20 @@ int64_t sla_limit_due(const sla_limit_t *limit, sla_calendar_t *calendar, const 
     return -1;
 }
 
-int64_t sla_limit_warn(const sla_limit_t *limit, sla_calendar_t *calendar, const char *office,
-                       int64_t start_us, int64_t due_us, int permille)
+int64_t sla_limit_warn(const sla_limit_t *limit, sla_calendar_t *calendar,
+                       const char *office, int64_t start_us, int64_t due_us, int permille)
 {
     if (permille <= 0 || permille >= 1000 || due_us <= start_us)
         return 0;
     int64_t warn;
     if (sla_limit_is_working(limit)) {
-        int64_t allowed = sla_calendar_working_between(calendar, office, start_us, due_us);
+        int64_t allowed =
+            sla_calendar_working_between(calendar, office, start_us, due_us);
         if (allowed <= 0)
             return 0;
         warn = sla_calendar_add_working(calendar, office, start_us,
-                                        allowed / 1000 * permille + allowed % 1000 * permille / 1000);
+                                        allowed / 1000 * permille +
+                                            allowed % 1000 * permille / 1000);
     } else
         warn = start_us + (due_us - start_us) / 1000 * permille;
     return warn > 0 && warn < due_us ? warn : 0;
@@ -238,30 +243,35 @@ static void s_defaults(sla_policy_t *self)
     self->kinds[SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_TRANSFER].match.dispositions =
         S_BIT(SHOUWEN__V1__DISPOSITION__DISPOSITION_OTHER_DEPARTMENT) |
         S_BIT(SHOUWEN__V1__DISPOSITION__DISPOSITION_SEVERAL_DEPARTMENTS);
-    s_kind(self, SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_REPLY, "R11", SLA_UNIT_WORKING_DAYS,
-           1, exceeded);
+    s_kind(self, SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_REPLY, "R11",
+           SLA_UNIT_WORKING_DAYS, 1, exceeded);
     s_kind(self, SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_PHONE_SAME_DAY, "R21",
            SLA_UNIT_SAME_DAY, 0, exceeded);
     self->kinds[SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_PHONE_SAME_DAY].match.channels =
-        S_BIT(SHOUWEN__V1__CHANNEL__CHANNEL_PHONE) | S_BIT(SHOUWEN__V1__CHANNEL__CHANNEL_HOTLINE);
+        S_BIT(SHOUWEN__V1__CHANNEL__CHANNEL_PHONE) |
+        S_BIT(SHOUWEN__V1__CHANNEL__CHANNEL_HOTLINE);
     s_kind(self, SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_CALLBACK, "R16",
            SLA_UNIT_WORKING_DAYS, 2, exceeded);
     self->kinds[SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_CALLBACK].match.kinds =
         S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_COMPLAINT);
     s_kind(self, SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_COMPLETION, "R22",
            SLA_UNIT_WORKING_DAYS, 5, exceeded);
-    s_kind_rule_t *done = &self->kinds[SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_COMPLETION];
+    s_kind_rule_t *done =
+        &self->kinds[SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_COMPLETION];
     s_when(done, "urgent", 0, S_BIT(SHOUWEN__V1__URGENCY__URGENCY_URGENT),
            SLA_UNIT_WORKING_DAYS, 1);
-    s_when(done, "quick", S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_CONSULTATION) |
-                              S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_HELP) |
-                              S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_REPAIR),
+    s_when(done, "quick",
+           S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_CONSULTATION) |
+               S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_HELP) |
+               S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_REPAIR),
            0, SLA_UNIT_WORKING_DAYS, 1);
-    s_when(done, "on_site", S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_ON_SITE_SUPPORT), 0,
+    s_when(done, "on_site",
+           S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_ON_SITE_SUPPORT), 0,
            SLA_UNIT_WORKING_DAYS, 3);
-    s_when(done, "long", S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_REPORT) |
-                             S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_SUGGESTION) |
-                             S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_TRAINING),
+    s_when(done, "long",
+           S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_REPORT) |
+               S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_SUGGESTION) |
+               S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_TRAINING),
            0, SLA_UNIT_WORKING_DAYS, 10);
     s_kind(self, SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_STAGE_FEEDBACK, "R3",
            SLA_UNIT_WORKING_DAYS, 3, exceeded);
@@ -320,7 +330,8 @@ static int s_enum_value(const ProtobufCEnumDescriptor *desc, const char *prefix,
         return -1;
     for (size_t i = strlen(prefix); i < (size_t)n; i++)
         full[i] = (char)toupper((unsigned char)full[i]);
-    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value_by_name(desc, full);
+    const ProtobufCEnumValue *v =
+        protobuf_c_enum_descriptor_get_value_by_name(desc, full);
     return v && v->value > 0 && v->value < 32 ? v->value : -1;
 }
 
@@ -350,7 +361,8 @@ static int s_parse_mask(s_loader_t *loader, const char *where, const char *key,
         }
         int v = s_enum_value(desc, prefix, word);
         if (v < 0)
-            return s_fail(loader, "%s/%s: '%s' is not a %s", where, key, word, desc->short_name);
+            return s_fail(loader, "%s/%s: '%s' is not a %s", where, key, word,
+                          desc->short_name);
         *out |= S_BIT(v);
     }
     return 0;
@@ -365,7 +377,8 @@ static int s_parse_permille(s_loader_t *loader, const char *where, const char *t
     if (percent)
         end++;
     if (end == text || *end || v < 0 || (percent ? v > 100 : v > 1))
-        return s_fail(loader, "%s/warn_at: '%s' is not a fraction (0.75) or a percentage (75%%)",
+        return s_fail(loader,
+                      "%s/warn_at: '%s' is not a fraction (0.75) or a percentage (75%%)",
                       where, text);
     *out = (int)(percent ? v * 10 + 0.5 : v * 1000 + 0.5);
     return 0;
@@ -376,7 +389,8 @@ static int s_parse_bool(s_loader_t *loader, const char *where, const char *key,
 {
     if (strcasecmp(text, "true") == 0 || strcasecmp(text, "yes") == 0 || streq(text, "1"))
         *out = 1;
-    else if (strcasecmp(text, "false") == 0 || strcasecmp(text, "no") == 0 || streq(text, "0"))
+    else if (strcasecmp(text, "false") == 0 || strcasecmp(text, "no") == 0 ||
+             streq(text, "0"))
         *out = 0;
     else
         return s_fail(loader, "%s/%s: '%s' is not true or false", where, key, text);
@@ -389,8 +403,8 @@ static int s_parse_uint(s_loader_t *loader, const char *where, const char *key,
     char *end;
     long long v = strtoll(text, &end, 10);
     if (!isdigit((unsigned char)*text) || *end || v < 0 || v > max)
-        return s_fail(loader, "%s/%s: '%s' is not a whole number from 0 to %u", where, key,
-                      text, max);
+        return s_fail(loader, "%s/%s: '%s' is not a whole number from 0 to %u", where,
+                      key, text, max);
     *out = (uint32_t)v;
     return 0;
 }
@@ -399,10 +413,11 @@ static int s_parse_limit(s_loader_t *loader, const char *where, const char *key,
                          const char *text, sla_limit_t *out)
 {
     if (sla_limit_parse(text, out) != 0)
-        return s_fail(loader,
-                      "%s/%s: '%s' is not a limit (e.g. '1 working hour', '1 working day', "
-                      "'same working day', '2 days'; at most 366 days)",
-                      where, key, text);
+        return s_fail(
+            loader,
+            "%s/%s: '%s' is not a limit (e.g. '1 working hour', '1 working day', "
+            "'same working day', '2 days'; at most 366 days)",
+            where, key, text);
     return 0;
 }
 
@@ -414,8 +429,8 @@ static const char *s_value(zconfig_t *kv)
 }
 
 /* Each key at most once per section. */
-static int s_once(s_loader_t *loader, const char *where, const char *key, const char *keys[],
-                  uint32_t *seen)
+static int s_once(s_loader_t *loader, const char *where, const char *key,
+                  const char *keys[], uint32_t *seen)
 {
     for (int i = 0; keys[i]; i++)
         if (streq(keys[i], key)) {
@@ -431,8 +446,9 @@ static int s_parse_match(s_loader_t *loader, const char *where, const char *key,
                          const char *value, s_match_t *match)
 {
     if (streq(key, "kinds"))
-        return s_parse_mask(loader, where, key, value, &shouwen__v1__request_kind__descriptor,
-                            "REQUEST_KIND_", &match->kinds);
+        return s_parse_mask(loader, where, key, value,
+                            &shouwen__v1__request_kind__descriptor, "REQUEST_KIND_",
+                            &match->kinds);
     if (streq(key, "channels"))
         return s_parse_mask(loader, where, key, value, &shouwen__v1__channel__descriptor,
                             "CHANNEL_", &match->channels);
@@ -461,7 +477,7 @@ static int s_parse_when(s_loader_t *loader, const char *where, s_kind_rule_t *ru
         w->warn_permille = -1;
         w->enabled = -1;
         static const char *keys[] = {"kinds", "channels", "urgency", "dispositions",
-                                     "limit", "warn_at", "enabled", NULL};
+                                     "limit", "warn_at",  "enabled", NULL};
         uint32_t seen = 0;
         for (zconfig_t *kv = zconfig_child(item); kv; kv = zconfig_next(kv)) {
             const char *key = zconfig_name(kv), *value = s_value(kv);
@@ -469,14 +485,17 @@ static int s_parse_when(s_loader_t *loader, const char *where, s_kind_rule_t *ru
             if (known < 0)
                 return -1;
             if (known > 0 || zconfig_child(kv))
-                return s_fail(loader, "%s: unknown key '%s' (expected kinds, channels, "
-                                      "urgency, dispositions, limit, warn_at or enabled)",
+                return s_fail(loader,
+                              "%s: unknown key '%s' (expected kinds, channels, "
+                              "urgency, dispositions, limit, warn_at or enabled)",
                               at, key);
-            int rc = streq(key, "limit")     ? s_parse_limit(loader, at, key, value, &w->limit)
-                     : streq(key, "warn_at") ? s_parse_permille(loader, at, value,
-                                                                &w->warn_permille)
-                     : streq(key, "enabled") ? s_parse_bool(loader, at, key, value, &w->enabled)
-                                             : s_parse_match(loader, at, key, value, &w->match);
+            int rc = streq(key, "limit")
+                         ? s_parse_limit(loader, at, key, value, &w->limit)
+                     : streq(key, "warn_at")
+                         ? s_parse_permille(loader, at, value, &w->warn_permille)
+                     : streq(key, "enabled")
+                         ? s_parse_bool(loader, at, key, value, &w->enabled)
+                         : s_parse_match(loader, at, key, value, &w->match);
             if (rc != 0)
                 return -1;
             w->has_limit |= streq(key, "limit");
@@ -492,10 +511,12 @@ static int s_parse_violation(s_loader_t *loader, const char *where, const char *
         *out = 0;
         return 0;
     }
-    int v = s_enum_value(&shouwen__v1__violation_type__descriptor, "VIOLATION_TYPE_", value);
+    int v =
+        s_enum_value(&shouwen__v1__violation_type__descriptor, "VIOLATION_TYPE_", value);
     if (v < 0 || v >= S_VIOLATIONS)
-        return s_fail(loader, "%s/violation: '%s' is not a violation type (late_transfer, "
-                              "time_limit_exceeded, ... or none)",
+        return s_fail(loader,
+                      "%s/violation: '%s' is not a violation type (late_transfer, "
+                      "time_limit_exceeded, ... or none)",
                       where, value);
     *out = v;
     return 0;
@@ -504,9 +525,9 @@ static int s_parse_violation(s_loader_t *loader, const char *where, const char *
 static int s_parse_kind(s_loader_t *loader, sla_policy_t *self, s_kind_rule_t *rule,
                         const char *where, zconfig_t *node, bool stage)
 {
-    static const char *keys[] = {"enabled", "limit",   "warn_at",      "kinds",
+    static const char *keys[] = {"enabled",  "limit",   "warn_at",      "kinds",
                                  "channels", "urgency", "dispositions", "violation",
-                                 "rule",    "when",    "long_matter",  NULL};
+                                 "rule",     "when",    "long_matter",  NULL};
     uint32_t seen = 0;
     for (zconfig_t *kv = zconfig_child(node); kv; kv = zconfig_next(kv)) {
         const char *key = zconfig_name(kv), *value = s_value(kv);
@@ -532,7 +553,8 @@ static int s_parse_kind(s_loader_t *loader, sla_policy_t *self, s_kind_rule_t *r
             rc = s_parse_violation(loader, where, value, &rule->violation);
         else if (streq(key, "rule")) {
             if (strlen(value) >= sizeof rule->rule || !*value)
-                rc = s_fail(loader, "%s/rule: '%s' is not a rule id such as R11", where, value);
+                rc = s_fail(loader, "%s/rule: '%s' is not a rule id such as R11", where,
+                            value);
             else
                 snprintf(rule->rule, sizeof rule->rule, "%s", value);
         } else
@@ -546,8 +568,8 @@ static int s_parse_kind(s_loader_t *loader, sla_policy_t *self, s_kind_rule_t *r
 static int s_parse_penalty(s_loader_t *loader, s_penalty_t *penalty, const char *where,
                            zconfig_t *node)
 {
-    static const char *keys[] = {"yuan", "repeat_from", "repeat_yuan", "repeat_self_criticism",
-                                 NULL};
+    static const char *keys[] = {"yuan", "repeat_from", "repeat_yuan",
+                                 "repeat_self_criticism", NULL};
     uint32_t seen = 0;
     for (zconfig_t *kv = zconfig_child(node); kv; kv = zconfig_next(kv)) {
         const char *key = zconfig_name(kv), *value = s_value(kv);
@@ -555,8 +577,9 @@ static int s_parse_penalty(s_loader_t *loader, s_penalty_t *penalty, const char 
         if (known < 0)
             return -1;
         if (known > 0 || zconfig_child(kv))
-            return s_fail(loader, "%s: unknown key '%s' (expected yuan, repeat_from, "
-                                  "repeat_yuan or repeat_self_criticism)",
+            return s_fail(loader,
+                          "%s: unknown key '%s' (expected yuan, repeat_from, "
+                          "repeat_yuan or repeat_self_criticism)",
                           where, key);
         if (streq(key, "yuan"))
             rc = s_parse_uint(loader, where, key, value, 1000000, &penalty->yuan);
@@ -584,11 +607,14 @@ static int s_parse_department(s_loader_t *loader, sla_policy_t *self, zconfig_t 
         if (known < 0)
             return -1;
         if (known > 0 || zconfig_child(kv))
-            return s_fail(loader, "policies/penalties/department: unknown key '%s' (expected "
-                                  "from or yuan)",
+            return s_fail(loader,
+                          "policies/penalties/department: unknown key '%s' (expected "
+                          "from or yuan)",
                           key);
-        uint32_t *slot = streq(key, "from") ? &self->department_from : &self->department_yuan;
-        if (s_parse_uint(loader, "policies/penalties/department", key, value, 1000000, slot))
+        uint32_t *slot =
+            streq(key, "from") ? &self->department_from : &self->department_yuan;
+        if (s_parse_uint(loader, "policies/penalties/department", key, value, 1000000,
+                         slot))
             return -1;
     }
     return 0;
@@ -614,10 +640,11 @@ static int s_parse_penalties(s_loader_t *loader, sla_policy_t *self, zconfig_t *
             continue;
         int v = streq(name, "department")
                     ? 0
-                    : s_enum_value(&shouwen__v1__violation_type__descriptor, "VIOLATION_TYPE_",
-                                   name);
+                    : s_enum_value(&shouwen__v1__violation_type__descriptor,
+                                   "VIOLATION_TYPE_", name);
         if (v < 0 || v >= S_VIOLATIONS)
-            return s_fail(loader, "%s: not a violation type, default or department", where);
+            return s_fail(loader, "%s: not a violation type, default or department",
+                          where);
         if (seen & S_BIT(v))
             return s_fail(loader, "%s: given twice", where);
         seen |= S_BIT(v);
@@ -653,17 +680,20 @@ static int s_parse_policies(s_loader_t *loader, sla_policy_t *self, zconfig_t *r
                 return -1;
             continue;
         }
-        int kind = s_enum_value(&shouwen__v1__deadline_kind__descriptor, "DEADLINE_KIND_", name);
+        int kind =
+            s_enum_value(&shouwen__v1__deadline_kind__descriptor, "DEADLINE_KIND_", name);
         if (kind < 0 || kind >= S_KINDS || !self->kinds[kind].configurable)
-            return s_fail(loader, "%s: unknown key (expected warn_at, penalties, transfer, "
-                                  "reply, phone_same_day, callback, completion or "
-                                  "stage_feedback)",
+            return s_fail(loader,
+                          "%s: unknown key (expected warn_at, penalties, transfer, "
+                          "reply, phone_same_day, callback, completion or "
+                          "stage_feedback)",
                           where);
         if (seen & S_BIT(kind))
             return s_fail(loader, "%s: given twice", where);
         seen |= S_BIT(kind);
-        if (s_parse_kind(loader, self, &self->kinds[kind], where, node,
-                         kind == SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_STAGE_FEEDBACK) != 0)
+        if (s_parse_kind(
+                loader, self, &self->kinds[kind], where, node,
+                kind == SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_STAGE_FEEDBACK) != 0)
             return -1;
     }
     return 0;
@@ -749,7 +779,8 @@ bool sla_policy_rule(sla_policy_t *self, int deadline_kind, const sla_case_facts
     out->warn_permille = r->warn_permille >= 0 ? r->warn_permille : self->warn_permille;
     out->violation = r->violation;
     out->rule = r->rule;
-    const char *label = NULL;
+    out->label = NULL;
+    out->kind = deadline_kind;
     for (size_t i = 0; i < r->when_count; i++) {
         const s_when_t *w = &r->when[i];
         if (!s_matches(&w->match, facts))
@@ -760,21 +791,26 @@ bool sla_policy_rule(sla_policy_t *self, int deadline_kind, const sla_case_facts
             out->limit = w->limit;
         if (w->warn_permille >= 0)
             out->warn_permille = w->warn_permille;
-        label = w->label;
+        out->label = w->label;
         break;
     }
-    char limit[48];
-    sla_limit_format(&out->limit, limit, sizeof limit);
-    snprintf(out->text, sizeof out->text, "%s: %s %s %s%s%s%s", r->rule,
-             s_kind_name(deadline_kind),
-             out->limit.unit == SLA_UNIT_SAME_DAY ? "by the end of the" : "within", limit,
-             label ? " (" : "", label ? label : "", label ? ")" : "");
     return true;
+}
+
+void sla_rule_text(const sla_rule_t *rule, char *out, size_t size)
+{
+    char limit[48];
+    sla_limit_format(&rule->limit, limit, sizeof limit);
+    const char *label = rule->label;
+    snprintf(out, size, "%s: %s %s %s%s%s%s", rule->rule, s_kind_name(rule->kind),
+             rule->limit.unit == SLA_UNIT_SAME_DAY ? "by the end of the" : "within",
+             limit, label ? " (" : "", label ? label : "", label ? ")" : "");
 }
 
 int sla_policy_violation(sla_policy_t *self, int deadline_kind, const char **rule)
 {
-    if (deadline_kind <= 0 || deadline_kind >= S_KINDS || !self->kinds[deadline_kind].configurable) {
+    if (deadline_kind <= 0 || deadline_kind >= S_KINDS ||
+        !self->kinds[deadline_kind].configurable) {
         *rule = "V1";
         return SHOUWEN__V1__VIOLATION_TYPE__VIOLATION_TYPE_TIME_LIMIT_EXCEEDED;
     }
@@ -797,7 +833,9 @@ void sla_policy_penalty(sla_policy_t *self, int violation_type, uint32_t occurre
                         uint32_t *yuan, bool *self_criticism)
 {
     const s_penalty_t *p =
-        &self->penalties[violation_type > 0 && violation_type < S_VIOLATIONS ? violation_type : 0];
+        &self->penalties[violation_type > 0 && violation_type < S_VIOLATIONS
+                             ? violation_type
+                             : 0];
     bool repeat = p->repeat_from > 0 && occurrence >= p->repeat_from;
     *yuan = repeat ? p->repeat_yuan : p->yuan;
     *self_criticism = repeat && p->repeat_self_criticism;

@@ -37,10 +37,11 @@ typedef struct {
 /* What the policy says for one deadline of one case. */
 typedef struct {
     sla_limit_t limit;
-    int warn_permille;   /* warn when this share of the allowed time is gone; 0 none */
-    int violation;       /* Shouwen__V1__ViolationType; 0 = the breach records none */
-    const char *rule;    /* "R11", borrowed */
-    char text[160];      /* "R11: reply within 1 working day", for DeadlineSet.policy */
+    int warn_permille; /* warn when this share of the allowed time is gone; 0 none */
+    int violation;     /* Shouwen__V1__ViolationType; 0 = the breach records none */
+    const char *rule;  /* "R11", borrowed */
+    const char *label; /* the `when` override that applied, borrowed; NULL if none */
+    int kind;          /* the deadline kind (Shouwen__V1__DeadlineKind) */
 } sla_rule_t;
 
 /* The case facts a rule is matched on (proto enum values; 0 = unknown). */
@@ -89,6 +90,10 @@ void sla_policy_penalty(sla_policy_t *self, int violation_type, uint32_t occurre
    from-th violation of the month (from 0: never). */
 void sla_policy_department_penalty(sla_policy_t *self, uint32_t *from, uint32_t *yuan);
 
+/* The rule as text for DeadlineSet.policy: "R11: reply within 1 working
+   day", "R22: completion within 1 working day (quick)". */
+void sla_rule_text(const sla_rule_t *rule, char *out, size_t size);
+
 /* The instant a limit ends when counted from start_us; -1 on a calendar
    error (unknown office, out of range). */
 int64_t sla_limit_due(const sla_limit_t *limit, sla_calendar_t *calendar,
@@ -96,7 +101,8 @@ int64_t sla_limit_due(const sla_limit_t *limit, sla_calendar_t *calendar,
 /* The warning point: permille of the allowed time between start and due,
    counted as the limit counts (working or wall-clock time); 0 for none. */
 int64_t sla_limit_warn(const sla_limit_t *limit, sla_calendar_t *calendar,
-                       const char *office, int64_t start_us, int64_t due_us, int permille);
+                       const char *office, int64_t start_us, int64_t due_us,
+                       int permille);
 /* True for limits counted in working time (a pause moves them by working
    time); false for wall-clock limits. */
 bool sla_limit_is_working(const sla_limit_t *limit);

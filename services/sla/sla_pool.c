@@ -48,7 +48,8 @@ void sla_pool_destroy(sla_pool_t **self_p)
 void *sla_pool_at(sla_pool_t *self, uint32_t index)
 {
     assert(index < self->used);
-    return self->chunks[index >> S_CHUNK_BITS] + (size_t)(index & (S_CHUNK - 1)) * self->record_size;
+    return self->chunks[index >> S_CHUNK_BITS] +
+           (size_t)(index & (S_CHUNK - 1)) * self->record_size;
 }
 
 uint32_t sla_pool_alloc(sla_pool_t *self)

@@ -12,9 +12,14 @@
 #include "sw_log.h"
 
 /* Deadline flags of this module (sla_timers.h has the others). */
-#define S_SET_SENT   0x20 /* its sla.deadline_set was proposed by this process */
-#define S_CLEAR_SENT 0x40 /* its sla.deadline_cleared was proposed by this process */
-#define S_MOVED      0x80 /* it replaces a deadline paused while the case waited */
+#define S_SET_SENT       0x20  /* its sla.deadline_set was proposed by this process */
+#define S_CLEAR_SENT     0x40  /* its sla.deadline_cleared was proposed by this process */
+#define S_MOVED          0x80  /* it replaces a deadline paused while the case waited */
+#define S_HAS_TRIGGER    0x200 /* an entry in the triggers table */
+#define S_HAS_ENDING     0x400 /* an entry in the endings table */
+#define S_SELF_CRITICISM 0x800 /* violating: a repeat offence (V2) */
+#define S_VIOLATION_SENT 0x1000 /* violating: its violation.recorded was proposed */
+#define S_DEFERRED       0x2000 /* proposed while replaying: due_us is still the start */
 
 #define S_KINDS        8  /* DeadlineKind values */
 #define S_MAX_PER_CASE 32 /* deadline records of one case handled at once */
@@ -32,42 +37,50 @@ static const char *s_kind_names[S_KINDS] = {
     "unspecified", "transfer",   "reply",          "phone_same_day",
     "callback",    "completion", "stage_feedback", "return_contact"};
 
+/* "sla.deadline_set.<name>": what a deadline's id derives from. */
+static const char *s_set_names[S_KINDS] = {
+    "sla.deadline_set.unspecified",    "sla.deadline_set.transfer",
+    "sla.deadline_set.reply",          "sla.deadline_set.phone_same_day",
+    "sla.deadline_set.callback",       "sla.deadline_set.completion",
+    "sla.deadline_set.stage_feedback", "sla.deadline_set.return_contact"};
+
 /* Why and by what a deadline ends (kept until its sla.deadline_cleared is
    proposed). */
 typedef struct {
-    char reason[128];                /* "met: case.replied", "ended: case closed", ... */
-    uint8_t cause[SW_EVENTID_SIZE];  /* the event that ended it */
+    char reason[128];               /* "met: case.replied", "ended: case closed", ... */
+    uint8_t cause[SW_EVENTID_SIZE]; /* the event that ended it */
 } s_ending_t;
 
-/* A violation decided, until committed. */
+/* A violation decided, until committed, when no deadline record carries
+   it: a department penalty, or a breach of a deadline sla does not hold. */
 typedef struct {
-    uint8_t id[SW_EVENTID_SIZE];     /* violation.recorded event id */
-    uint8_t cause[SW_EVENTID_SIZE];  /* the breach (or the staff violation) */
+    uint8_t id[SW_EVENTID_SIZE];    /* violation.recorded event id */
+    uint8_t cause[SW_EVENTID_SIZE]; /* the breach (or the staff violation) */
     char case_id[SW_CASEID_STRLEN + 1];
-    int type;                        /* Shouwen__V1__ViolationType */
-    uint32_t staff;                  /* interned; 0 for a department penalty */
-    uint32_t department;             /* interned */
-    uint32_t yuan;                   /* penalty */
-    uint32_t occurrence;             /* in the month, this one included */
-    bool self_criticism;             /* V2 repeat: written self-criticism */
-    char rule[16];                   /* "R10", ... or "V2" */
-    int64_t occurred_at_us;          /* the breach instant */
-    bool sent;                       /* proposed by this process */
+    int type;               /* Shouwen__V1__ViolationType */
+    uint32_t staff;         /* interned; 0 for a department penalty */
+    uint32_t department;    /* interned */
+    uint32_t yuan;          /* penalty */
+    uint32_t occurrence;    /* in the month, this one included */
+    bool self_criticism;    /* V2 repeat: written self-criticism */
+    char rule[16];          /* "R10", ... or "V2" */
+    int64_t occurred_at_us; /* the breach instant */
+    bool sent;              /* proposed by this process */
 } s_violation_t;
 
 struct _sla_rules_t {
-    sla_calendar_t *calendar;   /* working days per office */
-    sla_policy_t *policy;       /* limits and penalties */
-    zconfig_t *offices;         /* branch id -> office name, borrowed, may be NULL */
-    sla_people_t *people;       /* interned ids, departments, heads */
-    sla_cases_t *cases;         /* what we know of each case */
-    sla_timers_t *timers;       /* every deadline and the heap of running ones */
-    sla_tally_t *tally;         /* violations per person/department and month */
-    zhashx_t *waiting;          /* case record index -> int64_t since (UTC us) */
-    zhashx_t *endings;          /* deadline record index -> s_ending_t */
-    zhashx_t *triggers;         /* deadline record index -> trigger id, until its set commits */
-    zhashx_t *violations;       /* violation id (hex) -> s_violation_t */
-    bool live;                  /* sla_rules_live was called: the heap is ordered */
+    sla_calendar_t *calendar; /* working days per office */
+    sla_policy_t *policy;     /* limits and penalties */
+    zconfig_t *offices;       /* branch id -> office name, borrowed, may be NULL */
+    sla_people_t *people;     /* interned ids, departments, heads */
+    sla_cases_t *cases;       /* what we know of each case */
+    sla_timers_t *timers;     /* every deadline and the heap of running ones */
+    sla_tally_t *tally;       /* violations per person/department and month */
+    zhashx_t *waiting;        /* case record index -> int64_t since (UTC us) */
+    zhashx_t *endings;        /* deadline record index -> s_ending_t */
+    zhashx_t *triggers;   /* deadline record index -> trigger id, until its set commits */
+    zhashx_t *violations; /* violation id (hex) -> s_violation_t (the rare ones) */
+    bool live;            /* sla_rules_live was called: the heap is ordered */
     sla_rules_propose_fn *propose;
     void *arg;
     sla_rules_stats_t stats;
@@ -76,9 +89,18 @@ struct _sla_rules_t {
 /* ------------------------------------------------------------------------
    Small tables keyed by a record index. */
 
+/* The decimal text of an index (at most 10 digits and a NUL), without
+   printf: replay makes one per decision. */
 static void s_index_key(uint32_t index, char *key)
 {
-    snprintf(key, 12, "%u", index);
+    char digits[10];
+    int n = 0;
+    do
+        digits[n++] = (char)('0' + index % 10);
+    while ((index /= 10) > 0);
+    for (int i = 0; i < n; i++)
+        key[i] = digits[n - 1 - i];
+    key[n] = '\0';
 }
 
 static void s_hex(const uint8_t *id, char *out)
@@ -97,7 +119,7 @@ sla_rules_t *sla_rules_new(sla_calendar_t **calendar_p, sla_policy_t **policy_p,
                            sla_rules_propose_fn *propose, void *arg)
 {
     assert(calendar_p && *calendar_p && policy_p && *policy_p && propose);
-    sla_rules_t *self = (sla_rules_t *) zmalloc(sizeof(sla_rules_t));
+    sla_rules_t *self = (sla_rules_t *)zmalloc(sizeof(sla_rules_t));
     self->calendar = *calendar_p;
     self->policy = *policy_p;
     *calendar_p = NULL;
@@ -113,8 +135,8 @@ sla_rules_t *sla_rules_new(sla_calendar_t **calendar_p, sla_policy_t **policy_p,
     self->endings = zhashx_new();
     self->triggers = zhashx_new();
     self->violations = zhashx_new();
-    if (!self->people || !self->cases || !self->timers || !self->tally || !self->waiting ||
-        !self->endings || !self->triggers || !self->violations) {
+    if (!self->people || !self->cases || !self->timers || !self->tally ||
+        !self->waiting || !self->endings || !self->triggers || !self->violations) {
         sla_rules_destroy(&self);
         return NULL;
     }
@@ -190,6 +212,16 @@ static sla_case_facts_t s_facts(const sla_case_t *c)
     return f;
 }
 
+/* The facts a deadline kind's rule is looked up with: a transfer clock and
+   a receiving department's reply clock are those of a handoff. */
+static sla_case_facts_t s_facts_for(const sla_case_t *c, int kind, uint16_t flags)
+{
+    sla_case_facts_t facts = s_facts(c);
+    if (kind == K_TRANSFER || (flags & SLA_DL_FOLLOWS_DEPT))
+        facts.disposition = SHOUWEN__V1__DISPOSITION__DISPOSITION_OTHER_DEPARTMENT;
+    return facts;
+}
+
 /* Month number (year * 12 + month - 1) of an instant in an office's zone. */
 static int s_month(sla_rules_t *self, const char *office, int64_t t_us)
 {
@@ -253,10 +285,15 @@ static void s_remove_deadline(sla_rules_t *self, uint32_t ci, uint32_t di)
         link = &s_dl(self, *link)->next;
     if (*link == di)
         *link = s_dl(self, di)->next;
-    char key[12];
-    s_index_key(di, key);
-    zhashx_delete(self->endings, key);
-    zhashx_delete(self->triggers, key);
+    uint16_t flags = s_dl(self, di)->flags;
+    if (flags & (S_HAS_TRIGGER | S_HAS_ENDING)) {
+        char key[12];
+        s_index_key(di, key);
+        if (flags & S_HAS_ENDING)
+            zhashx_delete(self->endings, key);
+        if (flags & S_HAS_TRIGGER)
+            zhashx_delete(self->triggers, key);
+    }
     sla_timers_remove(self->timers, di);
     s_forget_case_if_done(self, ci);
 }
@@ -275,44 +312,51 @@ static void s_schedule(sla_rules_t *self, uint32_t di)
 static void s_emit(sla_rules_t *self, const char *case_id, const uint8_t *id,
                    const uint8_t *cause, int64_t occurred_at_us, sw_envelope_t *env)
 {
-    env->event_id.data = (uint8_t *) id;
+    env->event_id.data = (uint8_t *)id;
     env->event_id.len = SW_EVENTID_SIZE;
-    env->type = (char *) sw_envelope_type_for(env->body_case);
-    env->case_id = (char *) case_id;
-    env->causation_id.data = (uint8_t *) cause;
+    env->type = (char *)sw_envelope_type_for(env->body_case);
+    env->case_id = (char *)case_id;
+    env->causation_id.data = (uint8_t *)cause;
     env->causation_id.len = cause ? SW_EVENTID_SIZE : 0;
-    env->actor = (char *) "sla";
+    env->actor = (char *)"sla";
     env->occurred_at_us = occurred_at_us;
     self->propose(self->arg, env);
 }
 
-/* Who a breach is charged to: the deadline's holder, or, for a deadline
-   that follows the case (or has no holder), whoever holds the case. */
+/* Who a breach is charged to: the deadline's holder; for a deadline that
+   follows the case (completion, stage feedback), whoever holds the case
+   then; for a receiving department's reply clock, whoever holds the case
+   in that department (the person who signed for it). */
 static void s_charged(sla_rules_t *self, const sla_deadline_t *d, const sla_case_t *c,
                       uint32_t *staff, uint32_t *department)
 {
-    bool follows = (d->flags & SLA_DL_FOLLOWS_CASE) && c->holder;
-    *staff = follows || !d->holder ? c->holder : d->holder;
-    *department = (follows || !d->department) && c->department ? c->department : d->department;
+    bool follows = (d->flags & SLA_DL_FOLLOWS_CASE) ||
+                   ((d->flags & SLA_DL_FOLLOWS_DEPT) && c->department == d->department);
+    if (follows && c->holder) {
+        *staff = c->holder;
+        *department = c->department ? c->department : d->department;
+    } else {
+        *staff = d->holder ? d->holder : c->holder;
+        *department = d->department ? d->department : c->department;
+    }
 }
 
 static void s_policy_text(sla_rules_t *self, const sla_case_t *c, const sla_deadline_t *d,
                           char *out, size_t size)
 {
-    sla_case_facts_t facts = s_facts(c);
-    if (d->kind == K_TRANSFER)
-        facts.disposition = SHOUWEN__V1__DISPOSITION__DISPOSITION_OTHER_DEPARTMENT;
+    sla_case_facts_t facts = s_facts_for(c, d->kind, d->flags);
     sla_rule_t rule;
     const char *id = "";
     if (sla_policy_rule(self->policy, d->kind, &facts, &rule))
-        snprintf(out, size, "%s", rule.text);
+        sla_rule_text(&rule, out, size);
     else {
         sla_policy_violation(self->policy, d->kind, &id);
         snprintf(out, size, "%s: %s", id, s_kind_names[d->kind % S_KINDS]);
     }
     if (d->flags & S_MOVED) {
         size_t len = strlen(out);
-        snprintf(out + len, size - len, "; moved by the time the case waited on the customer");
+        snprintf(out + len, size - len,
+                 "; moved by the time the case waited on the customer");
     }
 }
 
@@ -324,15 +368,15 @@ static void s_send_set(sla_rules_t *self, uint32_t ci, uint32_t di)
     sla_case_id(c, case_id);
     s_policy_text(self, c, d, policy, sizeof policy);
     s_index_key(di, key);
-    const uint8_t *trigger = (const uint8_t *) zhashx_lookup(self->triggers, key);
+    const uint8_t *trigger = (const uint8_t *)zhashx_lookup(self->triggers, key);
     Shouwen__V1__DeadlineSet body = SHOUWEN__V1__DEADLINE_SET__INIT;
-    body.kind = (Shouwen__V1__DeadlineKind) d->kind;
+    body.kind = (Shouwen__V1__DeadlineKind)d->kind;
     body.due_at_us = d->due_us;
     body.warn_at_us = d->warn_us;
-    body.holder_staff_id = (char *) sla_people_name(self->people, d->holder);
-    body.department_id = (char *) sla_people_name(self->people, d->department);
+    body.holder_staff_id = (char *)sla_people_name(self->people, d->holder);
+    body.department_id = (char *)sla_people_name(self->people, d->department);
     body.policy = policy;
-    body.trigger_event_id.data = (uint8_t *) trigger;
+    body.trigger_event_id.data = (uint8_t *)trigger;
     body.trigger_event_id.len = trigger ? SW_EVENTID_SIZE : 0;
     sw_envelope_t env = SHOUWEN__V1__ENVELOPE__INIT;
     env.body_case = SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_SET;
@@ -348,11 +392,11 @@ static void s_send_clear(sla_rules_t *self, uint32_t ci, uint32_t di)
     char case_id[SW_CASEID_STRLEN + 1], key[12];
     sla_case_id(s_case(self, ci), case_id);
     s_index_key(di, key);
-    s_ending_t *ending = (s_ending_t *) zhashx_lookup(self->endings, key);
+    s_ending_t *ending = (s_ending_t *)zhashx_lookup(self->endings, key);
     Shouwen__V1__DeadlineCleared body = SHOUWEN__V1__DEADLINE_CLEARED__INIT;
     body.deadline_event_id.data = d->id;
     body.deadline_event_id.len = SW_EVENTID_SIZE;
-    body.reason = ending ? ending->reason : (char *) "ended";
+    body.reason = ending ? ending->reason : (char *)"ended";
     uint8_t id[SW_EVENTID_SIZE];
     sw_eventid_derive(id, d->id, "cleared");
     sw_envelope_t env = SHOUWEN__V1__ENVELOPE__INIT;
@@ -372,11 +416,11 @@ static void s_send_warning(sla_rules_t *self, uint32_t ci, uint32_t di)
     uint32_t staff, department;
     s_charged(self, d, c, &staff, &department);
     Shouwen__V1__DeadlineWarning body = SHOUWEN__V1__DEADLINE_WARNING__INIT;
-    body.kind = (Shouwen__V1__DeadlineKind) d->kind;
+    body.kind = (Shouwen__V1__DeadlineKind)d->kind;
     body.due_at_us = d->due_us;
     body.deadline_event_id.data = d->id;
     body.deadline_event_id.len = SW_EVENTID_SIZE;
-    body.holder_staff_id = (char *) sla_people_name(self->people, staff);
+    body.holder_staff_id = (char *)sla_people_name(self->people, staff);
     uint8_t id[SW_EVENTID_SIZE];
     sw_eventid_derive(id, d->id, "warning");
     sw_envelope_t env = SHOUWEN__V1__ENVELOPE__INIT;
@@ -395,12 +439,12 @@ static void s_send_breach(sla_rules_t *self, uint32_t ci, uint32_t di)
     uint32_t staff, department;
     s_charged(self, d, c, &staff, &department);
     Shouwen__V1__DeadlineBreached body = SHOUWEN__V1__DEADLINE_BREACHED__INIT;
-    body.kind = (Shouwen__V1__DeadlineKind) d->kind;
+    body.kind = (Shouwen__V1__DeadlineKind)d->kind;
     body.due_at_us = d->due_us;
     body.deadline_event_id.data = d->id;
     body.deadline_event_id.len = SW_EVENTID_SIZE;
-    body.holder_staff_id = (char *) sla_people_name(self->people, staff);
-    body.department_id = (char *) sla_people_name(self->people, department);
+    body.holder_staff_id = (char *)sla_people_name(self->people, staff);
+    body.department_id = (char *)sla_people_name(self->people, department);
     uint8_t id[SW_EVENTID_SIZE];
     sw_eventid_derive(id, d->id, "breach");
     sw_envelope_t env = SHOUWEN__V1__ENVELOPE__INIT;
@@ -410,24 +454,65 @@ static void s_send_breach(sla_rules_t *self, uint32_t ci, uint32_t di)
     s_emit(self, case_id, id, d->id, d->due_us, &env);
 }
 
-static void s_send_violation(sla_rules_t *self, s_violation_t *v)
+/* What a violation.recorded says. */
+typedef struct {
+    int type;            /* Shouwen__V1__ViolationType */
+    uint32_t staff;      /* interned; 0 for a department penalty */
+    uint32_t department; /* interned */
+    uint32_t yuan;       /* penalty */
+    uint32_t occurrence; /* in the month */
+    bool self_criticism; /* V2 repeat */
+    const char *rule;    /* "R10", "V2" */
+} s_verdict_t;
+
+static void s_emit_violation(sla_rules_t *self, const char *case_id, const uint8_t *id,
+                             const uint8_t *cause, const s_verdict_t *v, int64_t at_us)
 {
     Shouwen__V1__ViolationRecorded body = SHOUWEN__V1__VIOLATION_RECORDED__INIT;
-    body.type = (Shouwen__V1__ViolationType) v->type;
-    body.staff_id = (char *) sla_people_name(self->people, v->staff);
-    body.department_id = (char *) sla_people_name(self->people, v->department);
+    body.type = (Shouwen__V1__ViolationType)v->type;
+    body.staff_id = (char *)sla_people_name(self->people, v->staff);
+    body.department_id = (char *)sla_people_name(self->people, v->department);
     body.penalty_yuan = v->yuan;
     body.occurrence_in_month = v->occurrence;
     body.self_criticism = v->self_criticism;
-    body.rule = v->rule;
-    body.cause_event_id.data = v->cause;
+    body.rule = (char *)v->rule;
+    body.cause_event_id.data = (uint8_t *)cause;
     body.cause_event_id.len = SW_EVENTID_SIZE;
     sw_envelope_t env = SHOUWEN__V1__ENVELOPE__INIT;
     env.body_case = SHOUWEN__V1__ENVELOPE__BODY_VIOLATION_RECORDED;
     env.violation_recorded = &body;
-    v->sent = true;
     self->stats.violations++;
-    s_emit(self, v->case_id, v->id, v->cause, v->occurred_at_us, &env);
+    s_emit(self, case_id, id, cause, at_us, &env);
+}
+
+/* A violation kept in the side table. */
+static void s_send_violation(sla_rules_t *self, s_violation_t *v)
+{
+    s_verdict_t verdict = {v->type,       v->staff,          v->department, v->yuan,
+                           v->occurrence, v->self_criticism, v->rule};
+    v->sent = true;
+    s_emit_violation(self, v->case_id, v->id, v->cause, &verdict, v->occurred_at_us);
+}
+
+/* The violation a breached deadline record carries (SLA_DEADLINE_VIOLATING). */
+static void s_send_violation_of(sla_rules_t *self, uint32_t ci, uint32_t di)
+{
+    sla_deadline_t *d = s_dl(self, di);
+    s_verdict_t v = {0,
+                     d->holder,
+                     d->department,
+                     (uint32_t)((uint64_t)d->warn_us >> 32),
+                     (uint32_t)((uint64_t)d->warn_us & 0xffffffffu),
+                     (d->flags & S_SELF_CRITICISM) != 0,
+                     ""};
+    v.type = sla_policy_violation(self->policy, d->kind, &v.rule);
+    uint8_t id[SW_EVENTID_SIZE], cause[SW_EVENTID_SIZE];
+    sw_eventid_derive(id, d->id, "violation");
+    sw_eventid_derive(cause, d->id, "breach");
+    char case_id[SW_CASEID_STRLEN + 1];
+    sla_case_id(s_case(self, ci), case_id);
+    d->flags |= S_VIOLATION_SENT;
+    s_emit_violation(self, case_id, id, cause, &v, d->due_us);
 }
 
 /* ------------------------------------------------------------------------
@@ -435,17 +520,15 @@ static void s_send_violation(sla_rules_t *self, s_violation_t *v)
 
 /* A new deadline of a case, decided now (sent unless replaying). */
 static uint32_t s_add(sla_rules_t *self, uint32_t ci, int kind, const uint8_t *trigger,
-                      int64_t due_us, int64_t warn_us, uint32_t holder, uint32_t department,
-                      uint16_t flags, bool replaying)
+                      int64_t due_us, int64_t warn_us, uint32_t holder,
+                      uint32_t department, uint16_t flags, bool replaying)
 {
     uint8_t id[SW_EVENTID_SIZE];
-    char name[64];
-    snprintf(name, sizeof name, "sla.deadline_set.%s", s_kind_names[kind % S_KINDS]);
-    sw_eventid_derive(id, trigger, name);
+    sw_eventid_derive(id, trigger, s_set_names[kind % S_KINDS]);
     sla_case_t *c = s_case(self, ci);
     if (s_find_deadline(self, c, id) != SLA_POOL_NONE)
         return SLA_POOL_NONE; /* decided already (the same trigger applied twice) */
-    uint8_t *copy = (uint8_t *) malloc(SW_EVENTID_SIZE);
+    uint8_t *copy = (uint8_t *)malloc(SW_EVENTID_SIZE);
     uint32_t di = copy ? sla_timers_add(self->timers) : SLA_POOL_NONE;
     if (di == SLA_POOL_NONE) {
         free(copy);
@@ -460,7 +543,7 @@ static uint32_t s_add(sla_rules_t *self, uint32_t ci, int kind, const uint8_t *t
     d->case_ref = ci;
     d->holder = holder;
     d->department = department;
-    d->kind = (uint8_t) kind;
+    d->kind = (uint8_t)kind;
     d->state = SLA_DEADLINE_PROPOSED;
     d->flags = flags;
     d->next = c->deadlines;
@@ -469,35 +552,89 @@ static uint32_t s_add(sla_rules_t *self, uint32_t ci, int kind, const uint8_t *t
     s_index_key(di, key);
     memcpy(copy, trigger, SW_EVENTID_SIZE);
     zhashx_update(self->triggers, key, copy);
+    d->flags |= S_HAS_TRIGGER;
     if (!replaying)
         s_send_set(self, ci, di);
     return di;
 }
 
-/* Start a clock of a case by its policy, counted from start_us. */
+/* A deadline's due and warning instants from its start by the rule;
+   false (logged) on a calendar error. */
+static bool s_instants(sla_rules_t *self, uint32_t ci, const sla_rule_t *rule,
+                       int64_t start_us, int64_t *due_us, int64_t *warn_us)
+{
+    sla_case_t *c = s_case(self, ci);
+    const char *office = s_office(self, c);
+    *due_us = sla_limit_due(&rule->limit, self->calendar, office, start_us);
+    if (*due_us < 0) {
+        char case_id[SW_CASEID_STRLEN + 1];
+        sla_case_id(c, case_id);
+        self->stats.errors++;
+        sw_error("case %s: no %s deadline: office '%s' has no calendar for %" PRId64,
+                 case_id, s_kind_names[rule->kind % S_KINDS], office, start_us);
+        return false;
+    }
+    *warn_us = sla_limit_warn(&rule->limit, self->calendar, office, start_us, *due_us,
+                              rule->warn_permille);
+    return true;
+}
+
+/* Start a clock of a case by its policy, counted from start_us.  While
+   replaying, the instants are left to compute (S_DEFERRED): the log
+   usually holds the committed deadline a few events later, with them. */
 static uint32_t s_start(sla_rules_t *self, uint32_t ci, int kind, const uint8_t *trigger,
                         int64_t start_us, uint32_t holder, uint32_t department,
-                        const sla_case_facts_t *facts, bool replaying)
+                        const sla_case_facts_t *facts, uint16_t extra, bool replaying)
 {
     sla_rule_t rule;
     if (!sla_policy_rule(self->policy, kind, facts, &rule))
         return SLA_POOL_NONE;
-    sla_case_t *c = s_case(self, ci);
-    const char *office = s_office(self, c);
-    int64_t due = sla_limit_due(&rule.limit, self->calendar, office, start_us);
-    if (due < 0) {
-        char case_id[SW_CASEID_STRLEN + 1];
-        sla_case_id(c, case_id);
-        self->stats.errors++;
-        sw_error("case %s: no %s deadline: office '%s' has no calendar for %" PRId64, case_id,
-                 s_kind_names[kind], office, start_us);
-        return SLA_POOL_NONE;
-    }
-    int64_t warn = sla_limit_warn(&rule.limit, self->calendar, office, start_us, due,
-                                  rule.warn_permille);
     uint16_t flags = (sla_limit_is_working(&rule.limit) ? SLA_DL_WORKING : 0) |
-                     (kind == K_COMPLETION || kind == K_STAGE ? SLA_DL_FOLLOWS_CASE : 0);
-    return s_add(self, ci, kind, trigger, due, warn, holder, department, flags, replaying);
+                     (kind == K_COMPLETION || kind == K_STAGE ? SLA_DL_FOLLOWS_CASE : 0) |
+                     extra;
+    int64_t due = start_us, warn = 0;
+    if (replaying)
+        flags |= S_DEFERRED;
+    else if (!s_instants(self, ci, &rule, start_us, &due, &warn))
+        return SLA_POOL_NONE;
+    return s_add(self, ci, kind, trigger, due, warn, holder, department, flags,
+                 replaying);
+}
+
+/* A deferred deadline's instants, now; false if it cannot be set any more
+   (its rule no longer applies, or the calendar fails): the caller drops it. */
+static bool s_resolve(sla_rules_t *self, uint32_t ci, uint32_t di)
+{
+    sla_deadline_t *d = s_dl(self, di);
+    if (!(d->flags & S_DEFERRED))
+        return true;
+    sla_case_facts_t facts = s_facts_for(s_case(self, ci), d->kind, d->flags);
+    sla_rule_t rule;
+    int64_t due, warn;
+    if (!sla_policy_rule(self->policy, d->kind, &facts, &rule) ||
+        !s_instants(self, ci, &rule, d->due_us, &due, &warn))
+        return false;
+    d->due_us = due;
+    d->warn_us = warn;
+    d->flags &= (uint16_t)~S_DEFERRED;
+    return true;
+}
+
+/* R3: stage feedback for long matters: a completion limit reaching at least
+   the long_matter limit (compared by amount when the units agree). */
+static bool s_is_long(sla_rules_t *self, uint32_t ci, const sla_case_facts_t *facts,
+                      int64_t start_us)
+{
+    sla_rule_t done;
+    if (!sla_policy_rule(self->policy, K_COMPLETION, facts, &done))
+        return false;
+    const sla_limit_t *lm = sla_policy_long_matter(self->policy);
+    if (done.limit.unit == lm->unit && lm->unit != SLA_UNIT_SAME_DAY)
+        return done.limit.amount >= lm->amount;
+    const char *office = s_office(self, s_case(self, ci));
+    int64_t done_at = sla_limit_due(&done.limit, self->calendar, office, start_us);
+    int64_t long_at = sla_limit_due(lm, self->calendar, office, start_us);
+    return done_at > 0 && long_at > 0 && done_at >= long_at;
 }
 
 /* End a running (or still proposed) deadline: met, superseded or ended. */
@@ -507,15 +644,16 @@ static void s_end(sla_rules_t *self, uint32_t ci, uint32_t di, const char *reaso
     sla_deadline_t *d = s_dl(self, di);
     if (!s_active(d))
         return;
-    s_ending_t *ending = (s_ending_t *) zmalloc(sizeof(s_ending_t));
+    s_ending_t *ending = (s_ending_t *)zmalloc(sizeof(s_ending_t));
     snprintf(ending->reason, sizeof ending->reason, "%s", reason);
     memcpy(ending->cause, cause, SW_EVENTID_SIZE);
     char key[12];
     s_index_key(di, key);
     zhashx_update(self->endings, key, ending);
+    d->flags |= S_HAS_ENDING;
     sla_timers_unschedule(self->timers, di);
     d->state = SLA_DEADLINE_ENDING;
-    d->flags &= (uint16_t) ~SLA_DL_PAUSED;
+    d->flags &= (uint16_t)~SLA_DL_PAUSED;
     if ((d->flags & SLA_DL_SET_DONE) && !replaying)
         s_send_clear(self, ci, di);
 }
@@ -539,9 +677,9 @@ static void s_on_received(sla_rules_t *self, uint32_t ci, const sw_envelope_t *e
     sla_case_t *c = s_case(self, ci);
     c->received_at_us = r->received_at_us ? r->received_at_us : env->occurred_at_us;
     c->branch = sla_people_intern(self->people, r->branch_id);
-    c->channel = (uint8_t) r->channel;
-    c->request_kind = (uint8_t) r->kind;
-    c->urgency = (uint8_t) r->urgency;
+    c->channel = (uint8_t)r->channel;
+    c->request_kind = (uint8_t)r->kind;
+    c->urgency = (uint8_t)r->urgency;
     c->first_owner = sla_people_intern(self->people, r->receiver_staff_id);
     c->holder = c->first_owner;
     sla_case_set_flags(c, SLA_CASE_RECEIVED, true);
@@ -556,12 +694,12 @@ static void s_on_routed(sla_rules_t *self, uint32_t ci, const sw_envelope_t *env
     if (sla_case_flags(c) & SLA_CASE_ROUTED)
         return; /* routed once */
     sla_case_set_flags(c, SLA_CASE_ROUTED, true);
-    c->disposition = (uint8_t) r->disposition;
+    c->disposition = (uint8_t)r->disposition;
     uint32_t natural = sla_people_intern(self->people, r->natural_owner_id);
     if (natural)
         c->first_owner = natural;
-    uint32_t handler = sla_people_intern(self->people, *r->handler_id ? r->handler_id
-                                                                      : r->factual_owner_id);
+    uint32_t handler = sla_people_intern(
+        self->people, *r->handler_id ? r->handler_id : r->factual_owner_id);
     uint32_t department = sla_people_intern(self->people, r->department_id);
     if (!handler)
         handler = c->first_owner;
@@ -575,19 +713,16 @@ static void s_on_routed(sla_rules_t *self, uint32_t ci, const sw_envelope_t *env
     const uint8_t *trigger = env->event_id.data;
     int64_t start = c->received_at_us ? c->received_at_us : env->occurred_at_us;
     if (transfer)
-        s_start(self, ci, K_TRANSFER, trigger, start, c->first_owner, owner_department, &facts,
-                replaying);
-    s_start(self, ci, K_REPLY, trigger, start, handler, department, &facts, replaying);
+        s_start(self, ci, K_TRANSFER, trigger, start, c->first_owner, owner_department,
+                &facts, 0, replaying);
+    s_start(self, ci, K_REPLY, trigger, start, handler, department, &facts, 0, replaying);
     s_start(self, ci, K_PHONE, trigger, start, c->first_owner,
-            owner_department ? owner_department : department, &facts, replaying);
-    uint32_t done = s_start(self, ci, K_COMPLETION, trigger, start, handler, department,
-                            &facts, replaying);
-    /* R3: stage feedback for long matters only */
-    const char *office = s_office(self, c);
-    int64_t long_at = sla_limit_due(sla_policy_long_matter(self->policy), self->calendar,
-                                    office, start);
-    if (done != SLA_POOL_NONE && long_at > 0 && s_dl(self, done)->due_us >= long_at)
-        s_start(self, ci, K_STAGE, trigger, start, handler, department, &facts, replaying);
+            owner_department ? owner_department : department, &facts, 0, replaying);
+    s_start(self, ci, K_COMPLETION, trigger, start, handler, department, &facts, 0,
+            replaying);
+    if (s_is_long(self, ci, &facts, start))
+        s_start(self, ci, K_STAGE, trigger, start, handler, department, &facts, 0,
+                replaying);
 }
 
 /* The instant of a handoff: when the sender signed it (R14). */
@@ -628,9 +763,10 @@ static void s_on_handoff(sla_rules_t *self, uint32_t ci, const sw_envelope_t *en
     sla_case_facts_t facts = s_facts(c);
     facts.disposition = SHOUWEN__V1__DISPOSITION__DISPOSITION_OTHER_DEPARTMENT;
     int64_t start = s_handoff_at(env, h);
-    s_start(self, ci, K_REPLY, trigger, start, to, to_dept, &facts, replaying);
+    s_start(self, ci, K_REPLY, trigger, start, to, to_dept, &facts, SLA_DL_FOLLOWS_DEPT,
+            replaying);
     if (env->body_case == SHOUWEN__V1__ENVELOPE__BODY_RETURNED)
-        s_start(self, ci, K_TRANSFER, trigger, start, to, to_dept, &facts, replaying);
+        s_start(self, ci, K_TRANSFER, trigger, start, to, to_dept, &facts, 0, replaying);
 }
 
 /* A receiving department signed for the case (签收): its accepting person
@@ -640,8 +776,8 @@ static void s_on_accepted(sla_rules_t *self, uint32_t ci, const Shouwen__V1__Han
     if (!h)
         return;
     sla_case_t *c = s_case(self, ci);
-    uint32_t to = sla_people_intern(self->people, *h->to_staff_id ? h->to_staff_id
-                                                                   : h->receiver_signer_id);
+    uint32_t to = sla_people_intern(
+        self->people, *h->to_staff_id ? h->to_staff_id : h->receiver_signer_id);
     uint32_t to_dept = sla_people_intern(self->people, h->to_department_id);
     if (to && to_dept)
         sla_people_set_department(self->people, to, to_dept);
@@ -660,7 +796,7 @@ static void s_on_progress(sla_rules_t *self, uint32_t ci, const sw_envelope_t *e
     s_end_kind(self, ci, K_STAGE, "met: case.progress", env->event_id.data, replaying);
     sla_case_facts_t facts = s_facts(c);
     s_start(self, ci, K_STAGE, env->event_id.data, env->occurred_at_us, c->holder,
-            c->department, &facts, replaying);
+            c->department, &facts, 0, replaying);
 }
 
 /* R22 met; R16: the first owner calls the customer back. */
@@ -680,7 +816,7 @@ static void s_on_resolved(sla_rules_t *self, uint32_t ci, const sw_envelope_t *e
     uint32_t dept = sla_people_department(self->people, owner);
     sla_case_facts_t facts = s_facts(c);
     s_start(self, ci, K_CALLBACK, cause, env->occurred_at_us, owner,
-            dept ? dept : c->department, &facts, replaying);
+            dept ? dept : c->department, &facts, 0, replaying);
 }
 
 /* The matter is open again: a new completion limit from now. */
@@ -691,17 +827,19 @@ static void s_on_reopened(sla_rules_t *self, uint32_t ci, const sw_envelope_t *e
     s_end_kind(self, ci, K_CALLBACK, "ended: case reopened", cause, replaying);
     sla_case_t *c = s_case(self, ci);
     sla_case_set_flags(c, SLA_CASE_CLOSED, false);
-    if (!(sla_case_flags(c) & SLA_CASE_RECEIVED) || s_has_active(self, c, K_COMPLETION))
+    if (!(sla_case_flags(c) & SLA_CASE_RECEIVED) && c->deadlines == SLA_POOL_NONE) {
+        sla_cases_remove(self->cases, ci); /* closed and forgotten: its facts are gone */
+        return;
+    }
+    if (s_has_active(self, c, K_COMPLETION))
         return;
     sla_case_facts_t facts = s_facts(c);
     uint32_t done = s_start(self, ci, K_COMPLETION, cause, env->occurred_at_us, c->holder,
-                            c->department, &facts, replaying);
-    int64_t long_at = sla_limit_due(sla_policy_long_matter(self->policy), self->calendar,
-                                    s_office(self, c), env->occurred_at_us);
-    if (done != SLA_POOL_NONE && long_at > 0 && s_dl(self, done)->due_us >= long_at &&
+                            c->department, &facts, 0, replaying);
+    if (done != SLA_POOL_NONE && s_is_long(self, ci, &facts, env->occurred_at_us) &&
         !s_has_active(self, c, K_STAGE))
         s_start(self, ci, K_STAGE, cause, env->occurred_at_us, c->holder, c->department,
-                &facts, replaying);
+                &facts, 0, replaying);
 }
 
 static void s_on_closed(sla_rules_t *self, uint32_t ci, const sw_envelope_t *env,
@@ -718,7 +856,7 @@ static void s_pause(sla_rules_t *self, uint32_t ci, int64_t since_us)
     sla_case_t *c = s_case(self, ci);
     char key[12];
     s_index_key(ci, key);
-    int64_t *since = (int64_t *) malloc(sizeof(int64_t));
+    int64_t *since = (int64_t *)malloc(sizeof(int64_t));
     if (!since)
         return;
     *since = since_us;
@@ -745,8 +883,10 @@ static void s_move(sla_rules_t *self, const sla_case_t *c, const sla_deadline_t 
         return;
     }
     const char *office = s_office(self, c);
-    int64_t left = sla_calendar_working_between(self->calendar, office, since_us, d->due_us);
-    *due_us = sla_calendar_add_working(self->calendar, office, resume_us, left > 0 ? left : 0);
+    int64_t left =
+        sla_calendar_working_between(self->calendar, office, since_us, d->due_us);
+    *due_us =
+        sla_calendar_add_working(self->calendar, office, resume_us, left > 0 ? left : 0);
     *warn_us = 0;
     if (warn) {
         int64_t to_warn =
@@ -765,20 +905,25 @@ static void s_resume(sla_rules_t *self, uint32_t ci, const sw_envelope_t *env,
     sla_case_t *c = s_case(self, ci);
     char key[12];
     s_index_key(ci, key);
-    int64_t *since_p = (int64_t *) zhashx_lookup(self->waiting, key);
+    int64_t *since_p = (int64_t *)zhashx_lookup(self->waiting, key);
     int64_t since = since_p ? *since_p : env->occurred_at_us;
     zhashx_delete(self->waiting, key);
     sla_case_set_flags(c, SLA_CASE_WAITING, false);
     int64_t resume = env->occurred_at_us > since ? env->occurred_at_us : since;
     const char *office = s_office(self, c);
-    int64_t paused_work = sla_calendar_working_between(self->calendar, office, since, resume);
+    int64_t paused_work =
+        sla_calendar_working_between(self->calendar, office, since, resume);
     uint32_t list[S_MAX_PER_CASE];
     size_t n = s_deadlines_of(self, c, list);
     for (size_t i = 0; i < n; i++) {
         sla_deadline_t *d = s_dl(self, list[i]);
         if (!(d->flags & SLA_DL_PAUSED) || !s_active(d))
             continue;
-        d->flags &= (uint16_t) ~SLA_DL_PAUSED;
+        if (!s_resolve(self, ci, list[i])) {
+            s_remove_deadline(self, ci, list[i]); /* a resumed case is not closed */
+            continue;
+        }
+        d->flags &= (uint16_t)~SLA_DL_PAUSED;
         bool working = d->flags & SLA_DL_WORKING;
         if ((working && paused_work <= 0) || (!working && resume <= since)) {
             if (d->state == SLA_DEADLINE_OPEN)
@@ -795,14 +940,17 @@ static void s_resume(sla_rules_t *self, uint32_t ci, const sw_envelope_t *env,
         }
         int kind = d->kind;
         uint32_t holder = d->holder, dept = d->department;
-        uint16_t flags = (d->flags & (SLA_DL_WORKING | SLA_DL_FOLLOWS_CASE)) | S_MOVED;
+        uint16_t flags =
+            (d->flags & (SLA_DL_WORKING | SLA_DL_FOLLOWS_CASE | SLA_DL_FOLLOWS_DEPT)) |
+            S_MOVED;
         char reason[128];
         snprintf(reason, sizeof reason,
                  "superseded: paused %lld working minutes while the case waited on the "
                  "customer",
                  (long long)((working ? paused_work : resume - since) / S_US_PER_MIN));
         s_end(self, ci, list[i], reason, env->event_id.data, replaying);
-        s_add(self, ci, kind, env->event_id.data, due, warn, holder, dept, flags, replaying);
+        s_add(self, ci, kind, env->event_id.data, due, warn, holder, dept, flags,
+              replaying);
     }
 }
 
@@ -836,24 +984,28 @@ static void s_on_set(sla_rules_t *self, uint32_t ci, const sw_envelope_t *env,
         memcpy(d->id, env->event_id.data, SW_EVENTID_SIZE);
         d->case_ref = ci;
         d->state = SLA_DEADLINE_PROPOSED;
-        d->flags = (sla_policy_is_working(self->policy, b->kind) ? SLA_DL_WORKING : 0) |
-                   (b->kind == K_COMPLETION || b->kind == K_STAGE ? SLA_DL_FOLLOWS_CASE : 0) |
-                   S_SET_SENT;
+        d->flags =
+            (sla_policy_is_working(self->policy, b->kind) ? SLA_DL_WORKING : 0) |
+            (b->kind == K_COMPLETION || b->kind == K_STAGE ? SLA_DL_FOLLOWS_CASE : 0) |
+            S_SET_SENT;
         d->next = c->deadlines;
         c->deadlines = di;
     }
     sla_deadline_t *d = s_dl(self, di);
     if (d->flags & SLA_DL_SET_DONE)
         return;
-    d->kind = (uint8_t) b->kind;
+    d->kind = (uint8_t)b->kind;
     d->due_us = b->due_at_us;
     d->warn_us = b->warn_at_us;
     d->holder = sla_people_intern(self->people, b->holder_staff_id);
     d->department = sla_people_intern(self->people, b->department_id);
-    d->flags |= SLA_DL_SET_DONE;
-    char key[12];
-    s_index_key(di, key);
-    zhashx_delete(self->triggers, key);
+    d->flags = (uint16_t)((d->flags | SLA_DL_SET_DONE) & ~S_DEFERRED);
+    if (d->flags & S_HAS_TRIGGER) {
+        char key[12];
+        s_index_key(di, key);
+        zhashx_delete(self->triggers, key);
+        d->flags &= (uint16_t)~S_HAS_TRIGGER;
+    }
     if (d->state == SLA_DEADLINE_PROPOSED) {
         d->state = SLA_DEADLINE_OPEN;
         if (!(d->flags & SLA_DL_PAUSED))
@@ -876,38 +1028,100 @@ static void s_on_warning(sla_rules_t *self, uint32_t ci, const sw_envelope_t *en
         s_schedule(self, di); /* now it fires at its due instant */
 }
 
-/* V1/V2: a committed breach records the violation it causes. */
-static void s_decide_violation(sla_rules_t *self, uint32_t ci, const sw_envelope_t *env,
-                               bool replaying)
+/* V1/V2: what a breach of a deadline kind by staff (or, nobody holding
+   it, by the department) in the month of at_us costs; false if the kind
+   records no violation. */
+static bool s_assess(sla_rules_t *self, uint32_t ci, int kind, uint32_t staff,
+                     uint32_t department, int64_t at_us, s_verdict_t *v)
+{
+    memset(v, 0, sizeof *v);
+    v->type = sla_policy_violation(self->policy, kind, &v->rule);
+    if (v->type == 0)
+        return false;
+    v->staff = staff;
+    v->department = department;
+    int month = s_month(
+        self, ci != SLA_POOL_NONE ? s_office(self, s_case(self, ci)) : "default", at_us);
+    /* nobody held it: the department counts as the person for repeats */
+    v->occurrence = sla_tally_person(self->tally, staff ? staff : department, month);
+    sla_policy_penalty(self->policy, v->type, v->occurrence, &v->yuan,
+                       &v->self_criticism);
+    return true;
+}
+
+/* A committed breach ends its deadline and decides the violation it
+   causes, carried by the deadline's record until it commits (or, for a
+   deadline sla does not hold, by the side table). */
+static void s_on_breached(sla_rules_t *self, uint32_t ci, const sw_envelope_t *env,
+                          bool replaying)
 {
     const Shouwen__V1__DeadlineBreached *b = env->deadline_breached;
-    const char *rule = "";
-    int type = sla_policy_violation(self->policy, b->kind, &rule);
-    if (type == 0)
+    if (b->deadline_event_id.len != SW_EVENTID_SIZE)
         return;
-    s_violation_t *v = (s_violation_t *) zmalloc(sizeof(s_violation_t));
-    sw_eventid_derive(v->id, b->deadline_event_id.data, "violation");
-    char key[2 * SW_EVENTID_SIZE + 1];
-    s_hex(v->id, key);
-    if (zhashx_lookup(self->violations, key)) {
-        free(v);
+    uint32_t di = ci != SLA_POOL_NONE
+                      ? s_find_deadline(self, s_case(self, ci), b->deadline_event_id.data)
+                      : SLA_POOL_NONE;
+    if (di != SLA_POOL_NONE && s_dl(self, di)->state == SLA_DEADLINE_VIOLATING)
+        return; /* decided already */
+    s_verdict_t v;
+    int64_t at = b->due_at_us ? b->due_at_us : env->occurred_at_us;
+    bool violation =
+        s_assess(self, ci, b->kind, sla_people_intern(self->people, b->holder_staff_id),
+                 sla_people_intern(self->people, b->department_id), at, &v);
+    if (di != SLA_POOL_NONE && !violation) {
+        s_remove_deadline(self, ci, di);
         return;
     }
-    memcpy(v->cause, env->event_id.data, SW_EVENTID_SIZE);
-    snprintf(v->case_id, sizeof v->case_id, "%s", env->case_id);
-    v->type = type;
-    v->staff = sla_people_intern(self->people, b->holder_staff_id);
-    v->department = sla_people_intern(self->people, b->department_id);
-    v->occurred_at_us = b->due_at_us ? b->due_at_us : env->occurred_at_us;
-    int month = s_month(self, ci != SLA_POOL_NONE ? s_office(self, s_case(self, ci)) : "default",
-                        v->occurred_at_us);
-    /* nobody held it: the department counts as the person for repeats */
-    v->occurrence = sla_tally_person(self->tally, v->staff ? v->staff : v->department, month);
-    sla_policy_penalty(self->policy, type, v->occurrence, &v->yuan, &v->self_criticism);
-    snprintf(v->rule, sizeof v->rule, "%s", rule);
-    zhashx_insert(self->violations, key, v);
+    if (di != SLA_POOL_NONE) {
+        sla_deadline_t *d = s_dl(self, di);
+        sla_timers_unschedule(self->timers, di);
+        d->state = SLA_DEADLINE_VIOLATING;
+        d->holder = v.staff;
+        d->department = v.department;
+        d->due_us = at;
+        d->warn_us = (int64_t)((uint64_t)v.yuan << 32 | v.occurrence);
+        d->flags = (uint16_t)((d->flags & ~(S_SELF_CRITICISM | S_VIOLATION_SENT)) |
+                              (v.self_criticism ? S_SELF_CRITICISM : 0));
+        if (!replaying)
+            s_send_violation_of(self, ci, di);
+        return;
+    }
+    if (!violation)
+        return;
+    s_violation_t *side = (s_violation_t *)zmalloc(sizeof(s_violation_t));
+    sw_eventid_derive(side->id, b->deadline_event_id.data, "violation");
+    char key[2 * SW_EVENTID_SIZE + 1];
+    s_hex(side->id, key);
+    memcpy(side->cause, env->event_id.data, SW_EVENTID_SIZE);
+    snprintf(side->case_id, sizeof side->case_id, "%s", env->case_id);
+    side->type = v.type;
+    side->staff = v.staff;
+    side->department = v.department;
+    side->yuan = v.yuan;
+    side->occurrence = v.occurrence;
+    side->self_criticism = v.self_criticism;
+    snprintf(side->rule, sizeof side->rule, "%s", v.rule);
+    side->occurred_at_us = at;
+    zhashx_update(self->violations, key, side);
     if (!replaying)
-        s_send_violation(self, v);
+        s_send_violation(self, side);
+}
+
+/* The deadline record carrying a violation by its id; SLA_POOL_NONE. */
+static uint32_t s_find_violating(sla_rules_t *self, uint32_t ci, const uint8_t *id)
+{
+    if (ci == SLA_POOL_NONE)
+        return SLA_POOL_NONE;
+    for (uint32_t di = s_case(self, ci)->deadlines; di != SLA_POOL_NONE;
+         di = s_dl(self, di)->next) {
+        if (s_dl(self, di)->state != SLA_DEADLINE_VIOLATING)
+            continue;
+        uint8_t derived[SW_EVENTID_SIZE];
+        sw_eventid_derive(derived, s_dl(self, di)->id, "violation");
+        if (memcmp(derived, id, SW_EVENTID_SIZE) == 0)
+            return di;
+    }
+    return SLA_POOL_NONE;
 }
 
 /* V2: a department's n-th violation of the month brings its penalty. */
@@ -916,12 +1130,20 @@ static void s_on_violation(sla_rules_t *self, uint32_t ci, const sw_envelope_t *
 {
     const Shouwen__V1__ViolationRecorded *r = env->violation_recorded;
     char key[2 * SW_EVENTID_SIZE + 1];
-    s_hex(env->event_id.data, key);
-    bool ours = zhashx_lookup(self->violations, key) != NULL;
-    zhashx_delete(self->violations, key);
+    bool ours = false;
+    uint32_t di = s_find_violating(self, ci, env->event_id.data);
+    if (di != SLA_POOL_NONE) {
+        s_remove_deadline(self, ci, di);
+        ours = true;
+    } else {
+        s_hex(env->event_id.data, key);
+        ours = zhashx_lookup(self->violations, key) != NULL;
+        zhashx_delete(self->violations, key);
+    }
     if (!*r->staff_id)
         return; /* a department penalty itself */
-    const char *office = ci != SLA_POOL_NONE ? s_office(self, s_case(self, ci)) : "default";
+    const char *office =
+        ci != SLA_POOL_NONE ? s_office(self, s_case(self, ci)) : "default";
     int month = s_month(self, office, env->occurred_at_us);
     uint32_t staff = sla_people_intern(self->people, r->staff_id);
     uint32_t dept = sla_people_intern(self->people, r->department_id);
@@ -933,7 +1155,7 @@ static void s_on_violation(sla_rules_t *self, uint32_t ci, const sw_envelope_t *
     sla_policy_department_penalty(self->policy, &from, &yuan);
     if (from == 0 || yuan == 0 || count != from || env->case_id == NULL)
         return;
-    s_violation_t *v = (s_violation_t *) zmalloc(sizeof(s_violation_t));
+    s_violation_t *v = (s_violation_t *)zmalloc(sizeof(s_violation_t));
     sw_eventid_derive(v->id, env->event_id.data, "department");
     memcpy(v->cause, env->event_id.data, SW_EVENTID_SIZE);
     snprintf(v->case_id, sizeof v->case_id, "%s", env->case_id);
@@ -950,7 +1172,8 @@ static void s_on_violation(sla_rules_t *self, uint32_t ci, const sw_envelope_t *
 }
 
 /* A committed sla event that names a deadline ends its record. */
-static void s_on_deadline_done(sla_rules_t *self, uint32_t ci, const ProtobufCBinaryData *id)
+static void s_on_deadline_done(sla_rules_t *self, uint32_t ci,
+                               const ProtobufCBinaryData *id)
 {
     if (id->len != SW_EVENTID_SIZE)
         return;
@@ -961,18 +1184,6 @@ static void s_on_deadline_done(sla_rules_t *self, uint32_t ci, const ProtobufCBi
 
 /* ------------------------------------------------------------------------
    The log. */
-
-/* V1/V2: a committed breach ends its deadline and records the violation
-   it causes (also for a case sla has forgotten). */
-static void s_on_breached(sla_rules_t *self, uint32_t ci, const sw_envelope_t *env,
-                          bool replaying)
-{
-    if (env->deadline_breached->deadline_event_id.len != SW_EVENTID_SIZE)
-        return;
-    s_decide_violation(self, ci, env, replaying);
-    if (ci != SLA_POOL_NONE)
-        s_on_deadline_done(self, ci, &env->deadline_breached->deadline_event_id);
-}
 
 static void s_on_case_event(sla_rules_t *self, uint32_t ci, const sw_envelope_t *env,
                             bool replaying)
@@ -1043,7 +1254,8 @@ void sla_rules_apply(sla_rules_t *self, const sw_envelope_t *env, bool replaying
     }
     bool creates = env->body_case == SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED ||
                    env->body_case == SHOUWEN__V1__ENVELOPE__BODY_REOPENED;
-    uint32_t ci = creates ? sla_cases_ensure(self->cases, key) : sla_cases_find(self->cases, key);
+    uint32_t ci =
+        creates ? sla_cases_ensure(self->cases, key) : sla_cases_find(self->cases, key);
     self->stats.applied++;
     if (env->body_case == SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_BREACHED)
         s_on_breached(self, ci, env, replaying);
@@ -1055,28 +1267,67 @@ void sla_rules_apply(sla_rules_t *self, const sw_envelope_t *env, bool replaying
         s_on_case_event(self, ci, env, replaying);
 }
 
+/* A decision still to propose when live. */
+typedef struct {
+    uint32_t ci, di; /* case and deadline records */
+} s_todo_t;
+
+/* The deadlines whose set, clear or violation the log lacks. */
+static size_t s_todo(sla_rules_t *self, s_todo_t **out)
+{
+    size_t n = 0, size = 0, cursor = 0;
+    s_todo_t *todo = NULL;
+    uint32_t ci;
+    while (sla_cases_next(self->cases, &cursor, &ci))
+        for (uint32_t di = s_case(self, ci)->deadlines; di != SLA_POOL_NONE;
+             di = s_dl(self, di)->next) {
+            const sla_deadline_t *d = s_dl(self, di);
+            bool unset =
+                !(d->flags & (SLA_DL_SET_DONE | S_SET_SENT)) &&
+                (d->state == SLA_DEADLINE_PROPOSED || d->state == SLA_DEADLINE_ENDING);
+            bool uncleared = d->state == SLA_DEADLINE_ENDING &&
+                             (d->flags & SLA_DL_SET_DONE) && !(d->flags & S_CLEAR_SENT);
+            bool unrecorded =
+                d->state == SLA_DEADLINE_VIOLATING && !(d->flags & S_VIOLATION_SENT);
+            if (!unset && !uncleared && !unrecorded)
+                continue;
+            if (n == size) {
+                size = size ? 2 * size : 1024;
+                s_todo_t *grown = (s_todo_t *)realloc(todo, size * sizeof(s_todo_t));
+                if (!grown)
+                    break;
+                todo = grown;
+            }
+            todo[n++] = (s_todo_t){ci, di};
+        }
+    *out = todo;
+    return n;
+}
+
 void sla_rules_live(sla_rules_t *self)
 {
     if (!self->live) {
         self->live = true;
         sla_timers_bulk(self->timers, false);
     }
-    size_t cursor = 0;
-    uint32_t ci;
-    while (sla_cases_next(self->cases, &cursor, &ci)) {
-        for (uint32_t di = s_case(self, ci)->deadlines; di != SLA_POOL_NONE;
-             di = s_dl(self, di)->next) {
-            sla_deadline_t *d = s_dl(self, di);
-            bool unset = !(d->flags & (SLA_DL_SET_DONE | S_SET_SENT));
-            if (unset && (d->state == SLA_DEADLINE_PROPOSED || d->state == SLA_DEADLINE_ENDING))
-                s_send_set(self, ci, di);
-            else if (d->state == SLA_DEADLINE_ENDING && (d->flags & SLA_DL_SET_DONE) &&
-                     !(d->flags & S_CLEAR_SENT))
-                s_send_clear(self, ci, di);
-        }
+    /* collected first: proposing may drop a deadline (and forget a case) */
+    s_todo_t *todo = NULL;
+    size_t n = s_todo(self, &todo);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t ci = todo[i].ci, di = todo[i].di;
+        sla_deadline_t *d = s_dl(self, di);
+        if (d->state == SLA_DEADLINE_VIOLATING)
+            s_send_violation_of(self, ci, di);
+        else if (d->flags & SLA_DL_SET_DONE)
+            s_send_clear(self, ci, di);
+        else if (s_resolve(self, ci, di))
+            s_send_set(self, ci, di);
+        else
+            s_remove_deadline(self, ci, di); /* its rule no longer applies */
     }
-    for (s_violation_t *v = (s_violation_t *) zhashx_first(self->violations); v;
-         v = (s_violation_t *) zhashx_next(self->violations))
+    free(todo);
+    for (s_violation_t *v = (s_violation_t *)zhashx_first(self->violations); v;
+         v = (s_violation_t *)zhashx_next(self->violations))
         if (!v->sent)
             s_send_violation(self, v);
 }
@@ -1097,7 +1348,8 @@ size_t sla_rules_expire(sla_rules_t *self, int64_t now_us, size_t max)
         sla_deadline_t *d = s_dl(self, di);
         if (d->state != SLA_DEADLINE_OPEN || (d->flags & SLA_DL_PAUSED))
             continue;
-        bool warn = d->warn_us > 0 && d->warn_us < d->due_us && !(d->flags & SLA_DL_WARNED);
+        bool warn =
+            d->warn_us > 0 && d->warn_us < d->due_us && !(d->flags & SLA_DL_WARNED);
         d->flags |= SLA_DL_WARNED;
         if (warn && now_us < d->due_us) {
             s_send_warning(self, d->case_ref, di);

@@ -32,14 +32,14 @@ typedef void(sla_rules_propose_fn)(void *arg, sw_envelope_t *env);
 
 /* What the rules did (statistics). */
 typedef struct {
-    uint64_t applied;     /* committed events applied */
-    uint64_t ignored;     /* events of no known case, or with a bad case id */
-    uint64_t sets;        /* sla.deadline_set proposed */
-    uint64_t clears;      /* sla.deadline_cleared proposed */
-    uint64_t warnings;    /* sla.warning proposed */
-    uint64_t breaches;    /* sla.breached proposed */
-    uint64_t violations;  /* violation.recorded proposed */
-    uint64_t errors;      /* deadlines not set: calendar or memory errors */
+    uint64_t applied;    /* committed events applied */
+    uint64_t ignored;    /* events of no known case, or with a bad case id */
+    uint64_t sets;       /* sla.deadline_set proposed */
+    uint64_t clears;     /* sla.deadline_cleared proposed */
+    uint64_t warnings;   /* sla.warning proposed */
+    uint64_t breaches;   /* sla.breached proposed */
+    uint64_t violations; /* violation.recorded proposed */
+    uint64_t errors;     /* deadlines not set: calendar or memory errors */
 } sla_rules_stats_t;
 
 /* Takes the calendar and the policy; offices (branch id -> office name,

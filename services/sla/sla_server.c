@@ -1,158 +1,251 @@
-/*  sla_server: deadlines over the committed log.  */
+/*  sla_server: the sla daemon object.  Follows the committed log into
+    sla_rules, proposes its decisions through sw_producer, and wakes up for
+    the next warning or breach: on a real clock one ev_periodic armed at
+    the earliest deadline (absolute wall-clock time, so a clock step moves
+    it too); on a test or file clock a short ev_timer that looks at the
+    clock, since only the test moves it. */
 #include "sla_server.h"
 
 #include "sla_calendar.h"
+#include "sla_policy.h"
+#include "sla_rules.h"
 #include "sw_config.h"
-#include "sw_eventid.h"
+#include "sw_directory.h"
 #include "sw_follower.h"
 #include "sw_log.h"
 #include "sw_producer.h"
 
-#define S_REPLY_POLICY "R11: reply within 1 working day of receipt"
-
-/* What sla knows of one case. */
-typedef struct {
-    char case_id[SW_CASEID_STRLEN + 1];
-    int64_t received_at_us;            /* when the first owner took it */
-    char *branch_id;                   /* office calendar to use */
-    bool routed;
-    uint8_t routed_id[SW_EVENTID_SIZE];
-    char *holder;                      /* who must reply */
-    char *department;
-    bool reply_set;                    /* the reply deadline is committed */
-    bool reply_proposed;               /* ...or waiting to commit */
-} s_case_t;
+#define S_MAX_FILE  (1 << 20) /* largest calendar or directory file */
+#define S_BACKOFF_S 0.010     /* wait while too many proposals are uncommitted */
 
 struct _sla_server_t {
     struct ev_loop *loop;
-    sw_clock_t *clock;            /* borrowed */
-    sla_calendar_t *calendar;     /* working days per office */
-    zconfig_t *offices;           /* sla/offices: branch id -> office, borrowed */
-    sw_producer_t *producer;
-    sw_follower_t *follower;
-    zhashx_t *cases;              /* case id -> s_case_t */
-    uint64_t proposed;
+    sw_clock_t *clock;       /* borrowed */
+    char *calendar_path;     /* sla/calendar */
+    bool calendar_from_log;  /* a calendar came through the log: it wins */
+    sla_rules_t *rules;      /* the deadlines */
+    sw_producer_t *producer; /* decisions to audit */
+    sw_follower_t *follower; /* the committed stream */
+    bool live;               /* caught up once */
+    int64_t batch;           /* expiries per loop iteration (sla/batch) */
+    int64_t max_pending;     /* uncommitted proposals before expiry waits */
+    ev_periodic alarm;       /* real clock: the next deadline */
+    int64_t armed_us;        /* instant alarm is set for, 0 if stopped */
+    ev_timer poll;           /* test clock: look at the clock */
+    ev_idle more;            /* more due than one batch: go on next iteration */
+    ev_timer backoff;        /* too many uncommitted: try again shortly */
+    uint64_t proposed;       /* proposals made (statistics) */
 };
 
-static void s_case_destroy(void **item_p)
-{
-    s_case_t *c = (s_case_t *) *item_p;
-    if (c) {
-        free(c->branch_id);
-        free(c->holder);
-        free(c->department);
-        free(c);
-        *item_p = NULL;
-    }
-}
+static void s_expire(sla_server_t *self);
 
-static void s_set(char **field, const char *value)
-{
-    free(*field);
-    *field = strdup(value ? value : "");
-}
+/* ------------------------------------------------------------------ timers */
 
-static const char *s_office(sla_server_t *self, const char *branch_id)
+/* Real clock: set the alarm at the earliest deadline. */
+static void s_arm(sla_server_t *self)
 {
-    zconfig_t *o = self->offices && branch_id && *branch_id && !strchr(branch_id, '/')
-                       ? zconfig_locate(self->offices, branch_id)
-                       : NULL;
-    return o && zconfig_value(o) ? zconfig_value(o) : "default";
-}
-
-static void s_propose_reply(sla_server_t *self, s_case_t *c)
-{
-    const char *office = s_office(self, c->branch_id);
-    int64_t due = sla_calendar_add_working_days(self->calendar, office, c->received_at_us, 1);
-    if (due < 0) {
-        sw_error("case %s: no working calendar for office '%s'", c->case_id, office);
+    if (sw_clock_is_test(self->clock) || !self->live)
+        return;
+    int64_t next = sla_rules_next_fire(self->rules);
+    if (next == INT64_MAX || ev_is_active(&self->more) || ev_is_active(&self->backoff)) {
+        ev_periodic_stop(self->loop, &self->alarm);
+        self->armed_us = 0;
         return;
     }
-    int64_t allowed = sla_calendar_working_between(self->calendar, office, c->received_at_us, due);
-    int64_t warn = sla_calendar_add_working(self->calendar, office, c->received_at_us,
-                                            allowed * 3 / 4);
-    Shouwen__V1__DeadlineSet body = SHOUWEN__V1__DEADLINE_SET__INIT;
-    body.kind = SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_REPLY;
-    body.due_at_us = due;
-    body.warn_at_us = warn;
-    body.holder_staff_id = c->holder;
-    body.department_id = c->department;
-    body.policy = (char *) S_REPLY_POLICY;
-    body.trigger_event_id.data = c->routed_id;
-    body.trigger_event_id.len = SW_EVENTID_SIZE;
-
-    uint8_t id[SW_EVENTID_SIZE];
-    sw_eventid_derive(id, c->routed_id, "sla.deadline_set.reply");
-    sw_envelope_t env = SHOUWEN__V1__ENVELOPE__INIT;
-    env.event_id.data = id;
-    env.event_id.len = SW_EVENTID_SIZE;
-    env.type = (char *) sw_envelope_type_for(SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_SET);
-    env.case_id = c->case_id;
-    env.causation_id.data = c->routed_id;
-    env.causation_id.len = SW_EVENTID_SIZE;
-    env.actor = (char *) "sla";
-    env.body_case = SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_SET;
-    env.deadline_set = &body;
-    if (sw_producer_propose(self->producer, &env) == 0) {
-        c->reply_proposed = true;
-        self->proposed++;
-    }
+    if (next == self->armed_us && ev_is_active(&self->alarm))
+        return;
+    ev_periodic_stop(self->loop, &self->alarm);
+    ev_periodic_set(&self->alarm, (ev_tstamp)next / 1e6, 0, 0);
+    ev_periodic_start(self->loop, &self->alarm);
+    self->armed_us = next;
 }
 
-static void s_decide(sla_server_t *self, s_case_t *c)
+static void s_on_alarm(struct ev_loop *loop, ev_periodic *w, int revents)
 {
-    if (c->routed && !c->reply_set && !c->reply_proposed)
-        s_propose_reply(self, c);
+    sla_server_t *self = (sla_server_t *)w->data;
+    self->armed_us = 0;
+    s_expire(self);
+}
+
+static void s_on_poll(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    s_expire((sla_server_t *)w->data);
+}
+
+static void s_on_more(struct ev_loop *loop, ev_idle *w, int revents)
+{
+    ev_idle_stop(loop, w);
+    s_expire((sla_server_t *)w->data);
+}
+
+static void s_on_backoff(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    s_expire((sla_server_t *)w->data);
+}
+
+/* Fire what is due, one bounded batch per loop iteration, and not while
+   audit has not yet committed max_pending of our proposals (the PUB
+   socket would drop them and the republish tick would take long). */
+static void s_expire(sla_server_t *self)
+{
+    if (!self->live)
+        return;
+    if ((int64_t)sw_producer_pending(self->producer) >= self->max_pending) {
+        ev_idle_stop(self->loop, &self->more);
+        if (!ev_is_active(&self->backoff)) {
+            ev_timer_set(&self->backoff, S_BACKOFF_S, 0.);
+            ev_timer_start(self->loop, &self->backoff);
+        }
+        s_arm(self);
+        return;
+    }
+    size_t fired =
+        sla_rules_expire(self->rules, sw_clock_now_us(self->clock), (size_t)self->batch);
+    if (fired == (size_t)self->batch)
+        ev_idle_start(self->loop, &self->more);
+    s_arm(self);
+}
+
+/* ------------------------------------------------------------ the log */
+
+static void s_propose(void *arg, sw_envelope_t *env)
+{
+    sla_server_t *self = (sla_server_t *)arg;
+    if (sw_producer_propose(self->producer, env) == 0)
+        self->proposed++;
+}
+
+/* Read a whole file of at most S_MAX_FILE bytes; NULL (logged) on error. */
+static char *s_read_file(const char *path, size_t *len)
+{
+    FILE *file = fopen(path, "rb");
+    char *text = file ? (char *)malloc(S_MAX_FILE + 1) : NULL;
+    size_t n = text ? fread(text, 1, S_MAX_FILE + 1, file) : 0;
+    bool bad = !text || (file && ferror(file)) || n > S_MAX_FILE;
+    if (file)
+        fclose(file);
+    if (bad) {
+        sw_error("%s: cannot read (missing, unreadable or over %d bytes)", path,
+                 S_MAX_FILE);
+        free(text);
+        return NULL;
+    }
+    text[n] = '\0';
+    *len = n;
+    return text;
+}
+
+/* The calendar and its policies from text; NULLs (logged) if bad. */
+static int s_parse_calendar(const char *what, const char *text, size_t len,
+                            sla_calendar_t **calendar, sla_policy_t **policy)
+{
+    char *error = NULL;
+    if (sla_policy_load(text, len, calendar, policy, &error) != 0) {
+        sw_error("calendar %s rejected: %s", what, error ? error : "?");
+        free(error);
+        return -1;
+    }
+    return 0;
+}
+
+/* The organisation: who works in which department, who heads each. */
+static void s_load_directory(sla_server_t *self, const char *what,
+                             sw_directory_t *directory, char *error)
+{
+    if (!directory) {
+        sw_error("organisation %s rejected: %s; departments unchanged", what,
+                 error ? error : "?");
+        free(error);
+        return;
+    }
+    size_t n = sla_people_load_directory(sla_rules_people(self->rules), directory);
+    sw_info("organisation %s (%s): %zu people's departments known", what,
+            sw_directory_version(directory), n);
+    sw_directory_destroy(&directory);
+}
+
+/* A directory.loaded in the log: a calendar (with its policies) or the
+   organisation.  A bad one is logged and the old one kept. */
+static void s_on_directory(sla_server_t *self, const sw_envelope_t *env)
+{
+    const Shouwen__V1__DirectoryLoaded *d = env->directory_loaded;
+    char what[160];
+    snprintf(what, sizeof what, "'%s' loaded by %s", d->version ? d->version : "",
+             d->loaded_by && *d->loaded_by ? d->loaded_by : "?");
+    char *text = d->content.len <= S_MAX_FILE
+                     ? strndup((const char *)d->content.data, d->content.len)
+                     : NULL;
+    if (!text || strlen(text) != d->content.len) {
+        sw_error("%s %s: empty, too large or holding a NUL byte; ignored", d->kind, what);
+        free(text);
+        return;
+    }
+    if (d->kind && streq(d->kind, "calendar")) {
+        sla_calendar_t *calendar;
+        sla_policy_t *policy;
+        if (s_parse_calendar(what, text, d->content.len, &calendar, &policy) == 0) {
+            sla_rules_set_calendar(self->rules, &calendar, &policy);
+            self->calendar_from_log = true;
+            sw_info("calendar %s in force for new deadlines", what);
+        }
+    } else if (d->kind && streq(d->kind, "organisation")) {
+        char *error = NULL;
+        sw_directory_t *directory =
+            sw_directory_new_from_text(text, d->content.len, &error);
+        s_load_directory(self, what, directory, error);
+    }
+    free(text);
 }
 
 static void s_on_committed(void *arg, const sw_committed_t *cm, const sw_envelope_t *env,
                            bool replaying)
 {
-    sla_server_t *self = (sla_server_t *) arg;
-    if (!env->case_id || !*env->case_id)
-        return;
-    s_case_t *c = (s_case_t *) zhashx_lookup(self->cases, env->case_id);
-    if (!c) {
-        c = (s_case_t *) zmalloc(sizeof(s_case_t));
-        snprintf(c->case_id, sizeof c->case_id, "%s", env->case_id);
-        zhashx_insert(self->cases, c->case_id, c);
-    }
-    switch (env->body_case) {
-    case SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED:
-        c->received_at_us = env->inquiry_received->received_at_us
-                                ? env->inquiry_received->received_at_us
-                                : env->occurred_at_us;
-        s_set(&c->branch_id, env->inquiry_received->branch_id);
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_ROUTED:
-        c->routed = true;
-        memcpy(c->routed_id, env->event_id.data, SW_EVENTID_SIZE);
-        s_set(&c->holder, *env->routed->handler_id ? env->routed->handler_id
-                                                    : env->routed->factual_owner_id);
-        s_set(&c->department, env->routed->department_id);
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_SET:
-        if (env->deadline_set->kind == SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_REPLY) {
-            c->reply_set = true;
-            sw_producer_forget(self->producer, env->event_id.data);
-        }
-        break;
-    default:
-        break;
-    }
+    sla_server_t *self = (sla_server_t *)arg;
+    if (env->producer && streq(env->producer, "sla"))
+        sw_producer_forget(self->producer, env->event_id.data);
+    if (env->body_case == SHOUWEN__V1__ENVELOPE__BODY_DIRECTORY_LOADED)
+        s_on_directory(self, env);
+    else
+        sla_rules_apply(self->rules, env, replaying);
     if (!replaying)
-        s_decide(self, c);
+        s_arm(self);
 }
 
 static void s_on_live(void *arg)
 {
-    sla_server_t *self = (sla_server_t *) arg;
-    for (s_case_t *c = (s_case_t *) zhashx_first(self->cases); c;
-         c = (s_case_t *) zhashx_next(self->cases))
-        s_decide(self, c);
-    sw_info("live at position %" PRIu64 ": %zu cases, %zu deadlines waiting to commit",
-            sw_follower_position(self->follower), zhashx_size(self->cases),
+    sla_server_t *self = (sla_server_t *)arg;
+    sla_rules_live(self->rules);
+    self->live = true;
+    sw_info("live at position %" PRIu64 ": %zu cases, %zu deadlines (%zu running), %zu "
+            "decisions waiting to commit",
+            sw_follower_position(self->follower), sla_rules_cases(self->rules),
+            sla_rules_deadlines(self->rules), sla_rules_running(self->rules),
             sw_producer_pending(self->producer));
+    s_expire(self);
+}
+
+/* ------------------------------------------------------------ life */
+
+static sla_rules_t *s_rules_new(sla_server_t *self, zconfig_t *cfg)
+{
+    size_t len = 0;
+    char *text = s_read_file(self->calendar_path, &len);
+    sla_calendar_t *calendar = NULL;
+    sla_policy_t *policy = NULL;
+    int rc =
+        text ? s_parse_calendar(self->calendar_path, text, len, &calendar, &policy) : -1;
+    free(text);
+    int64_t max_deadlines = 0, max_cases = 0;
+    if (rc != 0 ||
+        sw_config_int(cfg, "sla/max_deadlines", 16000000, 1000, 1000000000,
+                      &max_deadlines) ||
+        sw_config_int(cfg, "sla/max_cases", 16000000, 1000, 1000000000, &max_cases)) {
+        sla_calendar_destroy(&calendar);
+        sla_policy_destroy(&policy);
+        return NULL;
+    }
+    return sla_rules_new(&calendar, &policy, zconfig_locate(cfg, "sla/offices"),
+                         (uint32_t)max_deadlines, (uint32_t)max_cases, s_propose, self);
 }
 
 sla_server_t *sla_server_new(struct ev_loop *loop, zconfig_t *cfg, sw_clock_t *clock)
@@ -162,27 +255,40 @@ sla_server_t *sla_server_new(struct ev_loop *loop, zconfig_t *cfg, sw_clock_t *c
         sw_error("config: sla/calendar (the working-day calendar file) is required");
         return NULL;
     }
-    char *error = NULL;
-    sla_calendar_t *calendar = sla_calendar_new_from_file(path, &error);
-    if (!calendar) {
-        sw_error("calendar rejected: %s", error);
-        free(error);
-        return NULL;
-    }
-    sla_server_t *self = (sla_server_t *) zmalloc(sizeof(sla_server_t));
+    int64_t poll_ms = 5;
+    sla_server_t *self = (sla_server_t *)zmalloc(sizeof(sla_server_t));
     self->loop = loop;
     self->clock = clock;
-    self->calendar = calendar;
-    self->offices = zconfig_locate(cfg, "sla/offices");
-    self->cases = zhashx_new();
-    zhashx_set_destructor(self->cases, s_case_destroy);
-    self->producer = sw_producer_new(loop, "sla",
-                                     sw_config_str(cfg, "hub/proposals", "tcp://127.0.0.1:7702"),
-                                     clock);
+    self->calendar_path = strdup(path);
+    if (sw_config_int(cfg, "sla/batch", 1000, 1, 1000000, &self->batch) ||
+        sw_config_int(cfg, "sla/max_pending", 50000, 100, 10000000, &self->max_pending) ||
+        sw_config_int(cfg, "sla/poll_ms", 5, 1, 1000, &poll_ms) ||
+        !(self->rules = s_rules_new(self, cfg))) {
+        sla_server_destroy(&self);
+        return NULL;
+    }
+    const char *directory = sw_config_str(cfg, "sla/directory", NULL);
+    if (directory) {
+        char *error = NULL;
+        s_load_directory(self, directory, sw_directory_new_from_file(directory, &error),
+                         error);
+    }
+    ev_periodic_init(&self->alarm, s_on_alarm, 0, 0, 0);
+    self->alarm.data = self;
+    ev_idle_init(&self->more, s_on_more);
+    self->more.data = self;
+    ev_timer_init(&self->backoff, s_on_backoff, S_BACKOFF_S, 0.);
+    self->backoff.data = self;
+    ev_timer_init(&self->poll, s_on_poll, (double)poll_ms / 1e3, (double)poll_ms / 1e3);
+    self->poll.data = self;
+    if (sw_clock_is_test(clock))
+        ev_timer_start(loop, &self->poll);
+    self->producer = sw_producer_new(
+        loop, "sla", sw_config_str(cfg, "hub/proposals", "tcp://127.0.0.1:7702"), clock);
     self->follower = sw_follower_new(
         loop, "sla", sw_config_str(cfg, "hub/committed", "tcp://127.0.0.1:7703"),
-        sw_config_str(cfg, "hub/replay", "tcp://127.0.0.1:7704"), 1, s_on_committed, s_on_live,
-        self);
+        sw_config_str(cfg, "hub/replay", "tcp://127.0.0.1:7704"), 1, s_on_committed,
+        s_on_live, self);
     if (!self->producer || !self->follower)
         sla_server_destroy(&self);
     return self;
@@ -193,19 +299,49 @@ void sla_server_destroy(sla_server_t **self_p)
     if (!self_p || !*self_p)
         return;
     sla_server_t *self = *self_p;
+    ev_periodic_stop(self->loop, &self->alarm);
+    ev_timer_stop(self->loop, &self->poll);
+    ev_timer_stop(self->loop, &self->backoff);
+    ev_idle_stop(self->loop, &self->more);
     sw_follower_destroy(&self->follower);
     sw_producer_destroy(&self->producer);
-    zhashx_destroy(&self->cases);
-    sla_calendar_destroy(&self->calendar);
+    sla_rules_destroy(&self->rules);
+    free(self->calendar_path);
     free(self);
     *self_p = NULL;
 }
 
+void sla_server_reload(sla_server_t *self)
+{
+    if (self->calendar_from_log) {
+        sw_warn("SIGHUP: a calendar loaded through the log is in force; %s not re-read",
+                self->calendar_path);
+        return;
+    }
+    size_t len = 0;
+    char *text = s_read_file(self->calendar_path, &len);
+    sla_calendar_t *calendar;
+    sla_policy_t *policy;
+    if (text &&
+        s_parse_calendar(self->calendar_path, text, len, &calendar, &policy) == 0) {
+        sla_rules_set_calendar(self->rules, &calendar, &policy);
+        sw_info("calendar %s reloaded", self->calendar_path);
+    }
+    free(text);
+}
+
 void sla_server_log_stats(sla_server_t *self)
 {
-    sw_info("stats: position=%" PRIu64 " cases=%zu proposed=%" PRIu64 " pending=%zu "
-            "republished=%" PRIu64 " replays=%" PRIu64,
-            sw_follower_position(self->follower), zhashx_size(self->cases), self->proposed,
+    const sla_rules_stats_t *s = sla_rules_stats(self->rules);
+    sw_info("stats: position=%" PRIu64 " cases=%zu deadlines=%zu running=%zu bytes=%zu "
+            "applied=%" PRIu64 " ignored=%" PRIu64 " sets=%" PRIu64 " clears=%" PRIu64
+            " warnings=%" PRIu64 " breaches=%" PRIu64 " violations=%" PRIu64
+            " errors=%" PRIu64 " proposed=%" PRIu64 " pending=%zu republished=%" PRIu64
+            " replays=%" PRIu64,
+            sw_follower_position(self->follower), sla_rules_cases(self->rules),
+            sla_rules_deadlines(self->rules), sla_rules_running(self->rules),
+            sla_rules_bytes(self->rules), s->applied, s->ignored, s->sets, s->clears,
+            s->warnings, s->breaches, s->violations, s->errors, self->proposed,
             sw_producer_pending(self->producer), sw_producer_republished(self->producer),
             sw_follower_replays(self->follower));
 }

@@ -1,9 +1,11 @@
-/*  sla_server: the hub's facts of time.  Follows the committed log and, for
-    each routed case, proposes the reply deadline (R11: 1 working day from
-    receipt, on the office's working-day calendar), with a warning point at
-    three quarters of the allowed working time.  Event ids derive from the
-    routing decision's, so a restart proposes the same deadline, never a
-    second one. */
+/*  sla_server: the hub's facts of time (DESIGN.md, "sla").  Follows the
+    committed log, keeps every time limit of the seeds as a timer
+    (sla_rules, sla_timers) on the office calendars and policies of the
+    calendar file (sla/calendar, or the newest calendar loaded through the
+    log), and proposes deadline set, warning, breach, cleared and the
+    violation each breach causes.  Event ids derive from the events that
+    caused them, so a restart or a replay never proposes a second one.
+    Behaviour and configuration: docs/sla.md. */
 #ifndef SLA_SERVER_H
 #define SLA_SERVER_H
 
@@ -14,8 +16,11 @@
 
 typedef struct _sla_server_t sla_server_t;
 
+/* NULL (logged) on a bad configuration or calendar file. */
 sla_server_t *sla_server_new(struct ev_loop *loop, zconfig_t *cfg, sw_clock_t *clock);
 void sla_server_destroy(sla_server_t **self_p);
+/* SIGHUP: read the calendar file again (unless the log brought one). */
+void sla_server_reload(sla_server_t *self);
 void sla_server_log_stats(sla_server_t *self);
 
 #endif

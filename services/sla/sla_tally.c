@@ -10,7 +10,7 @@ struct _sla_tally_t {
 
 sla_tally_t *sla_tally_new(void)
 {
-    sla_tally_t *self = (sla_tally_t *) zmalloc(sizeof(sla_tally_t));
+    sla_tally_t *self = (sla_tally_t *)zmalloc(sizeof(sla_tally_t));
     self->counts = zhashx_new();
     if (!self->counts)
         sla_tally_destroy(&self);
@@ -32,10 +32,10 @@ static void s_prune(sla_tally_t *self, int month)
     self->latest = month;
     zlistx_t *old = zlistx_new();
     for (void *v = zhashx_first(self->counts); v; v = zhashx_next(self->counts)) {
-        const char *key = (const char *) zhashx_cursor(self->counts);
+        const char *key = (const char *)zhashx_cursor(self->counts);
         const char *slash = strrchr(key, '/');
         if (slash && atoi(slash + 1) < month - 1)
-            zlistx_add_end(old, (void *) key);
+            zlistx_add_end(old, (void *)key);
     }
     for (void *key = zlistx_first(old); key; key = zlistx_next(old))
         zhashx_delete(self->counts, key);
@@ -48,8 +48,8 @@ static uint32_t s_count(sla_tally_t *self, char who, uint32_t id, int month)
         s_prune(self, month);
     char key[48];
     snprintf(key, sizeof key, "%c/%u/%d", who, id, month);
-    uint32_t count = (uint32_t)(uintptr_t) zhashx_lookup(self->counts, key) + 1;
-    zhashx_update(self->counts, key, (void *)(uintptr_t) count);
+    uint32_t count = (uint32_t)(uintptr_t)zhashx_lookup(self->counts, key) + 1;
+    zhashx_update(self->counts, key, (void *)(uintptr_t)count);
     return count;
 }
 

@@ -1,6 +1,6 @@
 /*  sla_timers: every deadline sla knows, and when the next one fires.
     Deadline records (56 bytes) live in an sla_pool; the running ones are
-    in a binary min-heap of 16-byte entries (fire instant, record index,
+    in a 4-ary min-heap of 16-byte entries (fire instant, record index,
     the first 4 bytes of the deadline id), ordered by fire instant, then by
     deadline id, so that deadlines due at the same microsecond fire in the
     same order on every run.  A record knows its heap position, so a
@@ -25,15 +25,24 @@ typedef enum {
     SLA_DEADLINE_PROPOSED = 1, /* its sla.deadline_set is decided, not yet committed */
     SLA_DEADLINE_OPEN,         /* committed and running (or paused) */
     SLA_DEADLINE_ENDING,       /* met or superseded: sla.deadline_cleared decided */
-    SLA_DEADLINE_BREACHING     /* due: sla.breached proposed */
+    SLA_DEADLINE_BREACHING,    /* due: sla.breached proposed */
+    SLA_DEADLINE_VIOLATING     /* breach committed: its violation.recorded decided; then
+                                  holder and department are the violator's, due_us the
+                                  breach instant and warn_us penalty_yuan << 32 | the
+                                  occurrence in the month */
 } sla_deadline_state_t;
 
 /* Flags of a deadline. */
-#define SLA_DL_WORKING     0x01 /* counted in working time (a pause moves it by working time) */
-#define SLA_DL_PAUSED      0x02 /* the case waits on the customer: not running */
-#define SLA_DL_WARNED      0x04 /* its warning is proposed or committed */
-#define SLA_DL_SET_DONE    0x08 /* its sla.deadline_set is committed */
-#define SLA_DL_FOLLOWS_CASE 0x10 /* a breach is charged to whoever holds the case then */
+#define SLA_DL_WORKING                                                                   \
+    0x01 /* counted in working time (a pause moves it by working time) */
+#define SLA_DL_PAUSED   0x02 /* the case waits on the customer: not running */
+#define SLA_DL_WARNED   0x04 /* its warning is proposed or committed */
+#define SLA_DL_SET_DONE 0x08 /* its sla.deadline_set is committed */
+#define SLA_DL_FOLLOWS_CASE                                                              \
+    0x10 /* a breach is charged to whoever holds the case then                           \
+          */
+#define SLA_DL_FOLLOWS_DEPT                                                              \
+    0x100 /* ... while the case stays in the deadline's department */
 
 /* One deadline (时限). */
 typedef struct {
@@ -41,13 +50,13 @@ typedef struct {
     int64_t due_us;              /* breached at this instant */
     int64_t warn_us;             /* warned at this instant; 0 for no warning */
     uint32_t case_ref;           /* the case's record (sla_cases) */
-    uint32_t next;               /* next deadline of the same case, SLA_POOL_NONE at the end */
-    uint32_t holder;             /* interned staff id of who must act (责任人) */
-    uint32_t department;         /* interned department id */
-    uint32_t heap_pos;           /* position in the heap + 1; 0 when not scheduled */
-    uint8_t kind;                /* Shouwen__V1__DeadlineKind */
-    uint8_t state;               /* sla_deadline_state_t */
-    uint16_t flags;              /* SLA_DL_* */
+    uint32_t next;       /* next deadline of the same case, SLA_POOL_NONE at the end */
+    uint32_t holder;     /* interned staff id of who must act (责任人) */
+    uint32_t department; /* interned department id */
+    uint32_t heap_pos;   /* position in the heap + 1; 0 when not scheduled */
+    uint8_t kind;        /* Shouwen__V1__DeadlineKind */
+    uint8_t state;       /* sla_deadline_state_t */
+    uint16_t flags;      /* SLA_DL_* */
 } sla_deadline_t;
 
 typedef struct _sla_timers_t sla_timers_t;

@@ -1,12 +1,15 @@
 /*  fuzz_branch_request: a branch's bytes, as intake takes them.
     intake unpacks a BranchRequest from an untrusted frame of at most
-    INTAKE_MAX_REQUEST bytes, checks it (intake_validate_request, and
-    intake_validate_submit for an inquiry) and records it.  Beyond "no
-    crash, no leak, no undefined behaviour" this target asserts:
+    INTAKE_MAX_REQUEST bytes, checks it (intake_validate_request, then
+    intake_validate_submit, _command or _directory_load by body; a directory
+    that passes is parsed, as intake does before it reaches the log) and
+    records it.  Beyond "no crash, no leak, no undefined behaviour" this
+    target asserts:
       - a rejection names a known reason code and a message;
       - whatever passes is what the checks promise: ids of [A-Za-z0-9._:-],
         known enums, urgency filled in, required text present, valid
-        UTF-8 without control characters;
+        UTF-8 without control characters, bounded lists;
+      - a directory either parses or says why;
       - intake_utf8_valid agrees with an independent UTF-8 check;
       - the request as JSON (how the log stores it) is valid JSON;
       - re-packing the request gives the same bytes after a round trip. */
@@ -16,16 +19,17 @@
 
 #include "fuzz_check.h"
 #include "intake_validate.h"
+#include "sw_directory.h"
 #include "sw_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool s_known_code(const char *code)
 {
-    static const char *codes[] = {INTAKE_MALFORMED,     INTAKE_OVERSIZE, INTAKE_MISSING_FIELD,
-                                  INTAKE_UNKNOWN_ENUM,  INTAKE_TOO_LONG, INTAKE_BAD_UTF8,
-                                  INTAKE_BAD_PHONE,     INTAKE_BAD_ID,   INTAKE_REUSED_ID,
-                                  INTAKE_UNSUPPORTED};
+    static const char *codes[] = {
+        INTAKE_MALFORMED, INTAKE_OVERSIZE,    INTAKE_MISSING_FIELD, INTAKE_UNKNOWN_ENUM,
+        INTAKE_TOO_LONG,  INTAKE_BAD_UTF8,    INTAKE_BAD_PHONE,     INTAKE_BAD_ID,
+        INTAKE_REUSED_ID, INTAKE_UNSUPPORTED, INTAKE_UNKNOWN_CASE,  INTAKE_BAD_DIRECTORY};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
         if (strcmp(code, codes[i]) == 0)
             return true;
@@ -62,8 +66,8 @@ static void s_check_accepted_submit(const Shouwen__V1__InquirySubmit *s)
     FUZZ_ASSERT(protobuf_c_enum_descriptor_get_value(&shouwen__v1__channel__descriptor,
                                                      (int)s->channel));
     FUZZ_ASSERT(s->channel != 0 && s->kind != 0);
-    FUZZ_ASSERT(protobuf_c_enum_descriptor_get_value(&shouwen__v1__request_kind__descriptor,
-                                                     (int)s->kind));
+    FUZZ_ASSERT(protobuf_c_enum_descriptor_get_value(
+        &shouwen__v1__request_kind__descriptor, (int)s->kind));
     FUZZ_ASSERT(s->urgency == SHOUWEN__V1__URGENCY__URGENCY_NORMAL ||
                 s->urgency == SHOUWEN__V1__URGENCY__URGENCY_URGENT);
     FUZZ_ASSERT(s->customer != NULL);
@@ -84,6 +88,57 @@ static void s_check_accepted_submit(const Shouwen__V1__InquirySubmit *s)
         FUZZ_ASSERT(digits >= 3 && strlen(phone) <= 32);
 }
 
+static void s_check_accepted_command(const Shouwen__V1__Command *c)
+{
+    FUZZ_ASSERT(c->kind != 0 &&
+                protobuf_c_enum_descriptor_get_value(
+                    &shouwen__v1__command_kind__descriptor, (int)c->kind));
+    s_check_text(c->case_id, true);
+    FUZZ_ASSERT(strlen(c->case_id) <= 64);
+    s_check_id(c->staff_id, true);
+    s_check_id(c->to_staff_id, false);
+    s_check_id(c->to_department_id, false);
+    s_check_text(c->opinion, false);
+    s_check_text(c->text, false);
+    s_check_text(c->reason, false);
+    s_check_text(c->guidance, false);
+    s_check_text(c->override_reason, false);
+    FUZZ_ASSERT(c->rating <= 5);
+    FUZZ_ASSERT(c->n_checklist_attested <= 64 && c->n_assisting_department_ids <= 16);
+    for (size_t i = 0; i < c->n_checklist_attested; i++)
+        s_check_text(c->checklist_attested[i], true);
+    for (size_t i = 0; i < c->n_assisting_department_ids; i++)
+        s_check_id(c->assisting_department_ids[i], true);
+}
+
+/* As intake: an organisation file is parsed, a calendar read as ZPL. */
+static void s_directory_load(const Shouwen__V1__DirectoryLoad *load)
+{
+    FUZZ_ASSERT(strcmp(load->kind, "organisation") == 0 ||
+                strcmp(load->kind, "calendar") == 0);
+    s_check_id(load->loaded_by, true);
+    FUZZ_ASSERT(load->content.len > 0 && load->content.len <= INTAKE_MAX_REQUEST);
+    FUZZ_ASSERT(fuzz_utf8_valid(load->content.data, load->content.len));
+    const char *text = (const char *)load->content.data;
+    if (strcmp(load->kind, "organisation") == 0) {
+        char *error = NULL;
+        sw_directory_t *dir = sw_directory_new_from_text(text, load->content.len, &error);
+        FUZZ_ASSERT((dir != NULL) != (error != NULL));
+        if (dir)
+            FUZZ_ASSERT(sw_directory_version(dir) != NULL);
+        else
+            FUZZ_ASSERT(*error != '\0');
+        sw_directory_destroy(&dir);
+        free(error);
+    } else {
+        char *copy = strndup(text, load->content.len);
+        FUZZ_ASSERT(copy);
+        zconfig_t *cfg = zconfig_str_load(copy);
+        zconfig_destroy(&cfg);
+        free(copy);
+    }
+}
+
 static void s_check_json(const ProtobufCMessage *msg)
 {
     sw_json_t *json = sw_json_new();
@@ -97,10 +152,12 @@ static void s_check_json(const ProtobufCMessage *msg)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* the UTF-8 check on raw bytes, whatever they are */
-    FUZZ_ASSERT(intake_utf8_valid((const char *)data, size) == fuzz_utf8_valid(data, size));
+    FUZZ_ASSERT(intake_utf8_valid((const char *)data, size) ==
+                fuzz_utf8_valid(data, size));
     if (size > INTAKE_MAX_REQUEST)
         return 0; /* answered OVERSIZE before any decoding */
-    Shouwen__V1__BranchRequest *req = shouwen__v1__branch_request__unpack(NULL, size, data);
+    Shouwen__V1__BranchRequest *req =
+        shouwen__v1__branch_request__unpack(NULL, size, data);
     if (req == NULL)
         return 0; /* answered MALFORMED */
     fuzz_round_trip(&req->base);
@@ -111,13 +168,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         s_check_id(req->request_id, true);
         s_check_id(req->branch_id, true);
         FUZZ_ASSERT(req->body_case != SHOUWEN__V1__BRANCH_REQUEST__BODY__NOT_SET);
-        if (req->body_case == SHOUWEN__V1__BRANCH_REQUEST__BODY_SUBMIT) {
+        intake_rejection_t why2 = {0};
+        switch (req->body_case) {
+        case SHOUWEN__V1__BRANCH_REQUEST__BODY_SUBMIT:
             FUZZ_ASSERT(req->submit != NULL);
-            intake_rejection_t why2 = {0};
             if (intake_validate_submit(req->submit, &why2) != 0)
                 s_check_rejection(&why2);
             else
                 s_check_accepted_submit(req->submit);
+            break;
+        case SHOUWEN__V1__BRANCH_REQUEST__BODY_COMMAND:
+            FUZZ_ASSERT(req->command != NULL);
+            if (intake_validate_command(req->command, &why2) != 0)
+                s_check_rejection(&why2);
+            else
+                s_check_accepted_command(req->command);
+            break;
+        case SHOUWEN__V1__BRANCH_REQUEST__BODY_DIRECTORY_LOAD:
+            FUZZ_ASSERT(req->directory_load != NULL);
+            if (intake_validate_directory_load(req->directory_load, &why2) != 0)
+                s_check_rejection(&why2);
+            else
+                s_directory_load(req->directory_load);
+            break;
+        default:
+            break;
         }
     }
     s_check_json(&req->base);

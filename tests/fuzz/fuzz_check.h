@@ -285,7 +285,8 @@ static inline void fuzz_round_trip(const ProtobufCMessage *msg)
     uint8_t *first = malloc(size ? size : 1);
     FUZZ_ASSERT(first);
     FUZZ_ASSERT(protobuf_c_message_pack(msg, first) == size);
-    ProtobufCMessage *again = protobuf_c_message_unpack(msg->descriptor, NULL, size, first);
+    ProtobufCMessage *again =
+        protobuf_c_message_unpack(msg->descriptor, NULL, size, first);
     FUZZ_ASSERT(again != NULL);
     size_t size2 = protobuf_c_message_get_packed_size(again);
     FUZZ_ASSERT(size2 == size);

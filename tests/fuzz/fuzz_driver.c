@@ -12,9 +12,11 @@
     (default 20).  --runs 0 only replays the files (to reproduce a crash).
 
     Every input is a heap block of exactly its size, so AddressSanitizer
-    sees a read one byte past the end.  When the target crashes the input
-    is written to crash-<target>.bin (in $FUZZ_CRASH_DIR, else the current
-    directory) before the process dies. */
+    sees a read one byte past the end.  What the target writes on stdout is
+    discarded (czmq's zconfig reports each bad line there), as libFuzzer's
+    -close_fd_mask=1 does; sanitizer reports go to stderr.  When the target crashes the
+   input is written to crash-<target>.bin (in $FUZZ_CRASH_DIR, else the current directory)
+   before the process dies. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -50,6 +52,10 @@ static struct {
 
 static void s_save_current(void)
 {
+    static volatile sig_atomic_t saved; /* the death callback, then SIGABRT */
+    if (saved)
+        return;
+    saved = 1;
     int fd = open(s_current.path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0)
         return;
@@ -166,7 +172,8 @@ static size_t s_below(uint64_t *state, size_t n)
 }
 
 /* Inserts len bytes at pos (growing *size), within capacity. */
-static void s_insert(uint8_t *buf, size_t *size, size_t pos, const uint8_t *bytes, size_t len)
+static void s_insert(uint8_t *buf, size_t *size, size_t pos, const uint8_t *bytes,
+                     size_t len)
 {
     if (*size + len > S_MAX_INPUT)
         len = S_MAX_INPUT - *size;
@@ -188,22 +195,25 @@ static size_t s_varint(uint64_t value, uint8_t *out)
     return n;
 }
 
-static void s_mutate_once(uint64_t *rng, uint8_t *buf, size_t *size, const s_input_t *seeds,
-                          size_t nseeds)
+static void s_mutate_once(uint64_t *rng, uint8_t *buf, size_t *size,
+                          const s_input_t *seeds, size_t nseeds)
 {
     static const uint8_t interesting[] = {0x00, 0x01, 0x02, 0x0a, 0x10, 0x12, 0x1a,
                                           0x22, 0x7f, 0x80, 0xc0, 0xe0, 0xf0, 0xff};
-    static const char *const tricky[] = {
-        "\xc0\x80",         /* overlong NUL */
-        "\xe0\x80\xaf",     /* overlong '/' */
-        "\xed\xa0\x80",     /* surrogate U+D800 */
-        "\xed\xbf\xbf",     /* surrogate U+DFFF */
-        "\xf4\x90\x80\x80", /* U+110000 */
-        "\xf4\x8f\xbf\xbf", /* U+10FFFF */
-        "\xf0\x9f\x98\x80", /* U+1F600 */
-        "\xe5\xbc\xa0",     /* 张 */
-        "\xe5\xbc",         /* truncated */
-        "\xff",             "\x00", "\"\\", "\x1b[0m", "+86 (0571) 8700-1000 x12"};
+    static const char *const tricky[] = {"\xc0\x80",         /* overlong NUL */
+                                         "\xe0\x80\xaf",     /* overlong '/' */
+                                         "\xed\xa0\x80",     /* surrogate U+D800 */
+                                         "\xed\xbf\xbf",     /* surrogate U+DFFF */
+                                         "\xf4\x90\x80\x80", /* U+110000 */
+                                         "\xf4\x8f\xbf\xbf", /* U+10FFFF */
+                                         "\xf0\x9f\x98\x80", /* U+1F600 */
+                                         "\xe5\xbc\xa0",     /* 张 */
+                                         "\xe5\xbc",         /* truncated */
+                                         "\xff",
+                                         "\x00",
+                                         "\"\\",
+                                         "\x1b[0m",
+                                         "+86 (0571) 8700-1000 x12"};
     size_t pos = s_below(rng, *size + 1);
     uint8_t bytes[16];
     switch (s_below(rng, 10)) {
@@ -326,6 +336,14 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
         signal(fatal[i], s_on_fatal_signal);
 
+    fflush(stdout);
+    int saved_stdout = dup(STDOUT_FILENO);
+    int devnull = open("/dev/null", O_WRONLY);
+    if (saved_stdout < 0 || devnull < 0 || dup2(devnull, STDOUT_FILENO) < 0) {
+        perror("fuzz_driver: stdout");
+        return 2;
+    }
+    close(devnull);
     double start = s_now();
     s_run(NULL, 0);
     for (size_t i = 0; i < nseeds; i++)
@@ -349,6 +367,9 @@ int main(int argc, char **argv)
         s_mutate_once(&rng, buf, &size, seeds, nseeds);
         s_run(buf, size);
     }
+    fflush(stdout);
+    dup2(saved_stdout, STDOUT_FILENO);
+    close(saved_stdout);
     printf("%s: %zu seeds and %llu mutations (seed %llu) in %.1f s, no failure\n", name,
            nseeds, done, seed, s_now() - start);
     free(buf);

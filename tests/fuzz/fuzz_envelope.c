@@ -2,12 +2,13 @@
     audit decodes every proposal with sw_envelope_decode and stores its body
     as jsonb (sw_json_message); followers unpack a Committed from the
     committed stream, or a ReplayReply from the replay endpoint, and decode
-    the envelope inside each.  The same input is tried as all of these.
+    the envelope inside each; audit unpacks a ReplayRequest, followers a
+    Heartbeat.  The same input is tried as all of these.
     Beyond "no crash, no leak, no undefined behaviour" this target asserts:
       - decode either fails with a reason or returns an envelope that
         sw_envelope_check accepts, whose type names its body;
-      - the envelope (and any Committed or ReplayReply) as JSON is valid
-        JSON that PostgreSQL's jsonb accepts;
+      - the envelope (and any other message decoded) as JSON is valid JSON
+        that PostgreSQL's jsonb accepts;
       - re-packing gives the same bytes after a round trip. */
 #include <stdint.h>
 #include <string.h>
@@ -74,6 +75,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             s_decode(rep->events[i]->envelope.data, rep->events[i]->envelope.len);
         }
         shouwen__v1__replay_reply__free_unpacked(rep, NULL);
+    }
+    /* what audit's replay endpoint and a follower's heartbeat take */
+    Shouwen__V1__ReplayRequest *ask =
+        shouwen__v1__replay_request__unpack(NULL, size, data);
+    if (ask) {
+        s_check_json(&ask->base);
+        fuzz_round_trip(&ask->base);
+        shouwen__v1__replay_request__free_unpacked(ask, NULL);
+    }
+    Shouwen__V1__Heartbeat *hb = shouwen__v1__heartbeat__unpack(NULL, size, data);
+    if (hb) {
+        s_check_json(&hb->base);
+        shouwen__v1__heartbeat__free_unpacked(hb, NULL);
     }
     return 0;
 }

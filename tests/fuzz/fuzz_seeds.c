@@ -1,11 +1,12 @@
 /*  fuzz_seeds: writes the seed corpora of the decoder fuzz targets.
 
-        fuzz_seeds DIR
+        fuzz_seeds DIR [organisation=FILE | calendar=FILE]...
 
     DIR/fuzz_branch_request/ gets branch requests (inquiries of each
-    channel, a staff command, queries, a directory load, and a few that
-    intake rejects); DIR/fuzz_envelope/ gets envelopes of many event types,
-    a Committed, a ReplayReply and a Heartbeat.  The files are committed in
+    channel, a staff command, queries, a directory load, a few that intake
+    rejects, and a load of each FILE given); DIR/fuzz_envelope/ gets
+    envelopes of many event types, a Committed, a ReplayReply, a
+    ReplayRequest and a Heartbeat.  The files are committed in
     tests/fuzz/corpus; run this again after adding messages to the proto
     (the wire format only grows, so old seeds stay valid). */
 #include <stdio.h>
@@ -329,6 +330,13 @@ static int s_envelopes(const char *dir)
     reply.head_position = 43;
     rc |= s_write(dir, sub, "replay-reply", &reply.base);
 
+    Shouwen__V1__ReplayRequest ask = SHOUWEN__V1__REPLAY_REQUEST__INIT;
+    ask.from_position = 42;
+    ask.max_events = 500;
+    ask.case_id = "SW-7K3M-9QXZ-2B4D";
+    ask.tag = 7;
+    rc |= s_write(dir, sub, "replay-request", &ask.base);
+
     Shouwen__V1__Heartbeat heartbeat = SHOUWEN__V1__HEARTBEAT__INIT;
     heartbeat.head_position = 43;
     rc |= s_write(dir, sub, "heartbeat", &heartbeat.base);
@@ -336,12 +344,52 @@ static int s_envelopes(const char *dir)
     return rc;
 }
 
+/* A directory load request carrying a real file, "kind=path". */
+static int s_directory_file(const char *dir, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (eq == NULL) {
+        fprintf(stderr, "fuzz_seeds: expected organisation=FILE or calendar=FILE: %s\n",
+                arg);
+        return -1;
+    }
+    FILE *f = fopen(eq + 1, "rb");
+    static uint8_t content[60 * 1024];
+    size_t len = f ? fread(content, 1, sizeof content, f) : 0;
+    if (f == NULL || ferror(f) || !feof(f)) {
+        fprintf(stderr, "fuzz_seeds: cannot read %s (or larger than 60 KiB)\n", eq + 1);
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    fclose(f);
+    char kind[32], name[128];
+    snprintf(kind, sizeof kind, "%.*s", (int)(eq - arg), arg);
+    const char *base = strrchr(eq + 1, '/') ? strrchr(eq + 1, '/') + 1 : eq + 1;
+    Shouwen__V1__DirectoryLoad load = SHOUWEN__V1__DIRECTORY_LOAD__INIT;
+    load.kind = kind;
+    load.content.data = content;
+    load.content.len = len;
+    load.loaded_by = "admin-01";
+    load.file_name = (char *)base;
+    Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
+    req.request_id = "load-0001";
+    req.branch_id = "hq";
+    req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_DIRECTORY_LOAD;
+    req.directory_load = &load;
+    snprintf(name, sizeof name, "directory-load-%s-%s", kind, base);
+    return s_write(dir, "fuzz_branch_request", name, &req.base);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: fuzz_seeds DIR\n");
+    if (argc < 2) {
+        fprintf(stderr, "usage: fuzz_seeds DIR [organisation=FILE | calendar=FILE]...\n");
         return 2;
     }
     mkdir(argv[1], 0755);
-    return s_branch_requests(argv[1]) | s_envelopes(argv[1]) ? 1 : 0;
+    int rc = s_branch_requests(argv[1]) | s_envelopes(argv[1]);
+    for (int i = 2; i < argc; i++)
+        rc |= s_directory_file(argv[1], argv[i]);
+    return rc ? 1 : 0;
 }

@@ -57,7 +57,7 @@ static int s_bind(const char *path)
 }
 
 /* Receives one datagram into text (NUL-terminated); the sender's pid in
-   *pid (0 when the kernel sent no credentials).  Length or -1. */
+ *pid (0 when the kernel sent no credentials).  Length or -1. */
 static ssize_t s_receive(int fd, char *text, size_t size, long *pid)
 {
     union {

@@ -36,13 +36,13 @@ feed 131 $N
 
 wait_sql "select count(*) from shouwen.events where type='case.routed'" $N 60 &&
     pass "every inquiry routed after router restarts" || fail "routed count"
-wait_sql "select count(*) from shouwen.events where type='sla.deadline_set'" $N 60 &&
+wait_sql "select count(*) from shouwen.events where type='sla.deadline_set' and body->>'kind'='DEADLINE_KIND_REPLY'" $N 60 &&
     pass "every inquiry has a deadline after sla restart" || fail "deadline count"
 sleep 1 # anything still republished would land now
 check_eq "each case routed exactly once" "$N|$N" \
     "$(sql "select count(distinct case_id), count(*) from shouwen.events where type='case.routed'")"
 check_eq "each case has exactly one reply deadline" "$N|$N" \
-    "$(sql "select count(distinct case_id), count(*) from shouwen.events where type='sla.deadline_set'")"
+    "$(sql "select count(distinct case_id), count(*) from shouwen.events where type='sla.deadline_set' and body->>'kind'='DEADLINE_KIND_REPLY'")"
 check_eq "every register row complete" $N \
     "$(sql "select count(*) from shouwen.first_inquiry_register where disposition='other_department' and reply_due_at is not null")"
 grep -q "live at position [1-9]" "$HUB/log/router.log" &&

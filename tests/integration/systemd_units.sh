@@ -132,6 +132,13 @@ else
     echo "note: this systemd-analyze has no 'security --offline'; exposure not rated"
 fi
 
+# the sysusers.d file creates the user and group the units run as
+mkdir -p "$WORK/sysroot/etc"
+systemd-sysusers --root="$WORK/sysroot" "$ROOT$prefix/lib/sysusers.d/shouwen.conf" \
+    >"$WORK/sysusers.log" 2>&1
+check_eq "systemd-sysusers creates user and group shouwen" "shouwen shouwen" \
+    "$(cut -d: -f1 "$WORK/sysroot/etc/passwd" 2>/dev/null) $(cut -d: -f1 "$WORK/sysroot/etc/group" 2>/dev/null)"
+
 # ---------------------------------------------------- 3. required directives
 COMMON=("Type=notify" "NotifyAccess=main" "WatchdogSec=30s" "Restart=on-failure"
     'ExecReload=/bin/kill -HUP $MAINPID' "PartOf=shouwen.target" "WantedBy=shouwen.target"

@@ -1,6 +1,7 @@
 /*  test_intake_validate: every rejection of a branch request, by field and
-    by reason code; the UTF-8 check at its edges; phone numbers as clerks
-    write them; the defaults intake fills in. */
+    by reason code (inquiries, staff commands, directory loads); the UTF-8
+    check at its edges; phone numbers as clerks write them; the defaults
+    intake fills in. */
 #include <string.h>
 
 #include "intake_validate.h"
@@ -292,7 +293,8 @@ static void test_id_fields(void)
         snprintf(expect, sizeof expect, "%s is too long", ids[i].field);
         CHECK_VERDICT(&r, INTAKE_TOO_LONG, expect);
         *ids[i].slot = "客房";
-        snprintf(expect, sizeof expect, "%s may hold only A-Z a-z 0-9 . _ : -", ids[i].field);
+        snprintf(expect, sizeof expect, "%s may hold only A-Z a-z 0-9 . _ : -",
+                 ids[i].field);
         CHECK_VERDICT(&r, INTAKE_BAD_ID, expect);
         *ids[i].slot = "room booking";
         CHECK_VERDICT(&r, INTAKE_BAD_ID, expect);
@@ -320,18 +322,14 @@ static void test_received_at(void)
 
 static void test_phone(void)
 {
-    const char *accepted[] = {"13800000000",
-                              "110",
-                              "+86 138 0000 0000",
-                              "+86-571-87001000",
-                              "(0571) 8700-1000",
-                              "0571-8700-1000 x12",
-                              "0571-87001000,12",
-                              "0571 8700 1000x",
-                              "+1 (555) 010-0199",
-                              "12345678901234567890123456789012"}; /* 32 bytes */
-    const char *bad_format[] = {"138-0000-000O", /* letter O */
-                                "1380000000+",   /* + not first */
+    const char *accepted[] = {
+        "13800000000",       "110",
+        "+86 138 0000 0000", "+86-571-87001000",
+        "(0571) 8700-1000",  "0571-8700-1000 x12",
+        "0571-87001000,12",  "0571 8700 1000x",
+        "+1 (555) 010-0199", "12345678901234567890123456789012"}; /* 32 bytes */
+    const char *bad_format[] = {"138-0000-000O",                  /* letter O */
+                                "1380000000+",                    /* + not first */
                                 "86+13800000000",
                                 "138.0000.0000",
                                 "138/0000/0000",
@@ -393,43 +391,43 @@ static void test_utf8(void)
     } cases[] = {
         {"", 0, true},
         {"plain ASCII\x7f", 12, true},
-        {"\xc2\x80", 2, true},               /* U+0080, smallest 2-byte */
-        {"\xdf\xbf", 2, true},               /* U+07FF */
-        {"\xe0\xa0\x80", 3, true},           /* U+0800, smallest 3-byte */
-        {"\xed\x9f\xbf", 3, true},           /* U+D7FF, below the surrogates */
-        {"\xee\x80\x80", 3, true},           /* U+E000, above them */
-        {"\xef\xbf\xbf", 3, true},           /* U+FFFF */
-        {"\xf0\x90\x80\x80", 4, true},       /* U+10000, smallest 4-byte */
-        {"\xf4\x8f\xbf\xbf", 4, true},       /* U+10FFFF, the largest */
+        {"\xc2\x80", 2, true},         /* U+0080, smallest 2-byte */
+        {"\xdf\xbf", 2, true},         /* U+07FF */
+        {"\xe0\xa0\x80", 3, true},     /* U+0800, smallest 3-byte */
+        {"\xed\x9f\xbf", 3, true},     /* U+D7FF, below the surrogates */
+        {"\xee\x80\x80", 3, true},     /* U+E000, above them */
+        {"\xef\xbf\xbf", 3, true},     /* U+FFFF */
+        {"\xf0\x90\x80\x80", 4, true}, /* U+10000, smallest 4-byte */
+        {"\xf4\x8f\xbf\xbf", 4, true}, /* U+10FFFF, the largest */
         {"张三 😀 ok", 14, true},
-        {"a\0b", 3, true},                   /* NUL is ASCII (fields stop at it) */
-        {"\xc0\x80", 2, false},              /* overlong NUL */
-        {"\xc1\xbf", 2, false},              /* overlong U+007F */
-        {"\xe0\x80\xaf", 3, false},          /* overlong '/' */
-        {"\xe0\x9f\xbf", 3, false},          /* overlong U+07FF */
-        {"\xf0\x80\x80\xaf", 4, false},      /* overlong '/' */
-        {"\xf0\x8f\xbf\xbf", 4, false},      /* overlong U+FFFF */
-        {"\xed\xa0\x80", 3, false},          /* U+D800 */
-        {"\xed\xbf\xbf", 3, false},          /* U+DFFF */
+        {"a\0b", 3, true},                      /* NUL is ASCII (fields stop at it) */
+        {"\xc0\x80", 2, false},                 /* overlong NUL */
+        {"\xc1\xbf", 2, false},                 /* overlong U+007F */
+        {"\xe0\x80\xaf", 3, false},             /* overlong '/' */
+        {"\xe0\x9f\xbf", 3, false},             /* overlong U+07FF */
+        {"\xf0\x80\x80\xaf", 4, false},         /* overlong '/' */
+        {"\xf0\x8f\xbf\xbf", 4, false},         /* overlong U+FFFF */
+        {"\xed\xa0\x80", 3, false},             /* U+D800 */
+        {"\xed\xbf\xbf", 3, false},             /* U+DFFF */
         {"\xed\xa0\xbd\xed\xb8\x80", 6, false}, /* CESU-8 surrogate pair */
-        {"\xf4\x90\x80\x80", 4, false},      /* U+110000 */
+        {"\xf4\x90\x80\x80", 4, false},         /* U+110000 */
         {"\xf5\x80\x80\x80", 4, false},
-        {"\xf7\xbf\xbf\xbf", 4, false},      /* U+1FFFFF */
-        {"\xf8\x88\x80\x80\x80", 5, false},  /* 5-byte form */
+        {"\xf7\xbf\xbf\xbf", 4, false},     /* U+1FFFFF */
+        {"\xf8\x88\x80\x80\x80", 5, false}, /* 5-byte form */
         {"\xfc\x84\x80\x80\x80\x80", 6, false},
         {"\xfe", 1, false},
         {"\xff", 1, false},
-        {"\x80", 1, false},                  /* lone continuation */
+        {"\x80", 1, false}, /* lone continuation */
         {"a\xbf", 2, false},
-        {"\xc2", 1, false},                  /* truncated */
+        {"\xc2", 1, false}, /* truncated */
         {"\xe5\xbc", 2, false},
         {"\xf0\x9f\x98", 3, false},
         {"张\xe5", 4, false},
-        {"\xe5\x41\xa0", 3, false},          /* not a continuation byte */
+        {"\xe5\x41\xa0", 3, false}, /* not a continuation byte */
         {"\xf0\x9f\x98\x41", 4, false},
         {"\xc2\xc2\x80", 3, false},
-        {"张三", 2, false},                  /* len cuts a character */
-        {"张三", 3, true},                   /* len at a character boundary */
+        {"张三", 2, false}, /* len cuts a character */
+        {"张三", 3, true},  /* len at a character boundary */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         bool got = intake_utf8_valid(cases[i].text, cases[i].len);
@@ -448,6 +446,215 @@ static void test_utf8(void)
     }
 }
 
+/* A staff action: a transfer with an opinion; each check spoils one field. */
+static void s_command_init(Shouwen__V1__Command *c)
+{
+    shouwen__v1__command__init(c);
+    c->kind = SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_TRANSFER;
+    c->case_id = "SW-7K3M-9QXZ-2B4D";
+    c->staff_id = "fo-01";
+    c->to_staff_id = "hk-head";
+    c->to_department_id = "housekeeping";
+    c->opinion = "属客房部职责，请签收";
+}
+
+static const char *s_command_verdict(Shouwen__V1__Command *c, char *message, size_t size)
+{
+    intake_rejection_t why;
+    memset(&why, 0, sizeof why);
+    int rc = intake_validate_command(c, &why);
+    snprintf(message, size, "%s", rc == 0 ? "" : why.message);
+    return rc == 0 ? "OK" : why.code ? why.code : "(no code)";
+}
+
+#define CHECK_COMMAND(c, code, text)                                                     \
+    do {                                                                                 \
+        char message_[160];                                                              \
+        CHECK_STR(s_command_verdict(c, message_, sizeof message_), code);                \
+        CHECK_STR(message_, text);                                                       \
+    } while (0)
+
+static void test_command(void)
+{
+    Shouwen__V1__Command c;
+    s_command_init(&c);
+    CHECK_COMMAND(&c, "OK", "");
+    c.kind = SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_UNSPECIFIED;
+    CHECK_COMMAND(&c, INTAKE_MISSING_FIELD, "kind is required");
+    c.kind = (Shouwen__V1__CommandKind)99;
+    CHECK_COMMAND(&c, INTAKE_UNKNOWN_ENUM, "kind has an unknown value");
+    c.kind = SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_RESUME; /* the highest */
+    CHECK_COMMAND(&c, "OK", "");
+
+    char *a64 = s_repeat("a", 64), *a65 = s_repeat("a", 65), *a200 = s_repeat("a", 200),
+         *a201 = s_repeat("a", 201), *a4000 = s_repeat("a", 4000),
+         *a4001 = s_repeat("a", 4001);
+    s_command_init(&c);
+    c.case_id = "";
+    CHECK_COMMAND(&c, INTAKE_MISSING_FIELD, "case_id is required");
+    c.case_id = a64;
+    CHECK_COMMAND(&c, "OK", "");
+    c.case_id = a65;
+    CHECK_COMMAND(&c, INTAKE_TOO_LONG, "case_id is too long");
+    c.case_id = "SW-\xc0\x80";
+    CHECK_COMMAND(&c, INTAKE_BAD_UTF8, "case_id is not valid UTF-8");
+    s_command_init(&c);
+    c.staff_id = NULL;
+    CHECK_COMMAND(&c, INTAKE_MISSING_FIELD, "staff_id is required");
+    c.staff_id = "前台";
+    CHECK_COMMAND(&c, INTAKE_BAD_ID, "staff_id may hold only A-Z a-z 0-9 . _ : -");
+    s_command_init(&c);
+    c.to_staff_id = "";
+    c.to_department_id = "";
+    c.opinion = "";
+    CHECK_COMMAND(&c, "OK", ""); /* all optional */
+    c.to_staff_id = "hk head";
+    CHECK_COMMAND(&c, INTAKE_BAD_ID, "to_staff_id may hold only A-Z a-z 0-9 . _ : -");
+    s_command_init(&c);
+    c.to_department_id = a65;
+    CHECK_COMMAND(&c, INTAKE_TOO_LONG, "to_department_id is too long");
+
+    /* the five free texts: optional, 4000 bytes, UTF-8, no controls */
+    const char *names[] = {"opinion", "text", "reason", "guidance", "override_reason"};
+    for (size_t i = 0; i < 5; i++) {
+        char expect[160];
+        s_command_init(&c);
+        char **slot[] = {&c.opinion, &c.text, &c.reason, &c.guidance, &c.override_reason};
+        *slot[i] = a4000;
+        CHECK_COMMAND(&c, "OK", "");
+        *slot[i] = a4001;
+        snprintf(expect, sizeof expect, "%s is too long", names[i]);
+        CHECK_COMMAND(&c, INTAKE_TOO_LONG, expect);
+        *slot[i] = "\xed\xbf\xbf";
+        snprintf(expect, sizeof expect, "%s is not valid UTF-8", names[i]);
+        CHECK_COMMAND(&c, INTAKE_BAD_UTF8, expect);
+        *slot[i] = "a\x07";
+        snprintf(expect, sizeof expect, "%s contains control characters", names[i]);
+        CHECK_COMMAND(&c, INTAKE_BAD_UTF8, expect);
+    }
+
+    /* V3: a callback rating is 1..5, 0 when not given */
+    s_command_init(&c);
+    c.rating = 5;
+    CHECK_COMMAND(&c, "OK", "");
+    c.rating = 6;
+    CHECK_COMMAND(&c, INTAKE_UNKNOWN_ENUM, "rating must be 1 to 5 (0: not given)");
+
+    /* lists: bounded, and every entry checked */
+    char *items[65], *depts[17];
+    for (size_t i = 0; i < 65; i++)
+        items[i] = "where";
+    for (size_t i = 0; i < 17; i++)
+        depts[i] = "housekeeping";
+    s_command_init(&c);
+    c.checklist_attested = items;
+    c.n_checklist_attested = 64;
+    c.assisting_department_ids = depts;
+    c.n_assisting_department_ids = 16;
+    CHECK_COMMAND(&c, "OK", "");
+    c.n_checklist_attested = 65;
+    CHECK_COMMAND(&c, INTAKE_TOO_LONG, "checklist_attested has too many entries");
+    c.n_checklist_attested = 1;
+    c.n_assisting_department_ids = 17;
+    CHECK_COMMAND(&c, INTAKE_TOO_LONG, "assisting_department_ids has too many entries");
+    c.n_assisting_department_ids = 2;
+    items[0] = "";
+    CHECK_COMMAND(&c, INTAKE_MISSING_FIELD, "checklist_attested is required");
+    items[0] = a200;
+    CHECK_COMMAND(&c, "OK", "");
+    items[0] = a201;
+    CHECK_COMMAND(&c, INTAKE_TOO_LONG, "checklist_attested is too long");
+    items[0] = "where";
+    depts[1] = "客房部";
+    CHECK_COMMAND(&c, INTAKE_BAD_ID,
+                  "assisting_department_ids may hold only A-Z a-z 0-9 . _ : -");
+    depts[1] = "";
+    CHECK_COMMAND(&c, INTAKE_MISSING_FIELD, "assisting_department_ids is required");
+    free(a64);
+    free(a65);
+    free(a200);
+    free(a201);
+    free(a4000);
+    free(a4001);
+}
+
+static const char *s_load_verdict(Shouwen__V1__DirectoryLoad *load, char *message,
+                                  size_t size)
+{
+    intake_rejection_t why;
+    memset(&why, 0, sizeof why);
+    int rc = intake_validate_directory_load(load, &why);
+    snprintf(message, size, "%s", rc == 0 ? "" : why.message);
+    return rc == 0 ? "OK" : why.code ? why.code : "(no code)";
+}
+
+#define CHECK_LOAD(l, code, text)                                                        \
+    do {                                                                                 \
+        char message_[160];                                                              \
+        CHECK_STR(s_load_verdict(l, message_, sizeof message_), code);                   \
+        CHECK_STR(message_, text);                                                       \
+    } while (0)
+
+static void test_directory_load(void)
+{
+    static char text[] = "directory\n    version = \"酒店-2026.1\"\n";
+    Shouwen__V1__DirectoryLoad load = SHOUWEN__V1__DIRECTORY_LOAD__INIT;
+    load.kind = "organisation";
+    load.content.data = (uint8_t *)text;
+    load.content.len = strlen(text);
+    load.loaded_by = "admin-01";
+    load.file_name = "hotel.conf";
+    CHECK_LOAD(&load, "OK", "");
+    load.kind = "calendar";
+    CHECK_LOAD(&load, "OK", "");
+    const char *bad_kinds[] = {"", "Organisation", "calendars", "directory"};
+    for (size_t i = 0; i < 4; i++) {
+        load.kind = (char *)bad_kinds[i];
+        CHECK_LOAD(&load, INTAKE_UNKNOWN_ENUM, "kind must be organisation or calendar");
+    }
+    load.kind = NULL;
+    CHECK_LOAD(&load, INTAKE_UNKNOWN_ENUM, "kind must be organisation or calendar");
+    load.kind = "organisation";
+    load.loaded_by = "";
+    CHECK_LOAD(&load, INTAKE_MISSING_FIELD, "loaded_by is required");
+    load.loaded_by = "admin 01";
+    CHECK_LOAD(&load, INTAKE_BAD_ID, "loaded_by may hold only A-Z a-z 0-9 . _ : -");
+    load.loaded_by = "admin-01";
+    char *a400 = s_repeat("a", 400), *a401 = s_repeat("a", 401);
+    load.file_name = "";
+    CHECK_LOAD(&load, "OK", "");
+    load.file_name = a400;
+    CHECK_LOAD(&load, "OK", "");
+    load.file_name = a401;
+    CHECK_LOAD(&load, INTAKE_TOO_LONG, "file_name is too long");
+    load.file_name = "\xff.conf";
+    CHECK_LOAD(&load, INTAKE_BAD_UTF8, "file_name is not valid UTF-8");
+    load.file_name = "hotel.conf";
+    /* content: required, at most 63 KiB (room for the rest of the request),
+       UTF-8; it is parsed later, so NUL and control bytes pass here */
+    load.content.len = 0;
+    CHECK_LOAD(&load, INTAKE_MISSING_FIELD, "content is required");
+    size_t max = INTAKE_MAX_REQUEST - 1024;
+    uint8_t *big = malloc(max + 1);
+    memset(big, 'a', max + 1);
+    load.content.data = big;
+    load.content.len = max;
+    CHECK_LOAD(&load, "OK", "");
+    load.content.len = max + 1;
+    CHECK_LOAD(&load, INTAKE_TOO_LONG, "content is too long");
+    big[10] = 0xe5; /* a truncated 张 in the middle */
+    big[11] = 0xbc;
+    load.content.len = max;
+    CHECK_LOAD(&load, INTAKE_BAD_UTF8, "content is not valid UTF-8");
+    static uint8_t nul[] = {'a', 0, 'b', 1, '\n'};
+    load.content.data = nul;
+    load.content.len = sizeof nul;
+    CHECK_LOAD(&load, "OK", "");
+    free(big);
+    free(a400);
+    free(a401);
+}
+
 int main(void)
 {
     test_valid_and_defaults();
@@ -458,5 +665,7 @@ int main(void)
     test_received_at();
     test_phone();
     test_utf8();
+    test_command();
+    test_directory_load();
     SW_TEST_DONE();
 }

@@ -121,9 +121,9 @@ static void test_file(void)
     s_write(path, "1767232870000000 \r\n");
     CHECK_EQ(sw_clock_now_us(other), 1767232870000000LL);
     CHECK_EQ(sw_clock_now_us(clock), 1767232870000000LL);
-    s_write(path, "");                 /* a writer between truncate and write */
+    s_write(path, ""); /* a writer between truncate and write */
     CHECK_EQ(sw_clock_now_us(clock), 1767232870000000LL);
-    s_write(path, "17672328");         /* a torn read: smaller, ignored */
+    s_write(path, "17672328"); /* a torn read: smaller, ignored */
     CHECK_EQ(sw_clock_now_us(clock), 1767232870000000LL);
     s_write(path, "1767232800000000"); /* backwards: ignored */
     CHECK_EQ(sw_clock_now_us(clock), 1767232870000000LL);
@@ -145,7 +145,8 @@ static void test_file(void)
     for (int i = 0; i < 20000; i++)
         sum += sw_clock_now_us(clock) & 1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    double per_us = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / 20000 / 1e3;
+    double per_us =
+        ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / 20000 / 1e3;
     fprintf(stderr, "file clock: %.2f us per read (%lld)\n", per_us, (long long)sum);
 
     unlink(path); /* gone: the last instant stays */

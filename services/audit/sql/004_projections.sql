@@ -45,13 +45,17 @@ RETURN CASE level
 END;
 
 -- Outcome of a time limit: late once breached (or cleared after it was
--- due), on_time when cleared in time, open while it runs.
+-- due); on_time when cleared in time because the duty was done (sla's
+-- reason "met: ...", or none given); void when it stopped applying in time
+-- for another reason (superseded by a transfer that moved the duty, the
+-- case closed, ...); open while it runs.
 CREATE FUNCTION shouwen.deadline_outcome(due_at timestamptz, breached_at timestamptz,
-                                         cleared_at timestamptz) RETURNS text
+                                         cleared_at timestamptz, clear_reason text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE
     WHEN breached_at IS NOT NULL OR cleared_at > due_at THEN 'late'
-    WHEN cleared_at IS NOT NULL THEN 'on_time'
+    WHEN cleared_at IS NOT NULL AND (clear_reason IS NULL OR clear_reason ~ '^met\M') THEN 'on_time'
+    WHEN cleared_at IS NOT NULL THEN 'void'
     ELSE 'open'
 END;
 
@@ -61,8 +65,9 @@ COMMENT ON FUNCTION shouwen.json_bool(jsonb) IS
     'true for JSON true, false for anything else (an omitted proto3 bool).';
 COMMENT ON FUNCTION shouwen.escalation_rank(text) IS
     'Rung of an escalation level (升级): head 1, supervising_leader 2, qa_office 3, deputy_gm 4, gm 5; 0 when unspecified.';
-COMMENT ON FUNCTION shouwen.deadline_outcome(timestamptz, timestamptz, timestamptz) IS
-    'Outcome of a time limit (时限): late (breached, or cleared after due), on_time (cleared in time), open.';
+COMMENT ON FUNCTION shouwen.deadline_outcome(timestamptz, timestamptz, timestamptz, text) IS
+    'Outcome of a time limit (时限): late (breached, or cleared after due), on_time (cleared in time, '
+    'reason met), void (lifted in time for another reason: superseded, case closed), open.';
 
 -- ------------------------------------------------ ZPL (the directory file)
 
@@ -198,7 +203,7 @@ ALTER TABLE shouwen.deadlines
     ADD COLUMN cleared_at   timestamptz,
     ADD COLUMN clear_reason text,
     ADD COLUMN outcome      text GENERATED ALWAYS AS
-        (shouwen.deadline_outcome(due_at, breached_at, cleared_at)) STORED;
+        (shouwen.deadline_outcome(due_at, breached_at, cleared_at, clear_reason)) STORED;
 COMMENT ON COLUMN shouwen.deadlines.state IS
     'open while running, warned after sla.warning, breached after sla.breached, cleared after '
     'sla.deadline_cleared (met, superseded, case closed: see clear_reason).';
@@ -207,7 +212,8 @@ COMMENT ON COLUMN shouwen.deadlines.breached_at IS 'When the limit was breached 
 COMMENT ON COLUMN shouwen.deadlines.cleared_at IS 'When the limit stopped running (sla.deadline_cleared).';
 COMMENT ON COLUMN shouwen.deadlines.clear_reason IS 'Why it stopped: met, superseded, case closed, ...';
 COMMENT ON COLUMN shouwen.deadlines.outcome IS
-    'late (breached, or cleared after due_at), on_time (cleared by due_at), open (still running).';
+    'late (breached, or cleared after due_at), on_time (cleared by due_at, the duty done: reason met), '
+    'void (lifted by due_at for another reason: superseded by a transfer, case closed), open (still running).';
 CREATE INDEX deadlines_due ON shouwen.deadlines (due_at);
 
 -- ------------------------------------------------------------- handoffs
@@ -451,18 +457,23 @@ DECLARE
     happened timestamptz := ev.occurred_at;
     ids    text[];
     rating smallint;
+    -- Times of the body as UTC microseconds, extracted once: us_to_ts()
+    -- is inlined only when its argument is this cheap.
+    us1    bigint;
+    us2    bigint;
 BEGIN
     -- Facts kept whether or not they belong to a case.
     CASE ev.type
     WHEN 'sla.deadline_set' THEN
+        us1 := shouwen.json_int(b->'due_at_us');
+        us2 := shouwen.json_int(b->'warn_at_us');
         INSERT INTO shouwen.deadlines
             (deadline_event_id, case_id, kind, due_at, warn_at, holder_staff_id,
              department_id, policy, trigger_event_id, state, set_position, updated_position)
         VALUES
             (ev.event_id, ev.case_id,
              shouwen.enum_label(b->>'kind', 'DEADLINE_KIND_'),
-             shouwen.us_to_ts(shouwen.json_int(b->'due_at_us')),
-             shouwen.us_to_ts(shouwen.json_int(b->'warn_at_us')),
+             shouwen.us_to_ts(us1), shouwen.us_to_ts(us2),
              nullif(b->>'holder_staff_id', ''),
              nullif(b->>'department_id', ''),
              nullif(b->>'policy', ''),
@@ -475,13 +486,14 @@ BEGIN
                updated_position = ev.position
          WHERE d.deadline_event_id = shouwen.uuid_or_null(b->>'deadline_event_id');
     WHEN 'sla.breached' THEN
+        us1 := shouwen.json_int(b->'due_at_us');
         INSERT INTO shouwen.breaches
             (position, event_id, case_id, kind, due_at, breached_at, deadline_event_id,
              holder_staff_id, department_id)
         VALUES
             (ev.position, ev.event_id, ev.case_id,
              shouwen.enum_label(b->>'kind', 'DEADLINE_KIND_'),
-             shouwen.us_to_ts(shouwen.json_int(b->'due_at_us')), happened,
+             shouwen.us_to_ts(us1), happened,
              shouwen.uuid_or_null(b->>'deadline_event_id'),
              nullif(b->>'holder_staff_id', ''), nullif(b->>'department_id', ''));
         UPDATE shouwen.deadlines d
@@ -512,6 +524,8 @@ BEGIN
         PERFORM shouwen.record_directory(ev);
     WHEN 'case.transferred', 'case.accepted', 'case.returned', 'case.forwarded' THEN
         IF ev.case_id IS NOT NULL THEN
+            us1 := shouwen.json_int(h->'sender_signed_at_us');
+            us2 := shouwen.json_int(h->'receiver_signed_at_us');
             INSERT INTO shouwen.handoffs
                 (position, event_id, case_id, kind, hop, from_staff_id, from_department_id,
                  to_staff_id, to_department_id, sender_signer_id, sender_signed_at,
@@ -522,9 +536,9 @@ BEGIN
                  nullif(h->>'from_staff_id', ''), nullif(h->>'from_department_id', ''),
                  nullif(h->>'to_staff_id', ''), nullif(h->>'to_department_id', ''),
                  nullif(h->>'sender_signer_id', ''),
-                 shouwen.us_to_ts(shouwen.json_int(h->'sender_signed_at_us')),
+                 shouwen.us_to_ts(us1),
                  nullif(h->>'receiver_signer_id', ''),
-                 shouwen.us_to_ts(shouwen.json_int(h->'receiver_signed_at_us')),
+                 shouwen.us_to_ts(us2),
                  nullif(h->>'opinion', ''), nullif(b->>'reason', ''), ev.actor, happened);
         END IF;
     ELSE
@@ -538,6 +552,7 @@ BEGIN
     -- The case row: its version always, its state where the event moves it.
     CASE ev.type
     WHEN 'inquiry.received' THEN
+        us1 := shouwen.json_int(b->'received_at_us');
         INSERT INTO shouwen.cases
             (case_id, version, opened_position, opened_event_id, branch_id, request_id,
              channel, request_kind, category, urgency,
@@ -556,7 +571,7 @@ BEGIN
              nullif(b->>'matter', ''),
              nullif(b->>'receiver_staff_id', ''), nullif(b->>'named_employee_id', ''),
              nullif(b->>'linked_case_id', ''),
-             shouwen.us_to_ts(shouwen.json_int(b->'received_at_us')),
+             shouwen.us_to_ts(us1),
              'received', ev.position, ev.committed_at);
     WHEN 'case.routed' THEN
         UPDATE shouwen.cases c
@@ -573,7 +588,7 @@ BEGIN
            SET version = ev.case_version, updated_position = ev.position, updated_at = ev.committed_at,
                reply_due_at = CASE
                    WHEN b->>'kind' = 'DEADLINE_KIND_REPLY'
-                   THEN shouwen.us_to_ts(shouwen.json_int(b->'due_at_us'))
+                   THEN shouwen.us_to_ts(us1)
                    ELSE c.reply_due_at END
          WHERE c.case_id = ev.case_id;
     WHEN 'case.transferred', 'case.forwarded' THEN
@@ -725,12 +740,12 @@ COMMENT ON FUNCTION shouwen.rebuild_projections() IS
     'position order; returns the number of events applied.  Owner only.';
 
 REVOKE ALL ON FUNCTION shouwen.json_int(jsonb), shouwen.json_bool(jsonb),
-    shouwen.escalation_rank(text), shouwen.deadline_outcome(timestamptz, timestamptz, timestamptz),
+    shouwen.escalation_rank(text), shouwen.deadline_outcome(timestamptz, timestamptz, timestamptz, text),
     shouwen.zpl_entries(text), shouwen.record_directory(shouwen.events)
     FROM PUBLIC;
 -- Pure helpers auditors may call themselves (SELECT * FROM shouwen.zpl_entries(content) ...).
 GRANT EXECUTE ON FUNCTION shouwen.json_int(jsonb), shouwen.json_bool(jsonb),
-    shouwen.escalation_rank(text), shouwen.deadline_outcome(timestamptz, timestamptz, timestamptz),
+    shouwen.escalation_rank(text), shouwen.deadline_outcome(timestamptz, timestamptz, timestamptz, text),
     shouwen.zpl_entries(text), shouwen.enum_label(text, text), shouwen.uuid_or_null(text)
     TO shouwen_auditor;
 GRANT SELECT ON shouwen.handoffs, shouwen.breaches, shouwen.violations, shouwen.escalations,

@@ -25,6 +25,7 @@
 -- ------------------------------------------------------------- indexes
 
 CREATE INDEX cases_received ON shouwen.cases (received_at);
+CREATE INDEX deadlines_holder ON shouwen.deadlines (holder_staff_id, due_at);
 
 -- ------------------------------------------------------------- helpers
 
@@ -355,7 +356,7 @@ WITH d AS (
            count(*) FILTER (WHERE x.outcome = 'open') AS open,
            max(coalesce(x.cleared_at, x.breached_at) - x.due_at) FILTER (WHERE x.outcome = 'late') AS worst
       FROM shouwen.deadlines x
-     WHERE x.kind = 'transfer'
+     WHERE x.kind = 'transfer' AND x.outcome <> 'void'
        AND x.due_at >= shouwen.month_start(month) AND x.due_at < shouwen.month_end(month)
      GROUP BY 1, 2
 ), v AS (
@@ -374,7 +375,8 @@ SELECT coalesce(d.staff_id, v.staff_id), coalesce(d.department_id, v.department_
  ORDER BY coalesce(d.late, 0) + coalesce(v.n, 0) DESC, 1
 $$;
 COMMENT ON FUNCTION shouwen.late_transfers_by_person(date) IS
-    'Late transfers by person for a month (R10, V1): per holder of transfer time limits due in the month, '
+    'Late transfers by person for a month (R10, V1): per holder of transfer time limits due in the month '
+    '(those lifted before they were due for another reason than being met are left out), '
     'how many were due, kept, late and still open, the late rate (of those decided, %), the worst '
     'lateness, and the late-transfer violations recorded against the person that month with their '
     'penalties (V2).  Example: SELECT * FROM shouwen.late_transfers_by_person(''2026-03-01'');';
@@ -401,7 +403,7 @@ WITH d AS (
            count(*) FILTER (WHERE x.kind = 'callback' AND x.outcome = 'late') AS c_late,
            count(*) FILTER (WHERE x.kind = 'callback' AND x.outcome = 'open') AS c_open
       FROM shouwen.deadlines x
-     WHERE x.kind IN ('reply', 'callback')
+     WHERE x.kind IN ('reply', 'callback') AND x.outcome <> 'void'
        AND x.due_at >= shouwen.month_start(month) AND x.due_at < shouwen.month_end(month)
      GROUP BY 1
 ), k AS (
@@ -423,7 +425,8 @@ $$;
 COMMENT ON FUNCTION shouwen.reply_callback_compliance(date) IS
     'Reply and callback compliance by department for a month: reply time limits (R11: 1 working day) '
     'and callback time limits (R16: 2 days after handling) due in the month, kept, late and still '
-    'open, with the on-time rate (% of those decided); callbacks made in the month, customers '
+    'open (limits superseded before they were due, e.g. by a transfer that moved the duty, are left '
+    'out), with the on-time rate (% of those decided); callbacks made in the month, customers '
     'reached, average rating (V3).  Example: SELECT * FROM shouwen.reply_callback_compliance(''2026-03-01'');';
 
 -- ------------------------------------------------------------- assessment
@@ -455,7 +458,8 @@ WITH c AS (
            count(*) FILTER (WHERE x.kind = 'callback' AND x.outcome = 'on_time') AS c_ok,
            count(*) FILTER (WHERE x.kind = 'callback' AND x.outcome <> 'open') AS c_dec
       FROM shouwen.deadlines x
-     WHERE x.due_at >= shouwen.month_start(month) AND x.due_at < shouwen.month_end(month)
+     WHERE x.outcome <> 'void'
+       AND x.due_at >= shouwen.month_start(month) AND x.due_at < shouwen.month_end(month)
      GROUP BY 1
 ), b AS (
     SELECT x.department_id, count(*) AS n
@@ -504,7 +508,8 @@ $$;
 COMMENT ON FUNCTION shouwen.department_assessment(date) IS
     'The monthly department assessment (月度绩效考核, R15, V1-V3), one row per department: cases '
     'registered in the month now handled by it and how many are closed; its time limits due in the '
-    'month (transfer R10, reply R11, callback R16, same-day R21, completion R22 ...) kept and late, '
+    'month (transfer R10, reply R11, callback R16, same-day R21, completion R22 ...; superseded ones '
+    'left out) kept and late, '
     'with on-time rates (% of those decided) overall and for transfer, reply and callback; breaches '
     'reported; violations recorded against it with penalties (yuan) and written self-criticisms '
     '(V1, V2); customer ratings given at callback, their average and praise (ratings of 4 or 5, V3); '
