@@ -1,26 +1,31 @@
 /*  sw_producer: proposals to audit, kept until committed.  */
 #include "sw_producer.h"
 
-#include <sodium.h>
-
+#include "sw_eventid.h"
 #include "sw_log.h"
 
 /* Republishing is bounded per tick so a long audit outage does not turn
    into a flood when it returns. */
 #define S_REPUBLISH_PER_TICK 2000
 
+/* One proposal, in one allocation: its id (the hash key), topic and the
+   packed envelope. */
 typedef struct {
-    zframe_t *topic;      /* "<type>." */
-    zframe_t *envelope;   /* packed Envelope, as first published */
-    int64_t last_sent_us; /* clock time of the last publish */
+    uint8_t id[SW_EVENTID_SIZE]; /* event id: the key in pending */
+    double last_sent;            /* loop time of the last publish */
+    size_t topic_len;
+    char topic[64]; /* "<type>." */
+    size_t size;
+    uint8_t bytes[]; /* packed Envelope, as first published */
 } s_proposal_t;
 
 struct _sw_producer_t {
     struct ev_loop *loop; /* the daemon's loop */
     char *name;           /* producer name written into envelopes */
     zsock_t *pub;         /* PUB connected to audit's proposal endpoint */
+    void *raw;            /* its libzmq socket */
     sw_clock_t *clock;    /* borrowed */
-    zhashx_t *pending;    /* event id (hex) -> s_proposal_t */
+    zhashx_t *pending;    /* event id (16 bytes) -> s_proposal_t */
     uint64_t seq;         /* producer sequence of the next proposal */
     uint64_t republished; /* proposals sent again (statistics) */
     int interval_ms;      /* republish interval */
@@ -29,37 +34,40 @@ struct _sw_producer_t {
 
 static void s_proposal_destroy(void **item_p)
 {
-    s_proposal_t *p = (s_proposal_t *)*item_p;
-    if (p) {
-        zframe_destroy(&p->topic);
-        zframe_destroy(&p->envelope);
-        free(p);
-        *item_p = NULL;
-    }
+    free(*item_p);
+    *item_p = NULL;
 }
 
-static void s_key(const uint8_t *id, char *out)
+/* Event ids are hashes already: their first bytes are a good hash. */
+static size_t s_id_hash(const void *key)
 {
-    sodium_bin2hex(out, 33, id, 16);
+    size_t h;
+    memcpy(&h, key, sizeof h);
+    return h;
+}
+
+static int s_id_compare(const void *a, const void *b)
+{
+    return memcmp(a, b, SW_EVENTID_SIZE);
 }
 
 static void s_send(sw_producer_t *self, s_proposal_t *p)
 {
-    zframe_send(&p->topic, self->pub, ZFRAME_REUSE | ZFRAME_MORE | ZFRAME_DONTWAIT);
-    zframe_send(&p->envelope, self->pub, ZFRAME_REUSE | ZFRAME_DONTWAIT);
-    p->last_sent_us = sw_clock_now_us(self->clock);
+    zmq_send(self->raw, p->topic, p->topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(self->raw, p->bytes, p->size, ZMQ_DONTWAIT);
+    p->last_sent = ev_now(self->loop);
 }
 
+/* Republishing runs on the loop's monotonic time, whatever the hub's
+   clock says (a test may hold it still or move it by days). */
 static void s_on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
     sw_producer_t *self = (sw_producer_t *)w->data;
-    int64_t now = sw_clock_now_us(self->clock);
-    int64_t due = now - (int64_t)self->interval_ms * 1000;
+    double due = ev_now(loop) - self->interval_ms / 1000.0 * 0.9;
     int sent = 0;
     s_proposal_t *p = (s_proposal_t *)zhashx_first(self->pending);
     while (p && sent < S_REPUBLISH_PER_TICK) {
-        /* a test clock may not move: republish on every tick then */
-        if (p->last_sent_us <= due || sw_clock_is_test(self->clock)) {
+        if (p->last_sent <= due) {
             s_send(self, p);
             self->republished++;
             sent++;
@@ -78,11 +86,16 @@ sw_producer_t *sw_producer_new(struct ev_loop *loop, const char *name,
     self->interval_ms = 500;
     self->pending = zhashx_new();
     zhashx_set_destructor(self->pending, s_proposal_destroy);
+    zhashx_set_key_hasher(self->pending, s_id_hash);
+    zhashx_set_key_comparator(self->pending, s_id_compare);
+    zhashx_set_key_duplicator(self->pending, NULL); /* the key lives in the item */
+    zhashx_set_key_destructor(self->pending, NULL);
     self->pub = zsock_new(ZMQ_PUB);
     if (!self->pub) {
         sw_producer_destroy(&self);
         return NULL;
     }
+    self->raw = zsock_resolve(self->pub);
     zsock_set_sndhwm(self->pub, 100000);
     zsock_set_linger(self->pub, 1000);
     if (zsock_connect(self->pub, "%s", endpoint) != 0) {
@@ -135,33 +148,33 @@ int sw_producer_propose(sw_producer_t *self, sw_envelope_t *env)
         env->producer = callers_producer;
         return -1;
     }
-    s_proposal_t *p = (s_proposal_t *)zmalloc(sizeof(s_proposal_t));
-    char topic[128];
-    sw_topic_for(env->type, topic, sizeof topic);
-    p->topic = zframe_new(topic, strlen(topic));
-    p->envelope = sw_pack_frame(&env->base);
+    size_t size = protobuf_c_message_get_packed_size(&env->base);
+    s_proposal_t *p = (s_proposal_t *)malloc(sizeof(s_proposal_t) + size);
+    if (!p) {
+        env->producer = callers_producer;
+        return -1;
+    }
+    memcpy(p->id, env->event_id.data, SW_EVENTID_SIZE);
+    sw_topic_for(env->type, p->topic, sizeof p->topic);
+    p->topic_len = strlen(p->topic);
+    p->size = protobuf_c_message_pack(&env->base, p->bytes);
     env->producer = callers_producer;
-    char key[33];
-    s_key(env->event_id.data, key);
-    zhashx_update(self->pending, key, p); /* replaces (and frees) an older one */
+    zhashx_delete(self->pending, p->id); /* a decision made again replaces the older */
+    zhashx_insert(self->pending, p->id, p);
     s_send(self, p);
     return 0;
 }
 
 bool sw_producer_is_pending(sw_producer_t *self, const uint8_t *event_id)
 {
-    char key[33];
-    s_key(event_id, key);
-    return zhashx_lookup(self->pending, key) != NULL;
+    return zhashx_lookup(self->pending, event_id) != NULL;
 }
 
 bool sw_producer_forget(sw_producer_t *self, const uint8_t *event_id)
 {
-    char key[33];
-    s_key(event_id, key);
-    if (!zhashx_lookup(self->pending, key))
+    if (!zhashx_lookup(self->pending, event_id))
         return false;
-    zhashx_delete(self->pending, key);
+    zhashx_delete(self->pending, event_id);
     return true;
 }
 
