@@ -353,11 +353,16 @@ WITH d AS (
            count(*) AS due,
            count(*) FILTER (WHERE x.outcome = 'on_time') AS on_time,
            count(*) FILTER (WHERE x.outcome = 'late') AS late,
-           count(*) FILTER (WHERE x.outcome = 'open') AS open,
-           max(coalesce(x.cleared_at, x.breached_at) - x.due_at) FILTER (WHERE x.outcome = 'late') AS worst
+           count(*) FILTER (WHERE x.outcome = 'open') AS open
       FROM shouwen.deadlines x
      WHERE x.kind = 'transfer' AND x.outcome <> 'void'
        AND x.due_at >= shouwen.month_start(month) AND x.due_at < shouwen.month_end(month)
+     GROUP BY 1, 2
+), w AS (
+    -- lateness as handed over (the transfer that followed), as in late_transfers
+    SELECT l.staff_id, l.department_id, max(l.late_by) AS worst
+      FROM shouwen.late_transfers l
+     WHERE l.due_at >= shouwen.month_start(month) AND l.due_at < shouwen.month_end(month)
      GROUP BY 1, 2
 ), v AS (
     SELECT y.staff_id, y.department_id, count(*) AS n, sum(y.penalty_yuan)::bigint AS yuan
@@ -368,17 +373,19 @@ WITH d AS (
 )
 SELECT coalesce(d.staff_id, v.staff_id), coalesce(d.department_id, v.department_id),
        coalesce(d.due, 0), coalesce(d.on_time, 0), coalesce(d.late, 0), coalesce(d.open, 0),
-       shouwen.pct(d.late, d.on_time + d.late), d.worst,
+       shouwen.pct(d.late, d.on_time + d.late), w.worst,
        coalesce(v.n, 0), coalesce(v.yuan, 0)
   FROM d FULL JOIN v ON coalesce(v.staff_id, '') = coalesce(d.staff_id, '')
                     AND coalesce(v.department_id, '') = coalesce(d.department_id, '')
+  LEFT JOIN w ON coalesce(w.staff_id, '') = coalesce(d.staff_id, v.staff_id, '')
+             AND coalesce(w.department_id, '') = coalesce(d.department_id, v.department_id, '')
  ORDER BY coalesce(d.late, 0) + coalesce(v.n, 0) DESC, 1
 $$;
 COMMENT ON FUNCTION shouwen.late_transfers_by_person(date) IS
     'Late transfers by person for a month (R10, V1): per holder of transfer time limits due in the month '
     '(those lifted before they were due for another reason than being met are left out), '
     'how many were due, kept, late and still open, the late rate (of those decided, %), the worst '
-    'lateness, and the late-transfer violations recorded against the person that month with their '
+    'lateness (as in late_transfers: when the case was in fact handed over), and the late-transfer violations recorded against the person that month with their '
     'penalties (V2).  Example: SELECT * FROM shouwen.late_transfers_by_person(''2026-03-01'');';
 
 -- ------------------------------------------------------------- compliance
