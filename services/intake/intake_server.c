@@ -613,7 +613,14 @@ static void s_handle(intake_server_t *self, zmsg_t *msg)
                        "not a valid BranchRequest (truncated or malformed protobuf)");
     else {
         intake_rejection_t why;
-        if (intake_validate_request(req, &why) != 0)
+        if (protobuf_c_message_get_packed_size(&req->base) != zframe_size(body))
+            /* protobuf-c ends a string at an embedded NUL: what the customer
+               said must not be cut short silently */
+            s_reply_status(self, routing_id, delimiter, "",
+                           SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED,
+                           INTAKE_MALFORMED,
+                           "a string holds a NUL byte, or the encoding is not canonical");
+        else if (intake_validate_request(req, &why) != 0)
             s_reply_status(self, routing_id, delimiter, "",
                            SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED, why.code,
                            why.message);

@@ -2,6 +2,9 @@
     checks each is answered REJECTED with the right reason code (issue 2,
     acceptance 5), then that a good inquiry is still accepted.
     usage: branch_probe ENDPOINT */
+#define _GNU_SOURCE /* memmem */
+#include <string.h>
+
 #include <czmq.h>
 
 #include "sw_envelope.h"
@@ -119,6 +122,21 @@ int main(int argc, char **argv)
     free(huge);
     s.matter = "咨询退房时间";
 
+    /* a NUL inside a string would cut what the customer said short */
+    s.matter = "咨询退房时间XYZ";
+    {
+        size_t len = protobuf_c_message_get_packed_size(&req.base);
+        uint8_t *buf = malloc(len);
+        protobuf_c_message_pack(&req.base, buf);
+        uint8_t *x = memmem(buf, len, "XYZ", 3);
+        if (x)
+            *x = 0;
+        zmsg_t *nul = zmsg_new();
+        zmsg_addmem(nul, buf, len);
+        free(buf);
+        s_expect(d, "NUL byte inside the matter", nul, "MALFORMED");
+    }
+    s.matter = "咨询退房时间";
     c.name = "\xe5\xbc\xa0\xff";
     s_expect(d, "invalid UTF-8 in name", s_packed(&req, 0), "BAD_UTF8");
     c.name = "张三";

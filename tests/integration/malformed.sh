@@ -12,7 +12,7 @@ check_eq "branch_probe: every malformed request rejected with its code" "0" \
 hub_running intake && pass "intake still running" || fail "intake died"
 stats=$("$CLI" stats)
 rej=$(awk '$1=="rejected"{print $2}' <<<"$stats")
-check_eq "all 15 rejections counted" 15 "$rej"
+check_eq "all 16 rejections counted" 16 "$rej"
 for code in MALFORMED UNKNOWN_ENUM MISSING_FIELD FIELD_TOO_LONG OVERSIZE BAD_UTF8 BAD_PHONE BAD_ID; do
     n=$(awk -v k="rejected.$code" '$1==k{print $2}' <<<"$stats")
     [[ ${n:-0} -ge 1 ]] && pass "counter rejected.$code = $n" || fail "counter rejected.$code missing"
