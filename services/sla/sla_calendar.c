@@ -1027,39 +1027,22 @@ sla_calendar_t *sla_calendar_new_from_text(const char *text, size_t len, char **
     return self;
 }
 
-/* Read a whole file of at most S_MAX_TEXT bytes; NULL with errno set. */
-static char *s_read_file(const char *path, size_t *length)
-{
-    FILE *file = fopen(path, "rb");
-    if (!file)
-        return NULL;
-    char *text = malloc(S_MAX_TEXT + 1);
-    size_t n = text ? fread(text, 1, S_MAX_TEXT + 1, file) : 0;
-    bool bad = !text || ferror(file) || n > S_MAX_TEXT;
-    fclose(file);
-    if (bad) {
-        free(text);
-        errno = text ? EFBIG : ENOMEM;
-        return NULL;
-    }
-    *length = n;
-    return text;
-}
-
 sla_calendar_t *sla_calendar_new_from_file(const char *path, char **error)
 {
-    size_t length = 0;
-    errno = EINVAL;
-    char *text = path ? s_read_file(path, &length) : NULL;
-    if (!text) {
-        if (error &&
-            asprintf(error, "%s: %s", path ? path : "(null)", strerror(errno)) < 0)
+    /* one byte over the limit is read, so the parser reports it */
+    zchunk_t *chunk =
+        path && zsys_file_exists(path) ? zchunk_slurp(path, S_MAX_TEXT + 1) : NULL;
+    if (!chunk) {
+        if (error && asprintf(error, "%s: %s", path ? path : "(null)",
+                              path && zsys_file_exists(path) ? "cannot read the file"
+                                                             : strerror(ENOENT)) < 0)
             *error = NULL;
         return NULL;
     }
     char *reason = NULL;
-    sla_calendar_t *self = sla_calendar_new_from_text(text, length, &reason);
-    free(text);
+    sla_calendar_t *self = sla_calendar_new_from_text((const char *)zchunk_data(chunk),
+                                                      zchunk_size(chunk), &reason);
+    zchunk_destroy(&chunk);
     if (error) {
         *error = NULL;
         if (reason && asprintf(error, "%s: %s", path, reason) < 0)
