@@ -19,7 +19,7 @@
 #
 # Prints one line per figure; the cluster is removed at the end (kept, to
 # explore the data with psql, when BENCH_KEEP=1).  Takes
-# about 12 minutes on a 2-CPU machine for 1,000,000 cases.  See bench/README.md.
+# 7 to 10 minutes on a 2-CPU machine for 1,000,000 cases.  See bench/README.md.
 set -u
 source "$(dirname "$0")/../tests/integration/sqllib.sh"
 
