@@ -125,7 +125,8 @@ sw_daemon_t *sw_daemon_new(const char *name, int argc, char **argv,
         rc = SW_EXIT_CONFIG;
     if (rc < 0 && !(self->clock = sw_clock_new_from_spec(
                         sw_config_str(self->config, "hub/clock", "real")))) {
-        sw_error("config: hub/clock must be 'real', 'test[:unix seconds]' or 'file:PATH'");
+        sw_error(
+            "config: hub/clock must be 'real', 'test[:unix seconds]' or 'file:PATH'");
         rc = SW_EXIT_CONFIG;
     }
     if (rc >= 0) {

@@ -16,7 +16,7 @@
 
 #define SW_EVENTID_SIZE  16
 #define SW_UUID_STRLEN   36 /* without the terminating NUL */
-#define SW_CASEID_STRLEN 17 /* "SW-XXXX-XXXX-XXXX" */
+#define SW_CASEID_STRLEN 17 /* "SW-7SER-930A-4769" */
 
 void sw_eventid_make(uint8_t out[SW_EVENTID_SIZE], const char *ns, const void *name,
                      size_t name_len);

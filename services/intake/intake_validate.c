@@ -176,7 +176,8 @@ int intake_validate_command(const Shouwen__V1__Command *c, intake_rejection_t *w
 {
     if (s_enum(&shouwen__v1__command_kind__descriptor, c->kind, "kind", true, why) ||
         s_text(c->case_id, "case_id", S_MAX_ID, true, why) ||
-        s_id(c->staff_id, "staff_id", true, why) || s_id(c->to_staff_id, "to_staff_id", false, why) ||
+        s_id(c->staff_id, "staff_id", true, why) ||
+        s_id(c->to_staff_id, "to_staff_id", false, why) ||
         s_id(c->to_department_id, "to_department_id", false, why) ||
         s_text(c->opinion, "opinion", S_MAX_MATTER, false, why) ||
         s_text(c->text, "text", S_MAX_MATTER, false, why) ||
@@ -185,7 +186,8 @@ int intake_validate_command(const Shouwen__V1__Command *c, intake_rejection_t *w
         s_text(c->override_reason, "override_reason", S_MAX_MATTER, false, why))
         return -1;
     if (c->rating > 5)
-        return s_reject(why, INTAKE_UNKNOWN_ENUM, "%s must be 1 to 5 (0: not given)", "rating");
+        return s_reject(why, INTAKE_UNKNOWN_ENUM, "%s must be 1 to 5 (0: not given)",
+                        "rating");
     if (c->n_checklist_attested > 64 || c->n_assisting_department_ids > 16)
         return s_reject(why, INTAKE_TOO_LONG, "%s has too many entries",
                         c->n_checklist_attested > 64 ? "checklist_attested"
@@ -202,8 +204,10 @@ int intake_validate_command(const Shouwen__V1__Command *c, intake_rejection_t *w
 int intake_validate_directory_load(const Shouwen__V1__DirectoryLoad *load,
                                    intake_rejection_t *why)
 {
-    if (!load->kind || (strcmp(load->kind, "organisation") && strcmp(load->kind, "calendar")))
-        return s_reject(why, INTAKE_UNKNOWN_ENUM, "%s must be organisation or calendar", "kind");
+    if (!load->kind ||
+        (strcmp(load->kind, "organisation") && strcmp(load->kind, "calendar")))
+        return s_reject(why, INTAKE_UNKNOWN_ENUM, "%s must be organisation or calendar",
+                        "kind");
     if (s_id(load->loaded_by, "loaded_by", true, why) ||
         s_text(load->file_name, "file_name", S_MAX_ADDRESS, false, why))
         return -1;
@@ -211,7 +215,7 @@ int intake_validate_directory_load(const Shouwen__V1__DirectoryLoad *load,
         return s_reject(why, INTAKE_MISSING_FIELD, "%s is required", "content");
     if (load->content.len > INTAKE_MAX_REQUEST - 1024)
         return s_reject(why, INTAKE_TOO_LONG, "%s is too long", "content");
-    if (!intake_utf8_valid((const char *) load->content.data, load->content.len))
+    if (!intake_utf8_valid((const char *)load->content.data, load->content.len))
         return s_reject(why, INTAKE_BAD_UTF8, "%s is not valid UTF-8", "content");
     return 0;
 }

@@ -1,5 +1,5 @@
 /*  sla_cases: what sla knows of each case, 40 bytes a case.
-    A case id "SW-XXXX-XXXX-XXXX" is 60 bits of Crockford base32
+    A case id "SW-7SER-930A-4769" is 60 bits of Crockford base32
     (sw_caseid_from_event), so it is kept as a number: the record holds it
     with four flags in the spare bits, and an open-addressing table of
     32-bit record indexes finds it (linear probing, deletion by backward
@@ -41,7 +41,7 @@ typedef struct _sla_cases_t sla_cases_t;
 sla_cases_t *sla_cases_new(uint32_t max_cases);
 void sla_cases_destroy(sla_cases_t **self_p);
 
-/* "SW-XXXX-XXXX-XXXX" to its 60 bits; 0 or -1 if not in that exact form. */
+/* "SW-7SER-930A-4769" to its 60 bits; 0 or -1 if not in that exact form. */
 int sla_case_key(const char *case_id, uint64_t *key);
 /* The case id text of a record (SW_CASEID_STRLEN + 1 bytes). */
 void sla_case_id(const sla_case_t *c, char *out);

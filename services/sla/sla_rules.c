@@ -1270,13 +1270,13 @@ void sla_rules_apply(sla_rules_t *self, const sw_envelope_t *env, bool replaying
 /* A decision still to propose when live. */
 typedef struct {
     uint32_t ci, di; /* case and deadline records */
-} s_todo_t;
+} s_due_t;
 
 /* The deadlines whose set, clear or violation the log lacks. */
-static size_t s_todo(sla_rules_t *self, s_todo_t **out)
+static size_t s_due_list(sla_rules_t *self, s_due_t **out)
 {
     size_t n = 0, size = 0, cursor = 0;
-    s_todo_t *todo = NULL;
+    s_due_t *due = NULL;
     uint32_t ci;
     while (sla_cases_next(self->cases, &cursor, &ci))
         for (uint32_t di = s_case(self, ci)->deadlines; di != SLA_POOL_NONE;
@@ -1293,14 +1293,14 @@ static size_t s_todo(sla_rules_t *self, s_todo_t **out)
                 continue;
             if (n == size) {
                 size = size ? 2 * size : 1024;
-                s_todo_t *grown = (s_todo_t *)realloc(todo, size * sizeof(s_todo_t));
+                s_due_t *grown = (s_due_t *)realloc(due, size * sizeof(s_due_t));
                 if (!grown)
                     break;
-                todo = grown;
+                due = grown;
             }
-            todo[n++] = (s_todo_t){ci, di};
+            due[n++] = (s_due_t){ci, di};
         }
-    *out = todo;
+    *out = due;
     return n;
 }
 
@@ -1311,10 +1311,10 @@ void sla_rules_live(sla_rules_t *self)
         sla_timers_bulk(self->timers, false);
     }
     /* collected first: proposing may drop a deadline (and forget a case) */
-    s_todo_t *todo = NULL;
-    size_t n = s_todo(self, &todo);
+    s_due_t *due = NULL;
+    size_t n = s_due_list(self, &due);
     for (size_t i = 0; i < n; i++) {
-        uint32_t ci = todo[i].ci, di = todo[i].di;
+        uint32_t ci = due[i].ci, di = due[i].di;
         sla_deadline_t *d = s_dl(self, di);
         if (d->state == SLA_DEADLINE_VIOLATING)
             s_send_violation_of(self, ci, di);
@@ -1325,7 +1325,7 @@ void sla_rules_live(sla_rules_t *self)
         else
             s_remove_deadline(self, ci, di); /* its rule no longer applies */
     }
-    free(todo);
+    free(due);
     for (s_violation_t *v = (s_violation_t *)zhashx_first(self->violations); v;
          v = (s_violation_t *)zhashx_next(self->violations))
         if (!v->sent)

@@ -15,7 +15,7 @@ for spec in "check_in:in_scope:front_office" "room_booking:same_department:front
     rc=$?
     check_eq "R1 submit $cat exits 0" 0 "$rc"
     [[ "$out" =~ ^SW-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$ ]] &&
-        pass "case id for $cat has the SW-XXXX-XXXX-XXXX form" || fail "case id '$out'"
+        pass "case id for $cat has the SW- and three groups of four form" || fail "case id '$out'"
     CASE[$cat]=$out
     wait_sql "select count(*) from shouwen.first_inquiry_register where case_id='$out' and reply_due_at is not null" 1 30 ||
         fail "$cat: register row with deadline"

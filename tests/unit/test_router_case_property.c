@@ -826,7 +826,7 @@ static void s_observe_replied(s_sim_t *sim, s_case_t *c, const sw_envelope_t *en
     CHECK_AT(sim, k != NULL);
     CHECK_AT(sim, *r->text);
     CHECK_AT(sim, s_may_act(sim, c, env->actor));
-    CHECK_AT(sim, c->state != ROUTER_WAITING); /* waiting ends only by resume */
+    CHECK_AT(sim, c->state != ROUTER_WAITING);      /* waiting ends only by resume */
     CHECK_AT(sim, c->state != ROUTER_TRANSFERRING); /* the receiver signs first */
     /* R24: a forbidden phrase only overridden, and the override recorded */
     bool forbidden = s_forbidden(sim, r->text) != NULL;

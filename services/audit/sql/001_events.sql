@@ -97,7 +97,7 @@ COMMENT ON TABLE shouwen.events IS
 COMMENT ON COLUMN shouwen.events.position IS 'Gapless log position, 1, 2, 3 ... in commit order.';
 COMMENT ON COLUMN shouwen.events.event_id IS 'Deterministic event id (16 bytes, lib/sw_eventid.h); a resent event is recognised by it.';
 COMMENT ON COLUMN shouwen.events.type IS 'Event type, e.g. inquiry.received, case.routed, sla.deadline_set.';
-COMMENT ON COLUMN shouwen.events.case_id IS 'Case (事项) the event belongs to, SW-XXXX-XXXX-XXXX; NULL for events of no case.';
+COMMENT ON COLUMN shouwen.events.case_id IS 'Case (事项) the event belongs to, SW-7SER-930A-4769; NULL for events of no case.';
 COMMENT ON COLUMN shouwen.events.case_version IS 'The case''s version after this event (its number of events so far); NULL for events of no case.';
 COMMENT ON COLUMN shouwen.events.based_on_version IS 'Case version a decision was made on; 0 for a fact.';
 COMMENT ON COLUMN shouwen.events.causation_id IS 'Event that caused this one.';
