@@ -19,9 +19,10 @@
 #define INTAKE_BAD_ID        "BAD_ID" /* id with characters outside [A-Za-z0-9._:-] */
 #define INTAKE_REUSED_ID     "REQUEST_ID_REUSED"
 #define INTAKE_UNSUPPORTED   "UNSUPPORTED"
-#define INTAKE_UNKNOWN_CASE  "UNKNOWN_CASE"  /* no such case in the log */
-#define INTAKE_BAD_DIRECTORY "BAD_DIRECTORY" /* the file does not load: line and reason  \
-                                              */
+#define INTAKE_UNKNOWN_CASE  "UNKNOWN_CASE" /* no such case in the log */
+#define INTAKE_BAD_DIRECTORY                                                             \
+    "BAD_DIRECTORY" /* the file does not load: line and reason                           \
+                     */
 
 /* Largest request frame a branch may send. */
 #define INTAKE_MAX_REQUEST (64 * 1024)

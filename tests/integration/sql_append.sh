@@ -15,7 +15,7 @@ DB=shouwen_test
 
 mkdir -p "$BUILD/tmp" || exit 1
 chmod 0755 "$BUILD/tmp"
-TMP=$(mktemp -d "$BUILD/tmp/sql_append.XXXXXX") || exit 1
+TMP=$(mktemp -d -p "$BUILD/tmp") || exit 1
 chmod 0755 "$TMP" # the postgres OS user must traverse it
 D="$TMP/pg"
 

@@ -66,7 +66,7 @@ sqllib_cluster() {
     local name=$1 low=$2 high=$3 port="" candidate i
     mkdir -p "$BUILD/tmp" || exit 1
     chmod 0755 "$BUILD/tmp"
-    SQLLIB_TMP=$(mktemp -d "$BUILD/tmp/$name.XXXXXX") || exit 1
+    SQLLIB_TMP=$(mktemp -d -p "$BUILD/tmp") || exit 1
     chmod 0755 "$SQLLIB_TMP" # the postgres OS user must traverse it
     for ((i = 0; i < 20; i++)); do
         candidate=$((low + RANDOM % (high - low + 1)))

@@ -19,7 +19,7 @@ SRC=$SHOUWEN_SOURCE
 BUILD=$SHOUWEN_BUILD
 LISTEN=$BUILD/tests/notify_listen
 DAEMONS=(audit intake router sla)
-WORK=$(mktemp -d /tmp/sw-units.XXXXXX)
+WORK=$(mktemp -d)
 STARTED=() # pids this script started, ended by pid in units_cleanup
 
 units_cleanup() {

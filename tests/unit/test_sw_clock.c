@@ -99,7 +99,10 @@ static void s_write(const char *path, const char *text)
 
 static void test_file(void)
 {
-    char dir[] = "/tmp/test_sw_clock.XXXXXX";
+    char dir[64] =
+        "/tmp/test_sw_clock."; /* + the six-letter template mkstemp/mkdtemp want */
+    memset(dir + strlen(dir), 'X', 6);
+    dir[strlen("/tmp/test_sw_clock.") + 6] = 0;
     CHECK(mkdtemp(dir) != NULL);
     char path[64], spec[80];
     snprintf(path, sizeof path, "%s/now", dir);

@@ -81,7 +81,10 @@ static void test_files(const char *dir)
 int main(void)
 {
     sw_log_init("test_sw_config", LOG_CRIT); /* the failures are logged */
-    char dir[] = "/tmp/test_sw_config.XXXXXX";
+    char dir[64] =
+        "/tmp/test_sw_config."; /* + the six-letter template mkstemp/mkdtemp want */
+    memset(dir + strlen(dir), 'X', 6);
+    dir[strlen("/tmp/test_sw_config.") + 6] = 0;
     if (mkdtemp(dir) == NULL)
         return 1;
     test_values(dir);

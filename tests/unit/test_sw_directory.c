@@ -595,7 +595,10 @@ static void s_test_bad_file(void)
     CHECK(sw_directory_new_from_file("/nonexistent/directory.conf", &error) == NULL);
     CHECK_STR(error, "/nonexistent/directory.conf: No such file or directory");
     free(error);
-    char path[] = "/tmp/test_sw_directory_XXXXXX";
+    char path[64] =
+        "/tmp/test_sw_directory_"; /* + the six-letter template mkstemp/mkdtemp want */
+    memset(path + strlen(path), 'X', 6);
+    path[strlen("/tmp/test_sw_directory_") + 6] = 0;
     int fd = mkstemp(path);
     CHECK(fd >= 0);
     FILE *file = fdopen(fd, "w");
