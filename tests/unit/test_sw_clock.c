@@ -104,7 +104,7 @@ static void test_file(void)
     memset(dir + strlen(dir), 'X', 6);
     dir[strlen("/tmp/test_sw_clock.") + 6] = 0;
     CHECK(mkdtemp(dir) != NULL);
-    char path[64], spec[80];
+    char path[128], spec[160];
     snprintf(path, sizeof path, "%s/now", dir);
     snprintf(spec, sizeof spec, "file:%s", path);
 
