@@ -7,92 +7,10 @@
 # checks the log, the projections, the first-inquiry register (R1), replay,
 # the hash chain and the roles' privileges with SQL.
 set -u
+source "$(dirname "$0")/sqllib.sh"
+sqllib_cluster sql_append 35000 35099
+sqllib_migrate
 
-SRC=${SHOUWEN_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${SHOUWEN_BUILD:-$SRC/build}
-PGSH="$SRC/scripts/pg.sh"
-DB=shouwen_test
-
-mkdir -p "$BUILD/tmp" || exit 1
-chmod 0755 "$BUILD/tmp"
-TMP=$(mktemp -d -p "$BUILD/tmp") || exit 1
-chmod 0755 "$TMP" # the postgres OS user must traverse it
-D="$TMP/pg"
-
-cleanup() {
-    bash "$PGSH" destroy "$D" >/dev/null 2>&1 # stop, remove the cluster
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-export SHOUWEN_PG_FAST=1
-
-passed=0
-failed=0
-
-check() { # NAME EXPECTED ACTUAL
-    if [[ "$3" == "$2" ]]; then
-        echo "ok   $1"
-        passed=$((passed + 1))
-    else
-        echo "FAIL $1"
-        echo "       expected: $2"
-        echo "       got:      $3"
-        failed=$((failed + 1))
-    fi
-}
-
-# SQL from stdin as ROLE; unaligned tuples only; extra psql args after ROLE.
-sql() {
-    local role=$1
-    shift
-    bash "$PGSH" psql "$D" "$DB" "$role" -q -A -t -v ON_ERROR_STOP=1 "$@" 2>&1
-}
-
-# NAME ROLE PATTERN: the SQL on stdin must fail with an error matching PATTERN.
-check_refused() {
-    local out rc
-    out=$(sql "$2")
-    rc=$?
-    if [[ $rc -ne 0 && "$out" =~ $3 ]]; then
-        check "$1" refused refused
-    else
-        check "$1" "refused ($3)" "rc=$rc: $out"
-    fi
-}
-
-# ---------------------------------------------------------------- cluster
-
-port=""
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-    candidate=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
-        port=$candidate
-        break
-    fi
-done
-[[ -n "$port" ]] || { echo "no free loopback port found"; exit 1; }
-
-bash "$PGSH" init "$D" "$port" >/dev/null || { echo "pg.sh init failed"; exit 1; }
-bash "$PGSH" start "$D" >/dev/null || { echo "pg.sh start failed"; exit 1; }
-bash "$PGSH" bootstrap "$D" "$DB" >/dev/null || { echo "pg.sh bootstrap failed"; exit 1; }
-
-# ---------------------------------------------------------------- migrate
-
-out=$(sql shouwen_owner <<'SQL'
-CREATE SCHEMA IF NOT EXISTS shouwen;
-CREATE TABLE IF NOT EXISTS shouwen.schema_version (
-    version int PRIMARY KEY, name text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now());
-SQL
-) || { echo "schema_version: $out"; exit 1; }
-for f in "$SRC"/services/audit/sql/[0-9][0-9][0-9]_*.sql; do
-    name=$(basename "$f")
-    out=$(sql shouwen_owner --single-transaction -f "$f") || { echo "migration $name failed: $out"; exit 1; }
-    out=$(sql shouwen_owner -v v="${name%%_*}" -v n="$name" <<'SQL'
-INSERT INTO shouwen.schema_version (version, name) VALUES (:'v'::int, :'n');
-SQL
-) || { echo "schema_version insert: $out"; exit 1; }
-done
 expected_migrations=$(for f in "$SRC"/services/audit/sql/[0-9][0-9][0-9]_*.sql; do
     n=$(basename "$f"); echo "$((10#${n%%_*})):$n"; done | paste -sd' ')
 check "migrations applied in order" "$expected_migrations" \
@@ -264,7 +182,7 @@ check "case B at version 4 after the routing" "4|8" \
 
 # A batch holding the log head makes the next one wait: commit order.
 sql shouwen_writer -v batch="[$(deadline 13 $CASE_B 0 DEADLINE_KIND_REPLY fo-02 front-office)]" \
-    >"$TMP/slow.out" <<'SQL' &
+    >"$SQLLIB_TMP/slow.out" <<'SQL' &
 BEGIN;
 SELECT event_position || ':' || committed_at_us FROM shouwen.append_batch(:'batch'::jsonb);
 SELECT pg_sleep(1);
@@ -280,7 +198,7 @@ SELECT event_position || ':' || committed_at_us FROM shouwen.append_batch(:'batc
 SQL
 )
 wait $slow
-slow_out=$(grep ':' "$TMP/slow.out")
+slow_out=$(grep ':' "$SQLLIB_TMP/slow.out")
 check "concurrent batches: the waiting one gets the next position" "9 10" "${slow_out%%:*} ${fast%%:*}"
 check "concurrent batches: the waiting one committed after the holder" "t" \
     "$( (( ${fast#*:} - ${slow_out#*:} >= 900000 )) && echo t || echo "f (${fast#*:} - ${slow_out#*:})")"
@@ -345,5 +263,4 @@ SQL
 check "tampering by a superuser is detected by the chain" "2" \
     "$(sql shouwen_auditor <<<"SELECT string_agg(position::text, ' ') FROM shouwen.event_chain_check WHERE NOT (gapless AND hash_ok)")"
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+sqllib_done
