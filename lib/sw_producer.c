@@ -127,13 +127,6 @@ void sw_producer_destroy(sw_producer_t **self_p)
     *self_p = NULL;
 }
 
-void sw_producer_set_interval(sw_producer_t *self, int msecs)
-{
-    self->interval_ms = msecs > 0 ? msecs : 500;
-    ev_timer_set(&self->timer, self->interval_ms / 1000.0, self->interval_ms / 1000.0);
-    ev_timer_again(self->loop, &self->timer);
-}
-
 int sw_producer_propose(sw_producer_t *self, sw_envelope_t *env)
 {
     const char *why = NULL;
@@ -163,11 +156,6 @@ int sw_producer_propose(sw_producer_t *self, sw_envelope_t *env)
     zhashx_insert(self->pending, p->id, p);
     s_send(self, p);
     return 0;
-}
-
-bool sw_producer_is_pending(sw_producer_t *self, const uint8_t *event_id)
-{
-    return zhashx_lookup(self->pending, event_id) != NULL;
 }
 
 bool sw_producer_forget(sw_producer_t *self, const uint8_t *event_id)

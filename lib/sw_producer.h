@@ -20,15 +20,11 @@ sw_producer_t *sw_producer_new(struct ev_loop *loop, const char *name,
                                const char *endpoint, sw_clock_t *clock);
 void sw_producer_destroy(sw_producer_t **self_p);
 
-/* Republish interval in milliseconds (default 500). */
-void sw_producer_set_interval(sw_producer_t *self, int msecs);
-
 /* Stamp producer, producer_seq and (if 0) occurred_at_us, pack, keep and
    publish (env->producer is left as the caller had it).  A proposal with the same event
    id already pending is replaced (a decision re-made on a newer case version).  0 or -1.
  */
 int sw_producer_propose(sw_producer_t *self, sw_envelope_t *env);
-bool sw_producer_is_pending(sw_producer_t *self, const uint8_t *event_id);
 /* Forget a proposal: it is committed (or obsolete).  True if it was pending. */
 bool sw_producer_forget(sw_producer_t *self, const uint8_t *event_id);
 size_t sw_producer_pending(sw_producer_t *self);

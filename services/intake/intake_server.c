@@ -188,20 +188,14 @@ static void s_reply_ok(intake_server_t *self, s_request_t *r, zframe_t *routing_
     s_send(self, routing_id, delimiter, &reply);
 }
 
-/* Answer everyone waiting on r: OK when committed, else RETRY. */
-static void s_answer_waiters(intake_server_t *self, s_request_t *r, const char *code,
-                             const char *message)
+/* The outcome of r is committed: answer everyone waiting on it. */
+static void s_answer_waiters(intake_server_t *self, s_request_t *r)
 {
     if (!r->waiters)
         return;
     for (s_waiter_t *w = (s_waiter_t *)zlistx_first(r->waiters); w;
-         w = (s_waiter_t *)zlistx_next(r->waiters)) {
-        if (r->position)
-            s_reply_ok(self, r, w->routing_id, w->delimiter, w->request_id);
-        else
-            s_reply_status(self, w->routing_id, w->delimiter, w->request_id,
-                           SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_RETRY, code, message);
-    }
+         w = (s_waiter_t *)zlistx_next(r->waiters))
+        s_reply_ok(self, r, w->routing_id, w->delimiter, w->request_id);
     zlistx_destroy(&r->waiters);
 }
 
@@ -694,7 +688,7 @@ static void s_done(intake_server_t *self, s_request_t *r, uint64_t position,
     r->code = code ? strdup(code) : NULL;
     r->message = message ? strdup(message) : NULL;
     zhashx_delete(self->uncommitted, r->key);
-    s_answer_waiters(self, r, NULL, NULL);
+    s_answer_waiters(self, r);
 }
 
 static void s_on_committed(void *arg, const sw_committed_t *c, const sw_envelope_t *env,
