@@ -26,6 +26,8 @@ itest_cleanup() {
 }
 trap itest_cleanup EXIT
 
+# Every test's ports lie below 32768, outside Linux's ephemeral range
+# (32768-60999), so an outgoing connection can never hold a port a test binds.
 itest_hub() {
     local name=$1 base=$2
     rm -rf "$SHOUWEN_BUILD/itest/$name"

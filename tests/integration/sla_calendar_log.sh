@@ -6,7 +6,7 @@
 # the log is still in force (not the file of sla.conf).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sla_lib.sh"
-sla_hub sla_calendar_log 34060
+sla_hub sla_calendar_log 30060
 CAL=$SHOUWEN_SOURCE/deploy/calendar/cn-2026.conf
 
 reply_due() {

@@ -6,7 +6,7 @@
 # once, breached exactly once, with exactly one violation.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sla_lib.sh"
-sla_hub sla_restart 34040
+sla_hub sla_restart 30040
 
 live_count() { grep -c "live at position [1-9]" "$HUB/log/sla.log"; }
 # restart_sla SIGNAL: stop sla with SIGNAL, start it, wait until it is live again

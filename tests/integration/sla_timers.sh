@@ -12,7 +12,7 @@
 #   and router answers each breach by escalating one rung.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sla_lib.sh"
-sla_hub sla_timers 34000
+sla_hub sla_timers 30000
 
 visit() { submit --channel visit "$@"; }
 

@@ -6,7 +6,7 @@
 # killed while the case waits: the pause is rebuilt from the log.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sla_lib.sh"
-sla_hub sla_waiting 34020
+sla_hub sla_waiting 30020
 
 W=$(submit --channel visit --kind business --category billing --request-id w)
 set_for "$W" || fail "W's deadlines"

@@ -8,7 +8,7 @@
 # the hash chain and the roles' privileges with SQL.
 set -u
 source "$(dirname "$0")/sqllib.sh"
-sqllib_cluster sql_append 35000 35099
+sqllib_cluster sql_append 30300 30399
 sqllib_migrate
 
 expected_migrations=$(for f in "$SRC"/services/audit/sql/[0-9][0-9][0-9]_*.sql; do

@@ -15,7 +15,7 @@
 # check on a clean and on a tampered log, and the roles' privileges.
 source "$(dirname "$0")/sqllib.sh"
 
-sqllib_cluster sql_auditing 32001 32099
+sqllib_cluster sql_auditing 30401 30499
 sqllib_migrate
 
 # ---------------------------------------------------------------- events

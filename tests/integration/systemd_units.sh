@@ -13,7 +13,7 @@
 #      exits 0, every message from its main pid; under journald its lines
 #      carry the priority prefix;
 #   5. a bad configuration exits 78 (bad usage 64) and never says READY=1.
-# Ports 33000-33099 (PostgreSQL on 33010).
+# Ports 30200-30299 (PostgreSQL on 30210).
 source "$(dirname "$0")/lib.sh"
 SRC=$SHOUWEN_SOURCE
 BUILD=$SHOUWEN_BUILD
@@ -186,7 +186,7 @@ check_eq "shouwen-migrate.service: owner credentials for this unit alone" "" "$a
 # ---------------------------------------- 4. readiness without systemd
 # A private PostgreSQL (hub_init also migrates it) and the sample
 # configuration with loopback test ports and this tree's files.
-hub_init "$BUILD/itest/systemd_units" "$BUILD" 33000 >"$WORK/hub_init.log" 2>&1 || {
+hub_init "$BUILD/itest/systemd_units" "$BUILD" 30200 >"$WORK/hub_init.log" 2>&1 || {
     fail "hub_init: $(tail -n 5 "$WORK/hub_init.log")"
     itest_done
 }
@@ -195,7 +195,7 @@ owner=$(bash "$SRC/scripts/pg.sh" conninfo "$HUB/pg" "$HUB_DB" shouwen_owner)
 ETC=$WORK/etc
 mkdir -p "$ETC"
 for f in audit intake router sla migrate; do
-    sed -e 's|:7701"|:33001"|; s|:7702"|:33002"|; s|:7703"|:33003"|; s|:7704"|:33004"|' \
+    sed -e 's|:7701"|:30201"|; s|:7702"|:30202"|; s|:7703"|:30203"|; s|:7704"|:30204"|' \
         -e "s|\"/etc/shouwen/directory.conf\"|\"$SRC/deploy/directory/hotel.conf\"|" \
         -e "s|\"/etc/shouwen/calendar.conf\"|\"$SRC/deploy/calendar/cn-2026.conf\"|" \
         -e "s|^    postgres = .*|    postgres = \"$writer\"|" \
@@ -275,7 +275,7 @@ readiness audit
 start_notified intake WATCHDOG_USEC=400000 JOURNAL_STREAM="$(stat -c %d:%i "$WORK/intake.log")"
 wait_for 30 grep -qxF "$DPID READY=1" "$NOTES"
 # READY=1 means bound: the branch port answers at once
-stats=$(SHOUWEN_ENDPOINT=tcp://127.0.0.1:33001 timeout 10 "$CLI" stats 2>&1)
+stats=$(SHOUWEN_ENDPOINT=tcp://127.0.0.1:30201 timeout 10 "$CLI" stats 2>&1)
 [[ "$stats" == *requests* ]] && pass "intake: answers branches as soon as it says READY=1" ||
     fail "intake: no answer right after READY=1: $stats"
 readiness intake
