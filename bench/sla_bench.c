@@ -124,7 +124,7 @@ static sla_rules_t *s_rules(sla_rules_propose_fn *fn, void *arg)
     size_t n = f ? fread(text, 1, sizeof text, f) : 0;
     if (f)
         fclose(f);
-    sla_calendar_t *calendar;
+    sw_calendar_t *calendar;
     sla_policy_t *policy;
     char *error = NULL;
     if (sla_policy_load(text, n, &calendar, &policy, &error) != 0) {

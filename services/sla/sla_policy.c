@@ -162,18 +162,18 @@ bool sla_limit_is_working(const sla_limit_t *limit)
     return limit->unit != SLA_UNIT_MINUTES;
 }
 
-int64_t sla_limit_due(const sla_limit_t *limit, sla_calendar_t *calendar,
+int64_t sla_limit_due(const sla_limit_t *limit, sw_calendar_t *calendar,
                       const char *office, int64_t start_us)
 {
     switch (limit->unit) {
     case SLA_UNIT_WORKING_MINUTES:
-        return sla_calendar_add_working(calendar, office, start_us,
-                                        limit->amount * S_US_PER_MIN);
+        return sw_calendar_add_working(calendar, office, start_us,
+                                       limit->amount * S_US_PER_MIN);
     case SLA_UNIT_WORKING_DAYS:
-        return sla_calendar_add_working_days(calendar, office, start_us,
-                                             (int)limit->amount);
+        return sw_calendar_add_working_days(calendar, office, start_us,
+                                            (int)limit->amount);
     case SLA_UNIT_SAME_DAY:
-        return sla_calendar_end_of_working_day(calendar, office, start_us);
+        return sw_calendar_end_of_working_day(calendar, office, start_us);
     case SLA_UNIT_MINUTES:
         return start_us >= 0 && start_us <= INT64_MAX - limit->amount * S_US_PER_MIN
                    ? start_us + limit->amount * S_US_PER_MIN
@@ -182,20 +182,19 @@ int64_t sla_limit_due(const sla_limit_t *limit, sla_calendar_t *calendar,
     return -1;
 }
 
-int64_t sla_limit_warn(const sla_limit_t *limit, sla_calendar_t *calendar,
+int64_t sla_limit_warn(const sla_limit_t *limit, sw_calendar_t *calendar,
                        const char *office, int64_t start_us, int64_t due_us, int permille)
 {
     if (permille <= 0 || permille >= 1000 || due_us <= start_us)
         return 0;
     int64_t warn;
     if (sla_limit_is_working(limit)) {
-        int64_t allowed =
-            sla_calendar_working_between(calendar, office, start_us, due_us);
+        int64_t allowed = sw_calendar_working_between(calendar, office, start_us, due_us);
         if (allowed <= 0)
             return 0;
-        warn = sla_calendar_add_working(calendar, office, start_us,
-                                        allowed / 1000 * permille +
-                                            allowed % 1000 * permille / 1000);
+        warn = sw_calendar_add_working(calendar, office, start_us,
+                                       allowed / 1000 * permille +
+                                           allowed % 1000 * permille / 1000);
     } else
         warn = start_us + (due_us - start_us) / 1000 * permille;
     return warn > 0 && warn < due_us ? warn : 0;
@@ -714,10 +713,10 @@ sla_policy_t *sla_policy_new_from_zconfig(zconfig_t *policies, char **error)
     return self;
 }
 
-int sla_policy_load(const char *text, size_t len, sla_calendar_t **calendar,
+int sla_policy_load(const char *text, size_t len, sw_calendar_t **calendar,
                     sla_policy_t **policy, char **error)
 {
-    *calendar = sla_calendar_new_from_text(text, len, error);
+    *calendar = sw_calendar_new_from_text(text, len, error);
     *policy = NULL;
     if (!*calendar)
         return -1;
@@ -730,7 +729,7 @@ int sla_policy_load(const char *text, size_t len, sla_calendar_t **calendar,
     zconfig_destroy(&root);
     free(copy);
     if (!*policy)
-        sla_calendar_destroy(calendar);
+        sw_calendar_destroy(calendar);
     return *policy ? 0 : -1;
 }
 

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sla_calendar.h"
+#include "sw_calendar.h"
 
 typedef struct _sla_policy_t sla_policy_t;
 
@@ -62,8 +62,8 @@ void sla_policy_destroy(sla_policy_t **self_p);
 
 /* The calendar file as a whole: its calendar (holidays, offices) and its
    policies section.  0 with both set, or -1 with *error as
-   sla_calendar_new_from_text gives it (the caller's to free). */
-int sla_policy_load(const char *text, size_t len, sla_calendar_t **calendar,
+   sw_calendar_new_from_text gives it (the caller's to free). */
+int sla_policy_load(const char *text, size_t len, sw_calendar_t **calendar,
                     sla_policy_t **policy, char **error);
 
 /* Fills *out with the rule for a deadline kind (Shouwen__V1__DeadlineKind)
@@ -96,11 +96,11 @@ void sla_rule_text(const sla_rule_t *rule, char *out, size_t size);
 
 /* The instant a limit ends when counted from start_us; -1 on a calendar
    error (unknown office, out of range). */
-int64_t sla_limit_due(const sla_limit_t *limit, sla_calendar_t *calendar,
+int64_t sla_limit_due(const sla_limit_t *limit, sw_calendar_t *calendar,
                       const char *office, int64_t start_us);
 /* The warning point: permille of the allowed time between start and due,
    counted as the limit counts (working or wall-clock time); 0 for none. */
-int64_t sla_limit_warn(const sla_limit_t *limit, sla_calendar_t *calendar,
+int64_t sla_limit_warn(const sla_limit_t *limit, sw_calendar_t *calendar,
                        const char *office, int64_t start_us, int64_t due_us,
                        int permille);
 /* True for limits counted in working time (a pause moves them by working

@@ -69,15 +69,15 @@ typedef struct {
 } s_violation_t;
 
 struct _sla_rules_t {
-    sla_calendar_t *calendar; /* working days per office */
-    sla_policy_t *policy;     /* limits and penalties */
-    zconfig_t *offices;       /* branch id -> office name, borrowed, may be NULL */
-    sla_people_t *people;     /* interned ids, departments, heads */
-    sla_cases_t *cases;       /* what we know of each case */
-    sla_timers_t *timers;     /* every deadline and the heap of running ones */
-    sla_tally_t *tally;       /* violations per person/department and month */
-    zhashx_t *waiting;        /* case record index -> int64_t since (UTC us) */
-    zhashx_t *endings;        /* deadline record index -> s_ending_t */
+    sw_calendar_t *calendar; /* working days per office */
+    sla_policy_t *policy;    /* limits and penalties */
+    zconfig_t *offices;      /* branch id -> office name, borrowed, may be NULL */
+    sla_people_t *people;    /* interned ids, departments, heads */
+    sla_cases_t *cases;      /* what we know of each case */
+    sla_timers_t *timers;    /* every deadline and the heap of running ones */
+    sla_tally_t *tally;      /* violations per person/department and month */
+    zhashx_t *waiting;       /* case record index -> int64_t since (UTC us) */
+    zhashx_t *endings;       /* deadline record index -> s_ending_t */
     zhashx_t *triggers;   /* deadline record index -> trigger id, until its set commits */
     zhashx_t *violations; /* violation id (hex) -> s_violation_t (the rare ones) */
     bool live;            /* sla_rules_live was called: the heap is ordered */
@@ -114,7 +114,7 @@ static void s_free_item(void **item_p)
     *item_p = NULL;
 }
 
-sla_rules_t *sla_rules_new(sla_calendar_t **calendar_p, sla_policy_t **policy_p,
+sla_rules_t *sla_rules_new(sw_calendar_t **calendar_p, sla_policy_t **policy_p,
                            zconfig_t *offices, uint32_t max_deadlines, uint32_t max_cases,
                            sla_rules_propose_fn *propose, void *arg)
 {
@@ -162,15 +162,15 @@ void sla_rules_destroy(sla_rules_t **self_p)
     sla_cases_destroy(&self->cases);
     sla_people_destroy(&self->people);
     sla_policy_destroy(&self->policy);
-    sla_calendar_destroy(&self->calendar);
+    sw_calendar_destroy(&self->calendar);
     free(self);
     *self_p = NULL;
 }
 
-void sla_rules_set_calendar(sla_rules_t *self, sla_calendar_t **calendar_p,
+void sla_rules_set_calendar(sla_rules_t *self, sw_calendar_t **calendar_p,
                             sla_policy_t **policy_p)
 {
-    sla_calendar_destroy(&self->calendar);
+    sw_calendar_destroy(&self->calendar);
     sla_policy_destroy(&self->policy);
     self->calendar = *calendar_p;
     self->policy = *policy_p;
@@ -225,8 +225,8 @@ static sla_case_facts_t s_facts_for(const sla_case_t *c, int kind, uint16_t flag
 /* Month number (year * 12 + month - 1) of an instant in an office's zone. */
 static int s_month(sla_rules_t *self, const char *office, int64_t t_us)
 {
-    sla_calendar_local_t local;
-    if (sla_calendar_to_local(self->calendar, office, t_us, &local) == 0)
+    sw_calendar_local_t local;
+    if (sw_calendar_to_local(self->calendar, office, t_us, &local) == 0)
         return local.year * 12 + local.month - 1;
     time_t secs = (time_t)(t_us / 1000000);
     struct tm tm;
@@ -884,14 +884,14 @@ static void s_move(sla_rules_t *self, const sla_case_t *c, const sla_deadline_t 
     }
     const char *office = s_office(self, c);
     int64_t left =
-        sla_calendar_working_between(self->calendar, office, since_us, d->due_us);
+        sw_calendar_working_between(self->calendar, office, since_us, d->due_us);
     *due_us =
-        sla_calendar_add_working(self->calendar, office, resume_us, left > 0 ? left : 0);
+        sw_calendar_add_working(self->calendar, office, resume_us, left > 0 ? left : 0);
     *warn_us = 0;
     if (warn) {
         int64_t to_warn =
-            sla_calendar_working_between(self->calendar, office, since_us, d->warn_us);
-        *warn_us = sla_calendar_add_working(self->calendar, office, resume_us, to_warn);
+            sw_calendar_working_between(self->calendar, office, since_us, d->warn_us);
+        *warn_us = sw_calendar_add_working(self->calendar, office, resume_us, to_warn);
         if (*warn_us >= *due_us || *warn_us < 0)
             *warn_us = 0;
     }
@@ -912,7 +912,7 @@ static void s_resume(sla_rules_t *self, uint32_t ci, const sw_envelope_t *env,
     int64_t resume = env->occurred_at_us > since ? env->occurred_at_us : since;
     const char *office = s_office(self, c);
     int64_t paused_work =
-        sla_calendar_working_between(self->calendar, office, since, resume);
+        sw_calendar_working_between(self->calendar, office, since, resume);
     uint32_t list[S_MAX_PER_CASE];
     size_t n = s_deadlines_of(self, c, list);
     for (size_t i = 0; i < n; i++) {

@@ -6,7 +6,7 @@
     clock, since only the test moves it. */
 #include "sla_server.h"
 
-#include "sla_calendar.h"
+#include "sw_calendar.h"
 #include "sla_policy.h"
 #include "sla_rules.h"
 #include "sw_config.h"
@@ -137,7 +137,7 @@ static char *s_read_file(const char *path, size_t *len)
 
 /* The calendar and its policies from text; NULLs (logged) if bad. */
 static int s_parse_calendar(const char *what, const char *text, size_t len,
-                            sla_calendar_t **calendar, sla_policy_t **policy)
+                            sw_calendar_t **calendar, sla_policy_t **policy)
 {
     char *error = NULL;
     if (sla_policy_load(text, len, calendar, policy, &error) != 0) {
@@ -181,7 +181,7 @@ static void s_on_directory(sla_server_t *self, const sw_envelope_t *env)
         return;
     }
     if (d->kind && streq(d->kind, "calendar")) {
-        sla_calendar_t *calendar;
+        sw_calendar_t *calendar;
         sla_policy_t *policy;
         if (s_parse_calendar(what, text, d->content.len, &calendar, &policy) == 0) {
             sla_rules_set_calendar(self->rules, &calendar, &policy);
@@ -230,7 +230,7 @@ static sla_rules_t *s_rules_new(sla_server_t *self, zconfig_t *cfg)
 {
     size_t len = 0;
     char *text = s_read_file(self->calendar_path, &len);
-    sla_calendar_t *calendar = NULL;
+    sw_calendar_t *calendar = NULL;
     sla_policy_t *policy = NULL;
     int rc =
         text ? s_parse_calendar(self->calendar_path, text, len, &calendar, &policy) : -1;
@@ -240,7 +240,7 @@ static sla_rules_t *s_rules_new(sla_server_t *self, zconfig_t *cfg)
         sw_config_int(cfg, "sla/max_deadlines", 16000000, 1000, 1000000000,
                       &max_deadlines) ||
         sw_config_int(cfg, "sla/max_cases", 16000000, 1000, 1000000000, &max_cases)) {
-        sla_calendar_destroy(&calendar);
+        sw_calendar_destroy(&calendar);
         sla_policy_destroy(&policy);
         return NULL;
     }
@@ -320,7 +320,7 @@ void sla_server_reload(sla_server_t *self)
     }
     size_t len = 0;
     char *text = s_read_file(self->calendar_path, &len);
-    sla_calendar_t *calendar;
+    sw_calendar_t *calendar;
     sla_policy_t *policy;
     if (text &&
         s_parse_calendar(self->calendar_path, text, len, &calendar, &policy) == 0) {

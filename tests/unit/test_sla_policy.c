@@ -77,39 +77,39 @@ static void test_limits(void)
 static void test_due_and_warn(void)
 {
     char *error = NULL;
-    sla_calendar_t *cal =
-        sla_calendar_new_from_text(s_calendar, strlen(s_calendar), &error);
+    sw_calendar_t *cal =
+        sw_calendar_new_from_text(s_calendar, strlen(s_calendar), &error);
     CHECK(cal != NULL);
     free(error);
-    int64_t fri_16 = sla_calendar_local_to_utc(cal, "hq", 2026, 3, 6, 16, 0, 0);
+    int64_t fri_16 = sw_calendar_local_to_utc(cal, "hq", 2026, 3, 6, 16, 0, 0);
     sla_limit_t limit;
     sla_limit_parse("1 working hour", &limit);
     int64_t due = sla_limit_due(&limit, cal, "hq", fri_16);
-    CHECK_EQ(due, sla_calendar_local_to_utc(cal, "hq", 2026, 3, 6, 17, 0, 0));
+    CHECK_EQ(due, sw_calendar_local_to_utc(cal, "hq", 2026, 3, 6, 17, 0, 0));
     CHECK_EQ(sla_limit_warn(&limit, cal, "hq", fri_16, due, 750),
-             sla_calendar_local_to_utc(cal, "hq", 2026, 3, 6, 16, 45, 0));
+             sw_calendar_local_to_utc(cal, "hq", 2026, 3, 6, 16, 45, 0));
     CHECK_EQ(sla_limit_warn(&limit, cal, "hq", fri_16, due, 0), 0);
     CHECK_EQ(sla_limit_warn(&limit, cal, "hq", fri_16, due, 1000), 0);
     CHECK(sla_limit_is_working(&limit));
     sla_limit_parse("2 working hours", &limit); /* over the weekend */
     due = sla_limit_due(&limit, cal, "hq", fri_16);
-    CHECK_EQ(due, sla_calendar_local_to_utc(cal, "hq", 2026, 3, 9, 9, 0, 0));
+    CHECK_EQ(due, sw_calendar_local_to_utc(cal, "hq", 2026, 3, 9, 9, 0, 0));
     /* half the working time: 16:00 + 1 h */
     CHECK_EQ(sla_limit_warn(&limit, cal, "hq", fri_16, due, 500),
-             sla_calendar_local_to_utc(cal, "hq", 2026, 3, 6, 17, 0, 0));
+             sw_calendar_local_to_utc(cal, "hq", 2026, 3, 6, 17, 0, 0));
     sla_limit_parse("1 working day", &limit);
     CHECK_EQ(sla_limit_due(&limit, cal, "hq", fri_16),
-             sla_calendar_local_to_utc(cal, "hq", 2026, 3, 9, 16, 0, 0));
+             sw_calendar_local_to_utc(cal, "hq", 2026, 3, 9, 16, 0, 0));
     sla_limit_parse("same working day", &limit);
     CHECK_EQ(sla_limit_due(&limit, cal, "hq", fri_16),
-             sla_calendar_local_to_utc(cal, "hq", 2026, 3, 6, 17, 30, 0));
+             sw_calendar_local_to_utc(cal, "hq", 2026, 3, 6, 17, 30, 0));
     sla_limit_parse("2 days", &limit); /* wall clock: weekend included */
     CHECK(!sla_limit_is_working(&limit));
     due = sla_limit_due(&limit, cal, "hq", fri_16);
     CHECK_EQ(due, fri_16 + 2 * 24 * 60 * MINUTE);
     CHECK_EQ(sla_limit_warn(&limit, cal, "hq", fri_16, due, 500),
              fri_16 + 24 * 60 * MINUTE);
-    sla_calendar_destroy(&cal);
+    sw_calendar_destroy(&cal);
 }
 
 static sla_case_facts_t s_facts(int kind, int channel, int urgency, int disposition)
@@ -397,7 +397,7 @@ static void test_load(void)
     char text[1024];
     snprintf(text, sizeof text, "%spolicies\n    reply\n        limit = 2 working days\n",
              s_calendar);
-    sla_calendar_t *cal = NULL;
+    sw_calendar_t *cal = NULL;
     sla_policy_t *p = NULL;
     char *error = NULL;
     CHECK_EQ(sla_policy_load(text, strlen(text), &cal, &p, &error), 0);
@@ -405,7 +405,7 @@ static void test_load(void)
     sla_rule_t r;
     sla_case_facts_t f = s_facts(RK(HELP), CH(VISIT), NORMAL, DI(IN_SCOPE));
     CHECK(p && sla_policy_rule(p, DK(REPLY), &f, &r) && r.limit.amount == 2);
-    sla_calendar_destroy(&cal);
+    sw_calendar_destroy(&cal);
     sla_policy_destroy(&p);
 
     snprintf(text, sizeof text, "%spolicies\n    reply\n        limit = never\n",
@@ -434,7 +434,7 @@ static void test_load(void)
         s_facts(RK(COMPLAINT), CH(PHONE), NORMAL, DI(OTHER_DEPARTMENT));
     CHECK(p && sla_policy_rule(p, DK(TRANSFER), &other, &r) && r.limit.amount == 60);
     CHECK(p && sla_policy_rule(p, DK(CALLBACK), &other, &r) && r.limit.amount == 2);
-    sla_calendar_destroy(&cal);
+    sw_calendar_destroy(&cal);
     sla_policy_destroy(&p);
 }
 

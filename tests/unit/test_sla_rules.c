@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sla_calendar.h"
+#include "sw_calendar.h"
 #include "sla_policy.h"
 #include "sla_rules.h"
 #include "sw_directory.h"
@@ -47,7 +47,7 @@ typedef struct {
     size_t committed;                     /* of them, fed back */
     zframe_t *history[S_MAX_PROPOSALS];   /* every committed event, in log order */
     size_t length;                        /* of the history */
-    sla_calendar_t *calendar;             /* for building instants */
+    sw_calendar_t *calendar;              /* for building instants */
     int seq;                              /* test event counter */
 } s_log_t;
 
@@ -104,7 +104,7 @@ static void s_commit_all(s_log_t *log)
 static sla_rules_t *s_rules(s_log_t *log)
 {
     char *error = NULL;
-    sla_calendar_t *calendar;
+    sw_calendar_t *calendar;
     sla_policy_t *policy;
     int rc = sla_policy_load(s_calendar_text, strlen(s_calendar_text), &calendar, &policy,
                              &error);
@@ -131,7 +131,7 @@ static void s_log_init(s_log_t *log)
     memset(log, 0, sizeof *log);
     char *error = NULL;
     log->calendar =
-        sla_calendar_new_from_text(s_calendar_text, strlen(s_calendar_text), &error);
+        sw_calendar_new_from_text(s_calendar_text, strlen(s_calendar_text), &error);
     CHECK(log->calendar != NULL);
     free(error);
     log->rules = s_rules(log);
@@ -145,13 +145,13 @@ static void s_log_destroy(s_log_t *log)
     for (size_t i = 0; i < log->length; i++)
         zframe_destroy(&log->history[i]);
     sla_rules_destroy(&log->rules);
-    sla_calendar_destroy(&log->calendar);
+    sw_calendar_destroy(&log->calendar);
 }
 
 /* March 2026, Shanghai wall clock. */
 static int64_t s_at(s_log_t *log, int day, int hh, int mm)
 {
-    return sla_calendar_local_to_utc(log->calendar, "default", 2026, 3, day, hh, mm, 0);
+    return sw_calendar_local_to_utc(log->calendar, "default", 2026, 3, day, hh, mm, 0);
 }
 
 /* A committed event from outside sla (intake, router), fed at once. */

@@ -1,4 +1,4 @@
-/*  sla_calendar: the working-day calendar of the sla daemon (工作日历).
+/*  sw_calendar: the working-day calendar (工作日历) of sla and intake.
 
     Dates are day numbers (days since 1970-01-01, proleptic Gregorian) and
     times of day are seconds after local midnight.  A working day's intervals
@@ -20,7 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sla_calendar.h"
+#include "sw_calendar.h"
 
 #define S_US_PER_SEC      1000000LL
 #define S_SECS_PER_DAY    86400LL
@@ -94,7 +94,7 @@ typedef struct {
     size_t exception_count;         /* entries in exceptions */
 } s_office_t;
 
-struct _sla_calendar_t {
+struct _sw_calendar_t {
     s_office_t **offices; /* in file order */
     size_t office_count;  /* entries in offices */
     s_office_t *fallback; /* the office called "default", or NULL */
@@ -768,7 +768,7 @@ static int s_office_merge(s_loader_t *loader, s_office_t *office, s_days_t *days
 }
 
 /* The calendar's zone called name, added on first use; or NULL. */
-static s_zone_t *s_calendar_zone(sla_calendar_t *self, const char *name)
+static s_zone_t *s_calendar_zone(sw_calendar_t *self, const char *name)
 {
     for (size_t i = 0; i < self->zone_count; i++)
         if (streq(self->zones[i]->name, name))
@@ -783,7 +783,7 @@ static s_zone_t *s_calendar_zone(sla_calendar_t *self, const char *name)
     return zone;
 }
 
-static int s_office_zone(s_loader_t *loader, sla_calendar_t *self, s_office_t *office,
+static int s_office_zone(s_loader_t *loader, sw_calendar_t *self, s_office_t *office,
                          const char *where, const char *value)
 {
     if (!s_zone_name_ok(value) || !s_zone_file_ok(value))
@@ -809,7 +809,7 @@ static int s_office_once(s_loader_t *loader, const char *where, const char *name
 }
 
 /* Read one key of an office; days collects its own holiday/workday lists. */
-static int s_office_key(s_loader_t *loader, sla_calendar_t *self, s_office_t *office,
+static int s_office_key(s_loader_t *loader, sw_calendar_t *self, s_office_t *office,
                         const char *where, zconfig_t *key, s_days_t *days)
 {
     const char *name = zconfig_name(key);
@@ -831,7 +831,7 @@ static int s_office_key(s_loader_t *loader, sla_calendar_t *self, s_office_t *of
         where, name);
 }
 
-static int s_office_parse(s_loader_t *loader, sla_calendar_t *self, s_office_t *office,
+static int s_office_parse(s_loader_t *loader, sw_calendar_t *self, s_office_t *office,
                           zconfig_t *node, const char *where)
 {
     s_days_t days = {NULL, 0, 0};
@@ -859,7 +859,7 @@ static int s_office_parse(s_loader_t *loader, sla_calendar_t *self, s_office_t *
     return rc;
 }
 
-static s_office_t *s_office_new(s_loader_t *loader, sla_calendar_t *self, zconfig_t *node)
+static s_office_t *s_office_new(s_loader_t *loader, sw_calendar_t *self, zconfig_t *node)
 {
     const char *name = zconfig_name(node);
     char where[512];
@@ -880,7 +880,7 @@ static s_office_t *s_office_new(s_loader_t *loader, sla_calendar_t *self, zconfi
     return office;
 }
 
-static int s_parse_offices(s_loader_t *loader, sla_calendar_t *self, zconfig_t *offices)
+static int s_parse_offices(s_loader_t *loader, sw_calendar_t *self, zconfig_t *offices)
 {
     size_t count = 0;
     for (zconfig_t *node = zconfig_child(offices); node; node = zconfig_next(node))
@@ -901,7 +901,7 @@ static int s_parse_offices(s_loader_t *loader, sla_calendar_t *self, zconfig_t *
     return 0;
 }
 
-static int s_parse_root(s_loader_t *loader, sla_calendar_t *self, zconfig_t *root)
+static int s_parse_root(s_loader_t *loader, sw_calendar_t *self, zconfig_t *root)
 {
     zconfig_t *holidays = NULL, *offices = NULL;
     for (zconfig_t *node = zconfig_child(root); node; node = zconfig_next(node)) {
@@ -930,7 +930,7 @@ static int s_parse_root(s_loader_t *loader, sla_calendar_t *self, zconfig_t *roo
 /* ------------------------------------------------------------------------
    Constructors and destructor. */
 
-sla_calendar_t *sla_calendar_new_from_zconfig(zconfig_t *config, char **error)
+sw_calendar_t *sw_calendar_new_from_zconfig(zconfig_t *config, char **error)
 {
     s_loader_t loader = {error, NULL, 0};
     if (error)
@@ -939,13 +939,13 @@ sla_calendar_t *sla_calendar_new_from_zconfig(zconfig_t *config, char **error)
         s_fail(&loader, "no calendar given");
         return NULL;
     }
-    sla_calendar_t *self = calloc(1, sizeof *self);
+    sw_calendar_t *self = calloc(1, sizeof *self);
     if (!self) {
         s_fail(&loader, "out of memory");
         return NULL;
     }
     if (s_parse_root(&loader, self, config) != 0)
-        sla_calendar_destroy(&self);
+        sw_calendar_destroy(&self);
     s_loader_free(&loader);
     return self;
 }
@@ -998,7 +998,7 @@ static void s_syntax_error(s_loader_t *loader, char *text)
         s_fail(loader, "not valid ZPL; zconfig logged the details");
 }
 
-sla_calendar_t *sla_calendar_new_from_text(const char *text, size_t len, char **error)
+sw_calendar_t *sw_calendar_new_from_text(const char *text, size_t len, char **error)
 {
     s_loader_t loader = {error, NULL, 0};
     if (error)
@@ -1016,10 +1016,10 @@ sla_calendar_t *sla_calendar_new_from_text(const char *text, size_t len, char **
         s_fail(&loader, "out of memory");
         return NULL;
     }
-    sla_calendar_t *self = NULL;
+    sw_calendar_t *self = NULL;
     zconfig_t *root = zconfig_str_load(copy);
     if (root)
-        self = sla_calendar_new_from_zconfig(root, error);
+        self = sw_calendar_new_from_zconfig(root, error);
     else
         s_syntax_error(&loader, copy);
     zconfig_destroy(&root);
@@ -1027,7 +1027,7 @@ sla_calendar_t *sla_calendar_new_from_text(const char *text, size_t len, char **
     return self;
 }
 
-sla_calendar_t *sla_calendar_new_from_file(const char *path, char **error)
+sw_calendar_t *sw_calendar_new_from_file(const char *path, char **error)
 {
     /* one byte over the limit is read, so the parser reports it */
     zchunk_t *chunk =
@@ -1040,8 +1040,8 @@ sla_calendar_t *sla_calendar_new_from_file(const char *path, char **error)
         return NULL;
     }
     char *reason = NULL;
-    sla_calendar_t *self = sla_calendar_new_from_text((const char *)zchunk_data(chunk),
-                                                      zchunk_size(chunk), &reason);
+    sw_calendar_t *self = sw_calendar_new_from_text((const char *)zchunk_data(chunk),
+                                                    zchunk_size(chunk), &reason);
     zchunk_destroy(&chunk);
     if (error) {
         *error = NULL;
@@ -1052,11 +1052,11 @@ sla_calendar_t *sla_calendar_new_from_file(const char *path, char **error)
     return self;
 }
 
-void sla_calendar_destroy(sla_calendar_t **self_p)
+void sw_calendar_destroy(sw_calendar_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    sla_calendar_t *self = *self_p;
+    sw_calendar_t *self = *self_p;
     for (size_t i = 0; i < self->office_count; i++)
         s_office_destroy(&self->offices[i]);
     free(self->offices);
@@ -1071,7 +1071,7 @@ void sla_calendar_destroy(sla_calendar_t **self_p)
    Queries. */
 
 /* The office called name, else the "default" office, else NULL. */
-static s_office_t *s_office_find(sla_calendar_t *self, const char *name)
+static s_office_t *s_office_find(sw_calendar_t *self, const char *name)
 {
     if (!self)
         return NULL;
@@ -1087,7 +1087,7 @@ static bool s_instant_ok(int64_t t_us)
     return t_us >= 0 && t_us < S_END_US;
 }
 
-bool sla_calendar_has_office(sla_calendar_t *self, const char *office)
+bool sw_calendar_has_office(sw_calendar_t *self, const char *office)
 {
     if (!self || !office)
         return false;
@@ -1097,7 +1097,7 @@ bool sla_calendar_has_office(sla_calendar_t *self, const char *office)
     return false;
 }
 
-const char *sla_calendar_zone(sla_calendar_t *self, const char *office)
+const char *sw_calendar_zone(sw_calendar_t *self, const char *office)
 {
     s_office_t *found = s_office_find(self, office);
     return found ? found->zone->name : NULL;
@@ -1127,8 +1127,8 @@ static int64_t s_add_working(s_office_t *office, int64_t start_us, int64_t worki
     return -1;
 }
 
-int64_t sla_calendar_add_working(sla_calendar_t *self, const char *office,
-                                 int64_t start_us, int64_t working_us)
+int64_t sw_calendar_add_working(sw_calendar_t *self, const char *office, int64_t start_us,
+                                int64_t working_us)
 {
     s_office_t *found = s_office_find(self, office);
     if (!found || !s_instant_ok(start_us) || working_us < 0)
@@ -1136,8 +1136,8 @@ int64_t sla_calendar_add_working(sla_calendar_t *self, const char *office,
     return s_add_working(found, start_us, working_us);
 }
 
-int64_t sla_calendar_add_working_days(sla_calendar_t *self, const char *office,
-                                      int64_t start_us, int days)
+int64_t sw_calendar_add_working_days(sw_calendar_t *self, const char *office,
+                                     int64_t start_us, int days)
 {
     s_office_t *found = s_office_find(self, office);
     if (!found || !s_instant_ok(start_us) || days < 0)
@@ -1165,8 +1165,8 @@ int64_t sla_calendar_add_working_days(sla_calendar_t *self, const char *office,
     return s_instant_ok(target_us) ? s_add_working(found, target_us, 0) : -1;
 }
 
-int64_t sla_calendar_working_between(sla_calendar_t *self, const char *office,
-                                     int64_t from_us, int64_t to_us)
+int64_t sw_calendar_working_between(sw_calendar_t *self, const char *office,
+                                    int64_t from_us, int64_t to_us)
 {
     s_office_t *found = s_office_find(self, office);
     if (!found || !s_instant_ok(from_us) || !s_instant_ok(to_us))
@@ -1193,8 +1193,8 @@ int64_t sla_calendar_working_between(sla_calendar_t *self, const char *office,
     return total;
 }
 
-bool sla_calendar_is_working_day(sla_calendar_t *self, const char *office, int y, int m,
-                                 int d)
+bool sw_calendar_is_working_day(sw_calendar_t *self, const char *office, int y, int m,
+                                int d)
 {
     s_office_t *found = s_office_find(self, office);
     if (!found || !s_date_valid(y, m, d))
@@ -1202,8 +1202,8 @@ bool sla_calendar_is_working_day(sla_calendar_t *self, const char *office, int y
     return s_office_works(found, s_days_from_civil(y, m, d));
 }
 
-int64_t sla_calendar_end_of_working_day(sla_calendar_t *self, const char *office,
-                                        int64_t t_us)
+int64_t sw_calendar_end_of_working_day(sw_calendar_t *self, const char *office,
+                                       int64_t t_us)
 {
     s_office_t *found = s_office_find(self, office);
     if (!found || !s_instant_ok(t_us))
@@ -1222,8 +1222,8 @@ int64_t sla_calendar_end_of_working_day(sla_calendar_t *self, const char *office
     return -1;
 }
 
-int64_t sla_calendar_local_to_utc(sla_calendar_t *self, const char *office, int y, int m,
-                                  int d, int hh, int mm, int ss)
+int64_t sw_calendar_local_to_utc(sw_calendar_t *self, const char *office, int y, int m,
+                                 int d, int hh, int mm, int ss)
 {
     s_office_t *found = s_office_find(self, office);
     if (!found || !s_date_valid(y, m, d) || hh < 0 || hh > 23 || mm < 0 || mm > 59 ||
@@ -1237,8 +1237,8 @@ int64_t sla_calendar_local_to_utc(sla_calendar_t *self, const char *office, int 
     return s_instant_ok(utc * S_US_PER_SEC) ? utc * S_US_PER_SEC : -1;
 }
 
-int sla_calendar_to_local(sla_calendar_t *self, const char *office, int64_t t_us,
-                          sla_calendar_local_t *local)
+int sw_calendar_to_local(sw_calendar_t *self, const char *office, int64_t t_us,
+                         sw_calendar_local_t *local)
 {
     s_office_t *found = s_office_find(self, office);
     if (!found || !local || !s_instant_ok(t_us))

@@ -1,4 +1,5 @@
-/*  sla_calendar: the working-day calendar of the sla daemon (工作日历).
+/*  sw_calendar: the working-day calendar (工作日历), used by sla for its
+    deadlines and by intake to check a calendar before it enters the log.
     A calendar holds named offices, each with an IANA time zone, its working
     hours (one or more intervals per day), its working weekdays, and the public
     holidays (节假日) and make-up working days (调休上班) it observes, usually
@@ -8,16 +9,16 @@
     All instants are UTC microseconds since the Unix epoch.  Instants and dates
     must lie in [1970-01-01, 2400-01-01); outside that, and for an office that
     is neither in the calendar nor covered by its "default" office, the
-    functions return -1 (false for sla_calendar_is_working_day).
+    functions return -1 (false for sw_calendar_is_working_day).
 
     An office name that is not in the calendar (or NULL) means the office
-    called "default" when the calendar has one.  Use sla_calendar_has_office
+    called "default" when the calendar has one.  Use sw_calendar_has_office
     to tell the two apart.
 
     Not thread-safe: the object caches time-zone tables as it goes, and filling
     a table briefly switches the process's TZ (restored before returning). */
-#ifndef SLA_CALENDAR_H
-#define SLA_CALENDAR_H
+#ifndef SW_CALENDAR_H
+#define SW_CALENDAR_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,7 +26,7 @@
 
 #include <czmq.h>
 
-typedef struct _sla_calendar_t sla_calendar_t;
+typedef struct _sw_calendar_t sw_calendar_t;
 
 /* The wall-clock time of an instant in an office's zone. */
 typedef struct {
@@ -33,32 +34,32 @@ typedef struct {
     int hour, minute, second; /* 0..23, 0..59, 0..59 */
     int weekday;              /* 0 = Sunday .. 6 = Saturday */
     int utc_offset;           /* seconds east of UTC in force at that instant */
-} sla_calendar_local_t;
+} sw_calendar_local_t;
 
 /* Load a calendar from ZPL text (len bytes, need not be NUL-terminated).
    NULL if the text is not a valid calendar; then, if error is not NULL,
    *error is a malloc'ed message ("line 7: ..." for a ZPL syntax error,
    "offices/hq/hours: ..." for a bad value), the caller's to free.  On
    success *error is set to NULL. */
-sla_calendar_t *sla_calendar_new_from_text(const char *text, size_t len, char **error);
+sw_calendar_t *sw_calendar_new_from_text(const char *text, size_t len, char **error);
 
 /* Load a calendar from a ZPL file; errors as above, prefixed with the path. */
-sla_calendar_t *sla_calendar_new_from_file(const char *path, char **error);
+sw_calendar_t *sw_calendar_new_from_file(const char *path, char **error);
 
 /* Build a calendar from an already parsed ZPL tree whose children are
    "holidays" and "offices" (for a calendar embedded in a larger file).  A
    "version" (the file's name for itself) and a "policies" child (sla's
    time limits, sla_policy.h) are allowed and left to their readers. */
-sla_calendar_t *sla_calendar_new_from_zconfig(zconfig_t *config, char **error);
+sw_calendar_t *sw_calendar_new_from_zconfig(zconfig_t *config, char **error);
 
 /* Destroy the calendar; safe on NULL, sets *self_p to NULL. */
-void sla_calendar_destroy(sla_calendar_t **self_p);
+void sw_calendar_destroy(sw_calendar_t **self_p);
 
 /* True if the calendar names this office itself (no "default" fallback). */
-bool sla_calendar_has_office(sla_calendar_t *self, const char *office);
+bool sw_calendar_has_office(sw_calendar_t *self, const char *office);
 
 /* The office's IANA zone ("Asia/Shanghai"), borrowed; NULL if unknown. */
-const char *sla_calendar_zone(sla_calendar_t *self, const char *office);
+const char *sw_calendar_zone(sw_calendar_t *self, const char *office);
 
 /* The instant at which working_us of working time has elapsed after start_us.
    Counting starts at the first working instant at or after start_us.  With
@@ -66,41 +67,41 @@ const char *sla_calendar_zone(sla_calendar_t *self, const char *office);
    is 12:00 (a count that ends at the end of an interval gives that end).
    working_us == 0 gives the first working instant at or after start_us.
    -1 if working_us < 0 or on error. */
-int64_t sla_calendar_add_working(sla_calendar_t *self, const char *office,
-                                 int64_t start_us, int64_t working_us);
+int64_t sw_calendar_add_working(sw_calendar_t *self, const char *office, int64_t start_us,
+                                int64_t working_us);
 
 /* "N working days later" (N个工作日内): the same local wall-clock time on the
    Nth working day after the day of the first working instant at or after
    start_us, moved forward to the first working instant if that time is not
    one.  days == 0 gives the first working instant.  -1 if days < 0 or on
    error. */
-int64_t sla_calendar_add_working_days(sla_calendar_t *self, const char *office,
-                                      int64_t start_us, int days);
+int64_t sw_calendar_add_working_days(sw_calendar_t *self, const char *office,
+                                     int64_t start_us, int days);
 
 /* Working microseconds in [from_us, to_us); 0 if to_us <= from_us. */
-int64_t sla_calendar_working_between(sla_calendar_t *self, const char *office,
-                                     int64_t from_us, int64_t to_us);
+int64_t sw_calendar_working_between(sw_calendar_t *self, const char *office,
+                                    int64_t from_us, int64_t to_us);
 
 /* True if the local date y-m-d is a working day for the office: a working
    weekday that is not a holiday, or a make-up working day. */
-bool sla_calendar_is_working_day(sla_calendar_t *self, const char *office, int y, int m,
-                                 int d);
+bool sw_calendar_is_working_day(sw_calendar_t *self, const char *office, int y, int m,
+                                int d);
 
 /* The end of the last working interval of the working day containing t_us
    (当天), or of the next working day when t_us is after that day's last
    interval or on a day off. */
-int64_t sla_calendar_end_of_working_day(sla_calendar_t *self, const char *office,
-                                        int64_t t_us);
+int64_t sw_calendar_end_of_working_day(sw_calendar_t *self, const char *office,
+                                       int64_t t_us);
 
 /* The UTC instant of a local wall-clock time in the office's zone.  A time
    that occurs twice (autumn DST change) gives the earlier instant; a time
    skipped by a spring change is moved forward by the size of the gap
    (02:30 -> 03:30).  -1 on error or invalid fields. */
-int64_t sla_calendar_local_to_utc(sla_calendar_t *self, const char *office, int y, int m,
-                                  int d, int hh, int mm, int ss);
+int64_t sw_calendar_local_to_utc(sw_calendar_t *self, const char *office, int y, int m,
+                                 int d, int hh, int mm, int ss);
 
 /* The office's wall-clock time of t_us into *local; 0, or -1 on error. */
-int sla_calendar_to_local(sla_calendar_t *self, const char *office, int64_t t_us,
-                          sla_calendar_local_t *local);
+int sw_calendar_to_local(sw_calendar_t *self, const char *office, int64_t t_us,
+                         sw_calendar_local_t *local);
 
 #endif

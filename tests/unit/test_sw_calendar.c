@@ -1,14 +1,14 @@
-/*  test_sla_calendar: working-time arithmetic on a working-day calendar.
+/*  test_sw_calendar: working-time arithmetic on a working-day calendar.
     Cases are tables of local wall-clock times; the expected instants are
     computed independently of the module with TZ + mktime, so the zone code
-    of sla_calendar is checked against glibc, not against itself. */
+    of sw_calendar is checked against glibc, not against itself. */
 #define _GNU_SOURCE /* timegm */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "sla_calendar.h"
+#include "sw_calendar.h"
 #include "sw_test.h"
 
 #define MINUTE (60 * 1000000LL)
@@ -128,11 +128,11 @@ static void s_check_instant(const char *office, int64_t got, int64_t expected,
     }
 }
 
-static sla_calendar_t *s_calendar(void)
+static sw_calendar_t *s_calendar(void)
 {
     char *error = (char *)"unset";
-    sla_calendar_t *calendar =
-        sla_calendar_new_from_text(s_calendar_text, strlen(s_calendar_text), &error);
+    sw_calendar_t *calendar =
+        sw_calendar_new_from_text(s_calendar_text, strlen(s_calendar_text), &error);
     CHECK(calendar != NULL);
     CHECK(error == NULL);
     if (error)
@@ -179,11 +179,11 @@ static const s_add_case_t s_add_cases[] = {
     {"hotline", "2026-10-24 12:00", 1440, "2026-10-25 11:00", "24 h over a 25 h day"},
 };
 
-static void test_add_working(sla_calendar_t *calendar)
+static void test_add_working(sw_calendar_t *calendar)
 {
     for (size_t i = 0; i < sizeof s_add_cases / sizeof s_add_cases[0]; i++) {
         const s_add_case_t *c = &s_add_cases[i];
-        int64_t got = sla_calendar_add_working(
+        int64_t got = sw_calendar_add_working(
             calendar, c->office, s_utc(c->office, c->start), c->minutes * MINUTE);
         s_check_instant(c->office, got, s_utc(c->office, c->expected), "add_working",
                         c->why);
@@ -226,12 +226,12 @@ static const s_days_case_t s_days_cases[] = {
     {"berlin", "2026-04-02 10:00", 1, "2026-04-07 10:00", "over Easter"},
 };
 
-static void test_add_working_days(sla_calendar_t *calendar)
+static void test_add_working_days(sw_calendar_t *calendar)
 {
     for (size_t i = 0; i < sizeof s_days_cases / sizeof s_days_cases[0]; i++) {
         const s_days_case_t *c = &s_days_cases[i];
-        int64_t got = sla_calendar_add_working_days(calendar, c->office,
-                                                    s_utc(c->office, c->start), c->days);
+        int64_t got = sw_calendar_add_working_days(calendar, c->office,
+                                                   s_utc(c->office, c->start), c->days);
         s_check_instant(c->office, got, s_utc(c->office, c->expected), "add_working_days",
                         c->why);
     }
@@ -239,8 +239,8 @@ static void test_add_working_days(sla_calendar_t *calendar)
        Fri 10:00 CET = 09:00Z, Mon 10:00 CEST = 08:00Z. */
     struct tm friday = {.tm_year = 126, .tm_mon = 2, .tm_mday = 27, .tm_hour = 9};
     struct tm monday = {.tm_year = 126, .tm_mon = 2, .tm_mday = 30, .tm_hour = 8};
-    int64_t got = sla_calendar_add_working_days(calendar, "berlin",
-                                                (int64_t)timegm(&friday) * 1000000, 1);
+    int64_t got = sw_calendar_add_working_days(calendar, "berlin",
+                                               (int64_t)timegm(&friday) * 1000000, 1);
     CHECK_EQ(got, (int64_t)timegm(&monday) * 1000000);
 }
 
@@ -270,11 +270,11 @@ static const s_between_case_t s_between_cases[] = {
     {"hotline", "2026-10-25 00:00", "2026-10-26 00:00", 25 * 60, "the 25 h day"},
 };
 
-static void test_working_between(sla_calendar_t *calendar)
+static void test_working_between(sw_calendar_t *calendar)
 {
     for (size_t i = 0; i < sizeof s_between_cases / sizeof s_between_cases[0]; i++) {
         const s_between_case_t *c = &s_between_cases[i];
-        int64_t got = sla_calendar_working_between(
+        int64_t got = sw_calendar_working_between(
             calendar, c->office, s_utc(c->office, c->from), s_utc(c->office, c->to));
         bool ok = got == c->minutes * MINUTE;
         CHECK(ok);
@@ -307,12 +307,12 @@ static const s_end_case_t s_end_cases[] = {
     {"berlin", "2026-03-29 10:00", "2026-03-30 17:00", "Sunday of the DST change"},
 };
 
-static void test_end_of_working_day(sla_calendar_t *calendar)
+static void test_end_of_working_day(sw_calendar_t *calendar)
 {
     for (size_t i = 0; i < sizeof s_end_cases / sizeof s_end_cases[0]; i++) {
         const s_end_case_t *c = &s_end_cases[i];
         int64_t got =
-            sla_calendar_end_of_working_day(calendar, c->office, s_utc(c->office, c->at));
+            sw_calendar_end_of_working_day(calendar, c->office, s_utc(c->office, c->at));
         s_check_instant(c->office, got, s_utc(c->office, c->expected),
                         "end_of_working_day", c->why);
     }
@@ -336,11 +336,11 @@ static const s_day_case_t s_day_cases[] = {
     {"hotline", 2026, 3, 29, true}, {"nowhere", 2026, 10, 1, false},
 };
 
-static void test_is_working_day(sla_calendar_t *calendar)
+static void test_is_working_day(sw_calendar_t *calendar)
 {
     for (size_t i = 0; i < sizeof s_day_cases / sizeof s_day_cases[0]; i++) {
         const s_day_case_t *c = &s_day_cases[i];
-        bool got = sla_calendar_is_working_day(calendar, c->office, c->y, c->m, c->d);
+        bool got = sw_calendar_is_working_day(calendar, c->office, c->y, c->m, c->d);
         bool ok = got == c->working;
         CHECK(ok);
         if (!ok) {
@@ -353,26 +353,26 @@ static void test_is_working_day(sla_calendar_t *calendar)
 /* ------------------------------------------------------------------------
    Local time conversions, offices, out-of-range input. */
 
-static void test_local_time(sla_calendar_t *calendar)
+static void test_local_time(sw_calendar_t *calendar)
 {
     /* 02:30 does not exist on 2026-03-29 in Berlin: moved to 03:30 CEST. */
     struct tm gap = {
         .tm_year = 126, .tm_mon = 2, .tm_mday = 29, .tm_hour = 1, .tm_min = 30};
-    CHECK_EQ(sla_calendar_local_to_utc(calendar, "berlin", 2026, 3, 29, 2, 30, 0),
+    CHECK_EQ(sw_calendar_local_to_utc(calendar, "berlin", 2026, 3, 29, 2, 30, 0),
              (int64_t)timegm(&gap) * 1000000);
     /* 02:30 happens twice on 2026-10-25: the earlier one, 02:30 CEST. */
     struct tm twice = {
         .tm_year = 126, .tm_mon = 9, .tm_mday = 25, .tm_hour = 0, .tm_min = 30};
-    CHECK_EQ(sla_calendar_local_to_utc(calendar, "berlin", 2026, 10, 25, 2, 30, 0),
+    CHECK_EQ(sw_calendar_local_to_utc(calendar, "berlin", 2026, 10, 25, 2, 30, 0),
              (int64_t)timegm(&twice) * 1000000);
-    CHECK_EQ(sla_calendar_local_to_utc(calendar, "hq", 2026, 10, 1, 8, 30, 0),
+    CHECK_EQ(sw_calendar_local_to_utc(calendar, "hq", 2026, 10, 1, 8, 30, 0),
              s_utc("hq", "2026-10-01 08:30"));
-    CHECK_EQ(sla_calendar_local_to_utc(calendar, "hq", 2026, 2, 29, 8, 30, 0), -1);
-    CHECK_EQ(sla_calendar_local_to_utc(calendar, "hq", 2026, 2, 1, 24, 0, 0), -1);
+    CHECK_EQ(sw_calendar_local_to_utc(calendar, "hq", 2026, 2, 29, 8, 30, 0), -1);
+    CHECK_EQ(sw_calendar_local_to_utc(calendar, "hq", 2026, 2, 1, 24, 0, 0), -1);
 
-    sla_calendar_local_t local;
-    CHECK_EQ(sla_calendar_to_local(calendar, "berlin",
-                                   s_utc("berlin", "2026-07-01 09:15"), &local),
+    sw_calendar_local_t local;
+    CHECK_EQ(sw_calendar_to_local(calendar, "berlin", s_utc("berlin", "2026-07-01 09:15"),
+                                  &local),
              0);
     CHECK_EQ(local.year, 2026);
     CHECK_EQ(local.month, 7);
@@ -382,46 +382,45 @@ static void test_local_time(sla_calendar_t *calendar)
     CHECK_EQ(local.weekday, 3);
     CHECK_EQ(local.utc_offset, 7200);
     CHECK_EQ(
-        sla_calendar_to_local(calendar, "hq", s_utc("hq", "2026-01-01 00:00"), &local),
-        0);
+        sw_calendar_to_local(calendar, "hq", s_utc("hq", "2026-01-01 00:00"), &local), 0);
     CHECK_EQ(local.utc_offset, 8 * 3600);
     CHECK_EQ(local.day, 1);
 }
 
-static void test_offices(sla_calendar_t *calendar)
+static void test_offices(sw_calendar_t *calendar)
 {
-    CHECK(sla_calendar_has_office(calendar, "hq"));
-    CHECK(sla_calendar_has_office(calendar, "default"));
-    CHECK(!sla_calendar_has_office(calendar, "branch-7"));
-    CHECK(!sla_calendar_has_office(calendar, NULL));
-    CHECK_STR(sla_calendar_zone(calendar, "berlin"), "Europe/Berlin");
-    CHECK_STR(sla_calendar_zone(calendar, "branch-7"), "Asia/Shanghai");
-    CHECK_STR(sla_calendar_zone(calendar, NULL), "Asia/Shanghai");
+    CHECK(sw_calendar_has_office(calendar, "hq"));
+    CHECK(sw_calendar_has_office(calendar, "default"));
+    CHECK(!sw_calendar_has_office(calendar, "branch-7"));
+    CHECK(!sw_calendar_has_office(calendar, NULL));
+    CHECK_STR(sw_calendar_zone(calendar, "berlin"), "Europe/Berlin");
+    CHECK_STR(sw_calendar_zone(calendar, "branch-7"), "Asia/Shanghai");
+    CHECK_STR(sw_calendar_zone(calendar, NULL), "Asia/Shanghai");
 
     int64_t start = s_utc("hq", "2026-03-10 10:00");
-    CHECK_EQ(sla_calendar_add_working(calendar, "hq", -1, HOUR), -1);
-    CHECK_EQ(sla_calendar_add_working(calendar, "hq", start, -1), -1);
-    CHECK_EQ(sla_calendar_add_working_days(calendar, "hq", start, -1), -1);
-    CHECK_EQ(sla_calendar_add_working(calendar, "hq", 13569465600000000LL, HOUR), -1);
-    CHECK_EQ(sla_calendar_working_between(calendar, "hq", -5, start), -1);
-    CHECK_EQ(sla_calendar_add_working(NULL, "hq", start, HOUR), -1);
+    CHECK_EQ(sw_calendar_add_working(calendar, "hq", -1, HOUR), -1);
+    CHECK_EQ(sw_calendar_add_working(calendar, "hq", start, -1), -1);
+    CHECK_EQ(sw_calendar_add_working_days(calendar, "hq", start, -1), -1);
+    CHECK_EQ(sw_calendar_add_working(calendar, "hq", 13569465600000000LL, HOUR), -1);
+    CHECK_EQ(sw_calendar_working_between(calendar, "hq", -5, start), -1);
+    CHECK_EQ(sw_calendar_add_working(NULL, "hq", start, HOUR), -1);
 
     /* Without a "default" office, an unknown office is an error. */
     const char *text = "offices\n    berlin\n        zone = Europe/Berlin\n"
                        "        hours = 09:00-17:00\n";
-    sla_calendar_t *abroad = sla_calendar_new_from_text(text, strlen(text), NULL);
+    sw_calendar_t *abroad = sw_calendar_new_from_text(text, strlen(text), NULL);
     CHECK(abroad != NULL);
-    CHECK_EQ(sla_calendar_add_working(abroad, "hq", start, HOUR), -1);
-    CHECK_EQ(sla_calendar_add_working(abroad, NULL, start, HOUR), -1);
-    CHECK_EQ(sla_calendar_add_working_days(abroad, "hq", start, 1), -1);
-    CHECK_EQ(sla_calendar_working_between(abroad, "hq", start, start + HOUR), -1);
-    CHECK_EQ(sla_calendar_end_of_working_day(abroad, "hq", start), -1);
-    CHECK(!sla_calendar_is_working_day(abroad, "hq", 2026, 3, 10));
-    CHECK(sla_calendar_is_working_day(abroad, "berlin", 2026, 3, 10));
-    CHECK(sla_calendar_zone(abroad, "hq") == NULL);
-    sla_calendar_destroy(&abroad);
+    CHECK_EQ(sw_calendar_add_working(abroad, "hq", start, HOUR), -1);
+    CHECK_EQ(sw_calendar_add_working(abroad, NULL, start, HOUR), -1);
+    CHECK_EQ(sw_calendar_add_working_days(abroad, "hq", start, 1), -1);
+    CHECK_EQ(sw_calendar_working_between(abroad, "hq", start, start + HOUR), -1);
+    CHECK_EQ(sw_calendar_end_of_working_day(abroad, "hq", start), -1);
+    CHECK(!sw_calendar_is_working_day(abroad, "hq", 2026, 3, 10));
+    CHECK(sw_calendar_is_working_day(abroad, "berlin", 2026, 3, 10));
+    CHECK(sw_calendar_zone(abroad, "hq") == NULL);
+    sw_calendar_destroy(&abroad);
     CHECK(abroad == NULL);
-    sla_calendar_destroy(&abroad);
+    sw_calendar_destroy(&abroad);
 }
 
 /* An office's own lists override its sets: a company day off on a make-up
@@ -445,15 +444,15 @@ static void test_own_days_override_sets(void)
                        "        workday\n"
                        "            2026-10-07 = stock-taking\n";
     char *error = NULL;
-    sla_calendar_t *calendar = sla_calendar_new_from_text(text, strlen(text), &error);
+    sw_calendar_t *calendar = sw_calendar_new_from_text(text, strlen(text), &error);
     CHECK(calendar != NULL);
-    CHECK(!sla_calendar_is_working_day(calendar, "plant", 2026, 10, 10));
-    CHECK(sla_calendar_is_working_day(calendar, "plant", 2026, 10, 7));
-    CHECK(!sla_calendar_is_working_day(calendar, "plant", 2026, 10, 6));
-    CHECK(sla_calendar_is_working_day(calendar, "plant", 2026, 10, 17)); /* a Saturday */
-    CHECK(!sla_calendar_is_working_day(calendar, "plant", 2026, 10, 18));
+    CHECK(!sw_calendar_is_working_day(calendar, "plant", 2026, 10, 10));
+    CHECK(sw_calendar_is_working_day(calendar, "plant", 2026, 10, 7));
+    CHECK(!sw_calendar_is_working_day(calendar, "plant", 2026, 10, 6));
+    CHECK(sw_calendar_is_working_day(calendar, "plant", 2026, 10, 17)); /* a Saturday */
+    CHECK(!sw_calendar_is_working_day(calendar, "plant", 2026, 10, 18));
     free(error);
-    sla_calendar_destroy(&calendar);
+    sw_calendar_destroy(&calendar);
 }
 
 /* ------------------------------------------------------------------------
@@ -526,8 +525,8 @@ static void test_bad_calendars(void)
     for (size_t i = 0; i < sizeof s_bad_cases / sizeof s_bad_cases[0]; i++) {
         const s_bad_case_t *c = &s_bad_cases[i];
         char *error = NULL;
-        sla_calendar_t *calendar =
-            sla_calendar_new_from_text(c->text, strlen(c->text), &error);
+        sw_calendar_t *calendar =
+            sw_calendar_new_from_text(c->text, strlen(c->text), &error);
         bool ok = !calendar && error && strstr(error, c->message);
         CHECK(ok);
         if (!ok) {
@@ -535,7 +534,7 @@ static void test_bad_calendars(void)
                     error ? error : "(accepted)", c->message);
         }
         free(error);
-        sla_calendar_destroy(&calendar);
+        sw_calendar_destroy(&calendar);
     }
     /* A syntax error deep in a longer text is found by its line. */
     char text[4096], expected[64];
@@ -546,20 +545,20 @@ static void test_bad_calendars(void)
              s_calendar_text);
     snprintf(expected, sizeof expected, "line %d: not valid ZPL", lines + 2);
     char *message = NULL;
-    CHECK(sla_calendar_new_from_text(text, strlen(text), &message) == NULL);
+    CHECK(sw_calendar_new_from_text(text, strlen(text), &message) == NULL);
     CHECK(message && strstr(message, expected));
     free(message);
 
     /* Length counts, not the NUL; a NUL inside is refused. */
     const char nul[] = "offices\n\0    hq\n";
     char *error = NULL;
-    CHECK(sla_calendar_new_from_text(nul, sizeof nul - 1, &error) == NULL);
+    CHECK(sw_calendar_new_from_text(nul, sizeof nul - 1, &error) == NULL);
     CHECK(error && strstr(error, "NUL"));
     free(error);
-    CHECK(sla_calendar_new_from_text(s_calendar_text, 8, NULL) == NULL); /* "#   test" */
+    CHECK(sw_calendar_new_from_text(s_calendar_text, 8, NULL) == NULL); /* "#   test" */
 
     error = NULL;
-    CHECK(sla_calendar_new_from_file("/nonexistent/cal.conf", &error) == NULL);
+    CHECK(sw_calendar_new_from_file("/nonexistent/cal.conf", &error) == NULL);
     CHECK(error && strstr(error, "/nonexistent/cal.conf: "));
     free(error);
 }
@@ -575,7 +574,7 @@ static uint64_t s_random(uint64_t *state)
 
 /* For any start and amount: the working time between start and
    add_working(start, w) is w, and deadlines are working instants. */
-static void test_properties(sla_calendar_t *calendar)
+static void test_properties(sw_calendar_t *calendar)
 {
     static const char *offices[] = {"hq", "berlin", "hotline"};
     int64_t year_start = s_utc("hq", "2026-01-01 00:00");
@@ -586,14 +585,14 @@ static void test_properties(sla_calendar_t *calendar)
         int64_t start =
             year_start + (int64_t)(s_random(&state) % (366ULL * 86400)) * 1000000;
         int64_t amount = (int64_t)(s_random(&state) % (3 * 7 * 3600) + 1) * 1000000;
-        int64_t due = sla_calendar_add_working(calendar, office, start, amount);
+        int64_t due = sw_calendar_add_working(calendar, office, start, amount);
         if (due <= start ||
-            sla_calendar_working_between(calendar, office, start, due) != amount)
+            sw_calendar_working_between(calendar, office, start, due) != amount)
             failures++;
-        int64_t days = sla_calendar_add_working_days(calendar, office, start, i % 5);
-        if (days < start || sla_calendar_add_working(calendar, office, days, 0) != days)
+        int64_t days = sw_calendar_add_working_days(calendar, office, start, i % 5);
+        if (days < start || sw_calendar_add_working(calendar, office, days, 0) != days)
             failures++;
-        if (sla_calendar_end_of_working_day(calendar, office, start) <= start)
+        if (sw_calendar_end_of_working_day(calendar, office, start) <= start)
             failures++;
     }
     CHECK_EQ(failures, 0);
@@ -614,7 +613,7 @@ static void test_zone_tables(void)
                  "    z%d\n        zone = %s\n        hours = 09:00-17:00\n", i,
                  zones[i]);
     }
-    sla_calendar_t *calendar = sla_calendar_new_from_text(text, strlen(text), NULL);
+    sw_calendar_t *calendar = sw_calendar_new_from_text(text, strlen(text), NULL);
     CHECK(calendar != NULL);
     uint64_t state = 1;
     int mismatches = 0;
@@ -628,8 +627,8 @@ static void test_zone_tables(void)
         char *saved = s_tz_push(tz);
         localtime_r(&t, &tm);
         s_tz_pop(saved);
-        sla_calendar_local_t local;
-        if (sla_calendar_to_local(calendar, office, (int64_t)t * 1000000, &local) != 0 ||
+        sw_calendar_local_t local;
+        if (sw_calendar_to_local(calendar, office, (int64_t)t * 1000000, &local) != 0 ||
             local.utc_offset != tm.tm_gmtoff || local.hour != tm.tm_hour ||
             local.day != tm.tm_mday || local.year != tm.tm_year + 1900) {
             mismatches++;
@@ -638,34 +637,34 @@ static void test_zone_tables(void)
         }
     }
     CHECK_EQ(mismatches, 0);
-    sla_calendar_destroy(&calendar);
+    sw_calendar_destroy(&calendar);
 }
 
 static void test_shipped_file(void)
 {
     char *error = NULL;
-    sla_calendar_t *calendar = sla_calendar_new_from_file(
+    sw_calendar_t *calendar = sw_calendar_new_from_file(
         SHOUWEN_SOURCE_DIR "/deploy/calendar/cn-2026.conf", &error);
     CHECK(calendar != NULL);
     if (error)
         fprintf(stderr, "shipped calendar rejected: %s\n", error);
     free(error);
-    CHECK(sla_calendar_has_office(calendar, "default"));
-    CHECK(sla_calendar_has_office(calendar, "hq"));
-    CHECK(sla_calendar_has_office(calendar, "berlin"));
-    CHECK(sla_calendar_is_working_day(calendar, "hq", 2026, 1, 4));
-    CHECK(!sla_calendar_is_working_day(calendar, "hq", 2026, 2, 16));
-    CHECK(sla_calendar_is_working_day(calendar, "hq", 2026, 9, 20));
-    CHECK(!sla_calendar_is_working_day(calendar, "hq", 2026, 10, 1));
-    CHECK(!sla_calendar_is_working_day(calendar, "hq", 2027, 1, 1));
-    CHECK(!sla_calendar_is_working_day(calendar, "berlin", 2026, 4, 3));
-    CHECK(sla_calendar_is_working_day(calendar, "berlin", 2026, 10, 1));
+    CHECK(sw_calendar_has_office(calendar, "default"));
+    CHECK(sw_calendar_has_office(calendar, "hq"));
+    CHECK(sw_calendar_has_office(calendar, "berlin"));
+    CHECK(sw_calendar_is_working_day(calendar, "hq", 2026, 1, 4));
+    CHECK(!sw_calendar_is_working_day(calendar, "hq", 2026, 2, 16));
+    CHECK(sw_calendar_is_working_day(calendar, "hq", 2026, 9, 20));
+    CHECK(!sw_calendar_is_working_day(calendar, "hq", 2026, 10, 1));
+    CHECK(!sw_calendar_is_working_day(calendar, "hq", 2027, 1, 1));
+    CHECK(!sw_calendar_is_working_day(calendar, "berlin", 2026, 4, 3));
+    CHECK(sw_calendar_is_working_day(calendar, "berlin", 2026, 10, 1));
     int64_t start = s_utc("hq", "2026-09-30 16:00");
-    s_check_instant("hq", sla_calendar_add_working_days(calendar, "hq", start, 1),
+    s_check_instant("hq", sw_calendar_add_working_days(calendar, "hq", start, 1),
                     s_utc("hq", "2026-10-08 16:00"), "shipped", "1 day before 国庆");
-    s_check_instant("hq", sla_calendar_add_working_days(calendar, "branch-9", start, 3),
+    s_check_instant("hq", sw_calendar_add_working_days(calendar, "branch-9", start, 3),
                     s_utc("hq", "2026-10-10 16:00"), "shipped", "default office");
-    sla_calendar_destroy(&calendar);
+    sw_calendar_destroy(&calendar);
 }
 
 /* The calendar switches TZ only briefly and puts it back as it was. */
@@ -678,12 +677,12 @@ static void test_tz_restored(void)
         else
             unsetenv("TZ");
         tzset();
-        sla_calendar_t *calendar = s_calendar();
-        sla_calendar_add_working(calendar, "berlin", s_utc("berlin", "2031-05-05 10:00"),
-                                 HOUR);
+        sw_calendar_t *calendar = s_calendar();
+        sw_calendar_add_working(calendar, "berlin", s_utc("berlin", "2031-05-05 10:00"),
+                                HOUR);
         const char *now = getenv("TZ");
         CHECK(before[i] ? now && strcmp(now, before[i]) == 0 : now == NULL);
-        sla_calendar_destroy(&calendar);
+        sw_calendar_destroy(&calendar);
     }
     unsetenv("TZ");
     tzset();
@@ -696,7 +695,7 @@ static double s_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void test_timing(sla_calendar_t *calendar)
+static void test_timing(sw_calendar_t *calendar)
 {
     enum { CALLS = 100000 };
     int64_t year_start = s_utc("hq", "2026-01-01 00:00");
@@ -707,15 +706,15 @@ static void test_timing(sla_calendar_t *calendar)
         int64_t start =
             year_start + (int64_t)(s_random(&state) % (366ULL * 86400)) * 1000000;
         answered +=
-            sla_calendar_add_working_days(calendar, "hq", start, 1 + i % 5) > start;
+            sw_calendar_add_working_days(calendar, "hq", start, 1 + i % 5) > start;
     }
     double days = s_seconds() - begin;
     begin = s_seconds();
     for (int i = 0; i < CALLS; i++) {
         int64_t start =
             year_start + (int64_t)(s_random(&state) % (366ULL * 86400)) * 1000000;
-        answered += sla_calendar_add_working(calendar, "berlin", start,
-                                             (1 + i % 16) * HOUR) > start;
+        answered += sw_calendar_add_working(calendar, "berlin", start,
+                                            (1 + i % 16) * HOUR) > start;
     }
     double working = s_seconds() - begin;
     CHECK_EQ(answered, 2 * CALLS);
@@ -723,19 +722,19 @@ static void test_timing(sla_calendar_t *calendar)
            days, days * 1e6 / CALLS);
     printf("timing: %d add_working (berlin, 1-16 h) in %.3f s = %.2f us/call\n", CALLS,
            working, working * 1e6 / CALLS);
-    sla_calendar_t *fresh = s_calendar();
+    sw_calendar_t *fresh = s_calendar();
     begin = s_seconds();
-    CHECK(sla_calendar_add_working(fresh, "hq", s_utc("hq", "2031-05-05 10:00"), HOUR) >
+    CHECK(sw_calendar_add_working(fresh, "hq", s_utc("hq", "2031-05-05 10:00"), HOUR) >
           0);
     double cold = s_seconds() - begin;
-    sla_calendar_destroy(&fresh);
+    sw_calendar_destroy(&fresh);
     printf("timing: first call in a new year (zone table filled) %.2f ms\n", cold * 1e3);
     fflush(stdout);
 }
 
 int main(void)
 {
-    sla_calendar_t *calendar = s_calendar();
+    sw_calendar_t *calendar = s_calendar();
     if (!calendar)
         SW_TEST_DONE();
     test_add_working(calendar);
@@ -752,7 +751,7 @@ int main(void)
     test_shipped_file();
     test_tz_restored();
     test_timing(calendar);
-    sla_calendar_destroy(&calendar);
+    sw_calendar_destroy(&calendar);
     CHECK(calendar == NULL);
     SW_TEST_DONE();
 }
