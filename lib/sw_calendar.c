@@ -107,6 +107,9 @@ typedef struct {
     char **error;     /* where the first error message goes, or NULL */
     s_set_t *sets;    /* shared holiday sets */
     size_t set_count; /* entries in sets */
+    const char *text; /* the text parsed into root, for error lines; or NULL */
+    zconfig_t *root;  /* the calendar's tree */
+    zconfig_t *at;    /* the node being read, for error lines; or NULL */
 } s_loader_t;
 
 /* ------------------------------------------------------------------------
@@ -419,16 +422,58 @@ static void s_office_destroy(s_office_t **office_p)
 static int s_fail(s_loader_t *loader, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Record the first error of the load; always -1. */
+/* Position of target in pre-order below node; true when found. */
+static bool s_preorder(zconfig_t *node, zconfig_t *target, size_t *index)
+{
+    for (zconfig_t *child = zconfig_child(node); child; child = zconfig_next(child)) {
+        if (child == target)
+            return true;
+        (*index)++;
+        if (s_preorder(child, target, index))
+            return true;
+    }
+    return false;
+}
+
+/* The line of the text that node came from, 0 if unknown.  In valid ZPL
+   every line that is neither blank nor a comment names one key, and the
+   keys become the tree's nodes in pre-order. */
+static size_t s_node_line(const s_loader_t *loader, zconfig_t *node)
+{
+    size_t index = 0;
+    if (!loader->text || !node || !s_preorder(loader->root, node, &index))
+        return 0;
+    size_t line = 0;
+    for (const char *c = loader->text; *c;) {
+        line++;
+        const char *first = c + strspn(c, " \t\r");
+        if (*first && *first != '\n' && *first != '#' && index-- == 0)
+            return line;
+        const char *newline = strchr(c, '\n');
+        c = newline ? newline + 1 : c + strlen(c);
+    }
+    return 0;
+}
+
+/* Record the first error of the load, "line N: " in front when the node
+   being read is known; always -1. */
 static int s_fail(s_loader_t *loader, const char *format, ...)
 {
-    if (loader->error && !*loader->error) {
-        va_list args;
-        va_start(args, format);
-        if (vasprintf(loader->error, format, args) < 0)
+    if (!loader->error || *loader->error)
+        return -1;
+    va_list args;
+    va_start(args, format);
+    char *reason = NULL;
+    if (vasprintf(&reason, format, args) < 0)
+        reason = NULL;
+    va_end(args);
+    size_t line = reason ? s_node_line(loader, loader->at) : 0;
+    if (line > 0) {
+        if (asprintf(loader->error, "line %zu: %s", line, reason) < 0)
             *loader->error = NULL;
-        va_end(args);
-    }
+        free(reason);
+    } else
+        *loader->error = reason;
     return -1;
 }
 
@@ -614,6 +659,7 @@ static int s_parse_day_list(s_loader_t *loader, s_days_t *days, const char *wher
 {
     const char *kind = zconfig_name(list);
     const char *value = zconfig_value(list);
+    loader->at = list;
     if (value && *value)
         return s_fail(loader,
                       "%s/%s: list the dates one per line below it "
@@ -623,6 +669,7 @@ static int s_parse_day_list(s_loader_t *loader, s_days_t *days, const char *wher
     snprintf(path, sizeof path, "%s/%s", where, kind);
     bool working = streq(kind, "workday");
     for (zconfig_t *entry = zconfig_child(list); entry; entry = zconfig_next(entry)) {
+        loader->at = entry;
         if (zconfig_child(entry))
             return s_fail(loader, "%s/%s: a date has no children", path,
                           zconfig_name(entry));
@@ -666,12 +713,14 @@ static int s_parse_set(s_loader_t *loader, s_set_t *set, zconfig_t *node)
     snprintf(where, sizeof where, "holidays/%s", set->name);
     for (zconfig_t *child = zconfig_child(node); child; child = zconfig_next(child)) {
         const char *name = zconfig_name(child);
+        loader->at = child;
         if (!streq(name, "holiday") && !streq(name, "workday"))
             return s_fail(loader, "%s: unknown key '%s' (expected holiday or workday)",
                           where, name);
         if (s_parse_day_list(loader, &set->days, where, child) != 0)
             return -1;
     }
+    loader->at = node;
     return s_days_check(loader, &set->days, where);
 }
 
@@ -685,6 +734,7 @@ static int s_parse_sets(s_loader_t *loader, zconfig_t *holidays)
         return s_fail(loader, "holidays: out of memory");
     for (zconfig_t *node = zconfig_child(holidays); node; node = zconfig_next(node)) {
         const char *name = zconfig_name(node);
+        loader->at = node;
         if (s_loader_set(loader, name))
             return s_fail(loader, "holidays/%s: holiday set defined twice", name);
         s_set_t *set = &loader->sets[loader->set_count++];
@@ -840,10 +890,12 @@ static int s_office_parse(s_loader_t *loader, sw_calendar_t *self, s_office_t *o
     unsigned seen = 0;
     int rc = 0;
     for (zconfig_t *key = zconfig_child(node); key && rc == 0; key = zconfig_next(key)) {
+        loader->at = key;
         rc = s_office_once(loader, where, zconfig_name(key), &seen);
         if (rc == 0)
             rc = s_office_key(loader, self, office, where, key, &days);
     }
+    loader->at = node;
     if (rc == 0 && !office->zone)
         rc = s_fail(loader, "%s: missing 'zone' (e.g. zone = Asia/Shanghai)", where);
     if (rc == 0 && office->span_count == 0)
@@ -851,6 +903,8 @@ static int s_office_parse(s_loader_t *loader, sw_calendar_t *self, s_office_t *o
                     where);
     if (rc == 0)
         rc = s_days_check(loader, &days, where);
+    if (zconfig_locate(node, "holidays"))
+        loader->at = zconfig_locate(node, "holidays");
     if (rc == 0)
         rc = s_office_use_sets(loader, &days, where, sets);
     if (rc == 0)
@@ -864,6 +918,7 @@ static s_office_t *s_office_new(s_loader_t *loader, sw_calendar_t *self, zconfig
     const char *name = zconfig_name(node);
     char where[512];
     snprintf(where, sizeof where, "offices/%s", name);
+    loader->at = node;
     for (size_t i = 0; i < self->office_count; i++)
         if (streq(self->offices[i]->name, name)) {
             s_fail(loader, "%s: office defined twice", where);
@@ -885,6 +940,7 @@ static int s_parse_offices(s_loader_t *loader, sw_calendar_t *self, zconfig_t *o
     size_t count = 0;
     for (zconfig_t *node = zconfig_child(offices); node; node = zconfig_next(node))
         count++;
+    loader->at = offices;
     if (count == 0)
         return s_fail(loader, "offices: no office defined");
     self->offices = calloc(count, sizeof *self->offices);
@@ -906,6 +962,7 @@ static int s_parse_root(s_loader_t *loader, sw_calendar_t *self, zconfig_t *root
     zconfig_t *holidays = NULL, *offices = NULL;
     for (zconfig_t *node = zconfig_child(root); node; node = zconfig_next(node)) {
         const char *name = zconfig_name(node);
+        loader->at = node;
         if (streq(name, "policies") || streq(name, "version"))
             continue; /* sla's policies (sla_policy.c); the file's version name */
         zconfig_t **slot = streq(name, "holidays")  ? &holidays
@@ -920,6 +977,7 @@ static int s_parse_root(s_loader_t *loader, sw_calendar_t *self, zconfig_t *root
             return s_fail(loader, "%s: section given twice", name);
         *slot = node;
     }
+    loader->at = NULL;
     if (!offices)
         return s_fail(loader, "offices: missing (a calendar needs at least one office)");
     if (holidays && s_parse_sets(loader, holidays) != 0)
@@ -930,9 +988,11 @@ static int s_parse_root(s_loader_t *loader, sw_calendar_t *self, zconfig_t *root
 /* ------------------------------------------------------------------------
    Constructors and destructor. */
 
-sw_calendar_t *sw_calendar_new_from_zconfig(zconfig_t *config, char **error)
+/* A calendar from the tree config; text, if not NULL, is what config was
+   parsed from (for the lines of errors). */
+static sw_calendar_t *s_new_from_tree(zconfig_t *config, const char *text, char **error)
 {
-    s_loader_t loader = {error, NULL, 0};
+    s_loader_t loader = {error, NULL, 0, text, config, NULL};
     if (error)
         *error = NULL;
     if (!config) {
@@ -948,6 +1008,11 @@ sw_calendar_t *sw_calendar_new_from_zconfig(zconfig_t *config, char **error)
         sw_calendar_destroy(&self);
     s_loader_free(&loader);
     return self;
+}
+
+sw_calendar_t *sw_calendar_new_from_zconfig(zconfig_t *config, char **error)
+{
+    return s_new_from_tree(config, NULL, error);
 }
 
 /* True if the first `lines` lines of text are valid ZPL. */
@@ -1000,7 +1065,7 @@ static void s_syntax_error(s_loader_t *loader, char *text)
 
 sw_calendar_t *sw_calendar_new_from_text(const char *text, size_t len, char **error)
 {
-    s_loader_t loader = {error, NULL, 0};
+    s_loader_t loader = {error, NULL, 0, NULL, NULL, NULL};
     if (error)
         *error = NULL;
     if (!text || len > S_MAX_TEXT) {
@@ -1019,7 +1084,7 @@ sw_calendar_t *sw_calendar_new_from_text(const char *text, size_t len, char **er
     sw_calendar_t *self = NULL;
     zconfig_t *root = zconfig_str_load(copy);
     if (root)
-        self = sw_calendar_new_from_zconfig(root, error);
+        self = s_new_from_tree(root, copy, error);
     else
         s_syntax_error(&loader, copy);
     zconfig_destroy(&root);

@@ -38,8 +38,9 @@ typedef struct {
 
 /* Load a calendar from ZPL text (len bytes, need not be NUL-terminated).
    NULL if the text is not a valid calendar; then, if error is not NULL,
-   *error is a malloc'ed message ("line 7: ..." for a ZPL syntax error,
-   "offices/hq/hours: ..." for a bad value), the caller's to free.  On
+   *error is a malloc'ed message ("line 7: not valid ZPL ..." for a ZPL
+   syntax error, "line 12: offices/hq/hours: ..." for a bad value: the line
+   of the key at fault, when there is one), the caller's to free.  On
    success *error is set to NULL. */
 sw_calendar_t *sw_calendar_new_from_text(const char *text, size_t len, char **error);
 
@@ -49,7 +50,8 @@ sw_calendar_t *sw_calendar_new_from_file(const char *path, char **error);
 /* Build a calendar from an already parsed ZPL tree whose children are
    "holidays" and "offices" (for a calendar embedded in a larger file).  A
    "version" (the file's name for itself) and a "policies" child (sla's
-   time limits, sla_policy.h) are allowed and left to their readers. */
+   time limits, sla_policy.h) are allowed and left to their readers.  Its
+   errors give the key path without a line. */
 sw_calendar_t *sw_calendar_new_from_zconfig(zconfig_t *config, char **error);
 
 /* Destroy the calendar; safe on NULL, sets *self_p to NULL. */

@@ -1,9 +1,13 @@
 /*  intake_validate: field checks on branch input (see intake_validate.h).  */
+#define _GNU_SOURCE /* asprintf, strndup */
 #include "intake_validate.h"
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "sw_calendar.h"
 
 /* Limits on text a branch may send, in bytes of UTF-8. */
 #define S_MAX_ID      64
@@ -217,5 +221,36 @@ int intake_validate_directory_load(const Shouwen__V1__DirectoryLoad *load,
         return s_reject(why, INTAKE_TOO_LONG, "%s is too long", "content");
     if (!intake_utf8_valid((const char *)load->content.data, load->content.len))
         return s_reject(why, INTAKE_BAD_UTF8, "%s is not valid UTF-8", "content");
+    return 0;
+}
+
+int intake_validate_calendar(const char *text, size_t len, const char *file_name,
+                             char *version, size_t version_size, char **error)
+{
+    const char *file = file_name && *file_name ? file_name : "file";
+    char *reason = NULL;
+    if (version_size > 0)
+        *version = 0;
+    *error = NULL;
+    sw_calendar_t *calendar = sw_calendar_new_from_text(text, len, &reason);
+    if (!calendar) {
+        if (asprintf(error, "%s: %s", file,
+                     reason ? reason : "the calendar does not load") < 0)
+            *error = NULL;
+        free(reason);
+        return -1;
+    }
+    sw_calendar_destroy(&calendar);
+    /* it loaded: the text is valid ZPL without a NUL byte */
+    char *copy = strndup(text, len);
+    zconfig_t *root = copy ? zconfig_str_load(copy) : NULL;
+    free(copy);
+    if (!root) {
+        *error = strdup("out of memory");
+        return -1;
+    }
+    if (version_size > 0)
+        snprintf(version, version_size, "%s", zconfig_get(root, "version", ""));
+    zconfig_destroy(&root);
     return 0;
 }

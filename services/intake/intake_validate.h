@@ -46,4 +46,15 @@ int intake_validate_directory_load(const Shouwen__V1__DirectoryLoad *load,
                                    intake_rejection_t *why);
 bool intake_utf8_valid(const char *s, size_t len);
 
+/* A calendar file (text, len bytes) checked with the loader sla uses
+   (sw_calendar_new_from_text), so that one sla would refuse never enters the
+   log.  0 with the file's "version" (empty if it has none) in
+   version[version_size]; or -1 with *error, the caller's to free, naming the
+   file, the line and the reason: "cn-2026.conf: line 12: offices/hq/zone:
+   'Asia/Shanghia' is not a time zone of the zoneinfo database" (file_name
+   NULL or empty: "file").  sla's time limits (the "policies" section) are
+   not checked here. */
+int intake_validate_calendar(const char *text, size_t len, const char *file_name,
+                             char *version, size_t version_size, char **error);
+
 #endif

@@ -1,7 +1,9 @@
 /*  test_intake_validate: every rejection of a branch request, by field and
     by reason code (inquiries, staff commands, directory loads); the UTF-8
     check at its edges; phone numbers as clerks write them; the defaults
-    intake fills in. */
+    intake fills in; calendar files checked with sla's loader. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "intake_validate.h"
@@ -655,6 +657,73 @@ static void test_directory_load(void)
     free(a401);
 }
 
+/* Calls intake_validate_calendar on text; the version, or the error (the
+   caller frees the result).  *rc gets the return code. */
+static char *s_calendar(const char *text, size_t len, const char *file, int *rc)
+{
+    char version[64] = "unset", *error = (char *)"unset";
+    *rc = intake_validate_calendar(text, len, file, version, sizeof version, &error);
+    if (*rc == 0) {
+        CHECK(error == NULL);
+        return strdup(version);
+    }
+    CHECK(error != NULL);
+    return error;
+}
+
+static void test_calendar(void)
+{
+    /* the shipped calendar loads, with its version */
+    FILE *file = fopen(SHOUWEN_SOURCE_DIR "/deploy/calendar/cn-2026.conf", "rb");
+    CHECK(file != NULL);
+    char *text = calloc(1, 65536);
+    size_t len = file ? fread(text, 1, 65535, file) : 0;
+    if (file)
+        fclose(file);
+    int rc;
+    char *got = s_calendar(text, len, "cn-2026.conf", &rc);
+    CHECK_EQ(rc, 0);
+    CHECK_STR(got, "cn-2026.1");
+    free(got);
+    free(text);
+    const char *plain =
+        "offices\n    hq\n        zone = UTC\n        hours = 09:00-17:00\n";
+    got = s_calendar(plain, strlen(plain), "plain.conf", &rc);
+    CHECK_EQ(rc, 0);
+    CHECK_STR(got, ""); /* no version given */
+    free(got);
+
+    /* valid ZPL that sla refuses: refused with the file, line and reason */
+    static const struct {
+        const char *text, *expected;
+    } bad[] = {
+        {"version = \"x\"\noffices\n    hq\n        zone = Asia/Shanghai\n"
+         "        hours = 09:00-17:00\n        holiday\n            2026-02-30 = 假\n",
+         "bad.conf: line 7: offices/hq/holiday: '2026-02-30' is not a date"},
+        {"offices\n    hq\n        zone = Asia/Shanghia\n        hours = 09:00-17:00\n",
+         "bad.conf: line 3: offices/hq/zone: 'Asia/Shanghia' is not a time zone"},
+        {"offices\n    hq\n        zone = UTC\n        hours = 17:00-09:00\n",
+         "bad.conf: line 4: offices/hq/hours: '17:00-09:00' ends before it starts"},
+        {"version = \"x\"\n", "bad.conf: offices: missing"},
+        /* and what is not ZPL at all */
+        {"offices\n    hq\n      zone = UTC\n", "bad.conf: line 3: not valid ZPL"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        got = s_calendar(bad[i].text, strlen(bad[i].text), "bad.conf", &rc);
+        CHECK_EQ(rc, -1);
+        bool ok = got && strncmp(got, bad[i].expected, strlen(bad[i].expected)) == 0;
+        CHECK(ok);
+        if (!ok)
+            fprintf(stderr, "calendar %zu: got '%s', expected '%s...'\n", i, got,
+                    bad[i].expected);
+        free(got);
+    }
+    /* no file name: "file" */
+    got = s_calendar(bad[1].text, strlen(bad[1].text), NULL, &rc);
+    CHECK(rc == -1 && strncmp(got, "file: line 3: ", 14) == 0);
+    free(got);
+}
+
 int main(void)
 {
     test_valid_and_defaults();
@@ -667,5 +736,6 @@ int main(void)
     test_utf8();
     test_command();
     test_directory_load();
+    test_calendar();
     SW_TEST_DONE();
 }

@@ -467,10 +467,10 @@ typedef struct {
 
 static const s_bad_case_t s_bad_cases[] = {
     {"", "offices: missing"},
-    {"offices\n", "offices: no office defined"},
-    {"offics\n    hq\n", "offics: unknown key"},
+    {"offices\n", "line 1: offices: no office defined"},
+    {"offics\n    hq\n", "line 1: offics: unknown key"},
     {S_OFFICE_HEAD "        hours = 8:30-12\n",
-     "offices/hq/hours: '8:30-12' is not HH:MM-HH:MM"},
+     "line 4: offices/hq/hours: '8:30-12' is not HH:MM-HH:MM"},
     {S_OFFICE_HEAD "        hours = 08:30-12:00 14:00-25:00\n",
      "offices/hq/hours: '14:00-25:00' is not HH:MM-HH:MM"},
     {S_OFFICE_HEAD "        hours = 12:00-08:30\n",
@@ -478,21 +478,21 @@ static const s_bad_case_t s_bad_cases[] = {
     {S_OFFICE_HEAD "        hours = 08:30-12:00, 11:00-13:00\n",
      "'11:00-13:00' overlaps or precedes"},
     {S_OFFICE_HEAD "        hours = , \n", "offices/hq/hours: no working interval"},
-    {S_OFFICE_HEAD, "offices/hq: missing 'hours'"},
+    {S_OFFICE_HEAD, "line 2: offices/hq: missing 'hours'"},
     {"offices\n    hq\n        hours = 09:00-17:00\n", "offices/hq: missing 'zone'"},
     {"offices\n    hq\n        zone = Asia/Shanghia\n        hours = 09:00-17:00\n",
      "offices/hq/zone: 'Asia/Shanghia' is not a time zone"},
     {"offices\n    hq\n        zone = ../../etc/passwd\n        hours = 09:00-17:00\n",
      "offices/hq/zone: '../../etc/passwd' is not a time zone"},
     {S_OFFICE_HEAD "        zone = UTC\n        hours = 09:00-17:00\n",
-     "offices/hq/zone: given twice"},
+     "line 4: offices/hq/zone: given twice"},
     {S_OFFICE_HEAD "        hours = 09:00-17:00\n        weekdays = mon-fry\n",
      "offices/hq/weekdays: 'mon-fry' is not a weekday"},
     {S_OFFICE_HEAD "        hours = 09:00-17:00\n        holliday\n",
      "offices/hq: unknown key 'holliday'"},
     {S_OFFICE_HEAD
      "        hours = 09:00-17:00\n        holiday\n            2026-02-30\n",
-     "offices/hq/holiday: '2026-02-30' is not a date"},
+     "line 6: offices/hq/holiday: '2026-02-30' is not a date"},
     {S_OFFICE_HEAD "        hours = 09:00-17:00\n        holiday\n            26-10-01\n",
      "offices/hq/holiday: '26-10-01' is not a date"},
     {S_OFFICE_HEAD "        hours = 09:00-17:00\n        holiday = 2026-10-01\n",
@@ -501,20 +501,24 @@ static const s_bad_case_t s_bad_cases[] = {
                    "            2026-10-07..2026-10-01\n",
      "range '2026-10-07..2026-10-01' is reversed"},
     {S_OFFICE_HEAD "        hours = 09:00-17:00\n        holidays = cn-2025\n",
-     "offices/hq/holidays: no holiday set 'cn-2025' under holidays"},
+     "line 5: offices/hq/holidays: no holiday set 'cn-2025' under holidays"},
     {"holidays\n    cn\n        holiday\n            2026-10-01..2026-10-07\n"
      "        workday\n            2026-10-01\n" S_OFFICE_HEAD
      "        hours = 09:00-17:00\n",
-     "holidays/cn: 2026-10-01 is listed both as holiday and as workday"},
+     "line 2: holidays/cn: 2026-10-01 is listed both as holiday and as workday"},
     {"holidays\n    cn\n        vacation\n" S_OFFICE_HEAD "        hours = 09:00-17:00\n",
      "holidays/cn: unknown key 'vacation'"},
     {"holidays\n    a\n        holiday\n            2026-10-10\n"
      "    b\n        workday\n            2026-10-10\n" S_OFFICE_HEAD
      "        hours = 09:00-17:00\n        holidays = a b\n",
-     "offices/hq/holidays: sets 'a' and 'b' disagree on 2026-10-10"},
+     "line 12: offices/hq/holidays: sets 'a' and 'b' disagree on 2026-10-10"},
     {S_OFFICE_HEAD "        hours = 09:00-17:00\n    hq\n        zone = UTC\n"
                    "        hours = 09:00-17:00\n",
-     "offices/hq: office defined twice"},
+     "line 5: offices/hq: office defined twice"},
+    /* lines are counted with comments and blank lines */
+    {"# a calendar\n\noffices\n    # the head office\n    hq\n"
+     "        zone = Asia/Shanghia # typo\n        hours = 09:00-17:00\n",
+     "line 6: offices/hq/zone: 'Asia/Shanghia' is not a time zone"},
     {"offices\n    hq\n      zone = Asia/Shanghai\n", "line 3: not valid ZPL"},
     {"#   comment\noffices\n    hq\n        zone = \"Asia/Shanghai\n",
      "line 4: not valid ZPL"},
