@@ -48,7 +48,10 @@ static void s_usage(void)
         "           [--urgency normal|urgent] [--named-employee STAFF_ID]\n"
         "           [--linked-case CASE_ID] [--request-id ID] [--json] [--timeout S]\n"
         "  stats    the hub's intake counters\n"
-        "  keygen NAME [--dir DIR] [--branch ID]   a CURVE key pair (branch or hub)\n"
+        "  keygen NAME [--dir DIR] [--branch ID | --admin STAFF_ID | --daemon NAME]\n"
+        "           a CURVE key pair: NAME.cert (public, says who holds it) for an\n"
+        "           allow-list, NAME.cert_secret (0600) for its owner; without a\n"
+        "           role: a key with only a name (the hub's server key)\n"
         "global options: --endpoint URL --branch ID --cert FILE --server-cert FILE\n"
         "environment: SHOUWEN_ENDPOINT (default tcp://127.0.0.1:7701), SHOUWEN_CERT,\n"
         "             SHOUWEN_SERVER_CERT,\n"
@@ -646,31 +649,61 @@ static int s_show(s_opts_t *o, int argc, char **argv)
     return s_exchange(o, &req);
 }
 
-/* keygen NAME --dir DIR [--branch ID]: a CURVE key pair; NAME.cert goes
-   to the hub's allow-list, NAME.cert_secret stays with the branch. */
+/* keygen NAME [--dir DIR] [--branch ID | --admin STAFF_ID | --daemon NAME]:
+   a CURVE key pair.  NAME.cert, the public half with who holds it (role,
+   branch, staff or daemon, and name), goes to an allow-list (lib/sw_keyring.h);
+   NAME.cert_secret (0600) stays with its owner.  Without a role: a key with
+   only a name, for a hub server. */
 static int s_keygen(int argc, char **argv)
 {
-    const char *dir = ".", *branch = NULL;
-    for (int i = 2; i + 1 < argc; i += 2) {
-        if (streq(argv[i], "--dir"))
-            dir = argv[i + 1];
-        else if (streq(argv[i], "--branch"))
-            branch = argv[i + 1];
+    const char *dir = ".", *role = NULL, *id_name = NULL, *id = NULL;
+    int roles = 0;
+    bool usage = argc < 2 || argv[1][0] == '-';
+    for (int i = 2; i < argc && !usage; i += 2) {
+        const char *flag = argv[i], *value = i + 1 < argc ? argv[i + 1] : "";
+        if (!*value)
+            usage = true;
+        else if (streq(flag, "--dir"))
+            dir = value;
+        else if (streq(flag, "--branch") || streq(flag, "--admin") ||
+                 streq(flag, "--daemon")) {
+            role = flag + 2;
+            id_name = streq(role, "admin") ? "staff" : role;
+            id = value;
+            roles++;
+        } else
+            usage = true;
     }
-    if (argc < 2 || argv[1][0] == '-') {
-        fprintf(stderr, "shouwen: usage: keygen NAME [--dir DIR] [--branch ID]\n");
+    if (usage || roles > 1) {
+        fprintf(stderr, "shouwen: usage: keygen NAME [--dir DIR] [--branch ID | --admin "
+                        "STAFF_ID | --daemon intake|router|sla|audit]\n");
+        return EXIT_USAGE;
+    }
+    if (role && streq(role, "daemon") && !streq(id, "intake") && !streq(id, "router") &&
+        !streq(id, "sla") && !streq(id, "audit")) {
+        fprintf(stderr,
+                "shouwen: --daemon takes intake, router, sla or audit, not '%s'\n", id);
         return EXIT_USAGE;
     }
     zcert_t *cert = zcert_new();
     zcert_set_meta(cert, "name", "%s", argv[1]);
-    if (branch)
-        zcert_set_meta(cert, "branch", "%s", branch);
-    char path[512];
+    if (role) {
+        zcert_set_meta(cert, "role", "%s", role);
+        zcert_set_meta(cert, id_name, "%s", id);
+    }
+    char path[512], secret[520];
     snprintf(path, sizeof path, "%s/%s.cert", dir, argv[1]);
-    int rc = zcert_save(cert, path);
+    snprintf(secret, sizeof secret, "%s_secret", path);
+    /* zcert_save creates the secret 0600 but keeps the mode of a file it
+       overwrites; and it reports only the secret half's failure */
+    int rc = zcert_save_public(cert, path);
+    if (rc == 0)
+        rc = zcert_save_secret(cert, secret);
+    if (rc == 0)
+        rc = chmod(secret, 0600);
     zcert_destroy(&cert);
     if (rc != 0) {
-        fprintf(stderr, "shouwen: cannot write %s\n", path);
+        fprintf(stderr, "shouwen: cannot write %s: %s\n", path, strerror(errno));
         return 1;
     }
     printf("%s\n", path);
