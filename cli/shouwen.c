@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <sodium.h>
 
+#include "shouwen_anchor.h"
 #include "sw_envelope.h"
 #include "sw_json.h"
 #include "sw_log.h"
@@ -52,6 +53,9 @@ static void s_usage(void)
         "           a CURVE key pair: NAME.cert (public, says who holds it) for an\n"
         "           allow-list, NAME.cert_secret (0600) for its owner; without a\n"
         "           role: a key with only a name (the hub's server key)\n"
+        "  keygen NAME --anchor [--dir DIR]   the Ed25519 key audit signs anchors with\n"
+        "  verify --anchors FILE [--postgres CONNINFO] [--key PUBLIC_CERT]\n"
+        "           check the log against audit's signed anchors (docs/anchors.md)\n"
         "global options: --endpoint URL --branch ID --cert FILE --server-cert FILE\n"
         "environment: SHOUWEN_ENDPOINT (default tcp://127.0.0.1:7701), SHOUWEN_CERT,\n"
         "             SHOUWEN_SERVER_CERT,\n"
@@ -656,6 +660,8 @@ static int s_show(s_opts_t *o, int argc, char **argv)
    only a name, for a hub server. */
 static int s_keygen(int argc, char **argv)
 {
+    if (shouwen_anchor_wanted(argc, argv)) /* Ed25519, cli/shouwen_anchor.c */
+        return shouwen_anchor_keygen(argc, argv);
     const char *dir = ".", *role = NULL, *id_name = NULL, *id = NULL;
     int roles = 0;
     bool usage = argc < 2 || argv[1][0] == '-';
@@ -762,6 +768,8 @@ int main(int argc, char **argv)
         return s_stats(&o);
     if (streq(cmd, "keygen"))
         return s_keygen(argc - i, argv + i);
+    if (streq(cmd, "verify"))
+        return shouwen_verify(argc - i, argv + i);
     if (streq(cmd, "show"))
         return s_show(&o, argc - i, argv + i);
     if (streq(cmd, "directory"))

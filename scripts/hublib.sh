@@ -12,6 +12,8 @@
 HUBLIB_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HUB_DAEMONS=(audit router sla intake)
 
+# HUB_AUDIT_EXTRA: lines appended to audit.conf's audit section, each indented
+# four spaces (e.g. the anchor settings, tests/integration/anchors.sh).
 # hub_init HUB BUILD BASE [DIRECTORY_FILE] [CALENDAR_FILE] [DBNAME]
 # Creates the cluster, the database, the configs, and migrates.
 hub_init() {
@@ -32,8 +34,8 @@ hub_init() {
     local hubsec
     hubsec=$(printf 'hub\n    proposals = "tcp://127.0.0.1:%d"\n    committed = "tcp://127.0.0.1:%d"\n    replay = "tcp://127.0.0.1:%d"\n    clock = "%s"\n' \
         $((HUB_BASE + 2)) $((HUB_BASE + 3)) $((HUB_BASE + 4)) "${HUB_CLOCK:-real}")
-    printf '%s\naudit\n    postgres = "%s"\n    migrate_postgres = "%s"\n    batch_max = %s\n    flush_ms = %s\n' \
-        "$hubsec" "$writer" "$owner" "${HUB_BATCH_MAX:-500}" "${HUB_FLUSH_MS:-2}" >"$HUB/etc/audit.conf"
+    printf '%s\naudit\n    postgres = "%s"\n    migrate_postgres = "%s"\n    batch_max = %s\n    flush_ms = %s\n%s' \
+        "$hubsec" "$writer" "$owner" "${HUB_BATCH_MAX:-500}" "${HUB_FLUSH_MS:-2}" "${HUB_AUDIT_EXTRA:-}" >"$HUB/etc/audit.conf"
     printf '%s\nintake\n    bind = "tcp://127.0.0.1:%d"\n    ack_timeout_ms = %s\n' \
         "$hubsec" $((HUB_BASE + 1)) "${HUB_ACK_TIMEOUT_MS:-3000}" >"$HUB/etc/intake.conf"
     if [[ -n "${HUB_CURVE:-}" ]]; then

@@ -5,6 +5,7 @@
 #include <endian.h>
 #include <sodium.h>
 
+#include "audit_anchor.h"
 #include "audit_store.h"
 #include "sw_config.h"
 #include "sw_envelope.h"
@@ -78,6 +79,7 @@ struct _audit_server_t {
     void *ready_arg;
     audit_server_fn *on_drained;
     void *drained_arg;
+    audit_anchor_t *anchor; /* signs the log head (docs/anchors.md) */
 };
 
 static void s_flush(audit_server_t *self);
@@ -262,6 +264,7 @@ static void s_on_append(void *arg, PGresult *res)
             s_count_status(self, status, item);
     }
     s_release_inflight(self);
+    audit_anchor_notify(self->anchor);
     ev_idle_start(self->loop, &self->kick);
 }
 
@@ -299,7 +302,7 @@ static void s_check_drained(audit_server_t *self)
         self->on_drained) {
         audit_server_fn *fn = self->on_drained;
         self->on_drained = NULL;
-        fn(self->drained_arg);
+        audit_anchor_final(self->anchor, fn, self->drained_arg); /* then fn */
     }
 }
 
@@ -631,6 +634,10 @@ audit_server_t *audit_server_new(struct ev_loop *loop, zconfig_t *cfg,
         audit_server_destroy(&self);
         return NULL;
     }
+    if (!(self->anchor = audit_anchor_new(loop, cfg, conninfo))) {
+        audit_server_destroy(&self);
+        return NULL;
+    }
     return self;
 }
 
@@ -644,6 +651,7 @@ void audit_server_destroy(audit_server_t **self_p)
     ev_idle_stop(self->loop, &self->kick);
     audit_store_destroy(&self->writer);
     audit_store_destroy(&self->reader);
+    audit_anchor_destroy(&self->anchor);
     sw_zwatch_destroy(&self->proposals_w);
     sw_zwatch_destroy(&self->replay_w);
     zsock_destroy(&self->proposals);
