@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sla_policy.h"
+#include "sw_policy.h"
 #include "sla_rules.h"
 #include "sw_clock.h"
 #include "sw_envelope.h"
@@ -125,9 +125,9 @@ static sla_rules_t *s_rules(sla_rules_propose_fn *fn, void *arg)
     if (f)
         fclose(f);
     sw_calendar_t *calendar;
-    sla_policy_t *policy;
+    sw_policy_t *policy;
     char *error = NULL;
-    if (sla_policy_load(text, n, &calendar, &policy, &error) != 0) {
+    if (sw_policy_load(text, n, &calendar, &policy, &error) != 0) {
         fprintf(stderr, "%s: %s\n", path, error ? error : "unreadable");
         exit(1);
     }
@@ -377,8 +377,9 @@ static void s_burst(const s_opts_t *o, bool through)
     sink.kept = calloc(sink.size ? sink.size : 1, sizeof(zframe_t *));
     struct ev_loop *loop = ev_loop_new(0);
     sw_clock_t *clock = sw_clock_new_test(BASE_US);
-    sink.producer =
-        through ? sw_producer_new(loop, "sla", "inproc://sla-bench", clock) : NULL;
+    sw_hub_t *hub = sw_hub_new_plain("inproc://sla-bench", "inproc://sla-bench-committed",
+                                     "inproc://sla-bench-replay");
+    sink.producer = through ? sw_producer_new(loop, "sla", hub, clock) : NULL;
     sla_rules_t *rules = s_rules(s_to_producer, &sink);
     s_log_t log = {0};
     s_make_log(o, &log);
@@ -411,6 +412,7 @@ static void s_burst(const s_opts_t *o, bool through)
     free(sink.kept);
     sla_rules_destroy(&rules);
     sw_producer_destroy(&sink.producer);
+    sw_hub_destroy(&hub);
     sw_clock_destroy(&clock);
     ev_loop_destroy(loop);
     zsock_destroy(&sub);

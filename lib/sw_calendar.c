@@ -440,11 +440,16 @@ static bool s_preorder(zconfig_t *node, zconfig_t *target, size_t *index)
    keys become the tree's nodes in pre-order. */
 static size_t s_node_line(const s_loader_t *loader, zconfig_t *node)
 {
+    return sw_zpl_line(loader->text, loader->root, node);
+}
+
+size_t sw_zpl_line(const char *text, zconfig_t *root, zconfig_t *node)
+{
     size_t index = 0;
-    if (!loader->text || !node || !s_preorder(loader->root, node, &index))
+    if (!text || !node || !s_preorder(root, node, &index))
         return 0;
     size_t line = 0;
-    for (const char *c = loader->text; *c;) {
+    for (const char *c = text; *c;) {
         line++;
         const char *first = c + strspn(c, " \t\r");
         if (*first && *first != '\n' && *first != '#' && index-- == 0)
@@ -964,7 +969,7 @@ static int s_parse_root(s_loader_t *loader, sw_calendar_t *self, zconfig_t *root
         const char *name = zconfig_name(node);
         loader->at = node;
         if (streq(name, "policies") || streq(name, "version"))
-            continue; /* sla's policies (sla_policy.c); the file's version name */
+            continue; /* sla's policies (sw_policy.c); the file's version name */
         zconfig_t **slot = streq(name, "holidays")  ? &holidays
                            : streq(name, "offices") ? &offices
                                                     : NULL;

@@ -50,7 +50,7 @@ sw_calendar_t *sw_calendar_new_from_file(const char *path, char **error);
 /* Build a calendar from an already parsed ZPL tree whose children are
    "holidays" and "offices" (for a calendar embedded in a larger file).  A
    "version" (the file's name for itself) and a "policies" child (sla's
-   time limits, sla_policy.h) are allowed and left to their readers.  Its
+   time limits, sw_policy.h) are allowed and left to their readers.  Its
    errors give the key path without a line. */
 sw_calendar_t *sw_calendar_new_from_zconfig(zconfig_t *config, char **error);
 
@@ -105,5 +105,10 @@ int64_t sw_calendar_local_to_utc(sw_calendar_t *self, const char *office, int y,
 /* The office's wall-clock time of t_us into *local; 0, or -1 on error. */
 int sw_calendar_to_local(sw_calendar_t *self, const char *office, int64_t t_us,
                          sw_calendar_local_t *local);
+
+/* The line of ZPL text (as loaded into root) that node came from, 0 if
+   unknown: in valid ZPL every line that is neither blank nor a comment
+   names one key, and the keys are the tree's nodes in pre-order. */
+size_t sw_zpl_line(const char *text, zconfig_t *root, zconfig_t *node);
 
 #endif

@@ -75,7 +75,15 @@ typedef struct {
     const char *leader;    /* supervising leader (分管领导), inherited */
     const char *parent;    /* department id */
     const char *deputy_gm; /* deputy GM above it, inherited */
+    const char *branch;    /* branch office it works at (and serves), inherited */
 } s_department_t;
+
+/* A branch office (网点): where staff work and a shouwen-branch runs. */
+typedef struct {
+    const char *id;   /* "town-centre" */
+    zconfig_t *node;  /* its node in the tree */
+    const char *name; /* "青山镇便民服务中心" */
+} s_branch_t;
 
 /* A staff member. */
 typedef struct {
@@ -85,6 +93,7 @@ typedef struct {
     const char *department;         /* department id */
     const char *contact;            /* phone or other contact */
     const char *designee;           /* takes over hand-overs while away */
+    const char *branch;             /* branch office, else the department's */
     const char *roles_text;         /* roles as written */
     const char *channels_text;      /* channels as written */
     s_list_t roles;                 /* role ids */
@@ -120,6 +129,8 @@ struct _sw_directory_t {
     s_table_t departments;        /* s_department_t */
     s_table_t staff;              /* s_staff_t */
     s_table_t categories;         /* s_category_t */
+    s_table_t branches;           /* s_branch_t */
+    const char *branch;           /* directory/branch: default branch office */
     const char *duty[S_CHANNELS]; /* duty/<channel>, by s_channel_names index */
     const char **phrases;         /* R24 forbidden phrases */
     size_t phrase_count;          /* entries in phrases */
@@ -536,16 +547,17 @@ static int s_section(s_loader_t *loader, const char *name, zconfig_t **section)
 
 static int s_check_sections(s_loader_t *loader)
 {
-    static const char *const known[] = {"directory", "department", "staff",     "duty",
-                                        "scope",     "outside",    "checklist", "policy"};
+    static const char *const known[] = {"directory", "department", "staff",
+                                        "duty",      "scope",      "outside",
+                                        "checklist", "policy",     "branch"};
     for (zconfig_t *node = zconfig_child(loader->root); node; node = zconfig_next(node)) {
         size_t k = 0;
         while (k < sizeof known / sizeof known[0] && !streq(known[k], zconfig_name(node)))
             k++;
         if (k == sizeof known / sizeof known[0])
             return s_fail(loader, node,
-                          "%s: unknown section (expected directory, department, staff, "
-                          "duty, scope, outside, checklist or policy)",
+                          "%s: unknown section (expected directory, branch, department, "
+                          "staff, duty, scope, outside, checklist or policy)",
                           zconfig_name(node));
     }
     return 0;
@@ -553,11 +565,12 @@ static int s_check_sections(s_loader_t *loader)
 
 static int s_parse_directory(s_loader_t *loader, sw_directory_t *self)
 {
-    static const char *const keys[] = {
-        "version",  "organisation", "default_leader",
-        "gm",       "qa_office",    "customer_relations_supervisor",
-        "max_hops", "max_bounces",  NULL};
-    const char *values[8];
+    static const char *const keys[] = {"version",        "organisation",
+                                       "default_leader", "gm",
+                                       "qa_office",      "customer_relations_supervisor",
+                                       "max_hops",       "max_bounces",
+                                       "branch",         NULL};
+    const char *values[9];
     zconfig_t *node;
     if (s_section(loader, "directory", &node) != 0)
         return -1;
@@ -576,6 +589,7 @@ static int s_parse_directory(s_loader_t *loader, sw_directory_t *self)
     self->gm = values[3];
     self->qa_office = values[4];
     self->crs = values[5];
+    self->branch = values[8];
     if (s_parse_policy_int(loader, node, "max_hops", values[6], 3, &self->max_hops) != 0)
         return -1;
     return s_parse_policy_int(loader, node, "max_bounces", values[7], 2,
@@ -584,9 +598,9 @@ static int s_parse_directory(s_loader_t *loader, sw_directory_t *self)
 
 static int s_parse_department(s_loader_t *loader, sw_directory_t *self, zconfig_t *node)
 {
-    static const char *const keys[] = {"name",   "location", "phone",     "head",
-                                       "leader", "parent",   "deputy_gm", NULL};
-    const char *values[7];
+    static const char *const keys[] = {"name",   "location",  "phone",  "head", "leader",
+                                       "parent", "deputy_gm", "branch", NULL};
+    const char *values[8];
     char path[96];
     if (s_check_id(loader, node, "department") != 0)
         return -1;
@@ -600,7 +614,7 @@ static int s_parse_department(s_loader_t *loader, sw_directory_t *self, zconfig_
         return s_fail(loader, node, "%s: out of memory", path);
     *dept =
         (s_department_t){zconfig_name(node), node,      values[0], values[1], values[2],
-                         values[3],          values[4], values[5], values[6]};
+                         values[3],          values[4], values[5], values[6], values[7]};
     bool taken;
     if (s_table_add(&self->departments, dept->id, dept, &taken) != 0) {
         free(dept);
@@ -645,6 +659,7 @@ static int s_staff_fill(s_loader_t *loader, s_staff_t *staff, const char *path,
     staff->channels_text = values[3];
     staff->contact = values[4];
     staff->designee = values[7];
+    staff->branch = values[8];
     staff->contact_private = -1;
     if (values[2] &&
         s_list_parse(loader, node, path, "roles", values[2], &staff->roles) != 0)
@@ -669,10 +684,10 @@ static int s_staff_fill(s_loader_t *loader, s_staff_t *staff, const char *path,
 
 static int s_parse_staff(s_loader_t *loader, sw_directory_t *self, zconfig_t *node)
 {
-    static const char *const keys[] = {"name",         "department", "roles",
-                                       "channels",     "contact",    "contact_private",
-                                       "availability", "designee",   NULL};
-    const char *values[8];
+    static const char *const keys[] = {
+        "name",         "department", "roles",  "channels", "contact", "contact_private",
+        "availability", "designee",   "branch", NULL};
+    const char *values[9];
     char path[96];
     if (s_check_id(loader, node, "staff") != 0)
         return -1;
@@ -883,6 +898,31 @@ static int s_parse_policy(s_loader_t *loader, sw_directory_t *self, zconfig_t *s
     return 0;
 }
 
+static int s_parse_branch(s_loader_t *loader, sw_directory_t *self, zconfig_t *node)
+{
+    static const char *const keys[] = {"name", NULL};
+    const char *values[1];
+    char path[96];
+    if (s_check_id(loader, node, "branch") != 0)
+        return -1;
+    snprintf(path, sizeof path, "branch/%s", zconfig_name(node));
+    if (s_read_keys(loader, node, path, keys, values) != 0)
+        return -1;
+    if (!values[0])
+        return s_fail(loader, node, "%s/name: missing", path);
+    s_branch_t *branch = calloc(1, sizeof *branch);
+    if (!branch)
+        return s_fail(loader, node, "%s: out of memory", path);
+    *branch = (s_branch_t){zconfig_name(node), node, values[0]};
+    bool taken;
+    if (s_table_add(&self->branches, branch->id, branch, &taken) != 0) {
+        free(branch);
+        return s_fail(loader, node, taken ? "%s: defined twice" : "%s: out of memory",
+                      path);
+    }
+    return 0;
+}
+
 /* Each child of the section, parsed by parse. */
 static int s_parse_entries(s_loader_t *loader, sw_directory_t *self, const char *name,
                            int (*parse)(s_loader_t *, sw_directory_t *, zconfig_t *))
@@ -951,7 +991,9 @@ static int s_check_departments(s_loader_t *loader, sw_directory_t *self)
             s_ref(loader, &self->staff, "staff", dept->node, path, "deputy_gm",
                   dept->deputy_gm) ||
             s_ref(loader, &self->departments, "department", dept->node, path, "parent",
-                  dept->parent))
+                  dept->parent) ||
+            s_ref(loader, &self->branches, "branch", dept->node, path, "branch",
+                  dept->branch))
             return -1;
         if (dept->parent && streq(dept->parent, dept->id))
             return s_fail_key(loader, dept->node, "parent",
@@ -971,7 +1013,9 @@ static int s_check_staff(s_loader_t *loader, sw_directory_t *self)
         if (s_ref(loader, &self->departments, "department", staff->node, path,
                   "department", staff->department) ||
             s_ref(loader, &self->staff, "staff", staff->node, path, "designee",
-                  staff->designee))
+                  staff->designee) ||
+            s_ref(loader, &self->branches, "branch", staff->node, path, "branch",
+                  staff->branch))
             return -1;
         if (staff->designee && streq(staff->designee, staff->id))
             return s_fail_key(loader, staff->node, "designee",
@@ -1052,7 +1096,9 @@ static int s_check_directory(s_loader_t *loader, sw_directory_t *self)
         s_ref(loader, &self->departments, "department", node, "directory", "qa_office",
               self->qa_office) ||
         s_ref(loader, &self->staff, "staff", node, "directory",
-              "customer_relations_supervisor", self->crs))
+              "customer_relations_supervisor", self->crs) ||
+        s_ref(loader, &self->branches, "branch", node, "directory", "branch",
+              self->branch))
         return -1;
     if (s_role_default(loader, self, "gm", &self->gm) != 0 ||
         s_role_default(loader, self, "customer_relations_supervisor", &self->crs) != 0)
@@ -1092,6 +1138,22 @@ static void s_derive(sw_directory_t *self)
             dept->deputy_gm = dept->deputy_gm ? dept->deputy_gm : up->deputy_gm;
         }
     }
+    /* a department works at its own branch, its parent's, or the default one;
+       a staff member at their own branch or their department's */
+    for (size_t i = 0; i < self->departments.count; i++) {
+        s_department_t *dept = self->departments.items[i];
+        for (s_department_t *up = s_table_get(&self->departments, dept->parent);
+             up && !dept->branch; up = s_table_get(&self->departments, up->parent))
+            dept->branch = up->branch;
+        if (!dept->branch)
+            dept->branch = self->branch;
+    }
+    for (size_t i = 0; i < self->staff.count; i++) {
+        s_staff_t *staff = self->staff.items[i];
+        s_department_t *dept = s_table_get(&self->departments, staff->department);
+        if (!staff->branch && dept)
+            staff->branch = dept->branch;
+    }
     s_imply(self, self->gm, S_ROLE_GM);
     s_imply(self, self->crs, S_ROLE_CRS);
     for (size_t i = 0; i < self->staff.count; i++) {
@@ -1114,9 +1176,10 @@ static int s_load(s_loader_t *loader, sw_directory_t *self)
 {
     zconfig_t *policy;
     if (s_table_init(&self->departments) || s_table_init(&self->staff) ||
-        s_table_init(&self->categories))
+        s_table_init(&self->categories) || s_table_init(&self->branches))
         return s_fail(loader, NULL, "out of memory");
     if (s_check_sections(loader) || s_parse_directory(loader, self) ||
+        s_parse_entries(loader, self, "branch", s_parse_branch) ||
         s_parse_entries(loader, self, "department", s_parse_department) ||
         s_parse_entries(loader, self, "staff", s_parse_staff) ||
         s_parse_entries(loader, self, "scope", s_parse_scope) ||
@@ -1269,8 +1332,11 @@ void sw_directory_destroy(sw_directory_t **self_p)
         s_staff_free((s_staff_t **)&self->staff.items[i]);
     for (size_t i = 0; i < self->categories.count; i++)
         s_category_free((s_category_t **)&self->categories.items[i]);
-    s_table_t *tables[] = {&self->departments, &self->staff, &self->categories};
-    for (size_t t = 0; t < 3; t++) {
+    for (size_t i = 0; i < self->branches.count; i++)
+        free(self->branches.items[i]);
+    s_table_t *tables[] = {&self->departments, &self->staff, &self->categories,
+                           &self->branches};
+    for (size_t t = 0; t < 4; t++) {
         free(tables[t]->items);
         free(tables[t]->ids);
         zhashx_destroy(&tables[t]->index);
@@ -1312,10 +1378,10 @@ const char *sw_directory_department(sw_directory_t *self, const char *dept,
         return NULL;
     const struct {
         const char *field, *value;
-    } fields[] = {{"name", d->name},          {"location", d->location},
-                  {"phone", d->phone},        {"head", d->head},
-                  {"leader", d->leader},      {"parent", d->parent},
-                  {"deputy_gm", d->deputy_gm}};
+    } fields[] = {{"name", d->name},           {"location", d->location},
+                  {"phone", d->phone},         {"head", d->head},
+                  {"leader", d->leader},       {"parent", d->parent},
+                  {"deputy_gm", d->deputy_gm}, {"branch", d->branch}};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (streq(fields[i].field, field))
             return fields[i].value;
@@ -1342,7 +1408,8 @@ const char *sw_directory_staff(sw_directory_t *self, const char *staff, const ch
                   {"designee", s->designee},
                   {"availability", s_availability_name(s->availability)},
                   {"roles", s->roles_text},
-                  {"channels", s->channels_text}};
+                  {"channels", s->channels_text},
+                  {"branch", s->branch}};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (streq(fields[i].field, field))
             return fields[i].value;
@@ -1528,6 +1595,18 @@ size_t sw_directory_departments(sw_directory_t *self, const char ***ids)
 {
     *ids = self->departments.count ? self->departments.ids : NULL;
     return self->departments.count;
+}
+
+size_t sw_directory_branches(sw_directory_t *self, const char ***ids)
+{
+    *ids = self->branches.count ? self->branches.ids : NULL;
+    return self->branches.count;
+}
+
+const char *sw_directory_branch_name(sw_directory_t *self, const char *branch)
+{
+    s_branch_t *b = s_table_get(&self->branches, branch);
+    return b ? b->name : NULL;
 }
 
 size_t sw_directory_staff_ids(sw_directory_t *self, const char ***ids)

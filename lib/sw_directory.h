@@ -52,13 +52,16 @@ const char *sw_directory_gm(sw_directory_t *self);
 /* Department fields: "name", "location", "phone", "head", "leader"
    (supervising leader 分管领导), "parent", "deputy_gm".  "leader" and
    "deputy_gm" are inherited from the parent department when the department
-   names none.  NULL when the department, the field or the value is unknown. */
+   names none; "branch" (the branch office it works at and serves) from the
+   parent, else directory/branch.  NULL when the department, the field or the value is
+   unknown. */
 const char *sw_directory_department(sw_directory_t *self, const char *dept,
                                     const char *field);
 /* Staff fields: "name", "department", "contact" (as written: R19 is the
    caller's to apply, see sw_directory_contact_private), "designee" (who
    takes over hand-overs while away), "availability" ("on_post", "away" or
-   "trip"), "roles" and "channels" (the lists as written).  NULL when the
+   "trip"), "roles" and "channels" (the lists as written), "branch" (the
+   branch office they work at: their own, else their department's).  NULL when the
    staff member, the field or the value is unknown. */
 const char *sw_directory_staff(sw_directory_t *self, const char *staff,
                                const char *field);
@@ -138,6 +141,9 @@ int sw_directory_max_bounces(sw_directory_t *self);
    are the scoped ones, then those outside the organisation. */
 size_t sw_directory_departments(sw_directory_t *self, const char ***ids);
 size_t sw_directory_staff_ids(sw_directory_t *self, const char ***ids);
+/* Branch offices (网点, section branch), and a branch's name (NULL if unknown). */
+size_t sw_directory_branches(sw_directory_t *self, const char ***ids);
+const char *sw_directory_branch_name(sw_directory_t *self, const char *branch);
 size_t sw_directory_categories(sw_directory_t *self, const char ***ids);
 
 #endif

@@ -10,10 +10,10 @@
 
 struct _sw_follower_t {
     struct ev_loop *loop;
-    char *name;            /* daemon name, for logs */
-    char *replay_endpoint; /* audit's replay ROUTER */
-    zsock_t *sub;          /* committed stream */
-    zsock_t *dealer;       /* replay requests; recreated on timeout */
+    char *name;          /* daemon name, for logs */
+    const sw_hub_t *hub; /* endpoints and key, borrowed */
+    zsock_t *sub;        /* committed stream */
+    zsock_t *dealer;     /* replay requests; recreated on timeout */
     sw_zwatch_t *sub_w;
     sw_zwatch_t *dealer_w;
     uint64_t next;         /* next position we expect */
@@ -23,6 +23,7 @@ struct _sw_follower_t {
     ev_timer replay_timer; /* replay request timeout */
     sw_follower_event_fn *on_event;
     sw_follower_live_fn *on_live;
+    sw_follower_heartbeat_fn *on_heartbeat;
     void *arg;
 };
 
@@ -37,8 +38,9 @@ static int s_open_dealer(sw_follower_t *self)
         return -1;
     zsock_set_linger(self->dealer, 0);
     zsock_set_rcvhwm(self->dealer, 1000);
-    if (zsock_connect(self->dealer, "%s", self->replay_endpoint) != 0) {
-        sw_error("%s: cannot connect replay to %s", self->name, self->replay_endpoint);
+    if (sw_hub_secure(self->hub, self->dealer) != 0 ||
+        zsock_connect(self->dealer, "%s", self->hub->replay) != 0) {
+        sw_error("%s: cannot connect replay to %s", self->name, self->hub->replay);
         return -1;
     }
     self->dealer_w =
@@ -75,7 +77,7 @@ static void s_on_replay_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
     sw_follower_t *self = (sw_follower_t *)w->data;
     sw_info("%s: no replay answer from %s, asking again from %" PRIu64, self->name,
-            self->replay_endpoint, self->next);
+            self->hub->replay, self->next);
     if (s_open_dealer(self) == 0)
         s_ask(self);
     else {
@@ -158,6 +160,8 @@ static void s_on_stream_message(sw_follower_t *self, zframe_t *topic, zframe_t *
             shouwen__v1__heartbeat__unpack(NULL, zframe_size(body), zframe_data(body));
         if (hb && hb->head_position >= self->next && !self->replaying)
             s_start_replay(self);
+        if (hb && self->on_heartbeat)
+            self->on_heartbeat(self->arg, hb);
         if (hb)
             shouwen__v1__heartbeat__free_unpacked(hb, NULL);
         return;
@@ -194,8 +198,7 @@ static void s_on_sub(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *ar
 }
 
 sw_follower_t *sw_follower_new(struct ev_loop *loop, const char *name,
-                               const char *committed_endpoint,
-                               const char *replay_endpoint, uint64_t next_position,
+                               const sw_hub_t *hub, uint64_t next_position,
                                sw_follower_event_fn *on_event,
                                sw_follower_live_fn *on_live, void *arg)
 {
@@ -203,7 +206,7 @@ sw_follower_t *sw_follower_new(struct ev_loop *loop, const char *name,
     sw_follower_t *self = (sw_follower_t *)zmalloc(sizeof(sw_follower_t));
     self->loop = loop;
     self->name = strdup(name);
-    self->replay_endpoint = strdup(replay_endpoint);
+    self->hub = hub;
     self->next = next_position ? next_position : 1;
     self->on_event = on_event;
     self->on_live = on_live;
@@ -218,9 +221,9 @@ sw_follower_t *sw_follower_new(struct ev_loop *loop, const char *name,
     zsock_set_rcvhwm(self->sub, 100000);
     zsock_set_linger(self->sub, 0);
     zsock_set_subscribe(self->sub, "");
-    if (zsock_connect(self->sub, "%s", committed_endpoint) != 0) {
-        sw_error("%s: cannot connect to the committed stream %s", name,
-                 committed_endpoint);
+    if (sw_hub_secure(hub, self->sub) != 0 ||
+        zsock_connect(self->sub, "%s", hub->committed) != 0) {
+        sw_error("%s: cannot connect to the committed stream %s", name, hub->committed);
         sw_follower_destroy(&self);
         return NULL;
     }
@@ -245,7 +248,6 @@ void sw_follower_destroy(sw_follower_t **self_p)
     zsock_destroy(&self->sub);
     zsock_destroy(&self->dealer);
     free(self->name);
-    free(self->replay_endpoint);
     free(self);
     *self_p = NULL;
 }
@@ -258,6 +260,11 @@ uint64_t sw_follower_position(sw_follower_t *self)
 bool sw_follower_is_live(sw_follower_t *self)
 {
     return self->live;
+}
+
+void sw_follower_set_heartbeat_fn(sw_follower_t *self, sw_follower_heartbeat_fn *fn)
+{
+    self->on_heartbeat = fn;
 }
 
 uint64_t sw_follower_replays(sw_follower_t *self)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "sw_envelope.h"
+#include "sw_hub.h"
 
 typedef struct _sw_follower_t sw_follower_t;
 
@@ -22,9 +23,10 @@ typedef void(sw_follower_event_fn)(void *arg, const sw_committed_t *c,
 /* Called each time the follower becomes live (caught up with the head). */
 typedef void(sw_follower_live_fn)(void *arg);
 
+/* hub (borrowed, outlives the follower): the committed stream, replay and
+   the daemon's key. */
 sw_follower_t *sw_follower_new(struct ev_loop *loop, const char *name,
-                               const char *committed_endpoint,
-                               const char *replay_endpoint, uint64_t next_position,
+                               const sw_hub_t *hub, uint64_t next_position,
                                sw_follower_event_fn *on_event,
                                sw_follower_live_fn *on_live, void *arg);
 void sw_follower_destroy(sw_follower_t **self_p);
@@ -33,5 +35,8 @@ void sw_follower_destroy(sw_follower_t **self_p);
 uint64_t sw_follower_position(sw_follower_t *self);
 bool sw_follower_is_live(sw_follower_t *self);
 uint64_t sw_follower_replays(sw_follower_t *self);
+/* Called with every heartbeat audit publishes (its head and counters). */
+typedef void(sw_follower_heartbeat_fn)(void *arg, const Shouwen__V1__Heartbeat *hb);
+void sw_follower_set_heartbeat_fn(sw_follower_t *self, sw_follower_heartbeat_fn *fn);
 
 #endif

@@ -77,7 +77,7 @@ static void s_on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 sw_producer_t *sw_producer_new(struct ev_loop *loop, const char *name,
-                               const char *endpoint, sw_clock_t *clock)
+                               const sw_hub_t *hub, sw_clock_t *clock)
 {
     sw_producer_t *self = (sw_producer_t *)zmalloc(sizeof(sw_producer_t));
     self->loop = loop;
@@ -98,8 +98,9 @@ sw_producer_t *sw_producer_new(struct ev_loop *loop, const char *name,
     self->raw = zsock_resolve(self->pub);
     zsock_set_sndhwm(self->pub, 100000);
     zsock_set_linger(self->pub, 1000);
-    if (zsock_connect(self->pub, "%s", endpoint) != 0) {
-        sw_error("%s: cannot connect proposals to %s: %s", name, endpoint,
+    if (sw_hub_secure(hub, self->pub) != 0 ||
+        zsock_connect(self->pub, "%s", hub->proposals) != 0) {
+        sw_error("%s: cannot connect proposals to %s: %s", name, hub->proposals,
                  zmq_strerror(zmq_errno()));
         sw_producer_destroy(&self);
         return NULL;

@@ -11,13 +11,14 @@
 
 #include "sw_clock.h"
 #include "sw_envelope.h"
+#include "sw_hub.h"
 
 typedef struct _sw_producer_t sw_producer_t;
 
-/* name: "intake", "router", "sla"; endpoint: audit's proposal SUB endpoint
-   (we connect a PUB to it). */
+/* name: "intake", "router", "sla"; hub (borrowed): audit's proposal SUB endpoint and the
+   key (we connect a PUB to it). */
 sw_producer_t *sw_producer_new(struct ev_loop *loop, const char *name,
-                               const char *endpoint, sw_clock_t *clock);
+                               const sw_hub_t *hub, sw_clock_t *clock);
 void sw_producer_destroy(sw_producer_t **self_p);
 
 /* Stamp producer, producer_seq and (if 0) occurred_at_us, pack, keep and

@@ -1,24 +1,45 @@
-/*  intake_server: branch requests in, committed outcomes out.  */
+/*  intake_server: branch requests in, committed outcomes out.
+
+    Every request comes over CURVE with a key: a branch's (it speaks only
+    for its own branch and staff and reads only its own cases) or an
+    administrator's (it loads the organisation and the calendar).  Who may
+    do what is in docs/security.md; intake_access.c keeps what it takes. */
 #include "intake_server.h"
 
 #include <sodium.h>
 
+#include "intake_access.h"
 #include "intake_validate.h"
 #include "sw_config.h"
 #include "sw_directory.h"
 #include "sw_eventid.h"
 #include "sw_follower.h"
+#include "sw_hub.h"
+#include "sw_keyring.h"
 #include "sw_log.h"
 #include "sw_producer.h"
+#include "sw_zap.h"
 #include "sw_zwatch.h"
 
 #define S_RECV_BATCH 128 /* branch requests handled per wake-up */
 #define S_DIGEST     16
+#define S_LOG_BURST  20   /* refusal lines logged per window, at most */
+#define S_LOG_WINDOW 10.0 /* seconds */
+
+/* Who asked, and where the answer goes: one request being handled. */
+typedef struct {
+    zframe_t *routing_id;      /* ROUTER identity of the connection, borrowed */
+    bool delimiter;            /* REQ peers want an empty frame first */
+    const char *request_id;    /* "" until the request decoded */
+    const sw_principal_t *who; /* the key's principal, borrowed; NULL if none */
+    const char *key;           /* the key (Z85), for logs */
+    char origin[80];           /* branch id, or "admin:<staff>": names events */
+} s_asker_t;
 
 /* A branch connection waiting for a request's outcome. */
 typedef struct {
-    zframe_t *routing_id; /* ROUTER identity of the branch connection */
-    bool delimiter;       /* REQ peers want an empty frame first */
+    zframe_t *routing_id;
+    bool delimiter;
     char *request_id;
     int64_t deadline_us; /* answer RETRY after this */
 } s_waiter_t;
@@ -30,7 +51,7 @@ typedef enum {
     S_DIRECTORY, /* directory.loaded: done when committed */
 } s_kind_t;
 
-/* What intake knows of one (branch, request id): the event it became and,
+/* What intake knows of one (origin, request id): the event it became and,
    once known, its outcome. */
 typedef struct {
     char key[33]; /* event id, hex */
@@ -47,11 +68,15 @@ typedef struct {
 /* A case query waiting for audit's replay answer. */
 typedef struct {
     uint64_t tag;
-    zframe_t *routing_id;
-    bool delimiter;
-    char *request_id;
-    int64_t deadline_us;
+    s_waiter_t w;
 } s_query_t;
+
+/* The organisation or calendar in force: a load of the same file again is
+   answered with it, not recorded twice. */
+typedef struct {
+    uint8_t digest[32]; /* of the content */
+    uint64_t position;  /* of its directory.loaded */
+} s_in_force_t;
 
 typedef struct {
     uint64_t requests, ok, retry, rejected;
@@ -60,24 +85,32 @@ typedef struct {
 struct _intake_server_t {
     struct ev_loop *loop;
     sw_clock_t *clock; /* borrowed */
-    zsock_t *branches; /* ROUTER, bound */
+    sw_hub_t *hub;     /* internal endpoints and our key */
+    zsock_t *branches; /* ROUTER, bound, CURVE server */
     sw_zwatch_t *branches_w;
+    sw_zap_t *zap;           /* admits branch and administrator keys */
+    sw_keyring_t *keys;      /* intake/branch_keys: who each key is */
+    intake_access_t *access; /* organisation in force, cases' parties */
     sw_producer_t *producer; /* proposals to audit */
     sw_follower_t *follower; /* the committed stream */
     zhashx_t *requests;      /* key -> s_request_t, every request seen */
-    zhashx_t *cases;         /* case id -> (void *) 1, every case opened */
     zsock_t *query;          /* DEALER to audit's replay: case timelines */
     sw_zwatch_t *query_w;
     zlistx_t *queries; /* s_query_t waiting, oldest first */
     uint64_t next_tag;
-    zhashx_t *uncommitted;  /* key -> s_request_t (borrowed), proposed only */
-    zhashx_t *rejections;   /* reason code -> count (uint64_t *) */
-    int64_t ack_timeout_us; /* wait this long for a commit, then RETRY */
-    ev_timer sweep;         /* expires waiters */
+    zhashx_t *uncommitted;    /* key -> s_request_t (borrowed), proposed only */
+    zhashx_t *rejections;     /* reason code -> count (uint64_t *) */
+    zhashx_t *audit_counts;   /* audit's counters from its heartbeat */
+    s_in_force_t in_force[2]; /* organisation, calendar */
+    int64_t ack_timeout_us;   /* wait this long for a commit, then RETRY */
+    int64_t max_ahead_us;     /* received_at_us at most this far in the future */
+    int64_t max_age_us;       /* ... and at most this old */
+    ev_timer sweep;           /* expires waiters and queries */
     bool stopping;
     s_stats_t stats;
-    zactor_t *auth;            /* zauth: CURVE allow-list of branch keys */
-    zcertstore_t *branch_keys; /* public key -> certificate with "branch" */
+    double log_window; /* start of the refusal-log window (loop time) */
+    int log_lines;     /* refusal lines logged in it */
+    uint64_t log_dropped;
 };
 
 /* ------------------------------------------------------------ replies */
@@ -89,12 +122,17 @@ static int64_t s_wall_us(intake_server_t *self)
     return (int64_t)(ev_now(self->loop) * 1e6);
 }
 
+static void s_waiter_clear(s_waiter_t *w)
+{
+    zframe_destroy(&w->routing_id);
+    free(w->request_id);
+}
+
 static void s_waiter_destroy(void **item_p)
 {
     s_waiter_t *w = (s_waiter_t *)*item_p;
     if (w) {
-        zframe_destroy(&w->routing_id);
-        free(w->request_id);
+        s_waiter_clear(w);
         free(w);
         *item_p = NULL;
     }
@@ -110,8 +148,7 @@ static void s_query_destroy(void **item_p)
 {
     s_query_t *q = (s_query_t *)*item_p;
     if (q) {
-        zframe_destroy(&q->routing_id);
-        free(q->request_id);
+        s_waiter_clear(&q->w);
         free(q);
         *item_p = NULL;
     }
@@ -132,6 +169,7 @@ static void s_request_destroy(void **item_p)
 static void s_send(intake_server_t *self, zframe_t *routing_id, bool delimiter,
                    Shouwen__V1__BranchReply *reply)
 {
+    reply->protocol_version = INTAKE_PROTOCOL;
     zframe_t *id = zframe_dup(routing_id);
     zframe_send(&id, self->branches, ZFRAME_MORE | ZFRAME_DONTWAIT);
     if (delimiter)
@@ -151,21 +189,55 @@ static void s_count_rejection(intake_server_t *self, const char *code)
     (*n)++;
 }
 
-static void s_reply_status(intake_server_t *self, zframe_t *routing_id, bool delimiter,
-                           const char *request_id, Shouwen__V1__ReplyStatus status,
-                           const char *code, const char *message)
+static bool s_may_log(intake_server_t *self)
+{
+    double now = ev_now(self->loop);
+    if (now - self->log_window >= S_LOG_WINDOW) {
+        if (self->log_dropped)
+            sw_info("%" PRIu64 " more refusals not logged", self->log_dropped);
+        self->log_window = now;
+        self->log_lines = 0;
+        self->log_dropped = 0;
+    }
+    if (self->log_lines++ < S_LOG_BURST)
+        return true;
+    self->log_dropped++;
+    return false;
+}
+
+static void s_reply_status(intake_server_t *self, const s_asker_t *a,
+                           Shouwen__V1__ReplyStatus status, const char *code,
+                           const char *message)
 {
     Shouwen__V1__BranchReply reply = SHOUWEN__V1__BRANCH_REPLY__INIT;
-    reply.request_id = (char *)(request_id ? request_id : "");
+    reply.request_id = (char *)a->request_id;
     reply.status = status;
     reply.code = (char *)code;
     reply.message = (char *)message;
     if (status == SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED) {
         s_count_rejection(self, code);
-        sw_info("rejected request '%s': %s: %s", reply.request_id, code, message);
+        /* a refusal names who was refused: the key and whom it speaks for */
+        if (s_may_log(self))
+            sw_info("rejected request '%s' from %s %s (key %s): %s: %s", a->request_id,
+                    a->who ? a->who->role : "unknown",
+                    a->who ? (*a->who->branch ? a->who->branch : a->who->staff) : "-",
+                    a->key ? a->key : "-", code, message);
     } else
         self->stats.retry++;
-    s_send(self, routing_id, delimiter, &reply);
+    s_send(self, a->routing_id, a->delimiter, &reply);
+}
+
+static void s_reject(intake_server_t *self, const s_asker_t *a, const char *code,
+                     const char *message)
+{
+    s_reply_status(self, a, SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED, code,
+                   message);
+}
+
+static void s_retry(intake_server_t *self, const s_asker_t *a, const char *code,
+                    const char *message)
+{
+    s_reply_status(self, a, SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_RETRY, code, message);
 }
 
 static void s_reply_ok(intake_server_t *self, s_request_t *r, zframe_t *routing_id,
@@ -199,22 +271,26 @@ static void s_answer_waiters(intake_server_t *self, s_request_t *r)
     zlistx_destroy(&r->waiters);
 }
 
-static void s_add_waiter(intake_server_t *self, s_request_t *r, zframe_t *routing_id,
-                         bool delimiter, const char *request_id)
+static void s_waiter_init(intake_server_t *self, s_waiter_t *w, const s_asker_t *a)
+{
+    w->routing_id = zframe_dup(a->routing_id);
+    w->delimiter = a->delimiter;
+    w->request_id = strdup(a->request_id);
+    w->deadline_us = s_wall_us(self) + self->ack_timeout_us;
+}
+
+static void s_add_waiter(intake_server_t *self, s_request_t *r, const s_asker_t *a)
 {
     if (!r->waiters) {
         r->waiters = zlistx_new();
         zlistx_set_destructor(r->waiters, s_waiter_destroy);
     }
     s_waiter_t *w = (s_waiter_t *)zmalloc(sizeof(s_waiter_t));
-    w->routing_id = zframe_dup(routing_id);
-    w->delimiter = delimiter;
-    w->request_id = strdup(request_id);
-    w->deadline_us = s_wall_us(self) + self->ack_timeout_us;
+    s_waiter_init(self, w, a);
     zlistx_add_end(r->waiters, w);
 }
 
-/* ---------------------------------------------------------- inquiries */
+/* ---------------------------------------------------------- proposals */
 
 static s_request_t *s_request_new(const uint8_t *event_id)
 {
@@ -225,13 +301,21 @@ static s_request_t *s_request_new(const uint8_t *event_id)
     return r;
 }
 
-static int s_propose_inquiry(intake_server_t *self, s_request_t *r,
-                             const Shouwen__V1__BranchRequest *req,
+static void s_envelope(sw_envelope_t *env, s_request_t *r, int body_case)
+{
+    env->event_id.data = r->event_id;
+    env->event_id.len = SW_EVENTID_SIZE;
+    env->type = (char *)sw_envelope_type_for(body_case);
+    env->case_id = r->case_id;
+    env->body_case = body_case;
+}
+
+static int s_propose_inquiry(intake_server_t *self, s_request_t *r, const s_asker_t *a,
                              const Shouwen__V1__InquirySubmit *s)
 {
     Shouwen__V1__InquiryReceived body = SHOUWEN__V1__INQUIRY_RECEIVED__INIT;
-    body.branch_id = req->branch_id;
-    body.request_id = req->request_id;
+    body.branch_id = (char *)a->origin;
+    body.request_id = (char *)a->request_id;
     body.channel = s->channel;
     body.kind = s->kind;
     body.customer = s->customer;
@@ -241,55 +325,38 @@ static int s_propose_inquiry(intake_server_t *self, s_request_t *r,
     body.receiver_staff_id = s->receiver_staff_id;
     body.named_employee_id = s->named_employee_id;
     body.linked_case_id = s->linked_case_id;
+    /* when the customer asked, as the branch took it (checked plausible) */
     body.received_at_us =
         s->received_at_us ? s->received_at_us : sw_clock_now_us(self->clock);
     body.request_digest.data = r->digest;
     body.request_digest.len = S_DIGEST;
-
     sw_envelope_t env = SHOUWEN__V1__ENVELOPE__INIT;
-    env.event_id.data = r->event_id;
-    env.event_id.len = SW_EVENTID_SIZE;
-    env.type = (char *)sw_envelope_type_for(SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED);
-    env.case_id = r->case_id;
+    s_envelope(&env, r, SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED);
     env.actor = s->receiver_staff_id;
-    env.body_case = SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED;
     env.inquiry_received = &body;
     return sw_producer_propose(self->producer, &env);
 }
 
-static void s_digest(const ProtobufCMessage *msg, uint8_t *out)
-{
-    size_t len = protobuf_c_message_get_packed_size(msg);
-    uint8_t *buf = (uint8_t *)malloc(len ? len : 1);
-    protobuf_c_message_pack(msg, buf);
-    crypto_generichash(out, S_DIGEST, buf, len, NULL, 0);
-    free(buf);
-}
-
-static int s_propose_command(intake_server_t *self, s_request_t *r,
-                             const Shouwen__V1__BranchRequest *req)
+static int s_propose_command(intake_server_t *self, s_request_t *r, const s_asker_t *a,
+                             Shouwen__V1__Command *command)
 {
     Shouwen__V1__CommandReceived body = SHOUWEN__V1__COMMAND_RECEIVED__INIT;
-    body.branch_id = req->branch_id;
-    body.request_id = req->request_id;
-    body.command = req->command;
+    body.branch_id = (char *)a->origin;
+    body.request_id = (char *)a->request_id;
+    body.command = command;
     body.request_digest.data = r->digest;
     body.request_digest.len = S_DIGEST;
     sw_envelope_t env = SHOUWEN__V1__ENVELOPE__INIT;
-    env.event_id.data = r->event_id;
-    env.event_id.len = SW_EVENTID_SIZE;
-    env.type = (char *)sw_envelope_type_for(SHOUWEN__V1__ENVELOPE__BODY_COMMAND_RECEIVED);
-    env.case_id = r->case_id;
-    env.actor = req->command->staff_id;
-    env.body_case = SHOUWEN__V1__ENVELOPE__BODY_COMMAND_RECEIVED;
+    s_envelope(&env, r, SHOUWEN__V1__ENVELOPE__BODY_COMMAND_RECEIVED);
+    env.actor = command->staff_id;
     env.command_received = &body;
     return sw_producer_propose(self->producer, &env);
 }
 
-static int s_propose_directory(intake_server_t *self, s_request_t *r,
-                               const Shouwen__V1__BranchRequest *req, const char *version)
+static int s_propose_directory(intake_server_t *self, s_request_t *r, const s_asker_t *a,
+                               const Shouwen__V1__DirectoryLoad *load,
+                               const char *version)
 {
-    const Shouwen__V1__DirectoryLoad *load = req->directory_load;
     uint8_t digest[32];
     crypto_generichash(digest, sizeof digest, load->content.data, load->content.len, NULL,
                        0);
@@ -299,172 +366,300 @@ static int s_propose_directory(intake_server_t *self, s_request_t *r,
     body.content = load->content;
     body.digest.data = digest;
     body.digest.len = sizeof digest;
-    body.loaded_by = load->loaded_by;
+    body.loaded_by = (char *)a->who->staff; /* the administrator, from the key */
+    body.request_digest.data = r->digest;
+    body.request_digest.len = S_DIGEST;
     sw_envelope_t env = SHOUWEN__V1__ENVELOPE__INIT;
-    env.event_id.data = r->event_id;
-    env.event_id.len = SW_EVENTID_SIZE;
-    env.type = (char *)sw_envelope_type_for(SHOUWEN__V1__ENVELOPE__BODY_DIRECTORY_LOADED);
-    env.actor = load->loaded_by;
-    env.body_case = SHOUWEN__V1__ENVELOPE__BODY_DIRECTORY_LOADED;
+    s_envelope(&env, r, SHOUWEN__V1__ENVELOPE__BODY_DIRECTORY_LOADED);
+    env.case_id = NULL;
+    env.actor = (char *)a->who->staff;
     env.directory_loaded = &body;
     return sw_producer_propose(self->producer, &env);
 }
 
-static void s_reject(intake_server_t *self, zframe_t *routing_id, bool delimiter,
-                     const char *request_id, const char *code, const char *message)
+/* The digest of a request in its normalised form (re-packed), so every
+   valid encoding of the same request is the same request. */
+static void s_digest(const ProtobufCMessage *msg, uint8_t *out)
 {
-    s_reply_status(self, routing_id, delimiter, request_id,
-                   SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED, code, message);
-}
-
-/* Every recorded request takes this path: the same (branch, request id) is
-   the same event — a retry, never a second case or a second action.  what
-   is the part of the request whose digest spots a reused id. */
-static void s_record(intake_server_t *self, zframe_t *routing_id, bool delimiter,
-                     Shouwen__V1__BranchRequest *req, s_kind_t kind,
-                     const ProtobufCMessage *what, const char *version)
-{
-    if (!sw_follower_is_live(self->follower) || self->stopping) {
-        s_reply_status(
-            self, routing_id, delimiter, req->request_id,
-            SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_RETRY, "HUB_NOT_READY",
-            "the hub is catching up with its log; send the same request again");
+    size_t len = protobuf_c_message_get_packed_size(msg);
+    uint8_t *buf = (uint8_t *)malloc(len ? len : 1);
+    if (!buf) {
+        memset(out, 0xff, S_DIGEST);
         return;
     }
-    char name[2 * 64 + 2];
-    int len = snprintf(name, sizeof name, "%s/%s", req->branch_id, req->request_id);
-    uint8_t event_id[SW_EVENTID_SIZE];
+    protobuf_c_message_pack(msg, buf);
+    crypto_generichash(out, S_DIGEST, buf, len, NULL, 0);
+    free(buf);
+}
+
+static void s_event_id(const s_asker_t *a, uint8_t *event_id)
+{
+    char name[2 * 80 + 2];
+    int len = snprintf(name, sizeof name, "%s/%s", a->origin, a->request_id);
     sw_eventid_make(event_id, "intake", name, (size_t)len);
+}
+
+static s_request_t *s_lookup(intake_server_t *self, const s_asker_t *a)
+{
+    uint8_t event_id[SW_EVENTID_SIZE];
+    s_event_id(a, event_id);
+    char key[33];
+    sodium_bin2hex(key, sizeof key, event_id, SW_EVENTID_SIZE);
+    return (s_request_t *)zhashx_lookup(self->requests, key);
+}
+
+/* What a recorded request stands for. */
+typedef struct {
+    s_kind_t kind;
+    const ProtobufCMessage *digested; /* the part whose digest spots a reused id */
+    const Shouwen__V1__InquirySubmit *submit;
+    Shouwen__V1__Command *command;
+    const Shouwen__V1__DirectoryLoad *load;
+    const char *version; /* of a load */
+} s_what_t;
+
+/* Every recorded request takes this path: the same (origin, request id)
+   is the same event — a retry, never a second case or a second action. */
+static void s_record(intake_server_t *self, const s_asker_t *a, const s_what_t *what)
+{
+    if (!sw_follower_is_live(self->follower) || self->stopping) {
+        s_retry(self, a, "HUB_NOT_READY",
+                "the hub is catching up with its log; send the same request again");
+        return;
+    }
+    uint8_t event_id[SW_EVENTID_SIZE];
+    s_event_id(a, event_id);
     uint8_t digest[S_DIGEST];
-    s_digest(what, digest);
+    s_digest(what->digested, digest);
     char key[33];
     sodium_bin2hex(key, sizeof key, event_id, SW_EVENTID_SIZE);
     s_request_t *r = (s_request_t *)zhashx_lookup(self->requests, key);
     if (r && memcmp(r->digest, digest, S_DIGEST) != 0) {
-        s_reject(self, routing_id, delimiter, req->request_id, INTAKE_REUSED_ID,
+        s_reject(self, a, INTAKE_REUSED_ID,
                  "this request id was already used for a different request");
         return;
     }
     if (r && r->position) {
-        s_reply_ok(self, r, routing_id, delimiter, req->request_id);
+        s_reply_ok(self, r, a->routing_id, a->delimiter, a->request_id);
         return;
     }
     if (!r) {
         r = s_request_new(event_id);
-        r->kind = kind;
+        r->kind = what->kind;
         memcpy(r->digest, digest, S_DIGEST);
-        if (kind == S_COMMAND)
-            snprintf(r->case_id, sizeof r->case_id, "%s", req->command->case_id);
-        else if (kind == S_DIRECTORY)
+        if (what->kind == S_COMMAND)
+            snprintf(r->case_id, sizeof r->case_id, "%s", what->command->case_id);
+        else if (what->kind == S_DIRECTORY)
             r->case_id[0] = 0;
-        int rc = kind == S_INQUIRY   ? s_propose_inquiry(self, r, req, req->submit)
-                 : kind == S_COMMAND ? s_propose_command(self, r, req)
-                                     : s_propose_directory(self, r, req, version);
+        int rc = what->kind == S_INQUIRY ? s_propose_inquiry(self, r, a, what->submit)
+                 : what->kind == S_COMMAND
+                     ? s_propose_command(self, r, a, what->command)
+                     : s_propose_directory(self, r, a, what->load, what->version);
         if (rc != 0) {
             void *item = r;
             s_request_destroy(&item);
-            s_reject(self, routing_id, delimiter, req->request_id, INTAKE_MALFORMED,
-                     "the request could not be recorded");
+            s_reject(self, a, INTAKE_MALFORMED, "the request could not be recorded");
             return;
         }
         zhashx_insert(self->requests, r->key, r);
         zhashx_insert(self->uncommitted, r->key, r);
     }
-    s_add_waiter(self, r, routing_id, delimiter, req->request_id);
+    s_add_waiter(self, r, a);
 }
 
-static void s_submit(intake_server_t *self, zframe_t *routing_id, bool delimiter,
-                     Shouwen__V1__BranchRequest *req)
+/* ------------------------------------------------------ who may do what */
+
+/* The branch staff member acts for: the directory must place them at the
+   asking branch (the branch vouches for who its staff are). */
+static bool s_staff_here(intake_server_t *self, const s_asker_t *a, const char *staff)
 {
+    sw_directory_t *dir = intake_access_directory(self->access);
+    char message[200];
+    if (!dir) {
+        s_retry(self, a, INTAKE_NO_DIRECTORY,
+                "no organisation is in force yet: an administrator loads one first");
+        return false;
+    }
+    if (!sw_directory_staff_exists(dir, staff)) {
+        snprintf(message, sizeof message, "%s is not staff of %s", staff,
+                 sw_directory_organisation(dir));
+        s_reject(self, a, "UNKNOWN_STAFF", message);
+        return false;
+    }
+    const char *at = intake_access_staff_branch(self->access, staff);
+    if (!at || !streq(at, a->origin)) {
+        snprintf(message, sizeof message, "%s works at %s, not at branch %s", staff,
+                 at ? at : "no branch", a->origin);
+        s_reject(self, a, INTAKE_STAFF_NOT_AT_BRANCH, message);
+        return false;
+    }
+    return true;
+}
+
+/* When the customer asked: no later than a little ahead of the hub's
+   clock, no older than intake/max_received_age_s. */
+static bool s_received_plausible(intake_server_t *self, const s_asker_t *a,
+                                 int64_t received_at_us)
+{
+    if (received_at_us == 0)
+        return true;
+    int64_t now = sw_clock_now_us(self->clock);
+    if (received_at_us > now + self->max_ahead_us) {
+        s_reject(self, a, INTAKE_BAD_TIME,
+                 "received_at_us lies in the future: check the branch's clock");
+        return false;
+    }
+    if (received_at_us < now - self->max_age_us) {
+        s_reject(self, a, INTAKE_BAD_TIME,
+                 "received_at_us is older than this hub accepts "
+                 "(intake/max_received_age_s)");
+        return false;
+    }
+    return true;
+}
+
+/* -------------------------------------------------------------- verbs */
+
+static void s_submit(intake_server_t *self, s_asker_t *a, Shouwen__V1__BranchRequest *req)
+{
+    Shouwen__V1__InquirySubmit *s = req->submit;
     intake_rejection_t why;
-    if (intake_validate_submit(req->submit, &why) != 0) {
-        s_reject(self, routing_id, delimiter, req->request_id, why.code, why.message);
+    if (intake_validate_submit(s, &why) != 0) {
+        s_reject(self, a, why.code, why.message);
         return;
     }
-    if (*req->submit->linked_case_id &&
-        !zhashx_lookup(self->cases, req->submit->linked_case_id)) {
-        s_reject(self, routing_id, delimiter, req->request_id, INTAKE_UNKNOWN_CASE,
+    if (!s_staff_here(self, a, s->receiver_staff_id) ||
+        !s_received_plausible(self, a, s->received_at_us))
+        return;
+    if (*s->linked_case_id &&
+        !intake_access_case_exists(self->access, s->linked_case_id)) {
+        s_reject(self, a, INTAKE_UNKNOWN_CASE,
                  "the linked case is not known to this hub");
         return;
     }
     /* the digest covers what the customer said, not when the command ran,
-       so running the same command again is still the same request */
-    int64_t received_at_us = req->submit->received_at_us;
-    req->submit->received_at_us = 0;
-    s_record(self, routing_id, delimiter, req, S_INQUIRY, &req->submit->base, NULL);
-    req->submit->received_at_us = received_at_us;
+       so running the same command again is still the same request; the
+       log records when the customer asked */
+    Shouwen__V1__InquirySubmit said = *s;
+    said.received_at_us = 0;
+    s_what_t what = {.kind = S_INQUIRY, .digested = &said.base, .submit = s};
+    s_record(self, a, &what);
 }
 
-static void s_command(intake_server_t *self, zframe_t *routing_id, bool delimiter,
+static void s_command(intake_server_t *self, s_asker_t *a,
                       Shouwen__V1__BranchRequest *req)
 {
     intake_rejection_t why;
     if (intake_validate_command(req->command, &why) != 0)
-        s_reject(self, routing_id, delimiter, req->request_id, why.code, why.message);
-    else if (!zhashx_lookup(self->cases, req->command->case_id))
-        s_reject(self, routing_id, delimiter, req->request_id, INTAKE_UNKNOWN_CASE,
-                 "no such case in the log");
-    else
-        s_record(self, routing_id, delimiter, req, S_COMMAND, &req->command->base, NULL);
+        s_reject(self, a, why.code, why.message);
+    else if (!intake_access_case_exists(self->access, req->command->case_id))
+        s_reject(self, a, INTAKE_UNKNOWN_CASE, "no such case in the log");
+    else if (s_staff_here(self, a, req->command->staff_id)) {
+        s_what_t what = {
+            .kind = S_COMMAND, .digested = &req->command->base, .command = req->command};
+        s_record(self, a, &what);
+    }
 }
 
-/* The organisation file is parsed here too, so a bad one is refused with
-   its line and reason before it reaches the log. */
-static void s_directory_load(intake_server_t *self, zframe_t *routing_id, bool delimiter,
-                             Shouwen__V1__BranchRequest *req)
+static int s_kind_index(const char *kind)
 {
-    intake_rejection_t why;
-    Shouwen__V1__DirectoryLoad *load = req->directory_load;
-    if (intake_validate_directory_load(load, &why) != 0) {
-        s_reject(self, routing_id, delimiter, req->request_id, why.code, why.message);
-        return;
-    }
+    return streq(kind, "organisation") ? 0 : 1;
+}
+
+/* The organisation or calendar file is parsed here with the parser router
+   or sla uses, so a bad one is refused with its line and reason before it
+   reaches the log. */
+static char *s_parse_load(const Shouwen__V1__DirectoryLoad *load, char *version,
+                          size_t version_size)
+{
     char *error = NULL;
-    char version[128] = "";
+    const char *file = *load->file_name ? load->file_name : "file";
     if (streq(load->kind, "organisation")) {
         sw_directory_t *dir = sw_directory_new_from_text((const char *)load->content.data,
                                                          load->content.len, &error);
         if (dir)
-            snprintf(version, sizeof version, "%s", sw_directory_version(dir));
+            snprintf(version, version_size, "%s", sw_directory_version(dir));
         sw_directory_destroy(&dir);
-    } else {
-        char *text = strndup((const char *)load->content.data, load->content.len);
-        zconfig_t *cfg = text ? zconfig_str_load(text) : NULL;
-        if (!cfg)
-            error = strdup("the calendar file is not valid ZPL");
-        else
-            snprintf(version, sizeof version, "%s", zconfig_get(cfg, "version", ""));
-        zconfig_destroy(&cfg);
-        free(text);
+        if (error) {
+            char *message = zsys_sprintf("%s: %s", file, error);
+            free(error);
+            return message;
+        }
+        return NULL;
     }
-    if (error) {
-        char message[400];
-        snprintf(message, sizeof message, "%s: %s",
-                 *load->file_name ? load->file_name : "file", error);
-        free(error);
-        s_reject(self, routing_id, delimiter, req->request_id, INTAKE_BAD_DIRECTORY,
-                 message);
-        return;
-    }
-    s_record(self, routing_id, delimiter, req, S_DIRECTORY, &load->base, version);
+    if (intake_validate_calendar((const char *)load->content.data, load->content.len,
+                                 file, version, version_size, &error) != 0)
+        return error ? error : strdup("the calendar does not load");
+    return NULL;
 }
 
-/* A case's timeline comes from audit's replay, filtered by case. */
-static void s_case_query(intake_server_t *self, zframe_t *routing_id, bool delimiter,
+static void s_directory_load(intake_server_t *self, s_asker_t *a,
+                             Shouwen__V1__BranchRequest *req)
+{
+    intake_rejection_t why;
+    Shouwen__V1__DirectoryLoad *load = req->directory_load;
+    if (!*load->loaded_by)
+        load->loaded_by = (char *)a->who->staff;
+    if (intake_validate_directory_load(load, &why) != 0) {
+        s_reject(self, a, why.code, why.message);
+        return;
+    }
+    if (!streq(load->loaded_by, a->who->staff)) {
+        s_reject(self, a, INTAKE_NOT_AUTHORIZED,
+                 "loaded_by must be the administrator whose key sends the load");
+        return;
+    }
+    char version[128] = "";
+    char *error = s_parse_load(load, version, sizeof version);
+    if (error) {
+        char message[sizeof why.message];
+        snprintf(message, sizeof message, "%s", error);
+        zstr_free(&error);
+        s_reject(self, a, INTAKE_BAD_DIRECTORY, message);
+        return;
+    }
+    /* the file in force already: answer with it (a second `scripts/hub up`,
+       a load repeated after a restart); A -> B -> A records A again */
+    uint8_t digest[32];
+    crypto_generichash(digest, sizeof digest, load->content.data, load->content.len, NULL,
+                       0);
+    s_in_force_t *f = &self->in_force[s_kind_index(load->kind)];
+    if (f->position && memcmp(f->digest, digest, sizeof digest) == 0 &&
+        !s_lookup(self, a)) {
+        Shouwen__V1__BranchReply reply = SHOUWEN__V1__BRANCH_REPLY__INIT;
+        reply.request_id = (char *)a->request_id;
+        reply.status = SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_OK;
+        reply.position = f->position;
+        reply.message = (char *)"already in force";
+        self->stats.ok++;
+        s_send(self, a->routing_id, a->delimiter, &reply);
+        return;
+    }
+    s_what_t what = {
+        .kind = S_DIRECTORY, .digested = &load->base, .load = load, .version = version};
+    s_record(self, a, &what);
+}
+
+/* A case's timeline comes from audit's replay, filtered by case; a branch
+   reads only cases it had a part in (intake_access.h). */
+static void s_case_query(intake_server_t *self, s_asker_t *a,
                          Shouwen__V1__BranchRequest *req)
 {
     const char *case_id = req->case_query->case_id;
-    if (!case_id || !zhashx_lookup(self->cases, case_id)) {
-        s_reject(self, routing_id, delimiter, req->request_id, INTAKE_UNKNOWN_CASE,
-                 "no such case in the log");
+    if (!case_id || !intake_access_case_exists(self->access, case_id)) {
+        s_reject(self, a, INTAKE_UNKNOWN_CASE, "no such case in the log");
+        return;
+    }
+    if (streq(a->who->role, "branch") &&
+        !intake_access_may_read(self->access, a->origin, case_id)) {
+        s_reject(self, a, INTAKE_NOT_AUTHORIZED,
+                 "this branch had no part in that case: its staff neither received, "
+                 "held nor handled it, and none of its departments did");
         return;
     }
     s_query_t *q = (s_query_t *)zmalloc(sizeof(s_query_t));
     q->tag = ++self->next_tag;
-    q->routing_id = zframe_dup(routing_id);
-    q->delimiter = delimiter;
-    q->request_id = strdup(req->request_id);
-    q->deadline_us = s_wall_us(self) + self->ack_timeout_us;
+    s_waiter_init(self, &q->w, a);
     zlistx_add_end(self->queries, q);
     Shouwen__V1__ReplayRequest rr = SHOUWEN__V1__REPLAY_REQUEST__INIT;
     rr.from_position = 1;
@@ -493,18 +688,20 @@ static void s_on_query_reply(struct ev_loop *loop, sw_zwatch_t *w, int revents, 
             if (q->tag != rep->tag)
                 continue;
             Shouwen__V1__BranchReply reply = SHOUWEN__V1__BRANCH_REPLY__INIT;
-            reply.request_id = q->request_id;
+            reply.request_id = q->w.request_id;
             if (*rep->error) {
                 reply.status = SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_RETRY;
                 reply.code = (char *)"HUB_NOT_READY";
                 reply.message = rep->error;
+                self->stats.retry++;
             } else {
                 reply.status = SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_OK;
                 reply.n_timeline = rep->n_events;
                 reply.timeline = rep->events;
                 reply.position = rep->head_position;
+                self->stats.ok++;
             }
-            s_send(self, q->routing_id, q->delimiter, &reply);
+            s_send(self, q->w.routing_id, q->w.delimiter, &reply);
             zlistx_delete(self->queries, zlistx_cursor(self->queries));
             break;
         }
@@ -514,25 +711,36 @@ static void s_on_query_reply(struct ev_loop *loop, sw_zwatch_t *w, int revents, 
 
 /* -------------------------------------------------------------- stats */
 
-static void s_stats(intake_server_t *self, zframe_t *routing_id, bool delimiter,
-                    const char *request_id)
+typedef struct {
+    const char *name;
+    uint64_t value;
+} s_stat_t;
+
+static void s_stats(intake_server_t *self, s_asker_t *a, Shouwen__V1__BranchRequest *req)
 {
-    struct {
-        const char *name;
-        uint64_t value;
-    } fixed[] = {{"requests", self->stats.requests},
-                 {"ok", self->stats.ok},
-                 {"retry", self->stats.retry},
-                 {"rejected", self->stats.rejected},
-                 {"pending", zhashx_size(self->uncommitted)},
-                 {"inquiries_known", zhashx_size(self->requests)},
-                 {"log_position", sw_follower_position(self->follower)},
-                 {"live", sw_follower_is_live(self->follower) ? 1 : 0}};
+    s_stat_t fixed[] = {{"requests", self->stats.requests},
+                        {"ok", self->stats.ok},
+                        {"retry", self->stats.retry},
+                        {"rejected", self->stats.rejected},
+                        {"pending", zhashx_size(self->uncommitted)},
+                        {"inquiries_known", zhashx_size(self->requests)},
+                        {"log_position", sw_follower_position(self->follower)},
+                        {"live", sw_follower_is_live(self->follower) ? 1 : 0},
+                        {"queries_waiting", zlistx_size(self->queries)},
+                        {"refused_connections", sw_zap_refused(self->zap)},
+                        {"admitted_connections", sw_zap_admitted(self->zap)}};
     size_t nfixed = sizeof fixed / sizeof fixed[0];
-    size_t n = nfixed + zhashx_size(self->rejections);
+    size_t n = nfixed + zhashx_size(self->rejections) + zhashx_size(self->audit_counts);
     Shouwen__V1__Counter *counters = calloc(n, sizeof *counters);
     Shouwen__V1__Counter **ptrs = calloc(n, sizeof *ptrs);
     char **names = calloc(n, sizeof *names);
+    if (!counters || !ptrs || !names) {
+        free(counters);
+        free(ptrs);
+        free(names);
+        s_retry(self, a, "HUB_BUSY", "out of memory; ask again");
+        return;
+    }
     size_t i = 0;
     for (; i < nfixed; i++) {
         shouwen__v1__counter__init(&counters[i]);
@@ -549,12 +757,19 @@ static void s_stats(intake_server_t *self, zframe_t *routing_id, bool delimiter,
         counters[i].value = *v;
         ptrs[i] = &counters[i];
     }
+    for (uint64_t *v = (uint64_t *)zhashx_first(self->audit_counts); v && i < n;
+         v = (uint64_t *)zhashx_next(self->audit_counts), i++) {
+        shouwen__v1__counter__init(&counters[i]);
+        counters[i].name = (char *)zhashx_cursor(self->audit_counts);
+        counters[i].value = *v;
+        ptrs[i] = &counters[i];
+    }
     Shouwen__V1__BranchReply reply = SHOUWEN__V1__BRANCH_REPLY__INIT;
-    reply.request_id = (char *)request_id;
+    reply.request_id = (char *)a->request_id;
     reply.status = SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_OK;
     reply.n_counters = i;
     reply.counters = ptrs;
-    s_send(self, routing_id, delimiter, &reply);
+    s_send(self, a->routing_id, a->delimiter, &reply);
     for (size_t k = 0; k < n; k++)
         zstr_free(&names[k]);
     free(names);
@@ -564,82 +779,105 @@ static void s_stats(intake_server_t *self, zframe_t *routing_id, bool delimiter,
 
 /* ----------------------------------------------------------- requests */
 
-/* With CURVE, the branch id a request names must be the one recorded in
-   the certificate of the key it came with (zauth puts the client's public
-   key into the message's User-Id). */
-static bool s_branch_matches_key(intake_server_t *self, zframe_t *body,
-                                 const char *branch_id)
+enum { S_BRANCH = 1, S_ADMIN = 2 };
+
+/* Every kind of request: who may send it, and what answers it. */
+static const struct {
+    int body;           /* BranchRequest body */
+    unsigned roles;     /* S_BRANCH, S_ADMIN */
+    const char *denied; /* the refusal for anyone else */
+    void (*handle)(intake_server_t *, s_asker_t *, Shouwen__V1__BranchRequest *);
+} s_requests[] = {
+    {SHOUWEN__V1__BRANCH_REQUEST__BODY_SUBMIT, S_BRANCH, INTAKE_NOT_AUTHORIZED, s_submit},
+    {SHOUWEN__V1__BRANCH_REQUEST__BODY_COMMAND, S_BRANCH, INTAKE_NOT_AUTHORIZED,
+     s_command},
+    {SHOUWEN__V1__BRANCH_REQUEST__BODY_CASE_QUERY, S_BRANCH | S_ADMIN,
+     INTAKE_NOT_AUTHORIZED, s_case_query},
+    {SHOUWEN__V1__BRANCH_REQUEST__BODY_STATS, S_BRANCH | S_ADMIN, INTAKE_NOT_AUTHORIZED,
+     s_stats},
+    {SHOUWEN__V1__BRANCH_REQUEST__BODY_DIRECTORY_LOAD, S_ADMIN, INTAKE_NOT_ADMIN,
+     s_directory_load},
+};
+
+static unsigned s_role_bit(const sw_principal_t *who)
 {
-    if (!self->branch_keys)
-        return true;
-    const char *key = zframe_meta(body, "User-Id");
-    zcert_t *cert = key ? zcertstore_lookup(self->branch_keys, key) : NULL;
-    const char *branch = cert ? zcert_meta(cert, "branch") : NULL;
-    return branch && streq(branch, branch_id);
+    return !who                         ? 0
+           : streq(who->role, "branch") ? S_BRANCH
+           : streq(who->role, "admin")  ? S_ADMIN
+                                        : 0;
+}
+
+/* The key's principal speaks: a branch for its own branch id only. */
+static void s_dispatch(intake_server_t *self, s_asker_t *a,
+                       Shouwen__V1__BranchRequest *req)
+{
+    a->request_id = req->request_id;
+    if (!a->who) {
+        s_reject(self, a, INTAKE_NOT_AUTHORIZED,
+                 "this key is not (or no longer) on the hub's allow-list");
+        return;
+    }
+    if (streq(a->who->role, "branch")) {
+        if (*req->branch_id && !streq(req->branch_id, a->who->branch)) {
+            char message[160];
+            snprintf(message, sizeof message,
+                     "this key speaks for branch %s, not for branch %s", a->who->branch,
+                     req->branch_id);
+            s_reject(self, a, INTAKE_NOT_AUTHORIZED, message);
+            return;
+        }
+        snprintf(a->origin, sizeof a->origin, "%s", a->who->branch);
+    } else
+        snprintf(a->origin, sizeof a->origin, "admin:%s", a->who->staff);
+    for (size_t i = 0; i < sizeof s_requests / sizeof s_requests[0]; i++) {
+        if ((int)req->body_case != s_requests[i].body)
+            continue;
+        if (!(s_requests[i].roles & s_role_bit(a->who))) {
+            s_reject(self, a, s_requests[i].denied,
+                     s_requests[i].roles == S_ADMIN
+                         ? "only an administrator's key may load the organisation or "
+                           "the calendar"
+                         : "an administrator's key does not speak for a branch");
+            return;
+        }
+        s_requests[i].handle(self, a, req);
+        return;
+    }
+    s_reject(self, a, INTAKE_UNSUPPORTED, "this hub does not take that kind of request");
 }
 
 static void s_handle(intake_server_t *self, zmsg_t *msg)
 {
-    zframe_t *routing_id = zmsg_pop(msg);
+    s_asker_t a = {.request_id = ""};
+    a.routing_id = zmsg_pop(msg);
     zframe_t *body = zmsg_pop(msg);
-    bool delimiter = false;
     if (body && zframe_size(body) == 0 && zmsg_size(msg) > 0) {
-        delimiter = true; /* a REQ peer */
+        a.delimiter = true; /* a REQ peer */
         zframe_destroy(&body);
         body = zmsg_pop(msg);
     }
     self->stats.requests++;
+    if (body) {
+        /* zap put the key into User-Id; the allow-list says who it is now,
+           so a revoked key is refused on a connection it already had */
+        a.key = zframe_meta(body, "User-Id");
+        a.who = a.key ? sw_keyring_lookup(self->keys, a.key) : NULL;
+    }
     Shouwen__V1__BranchRequest *req = NULL;
-    if (!routing_id || !body || zmsg_size(msg) > 0) {
-        if (routing_id)
-            s_reply_status(self, routing_id, delimiter, "",
-                           SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED,
-                           INTAKE_MALFORMED,
-                           "expected one frame holding a BranchRequest");
-    } else if (zframe_size(body) > INTAKE_MAX_REQUEST)
-        s_reply_status(self, routing_id, delimiter, "",
-                       SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED, INTAKE_OVERSIZE,
-                       "request larger than 64 KiB");
-    else if (!(req = shouwen__v1__branch_request__unpack(NULL, zframe_size(body),
-                                                         zframe_data(body))))
-        s_reply_status(self, routing_id, delimiter, "",
-                       SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED, INTAKE_MALFORMED,
-                       "not a valid BranchRequest (truncated or malformed protobuf)");
-    else {
-        intake_rejection_t why;
-        if (protobuf_c_message_get_packed_size(&req->base) != zframe_size(body))
-            /* protobuf-c ends a string at an embedded NUL: what the customer
-               said must not be cut short silently */
-            s_reply_status(self, routing_id, delimiter, "",
-                           SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED,
-                           INTAKE_MALFORMED,
-                           "a string holds a NUL byte, or the encoding is not canonical");
-        else if (intake_validate_request(req, &why) != 0)
-            s_reply_status(self, routing_id, delimiter, "",
-                           SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED, why.code,
-                           why.message);
-        else if (!s_branch_matches_key(self, body, req->branch_id))
-            s_reject(self, routing_id, delimiter, req->request_id, "BRANCH_MISMATCH",
-                     "this branch id does not belong to the key the request came with");
-        else if (req->body_case == SHOUWEN__V1__BRANCH_REQUEST__BODY_SUBMIT)
-            s_submit(self, routing_id, delimiter, req);
-        else if (req->body_case == SHOUWEN__V1__BRANCH_REQUEST__BODY_COMMAND)
-            s_command(self, routing_id, delimiter, req);
-        else if (req->body_case == SHOUWEN__V1__BRANCH_REQUEST__BODY_CASE_QUERY)
-            s_case_query(self, routing_id, delimiter, req);
-        else if (req->body_case == SHOUWEN__V1__BRANCH_REQUEST__BODY_DIRECTORY_LOAD)
-            s_directory_load(self, routing_id, delimiter, req);
-        else if (req->body_case == SHOUWEN__V1__BRANCH_REQUEST__BODY_STATS)
-            s_stats(self, routing_id, delimiter, req->request_id);
+    intake_rejection_t why;
+    if (a.routing_id) {
+        if (!body || zmsg_size(msg) > 0)
+            s_reject(self, &a, INTAKE_MALFORMED,
+                     "expected one frame holding a BranchRequest");
+        else if (intake_request_decode(zframe_data(body), zframe_size(body), &req,
+                                       &why) != 0)
+            s_reject(self, &a, why.code, why.message);
         else
-            s_reply_status(self, routing_id, delimiter, req->request_id,
-                           SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED,
-                           INTAKE_UNSUPPORTED,
-                           "this hub does not take that kind of request yet");
+            s_dispatch(self, &a, req);
     }
     if (req)
         shouwen__v1__branch_request__free_unpacked(req, NULL);
-    zframe_destroy(&routing_id);
+    zframe_destroy(&a.routing_id);
     zframe_destroy(&body);
 }
 
@@ -691,54 +929,104 @@ static void s_done(intake_server_t *self, s_request_t *r, uint64_t position,
     s_answer_waiters(self, r);
 }
 
+/* A directory.loaded committed: it is in force; the organisation also
+   places staff at branches for intake_access. */
+static void s_on_directory(intake_server_t *self, const sw_committed_t *c,
+                           const Shouwen__V1__DirectoryLoaded *d)
+{
+    s_in_force_t *f = &self->in_force[s_kind_index(d->kind)];
+    if (d->digest.len == sizeof f->digest) {
+        memcpy(f->digest, d->digest.data, sizeof f->digest);
+        f->position = c->position;
+    }
+    if (!streq(d->kind, "organisation"))
+        return;
+    char *error = NULL;
+    sw_directory_t *dir =
+        sw_directory_new_from_text((const char *)d->content.data, d->content.len, &error);
+    if (dir)
+        intake_access_set_directory(self->access, &dir);
+    else
+        sw_warn("the organisation at position %" PRIu64 " does not load: %s", c->position,
+                error ? error : "?");
+    free(error);
+}
+
+/* router's decision on a staff action answers it */
+static void s_on_decision(intake_server_t *self, const sw_committed_t *c,
+                          const sw_envelope_t *env)
+{
+    char key[33];
+    sodium_bin2hex(key, sizeof key, env->causation_id.data, SW_EVENTID_SIZE);
+    s_request_t *r = (s_request_t *)zhashx_lookup(self->requests, key);
+    if (!r || r->kind != S_COMMAND)
+        return;
+    if (env->body_case == SHOUWEN__V1__ENVELOPE__BODY_COMMAND_REJECTED)
+        s_done(self, r, c->position, env->command_rejected->code,
+               env->command_rejected->message);
+    else if (env->body_case == SHOUWEN__V1__ENVELOPE__BODY_LEADER_CONTACT) {
+        /* R19: the branch learns the contact only when disclosed */
+        const Shouwen__V1__LeaderContact *lc = env->leader_contact;
+        char message[300];
+        snprintf(message, sizeof message, "%s%s",
+                 lc->disclosed            ? "领导联系方式："
+                 : lc->permission_granted ? "已记录领导的同意"
+                                          : "领导联系方式不公开；已将来访者的联系方式转交"
+                                            "领导 (R19)",
+                 lc->disclosed ? lc->contact : "");
+        s_done(self, r, c->position, NULL, message);
+    } else
+        s_done(self, r, c->position, NULL, NULL);
+}
+
 static void s_on_committed(void *arg, const sw_committed_t *c, const sw_envelope_t *env,
                            bool replaying)
 {
     intake_server_t *self = (intake_server_t *)arg;
+    intake_access_note(self->access, env);
     bool ours = streq(env->producer, "intake");
     if (ours)
         sw_producer_forget(self->producer, env->event_id.data);
     if (ours && env->body_case == SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED) {
-        zhashx_insert(self->cases, env->case_id, (void *)1);
         s_request_t *r =
             s_known(self, env, S_INQUIRY, &env->inquiry_received->request_digest);
         s_done(self, r, c->position, NULL, NULL);
     } else if (ours && env->body_case == SHOUWEN__V1__ENVELOPE__BODY_COMMAND_RECEIVED)
         s_known(self, env, S_COMMAND, &env->command_received->request_digest);
-    else if (ours && env->body_case == SHOUWEN__V1__ENVELOPE__BODY_DIRECTORY_LOADED)
-        s_done(self, s_known(self, env, S_DIRECTORY, NULL), c->position, NULL, NULL);
-    else if (streq(env->producer, "router") && env->causation_id.len == SW_EVENTID_SIZE) {
-        /* router's decision on a staff action answers it */
-        char key[33];
-        sodium_bin2hex(key, sizeof key, env->causation_id.data, SW_EVENTID_SIZE);
-        s_request_t *r = (s_request_t *)zhashx_lookup(self->requests, key);
-        if (r && r->kind == S_COMMAND &&
-            env->body_case == SHOUWEN__V1__ENVELOPE__BODY_COMMAND_REJECTED)
-            s_done(self, r, c->position, env->command_rejected->code,
-                   env->command_rejected->message);
-        else if (r && r->kind == S_COMMAND &&
-                 env->body_case == SHOUWEN__V1__ENVELOPE__BODY_LEADER_CONTACT) {
-            /* R19: the branch learns the contact only when disclosed */
-            const Shouwen__V1__LeaderContact *lc = env->leader_contact;
-            char message[300];
-            snprintf(message, sizeof message, "%s%s",
-                     lc->disclosed ? "contact: "
-                     : lc->permission_granted
-                         ? "permission recorded"
-                         : "the leader's contact is private; the visitor's contact was "
-                           "passed to the leader (R19)",
-                     lc->disclosed ? lc->contact : "");
-            s_done(self, r, c->position, NULL, message);
-        } else if (r && r->kind == S_COMMAND)
-            s_done(self, r, c->position, NULL, NULL);
-    }
+    else if (ours && env->body_case == SHOUWEN__V1__ENVELOPE__BODY_DIRECTORY_LOADED) {
+        s_on_directory(self, c, env->directory_loaded);
+        s_done(self,
+               s_known(self, env, S_DIRECTORY, &env->directory_loaded->request_digest),
+               c->position, NULL, NULL);
+    } else if (streq(env->producer, "router") && env->causation_id.len == SW_EVENTID_SIZE)
+        s_on_decision(self, c, env);
 }
 
 static void s_on_live(void *arg)
 {
     intake_server_t *self = (intake_server_t *)arg;
-    sw_info("following the log at position %" PRIu64 "; %zu inquiries known",
-            sw_follower_position(self->follower), zhashx_size(self->requests));
+    sw_info("following the log at position %" PRIu64 "; %zu requests, %zu cases known",
+            sw_follower_position(self->follower), zhashx_size(self->requests),
+            intake_access_case_count(self->access));
+}
+
+/* audit's counters, shown by `shouwen stats` as audit.* */
+static void s_on_heartbeat(void *arg, const Shouwen__V1__Heartbeat *hb)
+{
+    intake_server_t *self = (intake_server_t *)arg;
+    for (size_t i = 0; i < hb->n_counters; i++) {
+        const char *name = hb->counters[i]->name;
+        if (!name || strncmp(name, "audit.", 6) != 0 || strlen(name) > 64)
+            continue;
+        uint64_t *v = (uint64_t *)zhashx_lookup(self->audit_counts, name);
+        if (!v) {
+            if (zhashx_size(self->audit_counts) >= 64)
+                continue;
+            v = (uint64_t *)zmalloc(sizeof(uint64_t));
+            zhashx_insert(self->audit_counts, name, v);
+        }
+        *v = hb->counters[i]->value;
+    }
 }
 
 static void s_on_sweep(struct ev_loop *loop, ev_timer *t, int revents)
@@ -753,66 +1041,111 @@ static void s_on_sweep(struct ev_loop *loop, ev_timer *t, int revents)
         s_waiter_t *w;
         while ((w = (s_waiter_t *)zlistx_first(r->waiters)) &&
                (w->deadline_us <= now || self->stopping)) {
-            s_reply_status(self, w->routing_id, w->delimiter, w->request_id,
-                           SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_RETRY, "NOT_COMMITTED",
-                           "not yet committed to the log; send the same request again");
+            s_asker_t a = {.routing_id = w->routing_id,
+                           .delimiter = w->delimiter,
+                           .request_id = w->request_id};
+            s_retry(self, &a, "NOT_COMMITTED",
+                    "not yet committed to the log; send the same request again");
             zlistx_delete(r->waiters, zlistx_cursor(r->waiters));
         }
         if (zlistx_size(r->waiters) == 0)
             zlistx_destroy(&r->waiters);
     }
+    /* a case query audit never answered (it died meanwhile): RETRY, freed */
+    s_query_t *q;
+    while ((q = (s_query_t *)zlistx_first(self->queries)) &&
+           (q->w.deadline_us <= now || self->stopping)) {
+        s_asker_t a = {.routing_id = q->w.routing_id,
+                       .delimiter = q->w.delimiter,
+                       .request_id = q->w.request_id};
+        s_retry(self, &a, "HUB_NOT_READY",
+                "the log did not answer in time; send the same request again");
+        zlistx_delete(self->queries, zlistx_cursor(self->queries));
+    }
 }
 
 /* ---------------------------------------------------------- lifecycle */
 
-/* CURVE for the branch endpoint when intake/server_cert is set: the hub's
-   secret certificate, and intake/branch_keys, the directory of the public
-   certificates of the branches allowed in (each with metadata "branch").
-   One ZAP handler, started before the socket binds. */
+/* CURVE on the branch endpoint: the hub's certificate (intake/server_cert,
+   else hub/cert) and intake/branch_keys, the directory of the branches' and
+   administrators' public certificates.  Our ZAP handler starts before the
+   socket binds. */
 static int s_curve(intake_server_t *self, zconfig_t *cfg)
 {
-    const char *server = sw_config_str(cfg, "intake/server_cert", NULL);
-    if (!server)
-        return 0;
+    const char *server =
+        sw_config_str(cfg, "intake/server_cert", sw_config_str(cfg, "hub/cert", NULL));
     const char *dir = sw_config_str(cfg, "intake/branch_keys", NULL);
-    zcert_t *cert = zcert_load(server);
-    if (!cert || !dir || !zsys_file_exists(dir)) {
-        sw_error("config: intake/server_cert '%s' must be a certificate with its _secret "
-                 "file, and intake/branch_keys a directory of branch certificates",
-                 server);
-        zcert_destroy(&cert);
+    self->keys = dir ? sw_keyring_new(dir) : NULL;
+    if (!server || !self->keys) {
+        sw_error("config: intake/branch_keys (a directory of branch and administrator "
+                 "certificates) and intake/server_cert or hub/cert (the hub's "
+                 "certificate with its _secret file) are required; see docs/security.md");
         return -1;
     }
-    self->auth = zactor_new(zauth, NULL);
-    zstr_sendx(self->auth, "CURVE", dir, NULL);
-    zsock_wait(self->auth);
-    self->branch_keys = zcertstore_new(dir);
-    zcert_apply(cert, self->branches);
-    zsock_set_curve_server(self->branches, 1);
-    zcert_destroy(&cert);
-    sw_info("CURVE on: branch keys from %s", dir);
+    self->zap = sw_zap_new(self->loop, "intake");
+    if (!self->zap ||
+        sw_zap_domain(self->zap, "branch", self->keys, "branch,admin") != 0 ||
+        sw_curve_server(self->branches, server, "branch") != 0)
+        return -1;
+    sw_info("CURVE on: branch and administrator keys from %s (%zu now)", dir,
+            sw_keyring_size(self->keys));
     return 0;
+}
+
+static int s_settings(intake_server_t *self, zconfig_t *cfg)
+{
+    int64_t ack_ms, ahead_s, age_s;
+    if (sw_config_int(cfg, "intake/ack_timeout_ms", 3000, 10, 600000, &ack_ms) != 0 ||
+        sw_config_int(cfg, "intake/max_received_ahead_s", 300, 0, 86400, &ahead_s) != 0 ||
+        sw_config_int(cfg, "intake/max_received_age_s", 30 * 86400, 60, 3660L * 86400,
+                      &age_s) != 0)
+        return -1;
+    self->ack_timeout_us = ack_ms * 1000;
+    self->max_ahead_us = ahead_s * 1000000;
+    self->max_age_us = age_s * 1000000;
+    return 0;
+}
+
+/* Until the log holds an organisation, the file intake/directory (the one
+   router reads) places staff at branches. */
+static void s_directory_file(intake_server_t *self, zconfig_t *cfg)
+{
+    const char *path = sw_config_str(cfg, "intake/directory", NULL);
+    if (!path)
+        return;
+    char *error = NULL;
+    sw_directory_t *dir = sw_directory_new_from_file(path, &error);
+    if (dir)
+        intake_access_set_directory(self->access, &dir);
+    else
+        sw_warn("intake/directory: %s", error ? error : path);
+    free(error);
 }
 
 intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg,
                                    sw_clock_t *clock)
 {
-    int64_t ack_ms;
-    if (sw_config_int(cfg, "intake/ack_timeout_ms", 3000, 10, 600000, &ack_ms) != 0)
-        return NULL;
     intake_server_t *self = (intake_server_t *)zmalloc(sizeof(intake_server_t));
     self->loop = loop;
     self->clock = clock;
-    self->ack_timeout_us = ack_ms * 1000;
     self->requests = zhashx_new();
     zhashx_set_destructor(self->requests, s_request_destroy);
     self->uncommitted = zhashx_new();
-    self->cases = zhashx_new();
     self->queries = zlistx_new();
     zlistx_set_destructor(self->queries, s_query_destroy);
     self->rejections = zhashx_new();
     zhashx_set_destructor(self->rejections, s_counter_destroy);
-    const char *bind = sw_config_str(cfg, "intake/bind", "tcp://127.0.0.1:7701");
+    self->audit_counts = zhashx_new();
+    zhashx_set_destructor(self->audit_counts, s_counter_destroy);
+    self->access = intake_access_new();
+    ev_timer_init(&self->sweep, s_on_sweep, 0.1, 0.1);
+    self->sweep.data = self;
+    if (s_settings(self, cfg) != 0 || !(self->hub = sw_hub_new(cfg, "intake"))) {
+        intake_server_destroy(&self);
+        return NULL;
+    }
+    s_directory_file(self, cfg);
+    const char *bind = sw_config_str(cfg, "intake/bind", SW_HUB_BRANCHES);
     self->branches = zsock_new(ZMQ_ROUTER);
     if (s_curve(self, cfg) != 0) {
         intake_server_destroy(&self);
@@ -827,19 +1160,22 @@ intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg,
         intake_server_destroy(&self);
         return NULL;
     }
-    self->producer = sw_producer_new(
-        loop, "intake", sw_config_str(cfg, "hub/proposals", "tcp://127.0.0.1:7702"),
-        clock);
-    self->follower = sw_follower_new(
-        loop, "intake", sw_config_str(cfg, "hub/committed", "tcp://127.0.0.1:7703"),
-        sw_config_str(cfg, "hub/replay", "tcp://127.0.0.1:7704"), 1, s_on_committed,
-        s_on_live, self);
+    /* a plain client never reaches ZAP: libzmq fails its handshake first */
+    sw_zap_monitor(self->zap, self->branches, "branch");
+    self->producer = sw_producer_new(loop, "intake", self->hub, clock);
+    self->follower =
+        sw_follower_new(loop, "intake", self->hub, 1, s_on_committed, s_on_live, self);
+    if (self->follower)
+        sw_follower_set_heartbeat_fn(self->follower, s_on_heartbeat);
     self->branches_w =
         sw_zwatch_new(loop, self->branches, ZMQ_POLLIN, s_on_branches, self);
     self->query = zsock_new(ZMQ_DEALER);
     zsock_set_linger(self->query, 0);
-    zsock_connect(self->query, "%s",
-                  sw_config_str(cfg, "hub/replay", "tcp://127.0.0.1:7704"));
+    if (sw_hub_secure(self->hub, self->query) != 0 ||
+        zsock_connect(self->query, "%s", self->hub->replay) != 0) {
+        intake_server_destroy(&self);
+        return NULL;
+    }
     self->query_w = sw_zwatch_new(loop, self->query, ZMQ_POLLIN, s_on_query_reply, self);
     if (!self->producer || !self->follower || !self->branches_w || !self->query_w) {
         intake_server_destroy(&self);
@@ -847,8 +1183,6 @@ intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg,
     }
     sw_zwatch_start(self->branches_w);
     sw_zwatch_start(self->query_w);
-    ev_timer_init(&self->sweep, s_on_sweep, 0.1, 0.1);
-    self->sweep.data = self;
     ev_timer_start(loop, &self->sweep);
     sw_info("taking branch requests on %s", bind);
     return self;
@@ -864,15 +1198,17 @@ void intake_server_destroy(intake_server_t **self_p)
     sw_zwatch_destroy(&self->query_w);
     zsock_destroy(&self->query);
     zlistx_destroy(&self->queries);
-    zhashx_destroy(&self->cases);
     sw_follower_destroy(&self->follower);
     sw_producer_destroy(&self->producer);
     zsock_destroy(&self->branches);
-    zactor_destroy(&self->auth);
-    zcertstore_destroy(&self->branch_keys);
+    sw_zap_destroy(&self->zap);
+    sw_keyring_destroy(&self->keys);
+    intake_access_destroy(&self->access);
     zhashx_destroy(&self->uncommitted);
     zhashx_destroy(&self->requests);
     zhashx_destroy(&self->rejections);
+    zhashx_destroy(&self->audit_counts);
+    sw_hub_destroy(&self->hub);
     free(self);
     *self_p = NULL;
 }
@@ -886,8 +1222,9 @@ void intake_server_stop(intake_server_t *self)
 void intake_server_log_stats(intake_server_t *self)
 {
     sw_info("stats: requests=%" PRIu64 " ok=%" PRIu64 " retry=%" PRIu64
-            " rejected=%" PRIu64 " pending=%zu known=%zu position=%" PRIu64,
+            " rejected=%" PRIu64 " pending=%zu known=%zu position=%" PRIu64
+            " refused_connections=%" PRIu64,
             self->stats.requests, self->stats.ok, self->stats.retry, self->stats.rejected,
             zhashx_size(self->uncommitted), zhashx_size(self->requests),
-            sw_follower_position(self->follower));
+            sw_follower_position(self->follower), sw_zap_refused(self->zap));
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sw_calendar.h"
+#include "sw_policy.h"
 
 /* Limits on text a branch may send, in bytes of UTF-8. */
 #define S_MAX_ID      64
@@ -63,10 +64,43 @@ bool intake_utf8_valid(const char *s, size_t len)
     return true;
 }
 
-/* A text field: valid UTF-8, no control characters but tab/newline, at
-   most max bytes; required fields must be non-empty. */
-static int s_text(const char *value, const char *field, size_t max, bool required,
-                  intake_rejection_t *why)
+/* The code point at s (valid UTF-8), and its length in *n. */
+static unsigned s_code_point(const unsigned char *s, size_t *n)
+{
+    if (s[0] < 0x80) {
+        *n = 1;
+        return s[0];
+    }
+    size_t more = s[0] >= 0xF0 ? 3 : s[0] >= 0xE0 ? 2 : 1;
+    unsigned cp = s[0] & (0x3F >> more);
+    for (size_t k = 1; k <= more; k++)
+        cp = (cp << 6) | (s[k] & 0x3F);
+    *n = more + 1;
+    return cp;
+}
+
+/* Characters that reorder or hide text (bidi embeddings, overrides and
+   isolates, marks, zero-width characters): in a register a clerk and an
+   auditor read, what is shown must be what was said. */
+static bool s_invisible(unsigned cp)
+{
+    return (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2060 && cp <= 0x2069) || cp == 0x061C || cp == 0xFEFF ||
+           (cp >= 0x7F && cp <= 0x9F);
+}
+
+/* White space, ASCII and the ideographic space (全角空格) among others. */
+static bool s_space(unsigned cp)
+{
+    return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == 0xA0 ||
+           cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F || cp == 0x205F;
+}
+
+/* A text field: valid UTF-8, at most max bytes, no invisible characters,
+   no control characters (tab and newline only where lines is true);
+   required fields must hold more than white space. */
+static int s_text_lines(const char *value, const char *field, size_t max, bool required,
+                        bool lines, intake_rejection_t *why)
 {
     size_t len = value ? strlen(value) : 0;
     if (len == 0)
@@ -76,11 +110,37 @@ static int s_text(const char *value, const char *field, size_t max, bool require
         return s_reject(why, INTAKE_TOO_LONG, "%s is too long", field);
     if (!intake_utf8_valid(value, len))
         return s_reject(why, INTAKE_BAD_UTF8, "%s is not valid UTF-8", field);
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)value[i] < 0x20 && value[i] != '\n' && value[i] != '\t')
+    bool blank = true;
+    for (size_t i = 0, n; i < len; i += n) {
+        unsigned cp = s_code_point((const unsigned char *)value + i, &n);
+        if (cp < 0x20 && !(lines && (cp == '\n' || cp == '\t')))
             return s_reject(why, INTAKE_BAD_UTF8, "%s contains control characters",
                             field);
+        if (s_invisible(cp))
+            return s_reject(why, INTAKE_BAD_TEXT,
+                            "%s contains invisible or text-reordering characters", field);
+        blank = blank && s_space(cp);
+    }
+    if (blank && required)
+        return s_reject(why, INTAKE_MISSING_FIELD, "%s holds only white space", field);
+    if (blank)
+        return s_reject(why, INTAKE_MISSING_FIELD,
+                        "%s holds only white space (leave it out instead)", field);
     return 0;
+}
+
+/* Free text (a matter, an opinion): lines allowed. */
+static int s_text(const char *value, const char *field, size_t max, bool required,
+                  intake_rejection_t *why)
+{
+    return s_text_lines(value, field, max, required, true, why);
+}
+
+/* A name or a unit: one line. */
+static int s_name(const char *value, const char *field, size_t max, bool required,
+                  intake_rejection_t *why)
+{
+    return s_text_lines(value, field, max, required, false, why);
 }
 
 /* An identifier: [A-Za-z0-9._:-], 1..64 bytes. */
@@ -139,12 +199,153 @@ static int s_enum(const ProtobufCEnumDescriptor *desc, int value, const char *fi
 int intake_validate_request(const Shouwen__V1__BranchRequest *req,
                             intake_rejection_t *why)
 {
+    /* the branch id may be left out: the key says which branch speaks */
     if (s_id(req->request_id, "request_id", true, why) != 0 ||
-        s_id(req->branch_id, "branch_id", true, why) != 0)
+        s_id(req->branch_id, "branch_id", false, why) != 0)
         return -1;
     if (req->body_case == SHOUWEN__V1__BRANCH_REQUEST__BODY__NOT_SET)
         return s_reject(why, INTAKE_MISSING_FIELD, "%s is required", "a request body");
     return 0;
+}
+
+/* ------------------------------------------------------ decoding frames */
+
+/* protobuf-c ends a string at an embedded NUL; it allocates len + 1 bytes
+   for every string it unpacks, so an allocator that remembers sizes tells
+   a string cut short (strlen + 1 < its allocation) from a whole one. */
+typedef struct {
+    const void *ptr;
+    size_t size;
+} s_alloc_t;
+
+typedef struct {
+    s_alloc_t *items;
+    size_t count, cap;
+    bool failed;
+} s_allocs_t;
+
+static void *s_rec_alloc(void *data, size_t size)
+{
+    s_allocs_t *a = (s_allocs_t *)data;
+    void *p = malloc(size ? size : 1);
+    if (!p)
+        return NULL;
+    if (a->count == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 64;
+        s_alloc_t *grown = (s_alloc_t *)realloc(a->items, cap * sizeof *grown);
+        if (!grown) {
+            a->failed = true;
+            return p;
+        }
+        a->items = grown;
+        a->cap = cap;
+    }
+    a->items[a->count++] = (s_alloc_t){p, size};
+    return p;
+}
+
+static void s_rec_free(void *data, void *ptr)
+{
+    free(ptr);
+}
+
+static int s_alloc_cmp(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)((const s_alloc_t *)a)->ptr;
+    uintptr_t y = (uintptr_t)((const s_alloc_t *)b)->ptr;
+    return x < y ? -1 : x > y;
+}
+
+/* False if the string was cut short by an embedded NUL. */
+static bool s_whole(const s_allocs_t *a, const char *s)
+{
+    if (!s)
+        return true;
+    s_alloc_t key = {s, 0};
+    const s_alloc_t *hit =
+        (const s_alloc_t *)bsearch(&key, a->items, a->count, sizeof key, s_alloc_cmp);
+    return !hit || strlen(s) + 1 == hit->size; /* not ours: a default "" */
+}
+
+static bool s_strings_whole(const ProtobufCMessage *m, const s_allocs_t *a)
+{
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    const char *base = (const char *)m;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+            *(const uint32_t *)(base + f->quantifier_offset) != f->id)
+            continue;
+        size_t n = 1;
+        const void *const *items = (const void *const *)(base + f->offset);
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            n = *(const size_t *)(base + f->quantifier_offset);
+            items = *(const void *const *const *)(base + f->offset);
+        }
+        for (size_t k = 0; k < n; k++) {
+            if (f->type == PROTOBUF_C_TYPE_STRING && !s_whole(a, (const char *)items[k]))
+                return false;
+            if (f->type == PROTOBUF_C_TYPE_MESSAGE && items[k] &&
+                !s_strings_whole((const ProtobufCMessage *)items[k], a))
+                return false;
+        }
+    }
+    return true;
+}
+
+/* True if no string of the encoded request holds a NUL byte. */
+static bool s_no_nul(const uint8_t *data, size_t size)
+{
+    s_allocs_t a = {0};
+    ProtobufCAllocator rec = {s_rec_alloc, s_rec_free, &a};
+    Shouwen__V1__BranchRequest *req =
+        shouwen__v1__branch_request__unpack(&rec, size, data);
+    bool ok = false;
+    if (req && !a.failed) {
+        qsort(a.items, a.count, sizeof *a.items, s_alloc_cmp);
+        ok = s_strings_whole(&req->base, &a);
+    }
+    if (req)
+        shouwen__v1__branch_request__free_unpacked(req, &rec);
+    free(a.items);
+    return ok;
+}
+
+int intake_request_decode(const uint8_t *data, size_t size,
+                          Shouwen__V1__BranchRequest **req_p, intake_rejection_t *why)
+{
+    *req_p = NULL;
+    if (size > INTAKE_MAX_REQUEST)
+        return s_reject(why, INTAKE_OVERSIZE, "%s larger than 64 KiB", "request");
+    Shouwen__V1__BranchRequest *req =
+        shouwen__v1__branch_request__unpack(NULL, size, data);
+    if (!req)
+        return s_reject(why, INTAKE_MALFORMED,
+                        "not a valid %s (truncated or malformed protobuf)",
+                        "BranchRequest");
+    int rc = 0;
+    if (!s_no_nul(data, size))
+        rc = s_reject(why, INTAKE_MALFORMED, "%s holds a NUL byte", "a string");
+    else if (req->protocol_version > INTAKE_PROTOCOL) {
+        why->code = INTAKE_UNSUPPORTED_VERSION;
+        snprintf(why->message, sizeof why->message,
+                 "this hub speaks branch protocol %d; the request speaks %u",
+                 INTAKE_PROTOCOL, req->protocol_version);
+        rc = -1;
+    } else if (req->body_case == SHOUWEN__V1__BRANCH_REQUEST__BODY__NOT_SET &&
+               req->base.n_unknown_fields > 0)
+        rc = s_reject(why, INTAKE_UNSUPPORTED,
+                      "this hub does not know that kind of request (%s)",
+                      "branch protocol 1");
+    else
+        rc = intake_validate_request(req, why);
+    if (rc != 0)
+        shouwen__v1__branch_request__free_unpacked(req, NULL);
+    else
+        *req_p = req;
+    return rc;
 }
 
 int intake_validate_submit(Shouwen__V1__InquirySubmit *s, intake_rejection_t *why)
@@ -158,8 +359,8 @@ int intake_validate_submit(Shouwen__V1__InquirySubmit *s, intake_rejection_t *wh
     if (!c)
         return s_reject(why, INTAKE_MISSING_FIELD, "%s is required", "customer");
     /* R1: unit, name, phone; R2: a phone inquiry at least caller and number */
-    if (s_text(c->name, "customer.name", S_MAX_NAME, true, why) ||
-        s_text(c->unit, "customer.unit", S_MAX_UNIT, false, why) ||
+    if (s_name(c->name, "customer.name", S_MAX_NAME, true, why) ||
+        s_name(c->unit, "customer.unit", S_MAX_UNIT, false, why) ||
         s_phone(c->phone, phone, why) ||
         s_text(c->address, "customer.address", S_MAX_ADDRESS, false, why) ||
         s_text(s->matter, "matter", S_MAX_MATTER, true, why) ||
@@ -232,8 +433,10 @@ int intake_validate_calendar(const char *text, size_t len, const char *file_name
     if (version_size > 0)
         *version = 0;
     *error = NULL;
-    sw_calendar_t *calendar = sw_calendar_new_from_text(text, len, &reason);
-    if (!calendar) {
+    /* the file as sla loads it: its calendar and its policies */
+    sw_calendar_t *calendar = NULL;
+    sw_policy_t *policy = NULL;
+    if (sw_policy_load(text, len, &calendar, &policy, &reason) != 0) {
         if (asprintf(error, "%s: %s", file,
                      reason ? reason : "the calendar does not load") < 0)
             *error = NULL;
@@ -241,6 +444,7 @@ int intake_validate_calendar(const char *text, size_t len, const char *file_name
         return -1;
     }
     sw_calendar_destroy(&calendar);
+    sw_policy_destroy(&policy);
     /* it loaded: the text is valid ZPL without a NUL byte */
     char *copy = strndup(text, len);
     zconfig_t *root = copy ? zconfig_str_load(copy) : NULL;

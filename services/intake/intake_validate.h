@@ -18,8 +18,18 @@
 #define INTAKE_BAD_PHONE     "BAD_PHONE"
 #define INTAKE_BAD_ID        "BAD_ID" /* id with characters outside [A-Za-z0-9._:-] */
 #define INTAKE_REUSED_ID     "REQUEST_ID_REUSED"
-#define INTAKE_UNSUPPORTED   "UNSUPPORTED"
-#define INTAKE_UNKNOWN_CASE  "UNKNOWN_CASE" /* no such case in the log */
+#define INTAKE_UNSUPPORTED   "UNSUPPORTED" /* a kind of request this hub does not know */
+#define INTAKE_UNSUPPORTED_VERSION                                                       \
+    "UNSUPPORTED_VERSION"          /* a branch protocol this hub does not speak */
+#define INTAKE_BAD_TEXT "BAD_TEXT" /* bidi or invisible control characters */
+#define INTAKE_BAD_TIME "BAD_TIME" /* received_at_us outside the plausible window */
+/* Who may do what (docs/security.md). */
+#define INTAKE_NOT_AUTHORIZED "NOT_AUTHORIZED" /* not this key's branch, case or verb */
+#define INTAKE_NOT_ADMIN      "NOT_ADMIN"      /* a load needs an administrator's key */
+#define INTAKE_STAFF_NOT_AT_BRANCH                                                       \
+    "STAFF_NOT_AT_BRANCH" /* the directory places the staff member elsewhere */
+#define INTAKE_NO_DIRECTORY "NO_DIRECTORY" /* no organisation in force yet */
+#define INTAKE_UNKNOWN_CASE "UNKNOWN_CASE" /* no such case in the log */
 #define INTAKE_BAD_DIRECTORY                                                             \
     "BAD_DIRECTORY" /* the file does not load: line and reason                           \
                      */
@@ -31,6 +41,19 @@ typedef struct {
     const char *code; /* one of the codes above */
     char message[160];
 } intake_rejection_t;
+
+/* The branch protocol this hub speaks (BranchRequest.protocol_version; 0
+   means 1). */
+#define INTAKE_PROTOCOL 1
+
+/* A branch's frame as a request: size, protobuf, no string cut short by an
+   embedded NUL, a protocol version this hub speaks, a kind of request it
+   knows, then intake_validate_request.  Every valid encoding of a valid
+   request is accepted (explicit defaults, any field order).  0 with *req
+   (the caller frees it with shouwen__v1__branch_request__free_unpacked), or
+   -1 with why and *req NULL. */
+int intake_request_decode(const uint8_t *data, size_t size,
+                          Shouwen__V1__BranchRequest **req, intake_rejection_t *why);
 
 /* Envelope-level checks: request id, branch id, a body.  0 or -1. */
 int intake_validate_request(const Shouwen__V1__BranchRequest *req,

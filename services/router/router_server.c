@@ -20,6 +20,7 @@ struct _router_server_t {
     sw_directory_t *dir;        /* the organisation in force */
     char *dir_path;             /* the file loaded at start */
     bool dir_from_log;          /* a directory.loaded event replaced the file */
+    sw_hub_t *hub;              /* internal endpoints and our key */
     sw_producer_t *producer;    /* decisions to audit */
     sw_follower_t *follower;    /* the committed stream */
     zhashx_t *cases;            /* case id -> router_case_t */
@@ -152,13 +153,14 @@ router_server_t *router_server_new(struct ev_loop *loop, zconfig_t *cfg,
     zhashx_set_destructor(self->cases, s_case_destroy);
     self->pending = zhashx_new();
     zhashx_set_destructor(self->pending, s_pending_destroy);
-    self->producer = sw_producer_new(
-        loop, "router", sw_config_str(cfg, "hub/proposals", "tcp://127.0.0.1:7702"),
-        clock);
-    self->follower = sw_follower_new(
-        loop, "router", sw_config_str(cfg, "hub/committed", "tcp://127.0.0.1:7703"),
-        sw_config_str(cfg, "hub/replay", "tcp://127.0.0.1:7704"), 1, s_on_committed,
-        s_on_live, self);
+    self->hub = sw_hub_new(cfg, "router");
+    if (!self->hub) {
+        router_server_destroy(&self);
+        return NULL;
+    }
+    self->producer = sw_producer_new(loop, "router", self->hub, clock);
+    self->follower =
+        sw_follower_new(loop, "router", self->hub, 1, s_on_committed, s_on_live, self);
     if (!self->producer || !self->follower)
         router_server_destroy(&self);
     return self;
@@ -171,6 +173,7 @@ void router_server_destroy(router_server_t **self_p)
     router_server_t *self = *self_p;
     sw_follower_destroy(&self->follower);
     sw_producer_destroy(&self->producer);
+    sw_hub_destroy(&self->hub);
     zhashx_destroy(&self->cases);
     zhashx_destroy(&self->pending);
     sw_directory_destroy(&self->dir);

@@ -70,7 +70,7 @@ typedef struct {
 
 struct _sla_rules_t {
     sw_calendar_t *calendar; /* working days per office */
-    sla_policy_t *policy;    /* limits and penalties */
+    sw_policy_t *policy;    /* limits and penalties */
     zconfig_t *offices;      /* branch id -> office name, borrowed, may be NULL */
     sla_people_t *people;    /* interned ids, departments, heads */
     sla_cases_t *cases;      /* what we know of each case */
@@ -114,7 +114,7 @@ static void s_free_item(void **item_p)
     *item_p = NULL;
 }
 
-sla_rules_t *sla_rules_new(sw_calendar_t **calendar_p, sla_policy_t **policy_p,
+sla_rules_t *sla_rules_new(sw_calendar_t **calendar_p, sw_policy_t **policy_p,
                            zconfig_t *offices, uint32_t max_deadlines, uint32_t max_cases,
                            sla_rules_propose_fn *propose, void *arg)
 {
@@ -161,17 +161,17 @@ void sla_rules_destroy(sla_rules_t **self_p)
     sla_timers_destroy(&self->timers);
     sla_cases_destroy(&self->cases);
     sla_people_destroy(&self->people);
-    sla_policy_destroy(&self->policy);
+    sw_policy_destroy(&self->policy);
     sw_calendar_destroy(&self->calendar);
     free(self);
     *self_p = NULL;
 }
 
 void sla_rules_set_calendar(sla_rules_t *self, sw_calendar_t **calendar_p,
-                            sla_policy_t **policy_p)
+                            sw_policy_t **policy_p)
 {
     sw_calendar_destroy(&self->calendar);
-    sla_policy_destroy(&self->policy);
+    sw_policy_destroy(&self->policy);
     self->calendar = *calendar_p;
     self->policy = *policy_p;
     *calendar_p = NULL;
@@ -206,17 +206,17 @@ static const char *s_office(sla_rules_t *self, const sla_case_t *c)
     return o && zconfig_value(o) ? zconfig_value(o) : "default";
 }
 
-static sla_case_facts_t s_facts(const sla_case_t *c)
+static sw_case_facts_t s_facts(const sla_case_t *c)
 {
-    sla_case_facts_t f = {c->request_kind, c->channel, c->urgency, c->disposition};
+    sw_case_facts_t f = {c->request_kind, c->channel, c->urgency, c->disposition};
     return f;
 }
 
 /* The facts a deadline kind's rule is looked up with: a transfer clock and
    a receiving department's reply clock are those of a handoff. */
-static sla_case_facts_t s_facts_for(const sla_case_t *c, int kind, uint16_t flags)
+static sw_case_facts_t s_facts_for(const sla_case_t *c, int kind, uint16_t flags)
 {
-    sla_case_facts_t facts = s_facts(c);
+    sw_case_facts_t facts = s_facts(c);
     if (kind == K_TRANSFER || (flags & SLA_DL_FOLLOWS_DEPT))
         facts.disposition = SHOUWEN__V1__DISPOSITION__DISPOSITION_OTHER_DEPARTMENT;
     return facts;
@@ -344,13 +344,13 @@ static void s_charged(sla_rules_t *self, const sla_deadline_t *d, const sla_case
 static void s_policy_text(sla_rules_t *self, const sla_case_t *c, const sla_deadline_t *d,
                           char *out, size_t size)
 {
-    sla_case_facts_t facts = s_facts_for(c, d->kind, d->flags);
-    sla_rule_t rule;
+    sw_case_facts_t facts = s_facts_for(c, d->kind, d->flags);
+    sw_rule_t rule;
     const char *id = "";
-    if (sla_policy_rule(self->policy, d->kind, &facts, &rule))
-        sla_rule_text(&rule, out, size);
+    if (sw_policy_rule(self->policy, d->kind, &facts, &rule))
+        sw_rule_text(&rule, out, size);
     else {
-        sla_policy_violation(self->policy, d->kind, &id);
+        sw_policy_violation(self->policy, d->kind, &id);
         snprintf(out, size, "%s: %s", id, s_kind_names[d->kind % S_KINDS]);
     }
     if (d->flags & S_MOVED) {
@@ -505,7 +505,7 @@ static void s_send_violation_of(sla_rules_t *self, uint32_t ci, uint32_t di)
                      (uint32_t)((uint64_t)d->warn_us & 0xffffffffu),
                      (d->flags & S_SELF_CRITICISM) != 0,
                      ""};
-    v.type = sla_policy_violation(self->policy, d->kind, &v.rule);
+    v.type = sw_policy_violation(self->policy, d->kind, &v.rule);
     uint8_t id[SW_EVENTID_SIZE], cause[SW_EVENTID_SIZE];
     sw_eventid_derive(id, d->id, "violation");
     sw_eventid_derive(cause, d->id, "breach");
@@ -560,12 +560,12 @@ static uint32_t s_add(sla_rules_t *self, uint32_t ci, int kind, const uint8_t *t
 
 /* A deadline's due and warning instants from its start by the rule;
    false (logged) on a calendar error. */
-static bool s_instants(sla_rules_t *self, uint32_t ci, const sla_rule_t *rule,
+static bool s_instants(sla_rules_t *self, uint32_t ci, const sw_rule_t *rule,
                        int64_t start_us, int64_t *due_us, int64_t *warn_us)
 {
     sla_case_t *c = s_case(self, ci);
     const char *office = s_office(self, c);
-    *due_us = sla_limit_due(&rule->limit, self->calendar, office, start_us);
+    *due_us = sw_limit_due(&rule->limit, self->calendar, office, start_us);
     if (*due_us < 0) {
         char case_id[SW_CASEID_STRLEN + 1];
         sla_case_id(c, case_id);
@@ -574,7 +574,7 @@ static bool s_instants(sla_rules_t *self, uint32_t ci, const sla_rule_t *rule,
                  case_id, s_kind_names[rule->kind % S_KINDS], office, start_us);
         return false;
     }
-    *warn_us = sla_limit_warn(&rule->limit, self->calendar, office, start_us, *due_us,
+    *warn_us = sw_limit_warn(&rule->limit, self->calendar, office, start_us, *due_us,
                               rule->warn_permille);
     return true;
 }
@@ -584,12 +584,12 @@ static bool s_instants(sla_rules_t *self, uint32_t ci, const sla_rule_t *rule,
    usually holds the committed deadline a few events later, with them. */
 static uint32_t s_start(sla_rules_t *self, uint32_t ci, int kind, const uint8_t *trigger,
                         int64_t start_us, uint32_t holder, uint32_t department,
-                        const sla_case_facts_t *facts, uint16_t extra, bool replaying)
+                        const sw_case_facts_t *facts, uint16_t extra, bool replaying)
 {
-    sla_rule_t rule;
-    if (!sla_policy_rule(self->policy, kind, facts, &rule))
+    sw_rule_t rule;
+    if (!sw_policy_rule(self->policy, kind, facts, &rule))
         return SLA_POOL_NONE;
-    uint16_t flags = (sla_limit_is_working(&rule.limit) ? SLA_DL_WORKING : 0) |
+    uint16_t flags = (sw_limit_is_working(&rule.limit) ? SLA_DL_WORKING : 0) |
                      (kind == K_COMPLETION || kind == K_STAGE ? SLA_DL_FOLLOWS_CASE : 0) |
                      extra;
     int64_t due = start_us, warn = 0;
@@ -608,10 +608,10 @@ static bool s_resolve(sla_rules_t *self, uint32_t ci, uint32_t di)
     sla_deadline_t *d = s_dl(self, di);
     if (!(d->flags & S_DEFERRED))
         return true;
-    sla_case_facts_t facts = s_facts_for(s_case(self, ci), d->kind, d->flags);
-    sla_rule_t rule;
+    sw_case_facts_t facts = s_facts_for(s_case(self, ci), d->kind, d->flags);
+    sw_rule_t rule;
     int64_t due, warn;
-    if (!sla_policy_rule(self->policy, d->kind, &facts, &rule) ||
+    if (!sw_policy_rule(self->policy, d->kind, &facts, &rule) ||
         !s_instants(self, ci, &rule, d->due_us, &due, &warn))
         return false;
     d->due_us = due;
@@ -622,18 +622,18 @@ static bool s_resolve(sla_rules_t *self, uint32_t ci, uint32_t di)
 
 /* R3: stage feedback for long matters: a completion limit reaching at least
    the long_matter limit (compared by amount when the units agree). */
-static bool s_is_long(sla_rules_t *self, uint32_t ci, const sla_case_facts_t *facts,
+static bool s_is_long(sla_rules_t *self, uint32_t ci, const sw_case_facts_t *facts,
                       int64_t start_us)
 {
-    sla_rule_t done;
-    if (!sla_policy_rule(self->policy, K_COMPLETION, facts, &done))
+    sw_rule_t done;
+    if (!sw_policy_rule(self->policy, K_COMPLETION, facts, &done))
         return false;
-    const sla_limit_t *lm = sla_policy_long_matter(self->policy);
-    if (done.limit.unit == lm->unit && lm->unit != SLA_UNIT_SAME_DAY)
+    const sw_limit_t *lm = sw_policy_long_matter(self->policy);
+    if (done.limit.unit == lm->unit && lm->unit != SW_UNIT_SAME_DAY)
         return done.limit.amount >= lm->amount;
     const char *office = s_office(self, s_case(self, ci));
-    int64_t done_at = sla_limit_due(&done.limit, self->calendar, office, start_us);
-    int64_t long_at = sla_limit_due(lm, self->calendar, office, start_us);
+    int64_t done_at = sw_limit_due(&done.limit, self->calendar, office, start_us);
+    int64_t long_at = sw_limit_due(lm, self->calendar, office, start_us);
     return done_at > 0 && long_at > 0 && done_at >= long_at;
 }
 
@@ -704,9 +704,9 @@ static void s_on_routed(sla_rules_t *self, uint32_t ci, const sw_envelope_t *env
     if (!handler)
         handler = c->first_owner;
     uint32_t owner_department = sla_people_department(self->people, c->first_owner);
-    sla_case_facts_t facts = s_facts(c);
-    sla_rule_t rule;
-    bool transfer = sla_policy_rule(self->policy, K_TRANSFER, &facts, &rule);
+    sw_case_facts_t facts = s_facts(c);
+    sw_rule_t rule;
+    bool transfer = sw_policy_rule(self->policy, K_TRANSFER, &facts, &rule);
     /* who holds the case: the first owner until a transfer is done */
     c->holder = transfer ? c->first_owner : handler;
     c->department = transfer && owner_department ? owner_department : department;
@@ -760,7 +760,7 @@ static void s_on_handoff(sla_rules_t *self, uint32_t ci, const sw_envelope_t *en
     c->holder = to;
     if (to_dept)
         c->department = to_dept;
-    sla_case_facts_t facts = s_facts(c);
+    sw_case_facts_t facts = s_facts(c);
     facts.disposition = SHOUWEN__V1__DISPOSITION__DISPOSITION_OTHER_DEPARTMENT;
     int64_t start = s_handoff_at(env, h);
     s_start(self, ci, K_REPLY, trigger, start, to, to_dept, &facts, SLA_DL_FOLLOWS_DEPT,
@@ -794,7 +794,7 @@ static void s_on_progress(sla_rules_t *self, uint32_t ci, const sw_envelope_t *e
     if (!s_has_active(self, c, K_STAGE))
         return;
     s_end_kind(self, ci, K_STAGE, "met: case.progress", env->event_id.data, replaying);
-    sla_case_facts_t facts = s_facts(c);
+    sw_case_facts_t facts = s_facts(c);
     s_start(self, ci, K_STAGE, env->event_id.data, env->occurred_at_us, c->holder,
             c->department, &facts, 0, replaying);
 }
@@ -814,7 +814,7 @@ static void s_on_resolved(sla_rules_t *self, uint32_t ci, const sw_envelope_t *e
         return;
     uint32_t owner = c->first_owner ? c->first_owner : c->holder;
     uint32_t dept = sla_people_department(self->people, owner);
-    sla_case_facts_t facts = s_facts(c);
+    sw_case_facts_t facts = s_facts(c);
     s_start(self, ci, K_CALLBACK, cause, env->occurred_at_us, owner,
             dept ? dept : c->department, &facts, 0, replaying);
 }
@@ -833,7 +833,7 @@ static void s_on_reopened(sla_rules_t *self, uint32_t ci, const sw_envelope_t *e
     }
     if (s_has_active(self, c, K_COMPLETION))
         return;
-    sla_case_facts_t facts = s_facts(c);
+    sw_case_facts_t facts = s_facts(c);
     uint32_t done = s_start(self, ci, K_COMPLETION, cause, env->occurred_at_us, c->holder,
                             c->department, &facts, 0, replaying);
     if (done != SLA_POOL_NONE && s_is_long(self, ci, &facts, env->occurred_at_us) &&
@@ -985,7 +985,7 @@ static void s_on_set(sla_rules_t *self, uint32_t ci, const sw_envelope_t *env,
         d->case_ref = ci;
         d->state = SLA_DEADLINE_PROPOSED;
         d->flags =
-            (sla_policy_is_working(self->policy, b->kind) ? SLA_DL_WORKING : 0) |
+            (sw_policy_is_working(self->policy, b->kind) ? SLA_DL_WORKING : 0) |
             (b->kind == K_COMPLETION || b->kind == K_STAGE ? SLA_DL_FOLLOWS_CASE : 0) |
             S_SET_SENT;
         d->next = c->deadlines;
@@ -1035,7 +1035,7 @@ static bool s_assess(sla_rules_t *self, uint32_t ci, int kind, uint32_t staff,
                      uint32_t department, int64_t at_us, s_verdict_t *v)
 {
     memset(v, 0, sizeof *v);
-    v->type = sla_policy_violation(self->policy, kind, &v->rule);
+    v->type = sw_policy_violation(self->policy, kind, &v->rule);
     if (v->type == 0)
         return false;
     v->staff = staff;
@@ -1044,7 +1044,7 @@ static bool s_assess(sla_rules_t *self, uint32_t ci, int kind, uint32_t staff,
         self, ci != SLA_POOL_NONE ? s_office(self, s_case(self, ci)) : "default", at_us);
     /* nobody held it: the department counts as the person for repeats */
     v->occurrence = sla_tally_person(self->tally, staff ? staff : department, month);
-    sla_policy_penalty(self->policy, v->type, v->occurrence, &v->yuan,
+    sw_policy_penalty(self->policy, v->type, v->occurrence, &v->yuan,
                        &v->self_criticism);
     return true;
 }
@@ -1152,7 +1152,7 @@ static void s_on_violation(sla_rules_t *self, uint32_t ci, const sw_envelope_t *
     if (!dept)
         return;
     uint32_t count = sla_tally_department(self->tally, dept, month), from, yuan;
-    sla_policy_department_penalty(self->policy, &from, &yuan);
+    sw_policy_department_penalty(self->policy, &from, &yuan);
     if (from == 0 || yuan == 0 || count != from || env->case_id == NULL)
         return;
     s_violation_t *v = (s_violation_t *)zmalloc(sizeof(s_violation_t));

@@ -21,7 +21,7 @@
 
 #include "sw_calendar.h"
 #include "sla_people.h"
-#include "sla_policy.h"
+#include "sw_policy.h"
 #include "sw_envelope.h"
 
 typedef struct _sla_rules_t sla_rules_t;
@@ -44,7 +44,7 @@ typedef struct {
 
 /* Takes the calendar and the policy; offices (branch id -> office name,
    may be NULL) is borrowed.  max_deadlines and max_cases bound memory. */
-sla_rules_t *sla_rules_new(sw_calendar_t **calendar_p, sla_policy_t **policy_p,
+sla_rules_t *sla_rules_new(sw_calendar_t **calendar_p, sw_policy_t **policy_p,
                            zconfig_t *offices, uint32_t max_deadlines, uint32_t max_cases,
                            sla_rules_propose_fn *propose, void *arg);
 void sla_rules_destroy(sla_rules_t **self_p);
@@ -52,7 +52,7 @@ void sla_rules_destroy(sla_rules_t **self_p);
 /* New calendar and policies for the deadlines set from now on (those set
    keep their instants). */
 void sla_rules_set_calendar(sla_rules_t *self, sw_calendar_t **calendar_p,
-                            sla_policy_t **policy_p);
+                            sw_policy_t **policy_p);
 /* Who is who (departments and heads, from the organisation directory). */
 sla_people_t *sla_rules_people(sla_rules_t *self);
 

@@ -7,7 +7,7 @@
 #include "sla_server.h"
 
 #include "sw_calendar.h"
-#include "sla_policy.h"
+#include "sw_policy.h"
 #include "sla_rules.h"
 #include "sw_config.h"
 #include "sw_directory.h"
@@ -24,6 +24,7 @@ struct _sla_server_t {
     char *calendar_path;     /* sla/calendar */
     bool calendar_from_log;  /* a calendar came through the log: it wins */
     sla_rules_t *rules;      /* the deadlines */
+    sw_hub_t *hub;           /* internal endpoints and our key */
     sw_producer_t *producer; /* decisions to audit */
     sw_follower_t *follower; /* the committed stream */
     bool live;               /* caught up once */
@@ -137,10 +138,10 @@ static char *s_read_file(const char *path, size_t *len)
 
 /* The calendar and its policies from text; NULLs (logged) if bad. */
 static int s_parse_calendar(const char *what, const char *text, size_t len,
-                            sw_calendar_t **calendar, sla_policy_t **policy)
+                            sw_calendar_t **calendar, sw_policy_t **policy)
 {
     char *error = NULL;
-    if (sla_policy_load(text, len, calendar, policy, &error) != 0) {
+    if (sw_policy_load(text, len, calendar, policy, &error) != 0) {
         sw_error("calendar %s rejected: %s", what, error ? error : "?");
         free(error);
         return -1;
@@ -182,7 +183,7 @@ static void s_on_directory(sla_server_t *self, const sw_envelope_t *env)
     }
     if (d->kind && streq(d->kind, "calendar")) {
         sw_calendar_t *calendar;
-        sla_policy_t *policy;
+        sw_policy_t *policy;
         if (s_parse_calendar(what, text, d->content.len, &calendar, &policy) == 0) {
             sla_rules_set_calendar(self->rules, &calendar, &policy);
             self->calendar_from_log = true;
@@ -231,7 +232,7 @@ static sla_rules_t *s_rules_new(sla_server_t *self, zconfig_t *cfg)
     size_t len = 0;
     char *text = s_read_file(self->calendar_path, &len);
     sw_calendar_t *calendar = NULL;
-    sla_policy_t *policy = NULL;
+    sw_policy_t *policy = NULL;
     int rc =
         text ? s_parse_calendar(self->calendar_path, text, len, &calendar, &policy) : -1;
     free(text);
@@ -241,7 +242,7 @@ static sla_rules_t *s_rules_new(sla_server_t *self, zconfig_t *cfg)
                       &max_deadlines) ||
         sw_config_int(cfg, "sla/max_cases", 16000000, 1000, 1000000000, &max_cases)) {
         sw_calendar_destroy(&calendar);
-        sla_policy_destroy(&policy);
+        sw_policy_destroy(&policy);
         return NULL;
     }
     return sla_rules_new(&calendar, &policy, zconfig_locate(cfg, "sla/offices"),
@@ -283,12 +284,14 @@ sla_server_t *sla_server_new(struct ev_loop *loop, zconfig_t *cfg, sw_clock_t *c
     self->poll.data = self;
     if (sw_clock_is_test(clock))
         ev_timer_start(loop, &self->poll);
-    self->producer = sw_producer_new(
-        loop, "sla", sw_config_str(cfg, "hub/proposals", "tcp://127.0.0.1:7702"), clock);
-    self->follower = sw_follower_new(
-        loop, "sla", sw_config_str(cfg, "hub/committed", "tcp://127.0.0.1:7703"),
-        sw_config_str(cfg, "hub/replay", "tcp://127.0.0.1:7704"), 1, s_on_committed,
-        s_on_live, self);
+    self->hub = sw_hub_new(cfg, "sla");
+    if (!self->hub) {
+        sla_server_destroy(&self);
+        return NULL;
+    }
+    self->producer = sw_producer_new(loop, "sla", self->hub, clock);
+    self->follower =
+        sw_follower_new(loop, "sla", self->hub, 1, s_on_committed, s_on_live, self);
     if (!self->producer || !self->follower)
         sla_server_destroy(&self);
     return self;
@@ -305,6 +308,7 @@ void sla_server_destroy(sla_server_t **self_p)
     ev_idle_stop(self->loop, &self->more);
     sw_follower_destroy(&self->follower);
     sw_producer_destroy(&self->producer);
+    sw_hub_destroy(&self->hub);
     sla_rules_destroy(&self->rules);
     free(self->calendar_path);
     free(self);
@@ -321,7 +325,7 @@ void sla_server_reload(sla_server_t *self)
     size_t len = 0;
     char *text = s_read_file(self->calendar_path, &len);
     sw_calendar_t *calendar;
-    sla_policy_t *policy;
+    sw_policy_t *policy;
     if (text &&
         s_parse_calendar(self->calendar_path, text, len, &calendar, &policy) == 0) {
         sla_rules_set_calendar(self->rules, &calendar, &policy);

@@ -27,9 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static bool s_known_code(const char *code)
 {
     static const char *codes[] = {
-        INTAKE_MALFORMED, INTAKE_OVERSIZE,    INTAKE_MISSING_FIELD, INTAKE_UNKNOWN_ENUM,
-        INTAKE_TOO_LONG,  INTAKE_BAD_UTF8,    INTAKE_BAD_PHONE,     INTAKE_BAD_ID,
-        INTAKE_REUSED_ID, INTAKE_UNSUPPORTED, INTAKE_UNKNOWN_CASE,  INTAKE_BAD_DIRECTORY};
+        INTAKE_MALFORMED,           INTAKE_OVERSIZE,     INTAKE_MISSING_FIELD,
+        INTAKE_UNKNOWN_ENUM,        INTAKE_TOO_LONG,     INTAKE_BAD_UTF8,
+        INTAKE_BAD_PHONE,           INTAKE_BAD_ID,       INTAKE_REUSED_ID,
+        INTAKE_UNSUPPORTED,         INTAKE_UNKNOWN_CASE, INTAKE_BAD_DIRECTORY,
+        INTAKE_UNSUPPORTED_VERSION, INTAKE_BAD_TEXT,     INTAKE_BAD_TIME};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
         if (strcmp(code, codes[i]) == 0)
             return true;
@@ -154,19 +156,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* the UTF-8 check on raw bytes, whatever they are */
     FUZZ_ASSERT(intake_utf8_valid((const char *)data, size) ==
                 fuzz_utf8_valid(data, size));
-    if (size > INTAKE_MAX_REQUEST)
-        return 0; /* answered OVERSIZE before any decoding */
-    Shouwen__V1__BranchRequest *req =
-        shouwen__v1__branch_request__unpack(NULL, size, data);
-    if (req == NULL)
-        return 0; /* answered MALFORMED */
-    fuzz_round_trip(&req->base);
+    /* the frame as intake takes it: size, protobuf, strings cut by a NUL,
+       protocol version, kind of request, envelope fields */
+    Shouwen__V1__BranchRequest *req = NULL;
     intake_rejection_t why = {0};
-    if (intake_validate_request(req, &why) != 0)
+    if (intake_request_decode(data, size, &req, &why) != 0) {
+        FUZZ_ASSERT(req == NULL);
         s_check_rejection(&why);
-    else {
+        return 0;
+    }
+    FUZZ_ASSERT(req != NULL && size <= INTAKE_MAX_REQUEST);
+    FUZZ_ASSERT(req->protocol_version <= INTAKE_PROTOCOL);
+    fuzz_round_trip(&req->base);
+    {
         s_check_id(req->request_id, true);
-        s_check_id(req->branch_id, true);
+        s_check_id(req->branch_id, false);
         FUZZ_ASSERT(req->body_case != SHOUWEN__V1__BRANCH_REQUEST__BODY__NOT_SET);
         intake_rejection_t why2 = {0};
         switch (req->body_case) {

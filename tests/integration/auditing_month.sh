@@ -86,7 +86,7 @@ sleep 1
 check_eq "register_by_day: one inquiry on each of six days" \
     "2026-03-02|1,2026-03-03|1,2026-03-04|1,2026-03-05|1,2026-03-09|1,2026-03-10|1" \
     "$(sql "select string_agg(day::text||'|'||inquiries, ',' order by day)
-            from shouwen.register_by_day('2026-03-01','2026-03-31','local')")"
+            from shouwen.register_by_day('2026-03-01','2026-03-31','hotel')")"
 # --- one case's timeline and custody chain
 check_eq "custody_chain(B): the transfer signed by fo-01, accepted by hk-01" "fo-01|hk-01" \
     "$(sql "select string_agg(coalesce(sender_signer_id,'')||'|'||coalesce(receiver_signer_id,''), ',')

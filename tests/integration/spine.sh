@@ -69,8 +69,8 @@ pos=$(sed -E 's/.*"position":([0-9]+).*/\1/' <<<"$json")
 check_eq "the acknowledged position holds that inquiry" "inquiry.received" \
     "$(sql "select type from shouwen.events where position=$pos")"
 
-# 40 concurrent branches' inquiries: 40 cases, each routed and given a deadline once
-seq 1 40 | xargs -P 8 -I{} "$CLI" --branch "branch-{}" submit --channel visit --kind business \
+# 40 concurrent inquiries of the branch: 40 cases, each routed and given a deadline once
+seq 1 40 | xargs -P 8 -I{} "$CLI" submit --channel visit --kind business \
     --name "访客{}" --phone "0571-8888{}" --matter "办理事项{}" --category billing --receiver fo-02 \
     --request-id "load-{}" >/dev/null
 check_eq "40 concurrent inquiries acknowledged" 40 \

@@ -200,6 +200,8 @@ for f in audit intake router sla migrate; do
         -e "s|\"/etc/shouwen/calendar.conf\"|\"$SRC/deploy/calendar/cn-2026.conf\"|" \
         -e "s|^    postgres = .*|    postgres = \"$writer\"|" \
         -e "s|^    migrate_postgres = .*|    migrate_postgres = \"$owner\"|" \
+        -e "s|\"/etc/shouwen/keys/|\"$HUB/keys/own/|; s|\"/etc/shouwen/daemons|\"$HUB/keys/daemons|" \
+        -e "s|\"/etc/shouwen/branches\"|\"$HUB/keys/branches\"|" \
         "$SRC/deploy/etc/shouwen/$f.conf" >"$ETC/$f.conf"
 done
 "$BUILD/services/audit/shouwen-audit" -c "$ETC/migrate.conf" --migrate >"$WORK/migrate.log" 2>&1

@@ -128,12 +128,13 @@ static void test_request_ids(void)
     }
     r.req.request_id = "Az09._:-";
     CHECK_VERDICT(&r, "OK", "");
-    /* branch_id: the same three, checked after request_id */
+    /* branch_id: optional (the key says which branch speaks, issue 8),
+       else the same checks, after request_id */
     s_request_init(&r);
     r.req.branch_id = "";
-    CHECK_VERDICT(&r, INTAKE_MISSING_FIELD, "branch_id is required");
+    CHECK_VERDICT(&r, "OK", "");
     r.req.branch_id = NULL;
-    CHECK_VERDICT(&r, INTAKE_MISSING_FIELD, "branch_id is required");
+    CHECK_VERDICT(&r, "OK", "");
     r.req.branch_id = id65;
     CHECK_VERDICT(&r, INTAKE_TOO_LONG, "branch_id is too long");
     r.req.branch_id = "hq front";
@@ -209,7 +210,21 @@ static void test_text_fields(void)
     CHECK_VERDICT(&r, INTAKE_BAD_UTF8, "customer.name contains control characters");
     r.customer.name = "\x1b[31m张三";
     CHECK_VERDICT(&r, INTAKE_BAD_UTF8, "customer.name contains control characters");
+    /* a name is one line: no tab, no newline (issue 8, defect 6) */
     r.customer.name = "张\t三\n";
+    CHECK_VERDICT(&r, INTAKE_BAD_UTF8, "customer.name contains control characters");
+    r.customer.name = "张\xe2\x80\xae三"; /* U+202E RIGHT-TO-LEFT OVERRIDE */
+    CHECK_VERDICT(&r, INTAKE_BAD_TEXT,
+                  "customer.name contains invisible or text-reordering characters");
+    r.customer.name = "张\xe2\x80\x8b三"; /* U+200B ZERO WIDTH SPACE */
+    CHECK_VERDICT(&r, INTAKE_BAD_TEXT,
+                  "customer.name contains invisible or text-reordering characters");
+    r.customer.name = " \xe3\x80\x80 "; /* spaces and an ideographic space */
+    CHECK_VERDICT(&r, INTAKE_MISSING_FIELD, "customer.name holds only white space");
+    r.customer.name = "张三";
+    r.submit.matter = "\n\t  ";
+    CHECK_VERDICT(&r, INTAKE_MISSING_FIELD, "matter holds only white space");
+    r.submit.matter = "第一行\n第二行\t（附件）";
     CHECK_VERDICT(&r, "OK", "");
 
     /* unit and address: optional, same checks, 200 and 400 bytes */
@@ -218,8 +233,12 @@ static void test_text_fields(void)
     CHECK_VERDICT(&r, INTAKE_TOO_LONG, "customer.unit is too long");
     r.customer.unit = "\xc0\xaf";
     CHECK_VERDICT(&r, INTAKE_BAD_UTF8, "customer.unit is not valid UTF-8");
-    r.customer.unit = "a\x7f"; /* DEL is not below 0x20: taken */
-    CHECK_VERDICT(&r, "OK", "");
+    r.customer.unit = "a\x7f"; /* DEL and the C1 controls hide text */
+    CHECK_VERDICT(&r, INTAKE_BAD_TEXT,
+                  "customer.unit contains invisible or text-reordering characters");
+    r.customer.unit = "   "; /* an optional field of blanks: leave it out */
+    CHECK_VERDICT(&r, INTAKE_MISSING_FIELD,
+                  "customer.unit holds only white space (leave it out instead)");
     s_request_init(&r);
     char *a400 = s_repeat("a", 400), *a401 = s_repeat("a", 401);
     r.customer.address = a400;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "sw_calendar.h"
-#include "sla_policy.h"
+#include "sw_policy.h"
 #include "sla_rules.h"
 #include "sw_directory.h"
 #include "sw_eventid.h"
@@ -105,8 +105,8 @@ static sla_rules_t *s_rules(s_log_t *log)
 {
     char *error = NULL;
     sw_calendar_t *calendar;
-    sla_policy_t *policy;
-    int rc = sla_policy_load(s_calendar_text, strlen(s_calendar_text), &calendar, &policy,
+    sw_policy_t *policy;
+    int rc = sw_policy_load(s_calendar_text, strlen(s_calendar_text), &calendar, &policy,
                              &error);
     CHECK_EQ(rc, 0);
     if (error)

@@ -240,6 +240,38 @@ static void s_test_hotel_scopes(sw_directory_t *dir)
     CHECK_STR(phrases[7], "下班了，明天再来");
 }
 
+/* Branch offices (issue 8): a department works at its own branch, else
+   its parent's, else directory/branch; a person at their own, else their
+   department's. */
+static void s_test_branches(void)
+{
+    sw_directory_t *dir = s_load_sample("town_service_centre.conf");
+    if (!dir)
+        return;
+    const char **ids;
+    CHECK_EQ(sw_directory_branches(dir, &ids), 2);
+    CHECK_STR(ids[0], "town-centre");
+    CHECK_STR(ids[1], "dongling");
+    CHECK_STR(sw_directory_branch_name(dir, "dongling"), "东岭村便民服务代办点");
+    CHECK(sw_directory_branch_name(dir, "nowhere") == NULL);
+    CHECK_STR(sw_directory_department(dir, "land", "branch"), "town-centre");
+    CHECK_STR(sw_directory_department(dir, "dongling_agency", "branch"), "dongling");
+    CHECK_STR(sw_directory_staff(dir, "dl-01", "branch"), "dongling");
+    CHECK_STR(sw_directory_staff(dir, "zh-01", "branch"), "town-centre");
+    sw_directory_destroy(&dir);
+    dir = s_load_text(S_BASE "        branch = \"b2\"\n"
+                             "branch\n    b1\n        name = \"一\"\n"
+                             "    b2\n        name = \"二\"\n");
+    CHECK(dir != NULL);
+    if (dir) {
+        CHECK(sw_directory_department(dir, "fo", "branch") == NULL); /* no default */
+        CHECK_STR(sw_directory_staff(dir, "a", "branch"), "b2");
+    }
+    sw_directory_destroy(&dir);
+    REJECTS(S_BASE "        branch = \"b9\"\n",
+            "line 12: staff/a/branch: 'b9' is not a known branch");
+}
+
 static void s_test_town(void)
 {
     sw_directory_t *dir = s_load_sample("town_service_centre.conf");
@@ -440,13 +472,13 @@ static void s_test_bad_structure(void)
     REJECTS("", "directory: missing (it holds version and organisation)");
     REJECTS("directory\n    organisation = x\n", "line 1: directory/version: missing");
     REJECTS("directory\n    version = 1\n", "line 1: directory/organisation: missing");
-    REJECTS(
-        S_BASE "scopes\n    x\n        department = fo\n",
-        "line 12: scopes: unknown section (expected directory, department, staff, duty, "
-        "scope, outside, checklist or policy)");
+    REJECTS(S_BASE "scopes\n    x\n        department = fo\n",
+            "line 12: scopes: unknown section (expected directory, branch, department, "
+            "staff, "
+            "duty, scope, outside, checklist or policy)");
     REJECTS(S_BASE "        phone = \"110\"\n",
             "line 12: staff/a/phone: unknown key (expected name, department, roles, "
-            "channels, contact, contact_private, availability, designee)");
+            "channels, contact, contact_private, availability, designee, branch)");
     REJECTS(S_BASE "        name = \"甲二\"\n", "line 12: staff/a/name: given twice");
     REJECTS(S_BASE "        contact = \"\"\n",
             "line 12: staff/a/contact: empty value (leave the key out instead)");
@@ -624,6 +656,7 @@ int main(void)
     sw_directory_destroy(&hotel);
     CHECK(hotel == NULL);
     s_test_town();
+    s_test_branches();
     s_test_defaults();
     s_test_bad_syntax();
     s_test_bad_structure();

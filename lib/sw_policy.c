@@ -1,6 +1,6 @@
-/*  sla_policy: the time limits and penalties sla applies (docs/sla.md). */
+/*  sw_policy: the time limits and penalties sla applies (docs/sla.md). */
 #define _GNU_SOURCE /* asprintf, vasprintf, strcasecmp */
-#include "sla_policy.h"
+#include "sw_policy.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -33,7 +33,7 @@ typedef struct {
     char label[48];    /* its name in the file, shown in the policy text */
     s_match_t match;   /* what it applies to */
     bool has_limit;    /* limit given */
-    sla_limit_t limit; /* the limit for those cases */
+    sw_limit_t limit;  /* the limit for those cases */
     int warn_permille; /* -1: not given */
     int enabled;       /* -1: not given, else 0 or 1 */
 } s_when_t;
@@ -43,7 +43,7 @@ typedef struct {
     bool configurable;         /* a kind some event starts (not return_contact yet) */
     bool enabled;              /* the deadline is set at all */
     s_match_t match;           /* cases it applies to */
-    sla_limit_t limit;         /* default limit */
+    sw_limit_t limit;          /* default limit */
     int warn_permille;         /* -1: the policies' warn_at */
     int violation;             /* recorded at a breach; 0 = none */
     char rule[16];             /* "R11" */
@@ -65,7 +65,7 @@ struct _sla_policy_t {
     s_penalty_t penalties[S_VIOLATIONS]; /* by ViolationType */
     uint32_t department_from;            /* department penalty at this violation */
     uint32_t department_yuan;            /* department penalty */
-    sla_limit_t long_matter;             /* stage feedback for longer completion limits */
+    sw_limit_t long_matter;              /* stage feedback for longer completion limits */
 };
 
 /* ------------------------------------------------------------------------
@@ -85,7 +85,7 @@ static int s_word(const char **p, char *out, size_t size)
     return n > 0 ? 0 : -1;
 }
 
-int sla_limit_parse(const char *text, sla_limit_t *out)
+int sw_limit_parse(const char *text, sw_limit_t *out)
 {
     if (!text || !out)
         return -1;
@@ -100,7 +100,7 @@ int sla_limit_parse(const char *text, sla_limit_t *out)
         return -1;
     if ((words == 3 && streq(w1, "same") && streq(w2, "working") && streq(w3, "day")) ||
         (words == 2 && streq(w1, "same") && streq(w2, "day"))) {
-        out->unit = SLA_UNIT_SAME_DAY;
+        out->unit = SW_UNIT_SAME_DAY;
         out->amount = 0;
         return 0;
     }
@@ -126,7 +126,7 @@ int sla_limit_parse(const char *text, sla_limit_t *out)
         if (amount > S_MAX_DAYS)
             return -1;
         if (working) {
-            out->unit = SLA_UNIT_WORKING_DAYS;
+            out->unit = SW_UNIT_WORKING_DAYS;
             out->amount = amount;
             return 0;
         }
@@ -135,20 +135,20 @@ int sla_limit_parse(const char *text, sla_limit_t *out)
         return -1;
     if (minutes > (long)S_MAX_DAYS * 24 * 60)
         return -1;
-    out->unit = working ? SLA_UNIT_WORKING_MINUTES : SLA_UNIT_MINUTES;
+    out->unit = working ? SW_UNIT_WORKING_MINUTES : SW_UNIT_MINUTES;
     out->amount = minutes;
     return 0;
 }
 
-void sla_limit_format(const sla_limit_t *limit, char *out, size_t size)
+void sw_limit_format(const sw_limit_t *limit, char *out, size_t size)
 {
     int64_t n = limit->amount;
-    const char *working = limit->unit == SLA_UNIT_MINUTES ? "" : "working ";
-    if (limit->unit == SLA_UNIT_SAME_DAY)
+    const char *working = limit->unit == SW_UNIT_MINUTES ? "" : "working ";
+    if (limit->unit == SW_UNIT_SAME_DAY)
         snprintf(out, size, "same working day");
-    else if (limit->unit == SLA_UNIT_WORKING_DAYS)
+    else if (limit->unit == SW_UNIT_WORKING_DAYS)
         snprintf(out, size, "%lld working day%s", (long long)n, n == 1 ? "" : "s");
-    else if (n % (24 * 60) == 0 && limit->unit == SLA_UNIT_MINUTES)
+    else if (n % (24 * 60) == 0 && limit->unit == SW_UNIT_MINUTES)
         snprintf(out, size, "%lld day%s", (long long)(n / 1440), n == 1440 ? "" : "s");
     else if (n % 60 == 0)
         snprintf(out, size, "%lld %shour%s", (long long)(n / 60), working,
@@ -157,24 +157,24 @@ void sla_limit_format(const sla_limit_t *limit, char *out, size_t size)
         snprintf(out, size, "%lld %sminute%s", (long long)n, working, n == 1 ? "" : "s");
 }
 
-bool sla_limit_is_working(const sla_limit_t *limit)
+bool sw_limit_is_working(const sw_limit_t *limit)
 {
-    return limit->unit != SLA_UNIT_MINUTES;
+    return limit->unit != SW_UNIT_MINUTES;
 }
 
-int64_t sla_limit_due(const sla_limit_t *limit, sw_calendar_t *calendar,
-                      const char *office, int64_t start_us)
+int64_t sw_limit_due(const sw_limit_t *limit, sw_calendar_t *calendar, const char *office,
+                     int64_t start_us)
 {
     switch (limit->unit) {
-    case SLA_UNIT_WORKING_MINUTES:
+    case SW_UNIT_WORKING_MINUTES:
         return sw_calendar_add_working(calendar, office, start_us,
                                        limit->amount * S_US_PER_MIN);
-    case SLA_UNIT_WORKING_DAYS:
+    case SW_UNIT_WORKING_DAYS:
         return sw_calendar_add_working_days(calendar, office, start_us,
                                             (int)limit->amount);
-    case SLA_UNIT_SAME_DAY:
+    case SW_UNIT_SAME_DAY:
         return sw_calendar_end_of_working_day(calendar, office, start_us);
-    case SLA_UNIT_MINUTES:
+    case SW_UNIT_MINUTES:
         return start_us >= 0 && start_us <= INT64_MAX - limit->amount * S_US_PER_MIN
                    ? start_us + limit->amount * S_US_PER_MIN
                    : -1;
@@ -182,13 +182,13 @@ int64_t sla_limit_due(const sla_limit_t *limit, sw_calendar_t *calendar,
     return -1;
 }
 
-int64_t sla_limit_warn(const sla_limit_t *limit, sw_calendar_t *calendar,
-                       const char *office, int64_t start_us, int64_t due_us, int permille)
+int64_t sw_limit_warn(const sw_limit_t *limit, sw_calendar_t *calendar,
+                      const char *office, int64_t start_us, int64_t due_us, int permille)
 {
     if (permille <= 0 || permille >= 1000 || due_us <= start_us)
         return 0;
     int64_t warn;
-    if (sla_limit_is_working(limit)) {
+    if (sw_limit_is_working(limit)) {
         int64_t allowed = sw_calendar_working_between(calendar, office, start_us, due_us);
         if (allowed <= 0)
             return 0;
@@ -205,7 +205,7 @@ int64_t sla_limit_warn(const sla_limit_t *limit, sw_calendar_t *calendar,
 
 #define S_BIT(v) ((s_mask_t)1 << (v))
 
-static void s_kind(sla_policy_t *self, int kind, const char *rule, sla_unit_t unit,
+static void s_kind(sw_policy_t *self, int kind, const char *rule, sw_unit_t unit,
                    int64_t amount, int violation)
 {
     s_kind_rule_t *r = &self->kinds[kind];
@@ -219,7 +219,7 @@ static void s_kind(sla_policy_t *self, int kind, const char *rule, sla_unit_t un
 }
 
 static void s_when(s_kind_rule_t *r, const char *label, s_mask_t kinds, s_mask_t urgency,
-                   sla_unit_t unit, int64_t amount)
+                   sw_unit_t unit, int64_t amount)
 {
     s_when_t *w = &r->when[r->when_count++];
     snprintf(w->label, sizeof w->label, "%s", label);
@@ -232,49 +232,49 @@ static void s_when(s_kind_rule_t *r, const char *label, s_mask_t kinds, s_mask_t
     w->enabled = -1;
 }
 
-static void s_defaults(sla_policy_t *self)
+static void s_defaults(sw_policy_t *self)
 {
     const int late = SHOUWEN__V1__VIOLATION_TYPE__VIOLATION_TYPE_LATE_TRANSFER;
     const int exceeded = SHOUWEN__V1__VIOLATION_TYPE__VIOLATION_TYPE_TIME_LIMIT_EXCEEDED;
     self->warn_permille = 750;
     s_kind(self, SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_TRANSFER, "R10",
-           SLA_UNIT_WORKING_MINUTES, 60, late);
+           SW_UNIT_WORKING_MINUTES, 60, late);
     self->kinds[SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_TRANSFER].match.dispositions =
         S_BIT(SHOUWEN__V1__DISPOSITION__DISPOSITION_OTHER_DEPARTMENT) |
         S_BIT(SHOUWEN__V1__DISPOSITION__DISPOSITION_SEVERAL_DEPARTMENTS);
     s_kind(self, SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_REPLY, "R11",
-           SLA_UNIT_WORKING_DAYS, 1, exceeded);
+           SW_UNIT_WORKING_DAYS, 1, exceeded);
     s_kind(self, SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_PHONE_SAME_DAY, "R21",
-           SLA_UNIT_SAME_DAY, 0, exceeded);
+           SW_UNIT_SAME_DAY, 0, exceeded);
     self->kinds[SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_PHONE_SAME_DAY].match.channels =
         S_BIT(SHOUWEN__V1__CHANNEL__CHANNEL_PHONE) |
         S_BIT(SHOUWEN__V1__CHANNEL__CHANNEL_HOTLINE);
     s_kind(self, SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_CALLBACK, "R16",
-           SLA_UNIT_WORKING_DAYS, 2, exceeded);
+           SW_UNIT_WORKING_DAYS, 2, exceeded);
     self->kinds[SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_CALLBACK].match.kinds =
         S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_COMPLAINT);
     s_kind(self, SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_COMPLETION, "R22",
-           SLA_UNIT_WORKING_DAYS, 5, exceeded);
+           SW_UNIT_WORKING_DAYS, 5, exceeded);
     s_kind_rule_t *done =
         &self->kinds[SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_COMPLETION];
     s_when(done, "urgent", 0, S_BIT(SHOUWEN__V1__URGENCY__URGENCY_URGENT),
-           SLA_UNIT_WORKING_DAYS, 1);
+           SW_UNIT_WORKING_DAYS, 1);
     s_when(done, "quick",
            S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_CONSULTATION) |
                S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_HELP) |
                S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_REPAIR),
-           0, SLA_UNIT_WORKING_DAYS, 1);
+           0, SW_UNIT_WORKING_DAYS, 1);
     s_when(done, "on_site",
            S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_ON_SITE_SUPPORT), 0,
-           SLA_UNIT_WORKING_DAYS, 3);
+           SW_UNIT_WORKING_DAYS, 3);
     s_when(done, "long",
            S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_REPORT) |
                S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_SUGGESTION) |
                S_BIT(SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_TRAINING),
-           0, SLA_UNIT_WORKING_DAYS, 10);
+           0, SW_UNIT_WORKING_DAYS, 10);
     s_kind(self, SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_STAGE_FEEDBACK, "R3",
-           SLA_UNIT_WORKING_DAYS, 3, exceeded);
-    self->long_matter.unit = SLA_UNIT_WORKING_DAYS;
+           SW_UNIT_WORKING_DAYS, 3, exceeded);
+    self->long_matter.unit = SW_UNIT_WORKING_DAYS;
     self->long_matter.amount = 5;
     for (int t = 0; t < S_VIOLATIONS; t++)
         self->penalties[t] = (s_penalty_t){100, 2, 200, true};
@@ -282,15 +282,15 @@ static void s_defaults(sla_policy_t *self)
     self->department_yuan = 200;
 }
 
-sla_policy_t *sla_policy_new(void)
+sw_policy_t *sw_policy_new(void)
 {
-    sla_policy_t *self = calloc(1, sizeof *self);
+    sw_policy_t *self = calloc(1, sizeof *self);
     if (self)
         s_defaults(self);
     return self;
 }
 
-void sla_policy_destroy(sla_policy_t **self_p)
+void sw_policy_destroy(sw_policy_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -409,9 +409,9 @@ static int s_parse_uint(s_loader_t *loader, const char *where, const char *key,
 }
 
 static int s_parse_limit(s_loader_t *loader, const char *where, const char *key,
-                         const char *text, sla_limit_t *out)
+                         const char *text, sw_limit_t *out)
 {
-    if (sla_limit_parse(text, out) != 0)
+    if (sw_limit_parse(text, out) != 0)
         return s_fail(
             loader,
             "%s/%s: '%s' is not a limit (e.g. '1 working hour', '1 working day', "
@@ -521,7 +521,7 @@ static int s_parse_violation(s_loader_t *loader, const char *where, const char *
     return 0;
 }
 
-static int s_parse_kind(s_loader_t *loader, sla_policy_t *self, s_kind_rule_t *rule,
+static int s_parse_kind(s_loader_t *loader, sw_policy_t *self, s_kind_rule_t *rule,
                         const char *where, zconfig_t *node, bool stage)
 {
     static const char *keys[] = {"enabled",  "limit",   "warn_at",      "kinds",
@@ -596,7 +596,7 @@ static int s_parse_penalty(s_loader_t *loader, s_penalty_t *penalty, const char 
     return 0;
 }
 
-static int s_parse_department(s_loader_t *loader, sla_policy_t *self, zconfig_t *node)
+static int s_parse_department(s_loader_t *loader, sw_policy_t *self, zconfig_t *node)
 {
     static const char *keys[] = {"from", "yuan", NULL};
     uint32_t seen = 0;
@@ -619,7 +619,7 @@ static int s_parse_department(s_loader_t *loader, sla_policy_t *self, zconfig_t 
     return 0;
 }
 
-static int s_parse_penalties(s_loader_t *loader, sla_policy_t *self, zconfig_t *node)
+static int s_parse_penalties(s_loader_t *loader, sw_policy_t *self, zconfig_t *node)
 {
     /* `default` first, whatever its place, so that named types override it */
     zconfig_t *def = zconfig_locate(node, "default");
@@ -655,7 +655,7 @@ static int s_parse_penalties(s_loader_t *loader, sla_policy_t *self, zconfig_t *
     return 0;
 }
 
-static int s_parse_policies(s_loader_t *loader, sla_policy_t *self, zconfig_t *root)
+static int s_parse_policies(s_loader_t *loader, sw_policy_t *self, zconfig_t *root)
 {
     uint32_t seen = 0;
     for (zconfig_t *node = zconfig_child(root); node; node = zconfig_next(node)) {
@@ -698,23 +698,23 @@ static int s_parse_policies(s_loader_t *loader, sla_policy_t *self, zconfig_t *r
     return 0;
 }
 
-sla_policy_t *sla_policy_new_from_zconfig(zconfig_t *policies, char **error)
+sw_policy_t *sw_policy_new_from_zconfig(zconfig_t *policies, char **error)
 {
     s_loader_t loader = {error};
     if (error)
         *error = NULL;
-    sla_policy_t *self = sla_policy_new();
+    sw_policy_t *self = sw_policy_new();
     if (!self) {
         s_fail(&loader, "out of memory");
         return NULL;
     }
     if (policies && s_parse_policies(&loader, self, policies) != 0)
-        sla_policy_destroy(&self);
+        sw_policy_destroy(&self);
     return self;
 }
 
-int sla_policy_load(const char *text, size_t len, sw_calendar_t **calendar,
-                    sla_policy_t **policy, char **error)
+int sw_policy_load(const char *text, size_t len, sw_calendar_t **calendar,
+                   sw_policy_t **policy, char **error)
 {
     *calendar = sw_calendar_new_from_text(text, len, error);
     *policy = NULL;
@@ -723,9 +723,21 @@ int sla_policy_load(const char *text, size_t len, sw_calendar_t **calendar,
     char *copy = strndup(text, len); /* the calendar checked: no NUL, valid ZPL */
     zconfig_t *root = copy ? zconfig_str_load(copy) : NULL;
     if (root)
-        *policy = sla_policy_new_from_zconfig(zconfig_locate(root, "policies"), error);
+        *policy = sw_policy_new_from_zconfig(zconfig_locate(root, "policies"), error);
     else if (error)
         *error = strdup("out of memory");
+    /* "policies/transfer/limit: ..." -> "line 30: policies/transfer/limit: ..." */
+    char *colon = root && !*policy && error && *error ? strstr(*error, ": ") : NULL;
+    if (colon) {
+        char *path = strndup(*error, (size_t)(colon - *error));
+        size_t line = path ? sw_zpl_line(copy, root, zconfig_locate(root, path)) : 0;
+        char *with_line = NULL;
+        if (line && asprintf(&with_line, "line %zu: %s", line, *error) > 0) {
+            free(*error);
+            *error = with_line;
+        }
+        free(path);
+    }
     zconfig_destroy(&root);
     free(copy);
     if (!*policy)
@@ -741,7 +753,7 @@ static bool s_in(s_mask_t mask, int value)
     return mask == 0 || (value > 0 && value < 32 && (mask & S_BIT(value)));
 }
 
-static bool s_matches(const s_match_t *m, const sla_case_facts_t *f)
+static bool s_matches(const s_match_t *m, const sw_case_facts_t *f)
 {
     return s_in(m->kinds, f->request_kind) && s_in(m->channels, f->channel) &&
            s_in(m->urgency, f->urgency) && s_in(m->dispositions, f->disposition);
@@ -765,8 +777,8 @@ static const char *s_kind_name(int kind)
     }
 }
 
-bool sla_policy_rule(sla_policy_t *self, int deadline_kind, const sla_case_facts_t *facts,
-                     sla_rule_t *out)
+bool sw_policy_rule(sw_policy_t *self, int deadline_kind, const sw_case_facts_t *facts,
+                    sw_rule_t *out)
 {
     assert(self && facts && out);
     if (deadline_kind <= 0 || deadline_kind >= S_KINDS)
@@ -796,17 +808,17 @@ bool sla_policy_rule(sla_policy_t *self, int deadline_kind, const sla_case_facts
     return true;
 }
 
-void sla_rule_text(const sla_rule_t *rule, char *out, size_t size)
+void sw_rule_text(const sw_rule_t *rule, char *out, size_t size)
 {
     char limit[48];
-    sla_limit_format(&rule->limit, limit, sizeof limit);
+    sw_limit_format(&rule->limit, limit, sizeof limit);
     const char *label = rule->label;
     snprintf(out, size, "%s: %s %s %s%s%s%s", rule->rule, s_kind_name(rule->kind),
-             rule->limit.unit == SLA_UNIT_SAME_DAY ? "by the end of the" : "within",
-             limit, label ? " (" : "", label ? label : "", label ? ")" : "");
+             rule->limit.unit == SW_UNIT_SAME_DAY ? "by the end of the" : "within", limit,
+             label ? " (" : "", label ? label : "", label ? ")" : "");
 }
 
-int sla_policy_violation(sla_policy_t *self, int deadline_kind, const char **rule)
+int sw_policy_violation(sw_policy_t *self, int deadline_kind, const char **rule)
 {
     if (deadline_kind <= 0 || deadline_kind >= S_KINDS ||
         !self->kinds[deadline_kind].configurable) {
@@ -817,19 +829,19 @@ int sla_policy_violation(sla_policy_t *self, int deadline_kind, const char **rul
     return self->kinds[deadline_kind].violation;
 }
 
-bool sla_policy_is_working(sla_policy_t *self, int deadline_kind)
+bool sw_policy_is_working(sw_policy_t *self, int deadline_kind)
 {
     return deadline_kind <= 0 || deadline_kind >= S_KINDS ||
-           sla_limit_is_working(&self->kinds[deadline_kind].limit);
+           sw_limit_is_working(&self->kinds[deadline_kind].limit);
 }
 
-const sla_limit_t *sla_policy_long_matter(sla_policy_t *self)
+const sw_limit_t *sw_policy_long_matter(sw_policy_t *self)
 {
     return &self->long_matter;
 }
 
-void sla_policy_penalty(sla_policy_t *self, int violation_type, uint32_t occurrence,
-                        uint32_t *yuan, bool *self_criticism)
+void sw_policy_penalty(sw_policy_t *self, int violation_type, uint32_t occurrence,
+                       uint32_t *yuan, bool *self_criticism)
 {
     const s_penalty_t *p =
         &self->penalties[violation_type > 0 && violation_type < S_VIOLATIONS
@@ -840,7 +852,7 @@ void sla_policy_penalty(sla_policy_t *self, int violation_type, uint32_t occurre
     *self_criticism = repeat && p->repeat_self_criticism;
 }
 
-void sla_policy_department_penalty(sla_policy_t *self, uint32_t *from, uint32_t *yuan)
+void sw_policy_department_penalty(sw_policy_t *self, uint32_t *from, uint32_t *yuan)
 {
     *from = self->department_from;
     *yuan = self->department_yuan;

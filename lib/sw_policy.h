@@ -1,4 +1,4 @@
-/*  sla_policy: the time limits (时限) and penalties sla applies.
+/*  sw_policy: the time limits (时限) and penalties sla applies.
     One rule per deadline kind (transfer R10, reply R11, phone_same_day R21,
     callback R16, completion R22, stage_feedback R3): whether it applies to
     a case (by request kind, channel, urgency and routing disposition), its
@@ -9,8 +9,8 @@
     yuan) and the department penalty.  Every value has the seeds' default;
     the `policies` section of the calendar file overrides them.  Format and
     defaults: docs/sla.md. */
-#ifndef SLA_POLICY_H
-#define SLA_POLICY_H
+#ifndef SW_POLICY_H
+#define SW_POLICY_H
 
 #include <czmq.h>
 #include <stdbool.h>
@@ -18,31 +18,31 @@
 
 #include "sw_calendar.h"
 
-typedef struct _sla_policy_t sla_policy_t;
+typedef struct _sla_policy_t sw_policy_t;
 
 /* How a limit counts. */
 typedef enum {
-    SLA_UNIT_WORKING_MINUTES, /* working time (工作时间) on the office calendar */
-    SLA_UNIT_WORKING_DAYS,    /* "N working days later" (N个工作日内) */
-    SLA_UNIT_SAME_DAY,        /* by the end of the same working day (当天) */
-    SLA_UNIT_MINUTES          /* wall-clock time ("2 days" = 2880 minutes) */
-} sla_unit_t;
+    SW_UNIT_WORKING_MINUTES, /* working time (工作时间) on the office calendar */
+    SW_UNIT_WORKING_DAYS,    /* "N working days later" (N个工作日内) */
+    SW_UNIT_SAME_DAY,        /* by the end of the same working day (当天) */
+    SW_UNIT_MINUTES          /* wall-clock time ("2 days" = 2880 minutes) */
+} sw_unit_t;
 
 /* A time limit. */
 typedef struct {
-    sla_unit_t unit;
-    int64_t amount; /* minutes or days; 0 for SLA_UNIT_SAME_DAY */
-} sla_limit_t;
+    sw_unit_t unit;
+    int64_t amount; /* minutes or days; 0 for SW_UNIT_SAME_DAY */
+} sw_limit_t;
 
 /* What the policy says for one deadline of one case. */
 typedef struct {
-    sla_limit_t limit;
+    sw_limit_t limit;
     int warn_permille; /* warn when this share of the allowed time is gone; 0 none */
     int violation;     /* Shouwen__V1__ViolationType; 0 = the breach records none */
     const char *rule;  /* "R11", borrowed */
     const char *label; /* the `when` override that applied, borrowed; NULL if none */
     int kind;          /* the deadline kind (Shouwen__V1__DeadlineKind) */
-} sla_rule_t;
+} sw_rule_t;
 
 /* The case facts a rule is matched on (proto enum values; 0 = unknown). */
 typedef struct {
@@ -50,65 +50,65 @@ typedef struct {
     int channel;      /* Shouwen__V1__Channel */
     int urgency;      /* Shouwen__V1__Urgency */
     int disposition;  /* Shouwen__V1__Disposition */
-} sla_case_facts_t;
+} sw_case_facts_t;
 
 /* The defaults of the seeds. */
-sla_policy_t *sla_policy_new(void);
+sw_policy_t *sw_policy_new(void);
 /* The defaults overridden by a `policies` section (NULL node: defaults).
    NULL on a bad section, with *error a malloc'ed "policies/reply/limit:
    ..." message (the caller's to free). */
-sla_policy_t *sla_policy_new_from_zconfig(zconfig_t *policies, char **error);
-void sla_policy_destroy(sla_policy_t **self_p);
+sw_policy_t *sw_policy_new_from_zconfig(zconfig_t *policies, char **error);
+void sw_policy_destroy(sw_policy_t **self_p);
 
 /* The calendar file as a whole: its calendar (holidays, offices) and its
    policies section.  0 with both set, or -1 with *error as
    sw_calendar_new_from_text gives it (the caller's to free). */
-int sla_policy_load(const char *text, size_t len, sw_calendar_t **calendar,
-                    sla_policy_t **policy, char **error);
+int sw_policy_load(const char *text, size_t len, sw_calendar_t **calendar,
+                    sw_policy_t **policy, char **error);
 
 /* Fills *out with the rule for a deadline kind (Shouwen__V1__DeadlineKind)
    of a case; false if that deadline does not apply to the case. */
-bool sla_policy_rule(sla_policy_t *self, int deadline_kind, const sla_case_facts_t *facts,
-                     sla_rule_t *out);
+bool sw_policy_rule(sw_policy_t *self, int deadline_kind, const sw_case_facts_t *facts,
+                     sw_rule_t *out);
 
 /* The violation type a breach of a deadline kind records (0 = none) and
    its rule id ("R10"), whatever the case. */
-int sla_policy_violation(sla_policy_t *self, int deadline_kind, const char **rule);
+int sw_policy_violation(sw_policy_t *self, int deadline_kind, const char **rule);
 /* True if a deadline kind counts working time by default (its limit
    without overrides). */
-bool sla_policy_is_working(sla_policy_t *self, int deadline_kind);
+bool sw_policy_is_working(sw_policy_t *self, int deadline_kind);
 
 /* When the stage feedback clock (R3) runs: the case's completion limit
    reaches at least this far. */
-const sla_limit_t *sla_policy_long_matter(sla_policy_t *self);
+const sw_limit_t *sw_policy_long_matter(sw_policy_t *self);
 
 /* V2: the penalty of the occurrence-th violation of a type by one person
    in one month (1 = the first). */
-void sla_policy_penalty(sla_policy_t *self, int violation_type, uint32_t occurrence,
+void sw_policy_penalty(sw_policy_t *self, int violation_type, uint32_t occurrence,
                         uint32_t *yuan, bool *self_criticism);
 /* The department penalty: recorded once a month, at the department's
    from-th violation of the month (from 0: never). */
-void sla_policy_department_penalty(sla_policy_t *self, uint32_t *from, uint32_t *yuan);
+void sw_policy_department_penalty(sw_policy_t *self, uint32_t *from, uint32_t *yuan);
 
 /* The rule as text for DeadlineSet.policy: "R11: reply within 1 working
    day", "R22: completion within 1 working day (quick)". */
-void sla_rule_text(const sla_rule_t *rule, char *out, size_t size);
+void sw_rule_text(const sw_rule_t *rule, char *out, size_t size);
 
 /* The instant a limit ends when counted from start_us; -1 on a calendar
    error (unknown office, out of range). */
-int64_t sla_limit_due(const sla_limit_t *limit, sw_calendar_t *calendar,
+int64_t sw_limit_due(const sw_limit_t *limit, sw_calendar_t *calendar,
                       const char *office, int64_t start_us);
 /* The warning point: permille of the allowed time between start and due,
    counted as the limit counts (working or wall-clock time); 0 for none. */
-int64_t sla_limit_warn(const sla_limit_t *limit, sw_calendar_t *calendar,
+int64_t sw_limit_warn(const sw_limit_t *limit, sw_calendar_t *calendar,
                        const char *office, int64_t start_us, int64_t due_us,
                        int permille);
 /* True for limits counted in working time (a pause moves them by working
    time); false for wall-clock limits. */
-bool sla_limit_is_working(const sla_limit_t *limit);
+bool sw_limit_is_working(const sw_limit_t *limit);
 /* "1 working day", "60 working minutes", "same working day", "2 days". */
-void sla_limit_format(const sla_limit_t *limit, char *out, size_t size);
+void sw_limit_format(const sw_limit_t *limit, char *out, size_t size);
 /* Parse a limit; 0 or -1. */
-int sla_limit_parse(const char *text, sla_limit_t *out);
+int sw_limit_parse(const char *text, sw_limit_t *out);
 
 #endif
