@@ -5,6 +5,7 @@
     with the same request id until the hub answers OK or REJECTED, so a
     lost answer never makes a second case; the exit code is 0 only when the
     outcome is committed. */
+#define _GNU_SOURCE /* strptime */
 #include <ctype.h>
 #include <time.h>
 #include <getopt.h>
@@ -30,6 +31,8 @@ typedef struct {
     char note[300];          /* the hub's message with an OK */
     const char *cert;        /* this branch's certificate (with its _secret) */
     const char *server_cert; /* the hub's public certificate */
+    const char *admin_cert;  /* an administrator's certificate, for loads */
+    bool cert_given;         /* --cert on the command line */
     char fresh_id[40];       /* a request id made for this run */
 } s_opts_t;
 
@@ -48,6 +51,7 @@ static void s_usage(void)
         "           --matter TEXT --category ID --receiver STAFF_ID\n"
         "           [--urgency normal|urgent] [--named-employee STAFF_ID]\n"
         "           [--linked-case CASE_ID] [--request-id ID] [--json] [--timeout S]\n"
+        "           [--received-at @UNIX_SECONDS|YYYY-MM-DDTHH:MM:SS+08:00]\n"
         "  stats    the hub's intake counters\n"
         "  keygen NAME [--dir DIR] [--branch ID | --admin STAFF_ID | --daemon NAME]\n"
         "           a CURVE key pair: NAME.cert (public, says who holds it) for an\n"
@@ -57,9 +61,11 @@ static void s_usage(void)
         "  verify --anchors FILE [--postgres CONNINFO] [--key PUBLIC_CERT]\n"
         "           check the log against audit's signed anchors (docs/anchors.md)\n"
         "global options: --endpoint URL --branch ID --cert FILE --server-cert FILE\n"
-        "environment: SHOUWEN_ENDPOINT (default tcp://127.0.0.1:7701), SHOUWEN_CERT,\n"
-        "             SHOUWEN_SERVER_CERT,\n"
-        "             SHOUWEN_BRANCH (default 'local')\n");
+        "environment: SHOUWEN_ENDPOINT (default tcp://127.0.0.1:7701),\n"
+        "             SHOUWEN_CERT (this branch's key), SHOUWEN_SERVER_CERT (the "
+        "hub's),\n"
+        "             SHOUWEN_ADMIN_CERT (an administrator's key, for directory load),\n"
+        "             SHOUWEN_BRANCH (default: the branch of the key)\n");
 }
 
 /* "phone" -> CHANNEL_PHONE's value, by the enum's own names. */
@@ -383,21 +389,52 @@ static void s_address(s_opts_t *o, Shouwen__V1__BranchRequest *req)
         o->request_id = o->fresh_id;
     }
     req->request_id = (char *)o->request_id;
-    req->branch_id = (char *)o->branch_id;
+    req->branch_id = (char *)(o->branch_id ? o->branch_id : "");
+    req->protocol_version = SHOUWEN__V1__BRANCH_PROTOCOL__BRANCH_PROTOCOL_CURRENT;
+}
+
+/* "@1767225600" or "2026-01-01T08:00:00+08:00" as UTC microseconds. */
+static int s_parse_when(const char *text, int64_t *us)
+{
+    char *end = NULL;
+    if (text[0] == '@') {
+        long long secs = strtoll(text + 1, &end, 10);
+        if (end == text + 1 || *end)
+            return -1;
+        *us = (int64_t)secs * 1000000;
+        return 0;
+    }
+    struct tm tm = {0};
+    end = strptime(text, "%Y-%m-%dT%H:%M:%S%z", &tm);
+    if (!end || *end)
+        return -1;
+    long offset = tm.tm_gmtoff;
+    *us = ((int64_t)timegm(&tm) - offset) * 1000000;
+    return 0;
 }
 
 static int s_submit(s_opts_t *o, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"channel", 1, 0, 'c'},        {"kind", 1, 0, 'k'},
-        {"unit", 1, 0, 'u'},           {"name", 1, 0, 'n'},
-        {"phone", 1, 0, 'p'},          {"address", 1, 0, 'a'},
-        {"matter", 1, 0, 'm'},         {"category", 1, 0, 'g'},
-        {"urgency", 1, 0, 'U'},        {"receiver", 1, 0, 'r'},
-        {"named-employee", 1, 0, 'e'}, {"linked-case", 1, 0, 'l'},
-        {"request-id", 1, 0, 'i'},     {"json", 0, 0, 'j'},
-        {"timeout", 1, 0, 't'},        {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"channel", 1, 0, 'c'},
+                                             {"kind", 1, 0, 'k'},
+                                             {"unit", 1, 0, 'u'},
+                                             {"name", 1, 0, 'n'},
+                                             {"phone", 1, 0, 'p'},
+                                             {"address", 1, 0, 'a'},
+                                             {"matter", 1, 0, 'm'},
+                                             {"category", 1, 0, 'g'},
+                                             {"urgency", 1, 0, 'U'},
+                                             {"receiver", 1, 0, 'r'},
+                                             {"named-employee", 1, 0, 'e'},
+                                             {"linked-case", 1, 0, 'l'},
+                                             {"request-id", 1, 0, 'i'},
+                                             {"json", 0, 0, 'j'},
+                                             {"timeout", 1, 0, 't'},
+                                             {"received-at", 1, 0, 'W'},
+                                             {0, 0, 0, 0}};
     Shouwen__V1__InquirySubmit s = SHOUWEN__V1__INQUIRY_SUBMIT__INIT;
+    /* when the customer asked: --received-at (a spool's resend), else the
+       hub's clock when intake takes it (0) */
     Shouwen__V1__Customer cust = SHOUWEN__V1__CUSTOMER__INIT;
     s.customer = &cust;
     int ch;
@@ -442,6 +479,15 @@ static int s_submit(s_opts_t *o, int argc, char **argv)
             break;
         case 'l':
             s.linked_case_id = optarg;
+            break;
+        case 'W':
+            if (s_parse_when(optarg, &s.received_at_us) != 0) {
+                fprintf(stderr,
+                        "shouwen: --received-at takes @UNIX_SECONDS or "
+                        "YYYY-MM-DDTHH:MM:SS+08:00, not '%s'\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
             break;
         default:
             if (!s_common_option(o, ch)) {
@@ -613,15 +659,9 @@ static int s_directory(s_opts_t *o, int argc, char **argv)
     }
     load.content.data = zchunk_data(chunk);
     load.content.len = zchunk_size(chunk);
-    /* the same file loaded twice is the same request: its digest names it */
-    if (!o->request_id) {
-        uint8_t d[12];
-        crypto_generichash(d, sizeof d, load.content.data, load.content.len, NULL, 0);
-        char hex[25];
-        sodium_bin2hex(hex, sizeof hex, d, sizeof d);
-        snprintf(o->fresh_id, sizeof o->fresh_id, "dir-%s", hex);
-        o->request_id = o->fresh_id;
-    }
+    /* a load is an administrator's: their key, when one is set apart */
+    if (o->admin_cert && !o->cert_given)
+        o->cert = o->admin_cert;
     Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
     req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_DIRECTORY_LOAD;
     req.directory_load = &load;
@@ -640,9 +680,17 @@ static int s_show(s_opts_t *o, int argc, char **argv)
         fprintf(stderr, "shouwen: show needs a case id\n");
         return EXIT_USAGE;
     }
-    for (int i = 2; i < argc; i++)
-        if (streq(argv[i], "--json"))
-            o->json = true;
+    static const struct option longopts[] = {{"json", 0, 0, 'j'},
+                                             {"timeout", 1, 0, 't'},
+                                             {"request-id", 1, 0, 'i'},
+                                             {0, 0, 0, 0}};
+    int ch;
+    optind = 2;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1)
+        if (!s_common_option(o, ch)) {
+            s_usage();
+            return EXIT_USAGE;
+        }
     Shouwen__V1__CaseQuery q = SHOUWEN__V1__CASE_QUERY__INIT;
     q.case_id = argv[1];
     Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
@@ -716,8 +764,19 @@ static int s_keygen(int argc, char **argv)
     return 0;
 }
 
-static int s_stats(s_opts_t *o)
+static int s_stats(s_opts_t *o, int argc, char **argv)
 {
+    static const struct option longopts[] = {{"json", 0, 0, 'j'},
+                                             {"timeout", 1, 0, 't'},
+                                             {"request-id", 1, 0, 'i'},
+                                             {0, 0, 0, 0}};
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1)
+        if (!s_common_option(o, ch)) {
+            s_usage();
+            return EXIT_USAGE;
+        }
     Shouwen__V1__StatsQuery q = SHOUWEN__V1__STATS_QUERY__INIT;
     Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
     s_address(o, &req);
@@ -735,7 +794,12 @@ int main(int argc, char **argv)
     s_opts_t o = {0};
     o.endpoint =
         getenv("SHOUWEN_ENDPOINT") ? getenv("SHOUWEN_ENDPOINT") : "tcp://127.0.0.1:7701";
-    o.branch_id = getenv("SHOUWEN_BRANCH") ? getenv("SHOUWEN_BRANCH") : "local";
+    o.branch_id = getenv("SHOUWEN_BRANCH") && *getenv("SHOUWEN_BRANCH")
+                      ? getenv("SHOUWEN_BRANCH")
+                      : NULL; /* else the key's branch */
+    o.admin_cert = getenv("SHOUWEN_ADMIN_CERT") && *getenv("SHOUWEN_ADMIN_CERT")
+                       ? getenv("SHOUWEN_ADMIN_CERT")
+                       : NULL;
     o.timeout_s = 30;
     o.cert =
         getenv("SHOUWEN_CERT") && *getenv("SHOUWEN_CERT") ? getenv("SHOUWEN_CERT") : NULL;
@@ -748,9 +812,10 @@ int main(int argc, char **argv)
             o.endpoint = argv[++i];
         else if (streq(argv[i], "--branch") && i + 1 < argc)
             o.branch_id = argv[++i];
-        else if (streq(argv[i], "--cert") && i + 1 < argc)
+        else if (streq(argv[i], "--cert") && i + 1 < argc) {
             o.cert = argv[++i];
-        else if (streq(argv[i], "--server-cert") && i + 1 < argc)
+            o.cert_given = true;
+        } else if (streq(argv[i], "--server-cert") && i + 1 < argc)
             o.server_cert = argv[++i];
         else {
             s_usage();
@@ -765,7 +830,7 @@ int main(int argc, char **argv)
     if (streq(cmd, "submit"))
         return s_submit(&o, argc - i, argv + i);
     if (streq(cmd, "stats"))
-        return s_stats(&o);
+        return s_stats(&o, argc - i, argv + i);
     if (streq(cmd, "keygen"))
         return s_keygen(argc - i, argv + i);
     if (streq(cmd, "verify"))

@@ -12,6 +12,52 @@
 HUBLIB_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HUB_DAEMONS=(audit router sla intake)
 
+# Keys (docs/security.md), made once per hub:
+#   HUB/keys/own/NAME.cert(+_secret)   each daemon's own key pair
+#   HUB/keys/daemons/                  audit's allow-list: the daemons' public certs
+#   HUB/keys/branches/                 intake's allow-list: branches and administrators
+#   HUB/keys/branch/ID.cert(+_secret)  a branch office's key pair (one per branch
+#                                      of the organisation file)
+#   HUB/keys/admin.cert(+_secret)      the administrator's key pair (HUB_ADMIN, gm-01)
+# Exported for the CLI: SHOUWEN_CERT (the first branch's key),
+# SHOUWEN_ADMIN_CERT (loads), SHOUWEN_SERVER_CERT (intake's public cert).
+
+# hub_branches FILE: the branch ids of an organisation file's branch section
+hub_branches() {
+    awk '/^[^ #]/ { in_b = ($1 == "branch") ; next }
+         in_b && /^    [A-Za-z0-9_-]+[ \t]*(#.*)?$/ { print $1 }' "$1"
+}
+
+# hub_keys DIRECTORY_FILE: the hub's keys, made if missing
+hub_keys() {
+    local dir=$1 cli="$HUB_BUILD/cli/shouwen" d b
+    mkdir -p "$HUB/keys"/{own,daemons,branches,branch}
+    chmod 700 "$HUB/keys"
+    for d in audit intake router sla; do
+        if [[ ! -f "$HUB/keys/own/$d.cert" ]]; then
+            "$cli" keygen "$d" --dir "$HUB/keys/own" --daemon "$d" >/dev/null || return 1
+        fi
+        cp "$HUB/keys/own/$d.cert" "$HUB/keys/daemons/"
+    done
+    for b in $(hub_branches "$dir"); do
+        if [[ ! -f "$HUB/keys/branch/$b.cert" ]]; then
+            "$cli" keygen "$b" --dir "$HUB/keys/branch" --branch "$b" >/dev/null || return 1
+        fi
+        cp "$HUB/keys/branch/$b.cert" "$HUB/keys/branches/"
+    done
+    if [[ ! -f "$HUB/keys/admin.cert" ]]; then
+        "$cli" keygen admin --dir "$HUB/keys" --admin "${HUB_ADMIN:-gm-01}" >/dev/null || return 1
+    fi
+    cp "$HUB/keys/admin.cert" "$HUB/keys/branches/"
+    HUB_BRANCH=$(hub_branches "$dir" | head -n 1)
+    export SHOUWEN_CERT="$HUB/keys/branch/$HUB_BRANCH.cert"
+    export SHOUWEN_ADMIN_CERT="$HUB/keys/admin.cert"
+    export SHOUWEN_SERVER_CERT="$HUB/keys/own/intake.cert"
+}
+
+# hub_branch_cert ID: the key file of a branch office
+hub_branch_cert() { echo "$HUB/keys/branch/$1.cert"; }
+
 # HUB_AUDIT_EXTRA: lines appended to audit.conf's audit section, each indented
 # four spaces (e.g. the anchor settings, tests/integration/anchors.sh).
 # hub_init HUB BUILD BASE [DIRECTORY_FILE] [CALENDAR_FILE] [DBNAME]
@@ -31,27 +77,21 @@ hub_init() {
     local writer owner
     writer=$(bash "$HUBLIB_SRC/scripts/pg.sh" conninfo "$HUB/pg" "$db" shouwen_writer)
     owner=$(bash "$HUBLIB_SRC/scripts/pg.sh" conninfo "$HUB/pg" "$db" shouwen_owner)
+    hub_keys "$dir" || return 1
     local hubsec
-    hubsec=$(printf 'hub\n    proposals = "tcp://127.0.0.1:%d"\n    committed = "tcp://127.0.0.1:%d"\n    replay = "tcp://127.0.0.1:%d"\n    clock = "%s"\n' \
-        $((HUB_BASE + 2)) $((HUB_BASE + 3)) $((HUB_BASE + 4)) "${HUB_CLOCK:-real}")
-    printf '%s\naudit\n    postgres = "%s"\n    migrate_postgres = "%s"\n    batch_max = %s\n    flush_ms = %s\n%s' \
-        "$hubsec" "$writer" "$owner" "${HUB_BATCH_MAX:-500}" "${HUB_FLUSH_MS:-2}" "${HUB_AUDIT_EXTRA:-}" >"$HUB/etc/audit.conf"
-    printf '%s\nintake\n    bind = "tcp://127.0.0.1:%d"\n    ack_timeout_ms = %s\n' \
-        "$hubsec" $((HUB_BASE + 1)) "${HUB_ACK_TIMEOUT_MS:-3000}" >"$HUB/etc/intake.conf"
-    if [[ -n "${HUB_CURVE:-}" ]]; then
-        # CURVE: the hub's key pair, and the allow-list of branch keys
-        mkdir -p "$HUB/keys/allowed"
-        [[ -f "$HUB/keys/hub.cert" ]] || "$HUB_BUILD/cli/shouwen" keygen hub --dir "$HUB/keys" >/dev/null
-        [[ -f "$HUB/keys/local.cert" ]] ||
-            "$HUB_BUILD/cli/shouwen" keygen local --dir "$HUB/keys" --branch local >/dev/null
-        cp "$HUB/keys/local.cert" "$HUB/keys/allowed/"
-        printf '    server_cert = "%s"\n    branch_keys = "%s"\n' "$HUB/keys/hub.cert" \
-            "$HUB/keys/allowed" >>"$HUB/etc/intake.conf"
-        export SHOUWEN_CERT="$HUB/keys/local.cert" SHOUWEN_SERVER_CERT="$HUB/keys/hub.cert"
-    fi
-    printf '%s\nrouter\n    directory = "%s"\n' "$hubsec" "$dir" >"$HUB/etc/router.conf"
-    printf '%s\nsla\n    calendar = "%s"\n    directory = "%s"\n' "$hubsec" "$cal" "$dir" \
-        >"$HUB/etc/sla.conf"
+    hubsec=$(printf 'hub\n    proposals = "%s"\n    committed = "%s"\n    replay = "%s"\n    clock = "%s"\n    audit_cert = "%s"\n' \
+        "${HUB_PROPOSALS:-tcp://127.0.0.1:$((HUB_BASE + 2))}" "${HUB_COMMITTED:-tcp://127.0.0.1:$((HUB_BASE + 3))}" \
+        "${HUB_REPLAY:-tcp://127.0.0.1:$((HUB_BASE + 4))}" "${HUB_CLOCK:-real}" "$HUB/keys/daemons/audit.cert")
+    printf '%s\n    cert = "%s"\n    daemon_keys = "%s"\naudit\n    postgres = "%s"\n    migrate_postgres = "%s"\n    batch_max = %s\n    flush_ms = %s\n%s' \
+        "$hubsec" "$HUB/keys/own/audit.cert" "$HUB/keys/daemons" "$writer" "$owner" "${HUB_BATCH_MAX:-500}" \
+        "${HUB_FLUSH_MS:-2}" "${HUB_AUDIT_EXTRA:-}" >"$HUB/etc/audit.conf"
+    printf '%s\n    cert = "%s"\nintake\n    bind = "tcp://127.0.0.1:%d"\n    ack_timeout_ms = %s\n    branch_keys = "%s"\n    directory = "%s"\n' \
+        "$hubsec" "$HUB/keys/own/intake.cert" $((HUB_BASE + 1)) "${HUB_ACK_TIMEOUT_MS:-3000}" \
+        "$HUB/keys/branches" "$dir" >"$HUB/etc/intake.conf"
+    printf '%s\n    cert = "%s"\nrouter\n    directory = "%s"\n' "$hubsec" "$HUB/keys/own/router.cert" \
+        "$dir" >"$HUB/etc/router.conf"
+    printf '%s\n    cert = "%s"\nsla\n    calendar = "%s"\n    directory = "%s"\n' "$hubsec" \
+        "$HUB/keys/own/sla.cert" "$cal" "$dir" >"$HUB/etc/sla.conf"
     "$HUB_BUILD/services/audit/shouwen-audit" -c "$HUB/etc/audit.conf" --migrate \
         >>"$HUB/log/migrate.log" 2>&1 || {
         cat "$HUB/log/migrate.log" >&2

@@ -10,8 +10,11 @@
 #include "sw_config.h"
 #include "sw_envelope.h"
 #include "sw_eventid.h"
+#include "sw_hub.h"
 #include "sw_json.h"
+#include "sw_keyring.h"
 #include "sw_log.h"
+#include "sw_zap.h"
 #include "sw_zwatch.h"
 
 #define S_RECV_BATCH 256  /* proposals read per wake-up */
@@ -45,20 +48,29 @@ typedef struct {
 typedef struct {
     uint64_t received, invalid, committed, duplicate, stale, unknown_case, case_exists;
     uint64_t failed, batches, replays;
+    uint64_t not_entitled; /* proposals of a type their daemon may not produce */
 } s_stats_t;
+
+/* At most S_LOG_BURST refusal lines per S_LOG_WINDOW seconds. */
+#define S_LOG_BURST  5
+#define S_LOG_WINDOW 10.0
 
 struct _audit_server_t {
     struct ev_loop *loop;
-    zsock_t *proposals; /* SUB, bound: every producer's PUB connects */
-    zsock_t *committed; /* PUB, bound: the committed stream */
-    zsock_t *replay;    /* ROUTER, bound: replay requests */
+    zsock_t *proposals;        /* SUB, bound: every producer's PUB connects */
+    zsock_t *committed;        /* PUB, bound: the committed stream */
+    zsock_t *replay;           /* ROUTER, bound: replay requests */
+    sw_zap_t *zap;             /* admits only the hub daemons' keys (CURVE) */
+    sw_keyring_t *daemon_keys; /* hub/daemon_keys: the daemons' public certs */
+    double log_window;         /* start of the refusal-log window (loop time) */
+    int log_lines;             /* refusal lines logged in it */
     sw_zwatch_t *proposals_w;
     sw_zwatch_t *replay_w;
     audit_store_t *writer; /* append_batch connection */
     audit_store_t *reader; /* replay connection */
-    zlistx_t *queue;       /* s_item_t waiting for a batch */
-    zhashx_t *queued;      /* keys of queued and in-flight items */
-    s_item_t **inflight;   /* the batch being committed */
+    zlistx_t *queue;     /* s_item_t waiting for a batch */
+    zhashx_t *queued;    /* keys of queued and in-flight items */
+    s_item_t **inflight; /* the batch being committed */
     size_t n_inflight;
     size_t solo;       /* items left to send one at a time */
     zlistx_t *replays; /* s_replay_t waiting */
@@ -171,6 +183,30 @@ static void s_heartbeat_now(audit_server_t *self)
 {
     Shouwen__V1__Heartbeat hb = SHOUWEN__V1__HEARTBEAT__INIT;
     hb.head_position = self->head;
+    /* audit's counters travel with the heartbeat: `shouwen stats` shows
+       them as audit.* through intake */
+    struct {
+        const char *name;
+        uint64_t value;
+    } fixed[] = {{"audit.received", self->stats.received},
+                 {"audit.invalid", self->stats.invalid},
+                 {"audit.not_entitled", self->stats.not_entitled},
+                 {"audit.committed", self->stats.committed},
+                 {"audit.duplicate", self->stats.duplicate},
+                 {"audit.stale", self->stats.stale},
+                 {"audit.refused_connections", sw_zap_refused(self->zap)},
+                 {"audit.admitted_connections", sw_zap_admitted(self->zap)}};
+    enum { N = sizeof fixed / sizeof fixed[0] };
+    Shouwen__V1__Counter counters[N];
+    Shouwen__V1__Counter *ptrs[N];
+    for (size_t i = 0; i < N; i++) {
+        shouwen__v1__counter__init(&counters[i]);
+        counters[i].name = (char *)fixed[i].name;
+        counters[i].value = fixed[i].value;
+        ptrs[i] = &counters[i];
+    }
+    hb.n_counters = N;
+    hb.counters = ptrs;
     zframe_t *body = sw_pack_frame(&hb.base);
     zstr_sendm(self->committed, SW_TOPIC_HEARTBEAT);
     zframe_send(&body, self->committed, ZFRAME_DONTWAIT);
@@ -357,6 +393,46 @@ static void s_on_flush_timer(struct ev_loop *loop, ev_timer *w, int revents)
     s_flush((audit_server_t *)w->data);
 }
 
+/* Who may propose what (docs/security.md): intake records facts from
+   outside, router decides on cases (and records 推诿, R18), sla records
+   time; no daemon records what another is entitled to. */
+static bool s_entitled(const char *daemon, const sw_envelope_t *env)
+{
+    if (!daemon || !streq(daemon, env->producer))
+        return false;
+    switch (env->body_case) {
+    case SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED:
+    case SHOUWEN__V1__ENVELOPE__BODY_COMMAND_RECEIVED:
+    case SHOUWEN__V1__ENVELOPE__BODY_DIRECTORY_LOADED:
+        return streq(daemon, "intake");
+    case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_SET:
+    case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_WARNING:
+    case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_BREACHED:
+    case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_CLEARED:
+        return streq(daemon, "sla");
+    case SHOUWEN__V1__ENVELOPE__BODY_VIOLATION_RECORDED:
+        /* router records shirking (R18); sla every violation of time (V1) */
+        return env->violation_recorded->type ==
+                       SHOUWEN__V1__VIOLATION_TYPE__VIOLATION_TYPE_SHIRKING
+                   ? streq(daemon, "router")
+                   : streq(daemon, "sla");
+    case SHOUWEN__V1__ENVELOPE__BODY__NOT_SET:
+        return false;
+    default: /* every case.* decision and command.rejected */
+        return streq(daemon, "router");
+    }
+}
+
+static bool s_may_log(audit_server_t *self)
+{
+    double now = ev_now(self->loop);
+    if (now - self->log_window >= S_LOG_WINDOW) {
+        self->log_window = now;
+        self->log_lines = 0;
+    }
+    return self->log_lines++ < S_LOG_BURST;
+}
+
 static void s_take_proposal(audit_server_t *self, zmsg_t *msg)
 {
     self->stats.received++;
@@ -368,6 +444,22 @@ static void s_take_proposal(audit_server_t *self, zmsg_t *msg)
         self->stats.invalid++;
         sw_warn("proposal rejected: %s (%" PRIu64 " rejected so far)", why,
                 self->stats.invalid);
+        return;
+    }
+    /* the daemon its key belongs to now: a key removed from hub/daemon_keys
+       is refused on the connection it already has */
+    const char *key = zframe_meta(body, "User-Id");
+    const sw_principal_t *who = key ? sw_keyring_lookup(self->daemon_keys, key) : NULL;
+    const char *daemon = who && streq(who->role, "daemon") ? who->daemon : NULL;
+    if (!s_entitled(daemon, env)) {
+        self->stats.not_entitled++;
+        if (s_may_log(self))
+            sw_warn("proposal refused: %s key %s (daemon '%s') may not propose %s "
+                    "as '%s' (%" PRIu64 " refused so far)",
+                    who ? who->name : "a revoked or unknown", key ? key : "?",
+                    daemon ? daemon : "", env->type, env->producer,
+                    self->stats.not_entitled);
+        sw_envelope_free(env);
         return;
     }
     s_item_t *item = (s_item_t *)zmalloc(sizeof(s_item_t));
@@ -545,11 +637,15 @@ static void s_on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
         s_heartbeat_now(self);
 }
 
-static zsock_t *s_bind(int type, const char *endpoint, const char *what)
+static zsock_t *s_bind(int type, const char *endpoint, const char *cert, const char *what)
 {
     zsock_t *sock = zsock_new(type);
     if (!sock)
         return NULL;
+    if (sw_curve_server(sock, cert, "hub") != 0) {
+        zsock_destroy(&sock);
+        return NULL;
+    }
     zsock_set_linger(sock, 2000);
     if (type == ZMQ_SUB) {
         zsock_set_subscribe(sock, "");
@@ -609,18 +705,38 @@ audit_server_t *audit_server_new(struct ev_loop *loop, zconfig_t *cfg,
     ev_idle_init(&self->kick, s_on_kick);
     self->kick.data = self;
 
+    /* CURVE on every internal endpoint: only the hub daemons' keys get in,
+       and each proposal carries the daemon its key belongs to */
+    const char *cert = sw_config_str(cfg, "hub/cert", NULL);
+    const char *keys = sw_config_str(cfg, "hub/daemon_keys", NULL);
+    self->daemon_keys = keys ? sw_keyring_new(keys) : NULL;
+    if (!cert || !self->daemon_keys) {
+        sw_error("config: hub/cert (audit's certificate with its _secret file) and "
+                 "hub/daemon_keys (a directory of the daemons' public certificates) "
+                 "are required; see docs/security.md");
+        audit_server_destroy(&self);
+        return NULL;
+    }
+    self->zap = sw_zap_new(loop, "audit");
+    if (!self->zap || sw_zap_domain(self->zap, "hub", self->daemon_keys, "daemon") != 0) {
+        audit_server_destroy(&self);
+        return NULL;
+    }
     self->proposals =
-        s_bind(ZMQ_SUB, sw_config_str(cfg, "hub/proposals", "tcp://127.0.0.1:7702"),
+        s_bind(ZMQ_SUB, sw_config_str(cfg, "hub/proposals", SW_HUB_PROPOSALS), cert,
                "proposals");
     self->committed =
-        s_bind(ZMQ_PUB, sw_config_str(cfg, "hub/committed", "tcp://127.0.0.1:7703"),
+        s_bind(ZMQ_PUB, sw_config_str(cfg, "hub/committed", SW_HUB_COMMITTED), cert,
                "committed stream");
-    self->replay = s_bind(
-        ZMQ_ROUTER, sw_config_str(cfg, "hub/replay", "tcp://127.0.0.1:7704"), "replay");
+    self->replay = s_bind(ZMQ_ROUTER, sw_config_str(cfg, "hub/replay", SW_HUB_REPLAY),
+                          cert, "replay");
     if (!self->proposals || !self->committed || !self->replay) {
         audit_server_destroy(&self);
         return NULL;
     }
+    sw_zap_monitor(self->zap, self->proposals, "hub");
+    sw_zap_monitor(self->zap, self->committed, "hub");
+    sw_zap_monitor(self->zap, self->replay, "hub");
     self->proposals_w =
         sw_zwatch_new(loop, self->proposals, ZMQ_POLLIN, s_on_proposals, self);
     self->replay_w =
@@ -657,6 +773,8 @@ void audit_server_destroy(audit_server_t **self_p)
     zsock_destroy(&self->proposals);
     zsock_destroy(&self->committed);
     zsock_destroy(&self->replay);
+    sw_zap_destroy(&self->zap);
+    sw_keyring_destroy(&self->daemon_keys);
     s_item_t *item;
     while (self->queue && (item = (s_item_t *)zlistx_first(self->queue))) {
         zlistx_detach_cur(self->queue);
@@ -694,8 +812,9 @@ void audit_server_log_stats(audit_server_t *self)
     sw_info("stats: head=%" PRIu64 " received=%" PRIu64 " invalid=%" PRIu64
             " committed=%" PRIu64 " duplicate=%" PRIu64 " stale=%" PRIu64
             " unknown_case=%" PRIu64 " case_exists=%" PRIu64 " failed=%" PRIu64
-            " batches=%" PRIu64 " replays=%" PRIu64 " queued=%zu",
+            " batches=%" PRIu64 " replays=%" PRIu64 " not_entitled=%" PRIu64
+            " refused_connections=%" PRIu64 " queued=%zu",
             self->head, s->received, s->invalid, s->committed, s->duplicate, s->stale,
             s->unknown_case, s->case_exists, s->failed, s->batches, s->replays,
-            zlistx_size(self->queue));
+            s->not_entitled, sw_zap_refused(self->zap), zlistx_size(self->queue));
 }

@@ -202,7 +202,7 @@ R19) # a leader's contact only with the leader's permission
     C=$(submit --category parking --request-id r19)
     routed "$C"
     out=$("$CLI" contact-leader "$C" --staff fo-01 --to-staff dgm-01)
-    [[ "$out" == *private* && "$out" != *13905710002* ]] &&
+    [[ "$out" == *不公开* && "$out" != *13905710002* ]] &&
         pass "R19 the leader's private contact is not disclosed" || fail "R19 disclosed: $out"
     check_eq "R19 the visitor's contact is passed to the leader instead" "false|张三 13800000000" \
         "$(sql "select coalesce(body->>'disclosed','false')||'|'||(body->>'visitor_contact_passed') from shouwen.events where type='case.leader_contact' and case_id='$C'")"
