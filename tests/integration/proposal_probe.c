@@ -47,6 +47,7 @@ static zframe_t *s_forged_inquiry(uint8_t *id, const char *producer)
     r.matter = "伪造的案件";
     r.category = "room_booking";
     r.receiver_staff_id = "fo-01";
+    r.received_at_us = zclock_time() * 1000;
     sw_envelope_t env = SHOUWEN__V1__ENVELOPE__INIT;
     sw_eventid_make(id, "probe", "forged-inquiry", 14);
     char case_id[SW_CASEID_STRLEN + 1];

