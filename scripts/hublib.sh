@@ -45,6 +45,10 @@ hub_keys() {
         fi
         cp "$HUB/keys/branch/$b.cert" "$HUB/keys/branches/"
     done
+    # audit's Ed25519 key for the signed anchors of the chain (docs/anchors.md)
+    if [[ ! -f "$HUB/keys/own/anchor.cert" ]]; then
+        "$cli" keygen anchor --dir "$HUB/keys/own" --anchor >/dev/null || return 1
+    fi
     if [[ ! -f "$HUB/keys/admin.cert" ]]; then
         "$cli" keygen admin --dir "$HUB/keys" --admin "${HUB_ADMIN:-gm-01}" >/dev/null || return 1
     fi
@@ -84,7 +88,8 @@ hub_init() {
         "${HUB_REPLAY:-tcp://127.0.0.1:$((HUB_BASE + 4))}" "${HUB_CLOCK:-real}" "$HUB/keys/daemons/audit.cert")
     printf '%s\n    cert = "%s"\n    daemon_keys = "%s"\naudit\n    postgres = "%s"\n    migrate_postgres = "%s"\n    batch_max = %s\n    flush_ms = %s\n%s' \
         "$hubsec" "$HUB/keys/own/audit.cert" "$HUB/keys/daemons" "$writer" "$owner" "${HUB_BATCH_MAX:-500}" \
-        "${HUB_FLUSH_MS:-2}" "${HUB_AUDIT_EXTRA:-}" >"$HUB/etc/audit.conf"
+        "${HUB_FLUSH_MS:-2}" "${HUB_AUDIT_EXTRA:-$(printf '    anchor_key = "%s"\n    anchor_file = "%s"\n' \
+            "$HUB/keys/own/anchor.cert" "$HUB/anchors.log")}" >"$HUB/etc/audit.conf"
     printf '%s\n    cert = "%s"\nintake\n    bind = "tcp://127.0.0.1:%d"\n    ack_timeout_ms = %s\n    branch_keys = "%s"\n    directory = "%s"\n' \
         "$hubsec" "$HUB/keys/own/intake.cert" $((HUB_BASE + 1)) "${HUB_ACK_TIMEOUT_MS:-3000}" \
         "$HUB/keys/branches" "$dir" >"$HUB/etc/intake.conf"

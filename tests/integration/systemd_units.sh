@@ -202,6 +202,7 @@ for f in audit intake router sla migrate; do
         -e "s|^    migrate_postgres = .*|    migrate_postgres = \"$owner\"|" \
         -e "s|\"/etc/shouwen/keys/|\"$HUB/keys/own/|; s|\"/etc/shouwen/daemons|\"$HUB/keys/daemons|" \
         -e "s|\"/etc/shouwen/branches\"|\"$HUB/keys/branches\"|" \
+        -e "s|\"/var/lib/shouwen/|\"$WORK/|" \
         "$SRC/deploy/etc/shouwen/$f.conf" >"$ETC/$f.conf"
 done
 "$BUILD/services/audit/shouwen-audit" -c "$ETC/migrate.conf" --migrate >"$WORK/migrate.log" 2>&1
