@@ -296,8 +296,19 @@ static int s_exchange(s_opts_t *o, Shouwen__V1__BranchRequest *req)
     int backoff = 100, rc = EXIT_NO_ANSWER;
     const char *last = "no answer from the hub";
     while (zclock_mono() < give_up) {
+        /* a send waits at most until the deadline: a hub that refused our
+           key (or our lack of one) leaves the socket with no peer, and a
+           plain send would then wait for ever */
+        int left = (int)(give_up - zclock_mono());
+        zsock_set_sndtimeo(dealer, left > 0 ? left : 1);
         zframe_t *out = sw_pack_frame(&req->base);
-        zframe_send(&out, dealer, 0);
+        if (zframe_send(&out, dealer, 0) != 0) {
+            zframe_destroy(&out);
+            last =
+                "the hub did not accept the connection (is this key on its allow-list?)";
+            zclock_sleep(100);
+            continue;
+        }
         int wait = (int)(give_up - zclock_mono());
         zsock_set_rcvtimeo(dealer, wait < 3000 ? (wait > 0 ? wait : 1) : 3000);
         zframe_t *in = zframe_recv(dealer);

@@ -1152,8 +1152,8 @@ intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg,
         return NULL;
     }
     zsock_set_linger(self->branches, 1000);
-    /* up to 1 MiB is read and answered OVERSIZE; larger drops the connection */
-    zsock_set_maxmsgsize(self->branches, 1024 * 1024);
+    /* up to 16 MiB is read and answered OVERSIZE; larger drops the connection */
+    zsock_set_maxmsgsize(self->branches, 16 * 1024 * 1024);
     if (zsock_bind(self->branches, "%s", bind) < 0) {
         sw_error("cannot bind the branch endpoint %s: %s", bind,
                  zmq_strerror(zmq_errno()));

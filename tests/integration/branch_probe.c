@@ -260,6 +260,12 @@ int main(int argc, char **argv)
     s.matter = huge;
     s_expect(d, "oversize request (100 KiB)", s_packed(&req, 0), "OVERSIZE");
     free(huge);
+    /* issue 12, item 10: a 10 MB field is answered, not dropped */
+    huge = calloc(1, 10 * 1024 * 1024 + 1);
+    memset(huge, 'z', 10 * 1024 * 1024);
+    s.matter = huge;
+    s_expect(d, "a 10 MiB matter", s_packed(&req, 0), "OVERSIZE");
+    free(huge);
     s.matter = "咨询退房时间";
 
     /* a NUL inside a string would cut what the customer said short */
