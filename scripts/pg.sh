@@ -11,7 +11,10 @@
 #   pg.sh psql DATADIR DBNAME [ROLE] [psql args...]
 #   pg.sh conninfo DATADIR DBNAME ROLE
 #
-# Layout of DATADIR (owned by the postgres OS user when run as root):
+# Layout of DATADIR (owned by the postgres OS user when run as root; when
+# that user cannot reach DATADIR, e.g. a clone in root's 0700 home, the
+# cluster's files live in /var/lib/shouwen-pg/<hash of DATADIR> instead,
+# named in DATADIR/home, and everything below is relative to that):
 #   pgdata/         the cluster
 #   sock/           unix socket directory (or a short directory under /tmp
 #                   when DATADIR is too deep for a socket path; see sockdir)
@@ -76,6 +79,11 @@ s_check_name() {
     [[ "$2" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "bad $1 '$2' (letters, digits and _ only)"
 }
 
+# True if the postgres user can reach and write DIR.
+s_reachable() {
+    as_pg test -x "$1" -a -w "$1"
+}
+
 # Says which ancestor of DIR the postgres user cannot traverse, and fails.
 s_check_reachable() {
     local dir=$1 p=""
@@ -96,10 +104,16 @@ s_check_reachable() {
     exit 2
 }
 
-s_pgdata() { echo "$1/pgdata"; }
+# The directory holding the cluster's files: DATADIR, or the one named in
+# DATADIR/home (see the layout above).
+s_home() {
+    if [[ -f "$1/home" ]]; then cat "$1/home"; else echo "$1"; fi
+}
+
+s_pgdata() { echo "$(s_home "$1")/pgdata"; }
 
 s_need_cluster() {
-    [[ -f "$1/pgdata/PG_VERSION" ]] || die "$1 holds no cluster (run: $PROG init $1 PORT)"
+    [[ -f "$(s_pgdata "$1")/PG_VERSION" ]] || die "$1 holds no cluster (run: $PROG init $1 PORT)"
 }
 
 s_port() { cat "$1/port"; }
@@ -138,7 +152,7 @@ cmd_init() {
     port=$2
     [[ "$port" =~ ^[0-9]+$ ]] && (( port >= 1024 && port <= 65535 )) || die "bad port '$port' (1024..65535)"
     bindir=$(s_bindir)
-    if [[ -f "$datadir/pgdata/PG_VERSION" ]]; then
+    if [[ -f "$(s_pgdata "$datadir")/PG_VERSION" ]]; then
         [[ "$(s_port "$datadir")" == "$port" ]] || die "$datadir already holds a cluster on port $(s_port "$datadir")"
         echo "$PROG: $datadir already initialised (port $port)"
         return 0
@@ -147,24 +161,37 @@ cmd_init() {
         die "$datadir/pgdata exists and is not an empty cluster directory"
     fi
     mkdir -p "$datadir"
+    local home=$datadir
     if [[ $(id -u) -eq 0 ]]; then
         id postgres >/dev/null 2>&1 || die "no postgres OS user (install postgresql)"
         chown postgres:postgres "$datadir"
+        chmod 0700 "$datadir"
+        if ! s_reachable "$datadir"; then
+            # root's home (0700) or another path the server may not enter:
+            # the cluster lives where it can, DATADIR names it
+            home=/var/lib/shouwen-pg/$(printf '%s' "$datadir" | md5sum | cut -c1-12)
+            mkdir -p "$home"
+            chown postgres:postgres /var/lib/shouwen-pg "$home"
+            chmod 0755 /var/lib/shouwen-pg
+            chmod 0700 "$home"
+            echo "$home" >"$datadir/home"
+            echo "$PROG: the postgres user cannot reach $datadir; the cluster lives in $home"
+        fi
     fi
     chmod 0700 "$datadir"
-    s_check_reachable "$datadir"
+    s_check_reachable "$home"
 
-    sockdir=$(s_choose_sockdir "$datadir" "$port")
+    sockdir=$(s_choose_sockdir "$home" "$port")
     local nosync=()
     [[ "${SHOUWEN_PG_FAST:-0}" == 1 ]] && nosync=(--no-sync)
-    if ! as_pg "$bindir/initdb" -D "$datadir/pgdata" -U postgres \
+    if ! as_pg "$bindir/initdb" -D "$home/pgdata" -U postgres \
             --auth-local=trust --auth-host=scram-sha-256 \
             -E UTF8 --locale="$(s_locale)" "${nosync[@]}" \
-            >"$datadir/initdb.log" 2>&1; then
-        cat "$datadir/initdb.log" >&2
-        die "initdb failed for $datadir/pgdata"
+            >"$home/initdb.log" 2>&1; then
+        cat "$home/initdb.log" >&2
+        die "initdb failed for $home/pgdata"
     fi
-    cat >>"$datadir/pgdata/postgresql.conf" <<EOF
+    cat >>"$home/pgdata/postgresql.conf" <<EOF
 
 # ---- shouwen (scripts/pg.sh) ----
 listen_addresses = '127.0.0.1'
@@ -177,7 +204,7 @@ log_line_prefix = '%m [%p] %q%u@%d '
 max_wal_size = '2GB'
 EOF
     # Only loopback: local socket trusted, TCP from 127.0.0.1 by password.
-    cat >"$datadir/pgdata/pg_hba.conf" <<EOF
+    cat >"$home/pgdata/pg_hba.conf" <<EOF
 # shouwen (scripts/pg.sh): unix socket trusted, loopback TCP by password.
 local   all   all                  trust
 host    all   all   127.0.0.1/32   scram-sha-256
@@ -185,13 +212,13 @@ EOF
     echo "$port" >"$datadir/port"
     echo "$sockdir" >"$datadir/sockdir"
     if [[ $(id -u) -eq 0 ]]; then
-        chown postgres:postgres "$datadir/port" "$datadir/sockdir" "$datadir/initdb.log"
+        chown postgres:postgres "$datadir/port" "$datadir/sockdir" "$home/initdb.log"
     fi
     echo "$PROG: initialised $datadir (port $port, socket $sockdir)"
 }
 
 s_running() {
-    as_pg "$1/pg_ctl" status -D "$2/pgdata" >/dev/null 2>&1
+    as_pg "$1/pg_ctl" status -D "$(s_pgdata "$2")" >/dev/null 2>&1
 }
 
 cmd_start() {
@@ -209,10 +236,12 @@ cmd_start() {
     if [[ "${SHOUWEN_PG_FAST:-0}" == 1 ]]; then
         opts="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     fi
-    if ! as_pg "$bindir/pg_ctl" -D "$datadir/pgdata" -l "$datadir/postgres.log" \
+    local home
+    home=$(s_home "$datadir")
+    if ! as_pg "$bindir/pg_ctl" -D "$home/pgdata" -l "$home/postgres.log" \
             -w -t "$WAIT_S" -o "$opts" start >/dev/null; then
-        echo "$PROG: server did not start; end of $datadir/postgres.log:" >&2
-        tail -n 20 "$datadir/postgres.log" >&2 || true
+        echo "$PROG: server did not start; end of $home/postgres.log:" >&2
+        tail -n 20 "$home/postgres.log" >&2 || true
         exit 1
     fi
     echo "$PROG: started $datadir (port $(s_port "$datadir"))"
@@ -228,9 +257,9 @@ cmd_stop() {
         echo "$PROG: $datadir not running"
         return 0
     fi
-    if ! as_pg "$bindir/pg_ctl" -D "$datadir/pgdata" -m fast -w -t "$WAIT_S" stop >/dev/null; then
+    if ! as_pg "$bindir/pg_ctl" -D "$(s_pgdata "$datadir")" -m fast -w -t "$WAIT_S" stop >/dev/null; then
         echo "$PROG: fast shutdown timed out, stopping immediately" >&2
-        as_pg "$bindir/pg_ctl" -D "$datadir/pgdata" -m immediate -w -t "$WAIT_S" stop >/dev/null
+        as_pg "$bindir/pg_ctl" -D "$(s_pgdata "$datadir")" -m immediate -w -t "$WAIT_S" stop >/dev/null
     fi
     echo "$PROG: stopped $datadir"
 }
@@ -241,7 +270,7 @@ cmd_status() {
     datadir=$(s_abs "$1")
     s_need_cluster "$datadir"
     bindir=$(s_bindir)
-    as_pg "$bindir/pg_ctl" status -D "$datadir/pgdata"
+    as_pg "$bindir/pg_ctl" status -D "$(s_pgdata "$datadir")"
 }
 
 cmd_destroy() {
@@ -252,6 +281,9 @@ cmd_destroy() {
     s_need_cluster "$datadir"
     cmd_stop "$datadir" >/dev/null
     sockdir=$(s_sockdir "$datadir")
+    local home
+    home=$(s_home "$datadir")
+    [[ "$home" == /var/lib/shouwen-pg/* ]] && rm -rf -- "$home"
     rm -rf -- "$datadir"
     # The socket dir is inside DATADIR unless the path was too long for it.
     [[ "$sockdir" == /tmp/shouwen-pg.* ]] && rm -rf -- "$sockdir"
