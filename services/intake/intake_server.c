@@ -598,13 +598,12 @@ static void s_directory_load(intake_server_t *self, s_asker_t *a,
 {
     intake_rejection_t why;
     Shouwen__V1__DirectoryLoad *load = req->directory_load;
-    if (!*load->loaded_by)
-        load->loaded_by = (char *)a->who->staff;
     if (intake_validate_directory_load(load, &why) != 0) {
         s_reject(self, a, why.code, why.message);
         return;
     }
-    if (!streq(load->loaded_by, a->who->staff)) {
+    /* who loads is the key's administrator; --by may only say so again */
+    if (*load->loaded_by && !streq(load->loaded_by, a->who->staff)) {
         s_reject(self, a, INTAKE_NOT_AUTHORIZED,
                  "loaded_by must be the administrator whose key sends the load");
         return;

@@ -413,7 +413,7 @@ int intake_validate_directory_load(const Shouwen__V1__DirectoryLoad *load,
         (strcmp(load->kind, "organisation") && strcmp(load->kind, "calendar")))
         return s_reject(why, INTAKE_UNKNOWN_ENUM, "%s must be organisation or calendar",
                         "kind");
-    if (s_id(load->loaded_by, "loaded_by", true, why) ||
+    if (s_id(load->loaded_by, "loaded_by", false, why) ||
         s_text(load->file_name, "file_name", S_MAX_ADDRESS, false, why))
         return -1;
     if (load->content.len == 0)

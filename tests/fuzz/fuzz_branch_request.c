@@ -118,7 +118,7 @@ static void s_directory_load(const Shouwen__V1__DirectoryLoad *load)
 {
     FUZZ_ASSERT(strcmp(load->kind, "organisation") == 0 ||
                 strcmp(load->kind, "calendar") == 0);
-    s_check_id(load->loaded_by, true);
+    s_check_id(load->loaded_by, false);
     FUZZ_ASSERT(load->content.len > 0 && load->content.len <= INTAKE_MAX_REQUEST);
     FUZZ_ASSERT(fuzz_utf8_valid(load->content.data, load->content.len));
     const char *text = (const char *)load->content.data;

@@ -72,8 +72,11 @@ SHOUWEN_ADMIN_CERT= refused NOT_ADMIN directory load "$SHOUWEN_SOURCE/deploy/cal
 check_eq "  counted (rejected.NOT_ADMIN)" $((not_admin + 2)) "$(stat rejected.NOT_ADMIN)"
 check_eq "  nothing committed" "$loads" "$(events "type='directory.loaded'")"
 refused NOT_AUTHORIZED directory load "$TOWN" --by zz-01 # an administrator speaks as themself
-out=$("$CLI" directory load "$TOWN" --by gm-01) && pass "the administrator's key loads ($out)" ||
+out=$("$CLI" directory load "$TOWN") && pass "the administrator's key loads ($out)" ||
     fail "admin load: $out"
+check_eq "  recorded as loaded by the key's administrator" gm-01 \
+    "$(sql "select body->>'loaded_by' from shouwen.events where type='directory.loaded' order by position desc limit 1")"
+hub_running intake && pass "  intake still running" || fail "  intake died after the load"
 
 # 5. processes without a daemon key publishing proposals: no CURVE, a stranger's key
 refused_conn=$(stat audit.refused_connections) before=$(recorded)
