@@ -411,11 +411,9 @@ static bool s_entitled(const char *daemon, const sw_envelope_t *env)
     case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_CLEARED:
         return streq(daemon, "sla");
     case SHOUWEN__V1__ENVELOPE__BODY_VIOLATION_RECORDED:
-        /* router records shirking (R18); sla every violation of time (V1) */
-        return env->violation_recorded->type ==
-                       SHOUWEN__V1__VIOLATION_TYPE__VIOLATION_TYPE_SHIRKING
-                   ? streq(daemon, "router")
-                   : streq(daemon, "sla");
+        /* sla records every violation with its V2 penalty: those of time
+           (V1) and the shirking named by router's R18 lock */
+        return streq(daemon, "sla");
     case SHOUWEN__V1__ENVELOPE__BODY__NOT_SET:
         return false;
     default: /* every case.* decision and command.rejected */

@@ -40,9 +40,13 @@ struct _router_case_t {
     int level;           /* escalation rung reached, 0..5 */
     bool urgent_pending; /* R8: an escalation follows routing */
     bool locked;         /* R18: no further transfer */
-    bool lock_pending, violation_pending;
+    bool lock_pending;
     uint8_t lock_cause[SW_EVENTID_SIZE];
     char *shirker, *shirker_dept; /* V1: who passed it on once too often */
+    char *lock_owner, *lock_dept; /* R18: who takes it towards the customer */
+    bool leader_decided;          /* R7: the deciding leader has acted */
+    zhashx_t *passed_on;          /* departments that passed it on (ping-pong) */
+    zhashx_t *conflict_depts;     /* departments a conflict was counted for (R15) */
     bool called_back;
     zlistx_t *commands; /* s_command_t, in log order */
     zlistx_t *breaches; /* breach event ids (16 bytes) to escalate */
@@ -73,6 +77,19 @@ static const char *s_or(const char *a, const char *b)
     return a && *a ? a : b;
 }
 
+/* R13: a text that says nothing — empty, or only spaces (ASCII white space
+   and the ideographic space U+3000) — is no opinion, reason or guidance. */
+static bool s_blank(const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; p && *p; p++) {
+        if (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80)
+            p += 2;
+        else if (!isspace(*p))
+            return false;
+    }
+    return true;
+}
+
 static void s_command_destroy(void **item_p)
 {
     s_command_t *k = (s_command_t *)*item_p;
@@ -98,6 +115,8 @@ router_case_t *router_case_new(const char *case_id)
     self->breaches = zlistx_new();
     zlistx_set_destructor(self->breaches, s_free);
     self->granted = zhashx_new();
+    self->passed_on = zhashx_new();
+    self->conflict_depts = zhashx_new();
     return self;
 }
 
@@ -113,12 +132,14 @@ void router_case_destroy(router_case_t **self_p)
         &self->department,    &self->guidance,       &self->from_staff,
         &self->from_dept,     &self->to_staff,       &self->to_dept,
         &self->sender,        &self->shirker,        &self->shirker_dept,
-        &self->leader};
+        &self->leader,        &self->lock_owner,     &self->lock_dept};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         free(*strings[i]);
     zlistx_destroy(&self->commands);
     zlistx_destroy(&self->breaches);
     zhashx_destroy(&self->granted);
+    zhashx_destroy(&self->passed_on);
+    zhashx_destroy(&self->conflict_depts);
     free(self);
     *self_p = NULL;
 }
@@ -191,8 +212,21 @@ static void s_take_routed(router_case_t *self, const sw_envelope_t *env,
     self->state = ROUTER_OPEN;
 }
 
-static void s_take_handoff(router_case_t *self, const Shouwen__V1__Handoff *h)
+static void s_lock_later(router_case_t *self, const uint8_t *cause, const char *who,
+                         const char *dept, const char *owner, const char *owner_dept);
+
+/* A transfer or forward.  One that brings the case back to a department
+   that already passed it on is ping-pong (推诿扯皮): ownership locks with
+   that department, which now receives it a second time (R18), and the
+   sender is recorded as shirking (V1), the first time it happens. */
+static void s_take_handoff(router_case_t *self, const sw_envelope_t *env,
+                           const Shouwen__V1__Handoff *h)
 {
+    if (*h->to_department_id && zhashx_lookup(self->passed_on, h->to_department_id))
+        s_lock_later(self, env->event_id.data, h->from_staff_id, h->from_department_id,
+                     h->to_staff_id, h->to_department_id);
+    if (*h->from_department_id)
+        zhashx_update(self->passed_on, h->from_department_id, (void *)1);
     s_set(&self->from_staff, h->from_staff_id);
     s_set(&self->from_dept, h->from_department_id);
     s_set(&self->to_staff, h->to_staff_id);
@@ -205,7 +239,7 @@ static void s_take_handoff(router_case_t *self, const Shouwen__V1__Handoff *h)
 }
 
 static void s_lock_later(router_case_t *self, const uint8_t *cause, const char *who,
-                         const char *dept)
+                         const char *dept, const char *owner, const char *owner_dept)
 {
     if (self->locked || self->lock_pending)
         return;
@@ -213,6 +247,8 @@ static void s_lock_later(router_case_t *self, const uint8_t *cause, const char *
     memcpy(self->lock_cause, cause, SW_EVENTID_SIZE);
     s_set(&self->shirker, who);
     s_set(&self->shirker_dept, dept);
+    s_set(&self->lock_owner, owner);
+    s_set(&self->lock_dept, owner_dept);
 }
 
 static void s_take_returned(router_case_t *self, const sw_envelope_t *env,
@@ -226,9 +262,11 @@ static void s_take_returned(router_case_t *self, const sw_envelope_t *env,
     s_set(&self->handler, h->to_staff_id);
     s_set(&self->department, h->to_department_id);
     self->state = ROUTER_OPEN;
-    /* R18: a wrong transfer bounced back too often locks ownership here */
+    /* R18: a wrong transfer bounced back too often locks ownership with the
+       department that returned it: it received the case every time */
     if (self->bounces >= sw_directory_max_bounces(dir))
-        s_lock_later(self, env->event_id.data, h->from_staff_id, h->from_department_id);
+        s_lock_later(self, env->event_id.data, h->from_staff_id, h->from_department_id,
+                     h->from_staff_id, h->from_department_id);
 }
 
 static void s_take_accepted(router_case_t *self, const sw_envelope_t *env)
@@ -297,10 +335,36 @@ static void s_take_waiting(router_case_t *self, const sw_envelope_t *env)
         self->state = self->before_wait;
 }
 
+/* R18: the lock gives the case to the department that received it once
+   too often; the handoff in flight, if any, ends here. */
+static void s_take_lock(router_case_t *self, const Shouwen__V1__Coordination *co)
+{
+    self->locked = true;
+    self->lock_pending = false;
+    if (*co->lead_department_id)
+        s_set(&self->department, co->lead_department_id);
+    if (*co->owner_staff_id) {
+        s_set(&self->factual_owner, co->owner_staff_id);
+        s_set(&self->handler, co->owner_staff_id);
+    }
+    if (self->state == ROUTER_OPEN || self->state == ROUTER_TRANSFERRING)
+        self->state = ROUTER_IN_PROGRESS;
+}
+
+static void s_take_escalation_count(router_case_t *self, const sw_envelope_t *env)
+{
+    if (env->escalated->conflict) /* "" when no department holds it */
+        zhashx_update(self->conflict_depts, env->escalated->department_id, (void *)1);
+}
+
 void router_case_apply(router_case_t *self, const sw_committed_t *c,
                        const sw_envelope_t *env, sw_directory_t *dir)
 {
     self->version = c->case_version;
+    if (self->leader && env->actor && streq(env->actor, self->leader) &&
+        streq(env->producer, "router") &&
+        env->body_case != SHOUWEN__V1__ENVELOPE__BODY_COMMAND_REJECTED)
+        self->leader_decided = true; /* R7: the leader has acted on it */
     if (streq(env->producer, "router"))
         s_answered(self, env);
     switch (env->body_case) {
@@ -315,11 +379,11 @@ void router_case_apply(router_case_t *self, const sw_committed_t *c,
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_TRANSFERRED:
         if (env->transferred->handoff)
-            s_take_handoff(self, env->transferred->handoff);
+            s_take_handoff(self, env, env->transferred->handoff);
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_FORWARDED:
         if (env->forwarded->handoff)
-            s_take_handoff(self, env->forwarded->handoff);
+            s_take_handoff(self, env, env->forwarded->handoff);
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_ACCEPTED:
         s_take_accepted(self, env);
@@ -328,18 +392,12 @@ void router_case_apply(router_case_t *self, const sw_committed_t *c,
         s_take_returned(self, env, dir);
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_COORDINATION:
-        if (env->coordination->ownership_locked) {
-            self->locked = true;
-            self->violation_pending = self->lock_pending && self->shirker;
-            self->lock_pending = false;
-        }
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_VIOLATION_RECORDED:
-        if (streq(env->producer, "router"))
-            self->violation_pending = false;
+        if (env->coordination->ownership_locked)
+            s_take_lock(self, env->coordination);
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_ESCALATED:
         s_take_escalated(self, env);
+        s_take_escalation_count(self, env);
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_REPLIED:
         if (self->state != ROUTER_RESOLVED) /* a further answer after handling ended */
@@ -368,10 +426,11 @@ void router_case_apply(router_case_t *self, const sw_committed_t *c,
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_COMMAND_REJECTED:
         /* a transfer past the hop limit locks ownership where it is (R18) */
-        if (streq(env->command_rejected->code, "OWNERSHIP_LOCKED"))
-            s_lock_later(self, env->event_id.data, env->actor,
-                         s_or(sw_directory_staff(dir, env->actor, "department"),
-                              self->department));
+        if (streq(env->command_rejected->code, "OWNERSHIP_LOCKED") && !self->locked) {
+            const char *dept =
+                s_or(sw_directory_staff(dir, env->actor, "department"), self->department);
+            s_lock_later(self, env->event_id.data, env->actor, dept, env->actor, dept);
+        }
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_BREACHED:
         if (self->state != ROUTER_CLOSED) {
@@ -583,6 +642,16 @@ static void s_route(router_case_t *self, sw_directory_t *dir, router_decision_t 
     }
 }
 
+/* True when a rung below level of dept's ladder names who. */
+static bool s_lower_rung(sw_directory_t *dir, const char *dept, int level,
+                         const char *who)
+{
+    for (int rung = 1; rung < level; rung++)
+        if (s_eq(sw_directory_ladder(dir, dept, rung), who))
+            return true;
+    return false;
+}
+
 /* One rung up the ladder of the holding department (R8, R15). */
 static void s_escalate(router_case_t *self, sw_directory_t *dir, router_decision_t *d,
                        const uint8_t *cause, const char *reason, const char *actor,
@@ -601,19 +670,33 @@ static void s_escalate(router_case_t *self, sw_directory_t *dir, router_decision
             level = rung;
             break;
         }
-    while (level <= 5 && !(to = sw_directory_ladder(dir, dept, level)))
-        level++; /* an empty rung is skipped */
-    e->level = (Shouwen__V1__EscalationLevel)(level <= 5 ? level : 5);
+    /* an empty rung is passed over, and so is a person a lower rung names:
+       nobody is asked twice (the hotel's supervising leaders are also the
+       deputy GMs) */
+    while (level <= 5 && (!(to = sw_directory_ladder(dir, dept, level)) ||
+                          s_lower_rung(dir, dept, level, to)))
+        level++;
+    if (level > 5) { /* nobody new above: stays at the GM */
+        level = 5;
+        to = sw_directory_gm(dir);
+    }
+    e->level = (Shouwen__V1__EscalationLevel)level;
     e->to_staff_id = (char *)s_or(to, s_or(sw_directory_gm(dir), ""));
     e->department_id = (char *)dept;
     e->reason = (char *)reason;
-    e->conflict = e->level >= SHOUWEN__V1__ESCALATION_LEVEL__ESCALATION_LEVEL_QA_OFFICE;
+    /* R15 矛盾升级: a complaint reaching the QA office, a deputy GM or the GM,
+       counted once per complaint and department */
+    e->conflict = e->level >= SHOUWEN__V1__ESCALATION_LEVEL__ESCALATION_LEVEL_QA_OFFICE &&
+                  self->kind == SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_COMPLAINT &&
+                  !zhashx_lookup(self->conflict_depts, dept);
     e->cause_event_id.data = d->cause;
     e->cause_event_id.len = SW_EVENTID_SIZE;
 }
 
-/* R18: ownership stays with the department holding the case; a
-   coordination sheet goes to the customer-relations supervisor. */
+/* R18: ownership locks with the department that received the case once too
+   often; a coordination sheet goes to the customer-relations supervisor.
+   The sheet names who passed it on once too often: sla records that
+   shirking violation (V1) with its V2 penalty. */
 static void s_lock(router_case_t *self, sw_directory_t *dir, router_decision_t *d)
 {
     s_decision(self, d, self->lock_cause, "case.coordination.lock",
@@ -621,28 +704,19 @@ static void s_lock(router_case_t *self, sw_directory_t *dir, router_decision_t *
     Shouwen__V1__Coordination *k = &d->coordination;
     shouwen__v1__coordination__init(k);
     d->env.coordination = k;
-    k->lead_department_id = (char *)s_or(self->department, "");
+    const char *dept = s_or(self->lock_dept, s_or(self->department, ""));
+    k->lead_department_id = (char *)dept;
     k->supervisor_id = (char *)s_or(sw_directory_customer_relations_supervisor(dir), "");
     k->ownership_locked = true;
+    k->owner_staff_id = (char *)s_or(
+        self->lock_owner, s_or(sw_directory_department(dir, dept, "head"), ""));
+    k->shirker_staff_id = (char *)s_or(self->shirker, "");
+    k->shirker_department_id = (char *)s_or(self->shirker_dept, "");
+    const char *name = s_or(sw_directory_department(dir, dept, "name"), dept);
     snprintf(d->text, sizeof d->text,
-             "passed on %d time(s), returned %d time(s): ownership locked with %s (R18)",
-             self->hops, self->bounces, k->lead_department_id);
+             "已转出 %d 次、退回 %d 次：责任锁定由%s承担，不得再转（R18）", self->hops,
+             self->bounces, name);
     k->reason = d->text;
-}
-
-static void s_shirking(router_case_t *self, router_decision_t *d)
-{
-    s_decision(self, d, self->lock_cause, "violation.shirking",
-               SHOUWEN__V1__ENVELOPE__BODY_VIOLATION_RECORDED, NULL);
-    Shouwen__V1__ViolationRecorded *v = &d->violation;
-    shouwen__v1__violation_recorded__init(v);
-    d->env.violation_recorded = v;
-    v->type = SHOUWEN__V1__VIOLATION_TYPE__VIOLATION_TYPE_SHIRKING;
-    v->staff_id = (char *)s_or(self->shirker, "");
-    v->department_id = (char *)s_or(self->shirker_dept, "");
-    v->rule = (char *)"R18";
-    v->cause_event_id.data = d->cause;
-    v->cause_event_id.len = SW_EVENTID_SIZE;
 }
 
 /* ------------------------------------------------------- staff actions */
@@ -716,6 +790,19 @@ static void s_handoff(router_case_t *self, router_decision_t *d, const char *fro
     h->hop = (uint32_t)self->hops;
 }
 
+/* R10: every transfer goes with a copy to the QA office the directory
+   names (its head receives it); NULL when it names none. */
+static Shouwen__V1__QaCopy *s_qa_copy(sw_directory_t *dir, router_decision_t *d)
+{
+    const char *qa = sw_directory_qa_office(dir);
+    if (!qa)
+        return NULL;
+    shouwen__v1__qa_copy__init(&d->qa_copy);
+    d->qa_copy.department_id = (char *)qa;
+    d->qa_copy.staff_id = (char *)s_or(sw_directory_department(dir, qa, "head"), "");
+    return &d->qa_copy;
+}
+
 static bool s_transfer(router_case_t *self, sw_directory_t *dir, router_decision_t *d,
                        s_command_t *k, bool forward)
 {
@@ -741,11 +828,20 @@ static bool s_transfer(router_case_t *self, sw_directory_t *dir, router_decision
         return s_reject(
             self, d, k, "UNKNOWN_STAFF",
             "the receiving staff is not a member of the receiving department");
-    if (forward && !*c->opinion)
+    if (forward && s_blank(c->opinion))
         return s_reject(self, d, k, "OPINION_REQUIRED",
                         "forwarding needs a clear written opinion (R13)");
     if (forward && s_check_phrases(self, dir, d, k, c->opinion))
         return true;
+    bool unclear =
+        self->disposition == SHOUWEN__V1__DISPOSITION__DISPOSITION_UNCLEAR ||
+        self->disposition == SHOUWEN__V1__DISPOSITION__DISPOSITION_URGENT_ESCALATION;
+    if (!forward && unclear && self->leader && !self->leader_decided &&
+        !s_eq(c->staff_id, self->leader)) {
+        snprintf(d->text2, sizeof d->text2,
+                 "责任不明，须先由分管领导 %s 决定，之后方可转办（R7）", self->leader);
+        return s_reject(self, d, k, "LEADER_DECIDES", d->text2);
+    }
     if (self->locked || self->hops + 1 > sw_directory_max_hops(dir)) {
         snprintf(d->text2, sizeof d->text2,
                  "passed on %d time(s) already: ownership stays with %s and a "
@@ -766,6 +862,7 @@ static bool s_transfer(router_case_t *self, sw_directory_t *dir, router_decision
                    c->staff_id);
         shouwen__v1__forwarded__init(&d->forwarded);
         d->forwarded.handoff = &d->handoff;
+        d->forwarded.qa_copy = s_qa_copy(dir, d);
         d->env.forwarded = &d->forwarded;
     } else {
         s_decision(self, d, k->id, "decision", SHOUWEN__V1__ENVELOPE__BODY_TRANSFERRED,
@@ -773,6 +870,7 @@ static bool s_transfer(router_case_t *self, sw_directory_t *dir, router_decision
         shouwen__v1__transferred__init(&d->transferred);
         d->transferred.handoff = &d->handoff;
         d->transferred.reason = c->reason;
+        d->transferred.qa_copy = s_qa_copy(dir, d);
         d->env.transferred = &d->transferred;
     }
     return true;
@@ -790,13 +888,16 @@ static bool s_accept_or_return(router_case_t *self, sw_directory_t *dir,
     if (!s_in_department(dir, c->staff_id, dept))
         return s_reject(self, d, k, "NOT_RECEIVER",
                         "only the receiving department's head or designee signs");
-    if (!accept && !*c->opinion)
+    if (!accept && s_blank(c->opinion))
         return s_reject(
             self, d, k, "OPINION_REQUIRED",
             "returning needs a clear written opinion; a bare 'not ours' is not "
             "allowed (R13)");
     if (!accept && s_check_phrases(self, dir, d, k, c->opinion))
         return true;
+    if (!accept && self->locked) /* R18: the department that took it keeps it */
+        return s_reject(self, d, k, "OWNERSHIP_LOCKED",
+                        "责任已锁定，由本部门向客人负责，不得退回或再转（R18）");
     if (accept) {
         s_handoff(self, d, self->from_staff, self->from_dept,
                   s_or(self->to_staff, c->staff_id), dept);
@@ -823,6 +924,7 @@ static bool s_accept_or_return(router_case_t *self, sw_directory_t *dir,
                    c->staff_id);
         shouwen__v1__returned__init(&d->returned);
         d->returned.handoff = &d->handoff;
+        d->returned.qa_copy = s_qa_copy(dir, d);
         d->env.returned = &d->returned;
     }
     return true;
@@ -832,7 +934,7 @@ static bool s_reply(router_case_t *self, sw_directory_t *dir, router_decision_t 
                     s_command_t *k)
 {
     const Shouwen__V1__Command *c = k->cmd;
-    if (!*c->text)
+    if (s_blank(c->text))
         return s_reject(self, d, k, "TEXT_REQUIRED", "the reply needs its text");
     if (s_check_phrases(self, dir, d, k, c->text))
         return true;
@@ -871,14 +973,19 @@ static bool s_close(router_case_t *self, sw_directory_t *dir, router_decision_t 
     const Shouwen__V1__Command *c = k->cmd;
     bool outside =
         self->disposition == SHOUWEN__V1__DISPOSITION__DISPOSITION_OUTSIDE_ORGANISATION;
-    const char *guidance = s_or(c->guidance, outside ? self->guidance : NULL);
-    if (!*c->reason)
+    /* R6: the staff confirm what the customer was told; the directory's
+       text is only offered (in the refusal) as the default */
+    const char *guidance = s_blank(c->guidance) ? NULL : c->guidance;
+    if (s_blank(c->reason))
         return s_reject(self, d, k, "REASON_REQUIRED", "closing needs a reason");
-    if (outside && !guidance)
-        return s_reject(
-            self, d, k, "GUIDANCE_REQUIRED",
-            "a case outside the organisation closes only with recorded guidance "
-            "(R6)");
+    if (outside && !guidance) {
+        snprintf(
+            d->text, sizeof d->text,
+            "本事项不属本单位职责，须记录已告知客人的去向指引后方可结案（--guidance）"
+            "%s%s（R6）",
+            self->guidance ? "；可采用目录中的说明：" : "", s_or(self->guidance, ""));
+        return s_reject(self, d, k, "GUIDANCE_REQUIRED", d->text);
+    }
     if (!outside && self->state != ROUTER_RESOLVED && self->state != ROUTER_REPLIED)
         return s_reject(self, d, k, "NOT_RESOLVED",
                         "the case is not resolved or clearly answered yet");
@@ -1034,7 +1141,7 @@ static bool s_decide_command(router_case_t *self, sw_directory_t *dir, s_command
                             "the case is being handed over: the receiver signs first");
         return s_reply(self, dir, d, k);
     case SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_PROGRESS:
-        if (!*c->text)
+        if (s_blank(c->text))
             return s_reject(self, d, k, "TEXT_REQUIRED", "stage feedback needs its text");
         if (s_check_phrases(self, dir, d, k, c->text))
             return true;
@@ -1054,11 +1161,11 @@ static bool s_decide_command(router_case_t *self, sw_directory_t *dir, s_command
         if (self->state != ROUTER_RESOLVED && self->state != ROUTER_CLOSED)
             return s_reject(self, d, k, "WRONG_STATE",
                             "only a resolved or closed case reopens");
-        if (!*c->reason)
+        if (s_blank(c->reason))
             return s_reject(self, d, k, "REASON_REQUIRED", "reopening needs a reason");
         return s_simple(self, d, k, SHOUWEN__V1__ENVELOPE__BODY_REOPENED);
     case SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_ESCALATE:
-        if (!*c->reason)
+        if (s_blank(c->reason))
             return s_reject(self, d, k, "REASON_REQUIRED", "escalating needs a reason");
         s_escalate(self, dir, d, k->id, c->reason, c->staff_id, NULL);
         sw_eventid_derive(d->id, k->id, "decision");
@@ -1089,6 +1196,7 @@ static bool s_decide_command(router_case_t *self, sw_directory_t *dir, s_command
 
 bool router_case_next(router_case_t *self, sw_directory_t *dir, router_decision_t *d)
 {
+    memset(d, 0, sizeof *d); /* nothing of the last decision carries over */
     if (!self->received)
         return false;
     if (!self->routed) {
@@ -1103,10 +1211,6 @@ bool router_case_next(router_case_t *self, sw_directory_t *dir, router_decision_
     }
     if (self->lock_pending) {
         s_lock(self, dir, d);
-        return true;
-    }
-    if (self->violation_pending) {
-        s_shirking(self, d);
         return true;
     }
     s_command_t *k = (s_command_t *)zlistx_first(self->commands);
@@ -1145,6 +1249,20 @@ static const char *s_hex(const uint8_t *id, char *out)
     return out;
 }
 
+/* The keys of a set, sorted: hash order is not. */
+static void s_append_keys(char *buf, size_t size, size_t *n, const char *label,
+                          zhashx_t *set)
+{
+    zlistx_t *keys = zhashx_keys(set);
+    zlistx_set_comparator(keys, s_compare_text);
+    zlistx_sort(keys);
+    s_append(buf, size, n, "%s", label);
+    for (const char *k = (const char *)zlistx_first(keys); k;
+         k = (const char *)zlistx_next(keys))
+        s_append(buf, size, n, "%s,", k);
+    zlistx_destroy(&keys);
+}
+
 void router_case_summary(router_case_t *self, char *buf, size_t size)
 {
     char a[33], b[33];
@@ -1173,10 +1291,14 @@ void router_case_summary(router_case_t *self, char *buf, size_t size)
              self->sent_at_us);
     s_append(buf, size, &n,
              " hops=%d bounces=%d level=%d urgent_pending=%d locked=%d lock_pending=%d "
-             "violation_pending=%d lock_cause=%s shirker=%s/%s called_back=%d",
+             "leader_decided=%d lock_cause=%s shirker=%s/%s lock_owner=%s/%s "
+             "called_back=%d",
              self->hops, self->bounces, self->level, self->urgent_pending, self->locked,
-             self->lock_pending, self->violation_pending, s_hex(self->lock_cause, a),
-             s_or(self->shirker, "-"), s_or(self->shirker_dept, "-"), self->called_back);
+             self->lock_pending, self->leader_decided, s_hex(self->lock_cause, a),
+             s_or(self->shirker, "-"), s_or(self->shirker_dept, "-"),
+             s_or(self->lock_owner, "-"), s_or(self->lock_dept, "-"), self->called_back);
+    s_append_keys(buf, size, &n, " passed_on=", self->passed_on);
+    s_append_keys(buf, size, &n, " conflicts=", self->conflict_depts);
     s_append(buf, size, &n, " commands=%zu", zlistx_size(self->commands));
     for (s_command_t *k = (s_command_t *)zlistx_first(self->commands); k;
          k = (s_command_t *)zlistx_next(self->commands))
@@ -1185,12 +1307,5 @@ void router_case_summary(router_case_t *self, char *buf, size_t size)
     for (uint8_t *id = (uint8_t *)zlistx_first(self->breaches); id;
          id = (uint8_t *)zlistx_next(self->breaches))
         s_append(buf, size, &n, " %s", s_hex(id, a));
-    zlistx_t *granted = zhashx_keys(self->granted); /* sorted: hash order is not */
-    zlistx_set_comparator(granted, s_compare_text);
-    zlistx_sort(granted);
-    s_append(buf, size, &n, " granted=");
-    for (const char *g = (const char *)zlistx_first(granted); g;
-         g = (const char *)zlistx_next(granted))
-        s_append(buf, size, &n, "%s,", g);
-    zlistx_destroy(&granted);
+    s_append_keys(buf, size, &n, " granted=", self->granted);
 }

@@ -4,8 +4,8 @@
       - routing on receipt (R3..R9), with the natural first owner per channel;
       - the answer to each staff action, in log order (R13..R19, R24): the
         action's event, or command.rejected with a reason code;
-      - ownership locked and a coordination sheet after ping-pong (R18), then
-        the shirking violation (V1);
+      - ownership locked and a coordination sheet after ping-pong (R18),
+        naming who shirked (sla records that violation with its penalty);
       - one rung up the escalation ladder per committed breach (R15).
     At most one decision is outstanding per case; each is stamped with the
     case version it was made on, and its event id derives from the event
@@ -57,7 +57,8 @@ typedef struct {
     Shouwen__V1__LeaderContact contact;
     Shouwen__V1__CaseWaiting waiting;
     Shouwen__V1__ViolationRecorded violation;
-    char text[1024]; /* scratch for composed strings */
+    Shouwen__V1__QaCopy qa_copy; /* R10 */
+    char text[1024];             /* scratch for composed strings */
     char text2[512];
     const char *depts[16]; /* R9 department list */
 } router_decision_t;

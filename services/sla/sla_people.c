@@ -25,6 +25,7 @@ struct _sla_people_t {
     size_t count;       /* entries used */
     size_t size;        /* entries allocated */
     bool full_logged;   /* the bound was reported */
+    uint32_t qa_office; /* the QA office (质检部) of the directory, 0 none */
 };
 
 /* FNV-1a, 32 bits. */
@@ -167,9 +168,16 @@ uint32_t sla_people_head(sla_people_t *self, uint32_t department_id)
     return department_id < self->count ? self->entries[department_id].head : 0;
 }
 
+uint32_t sla_people_qa_office(sla_people_t *self)
+{
+    return self->qa_office;
+}
+
 size_t sla_people_load_directory(sla_people_t *self, sw_directory_t *directory)
 {
     size_t learnt = 0;
+    const char *qa = sw_directory_qa_office(directory);
+    self->qa_office = qa ? sla_people_intern(self, qa) : 0;
     const char **ids = NULL;
     size_t n = sw_directory_staff_ids(directory, &ids);
     for (size_t i = 0; i < n; i++) {

@@ -33,6 +33,10 @@ uint32_t sla_people_department(sla_people_t *self, uint32_t staff_id);
 /* The head (负责人) of a department, 0 if unknown. */
 uint32_t sla_people_head(sla_people_t *self, uint32_t department_id);
 
+/* The QA office (质检部) the directory names, 0 if none: it receives a copy
+   of every breach (R10, V4). */
+uint32_t sla_people_qa_office(sla_people_t *self);
+
 /* Learn every person's department and every department's head from the
    organisation directory.  Returns the number of people learnt. */
 size_t sla_people_load_directory(sla_people_t *self, sw_directory_t *directory);

@@ -70,7 +70,7 @@ typedef struct {
 
 struct _sla_rules_t {
     sw_calendar_t *calendar; /* working days per office */
-    sw_policy_t *policy;    /* limits and penalties */
+    sw_policy_t *policy;     /* limits and penalties */
     zconfig_t *offices;      /* branch id -> office name, borrowed, may be NULL */
     sla_people_t *people;    /* interned ids, departments, heads */
     sla_cases_t *cases;      /* what we know of each case */
@@ -445,6 +445,15 @@ static void s_send_breach(sla_rules_t *self, uint32_t ci, uint32_t di)
     body.deadline_event_id.len = SW_EVENTID_SIZE;
     body.holder_staff_id = (char *)sla_people_name(self->people, staff);
     body.department_id = (char *)sla_people_name(self->people, department);
+    /* R10/V4: a copy of every breach to the QA office */
+    Shouwen__V1__QaCopy copy = SHOUWEN__V1__QA_COPY__INIT;
+    uint32_t qa = sla_people_qa_office(self->people);
+    if (qa) {
+        copy.department_id = (char *)sla_people_name(self->people, qa);
+        copy.staff_id =
+            (char *)sla_people_name(self->people, sla_people_head(self->people, qa));
+        body.qa_copy = &copy;
+    }
     uint8_t id[SW_EVENTID_SIZE];
     sw_eventid_derive(id, d->id, "breach");
     sw_envelope_t env = SHOUWEN__V1__ENVELOPE__INIT;
@@ -575,7 +584,7 @@ static bool s_instants(sla_rules_t *self, uint32_t ci, const sw_rule_t *rule,
         return false;
     }
     *warn_us = sw_limit_warn(&rule->limit, self->calendar, office, start_us, *due_us,
-                              rule->warn_permille);
+                             rule->warn_permille);
     return true;
 }
 
@@ -1044,8 +1053,7 @@ static bool s_assess(sla_rules_t *self, uint32_t ci, int kind, uint32_t staff,
         self, ci != SLA_POOL_NONE ? s_office(self, s_case(self, ci)) : "default", at_us);
     /* nobody held it: the department counts as the person for repeats */
     v->occurrence = sla_tally_person(self->tally, staff ? staff : department, month);
-    sw_policy_penalty(self->policy, v->type, v->occurrence, &v->yuan,
-                       &v->self_criticism);
+    sw_policy_penalty(self->policy, v->type, v->occurrence, &v->yuan, &v->self_criticism);
     return true;
 }
 
@@ -1105,6 +1113,43 @@ static void s_on_breached(sla_rules_t *self, uint32_t ci, const sw_envelope_t *e
     zhashx_update(self->violations, key, side);
     if (!replaying)
         s_send_violation(self, side);
+}
+
+/* R18: ownership locked after ping-pong.  The owner may no longer pass the
+   case on, so its transfer clock ends; whoever passed it on once too often
+   is recorded as shirking (推诿扯皮, V1) with the V2 penalty of the month,
+   like every other violation. */
+static void s_on_lock(sla_rules_t *self, uint32_t ci, const sw_envelope_t *env,
+                      bool replaying)
+{
+    const Shouwen__V1__Coordination *co = env->coordination;
+    if (!co->ownership_locked)
+        return;
+    if (ci != SLA_POOL_NONE)
+        s_end_kind(self, ci, K_TRANSFER, "ended: ownership locked (R18)",
+                   env->event_id.data, replaying);
+    if (!co->shirker_staff_id || !*co->shirker_staff_id)
+        return;
+    int type = SHOUWEN__V1__VIOLATION_TYPE__VIOLATION_TYPE_SHIRKING;
+    s_violation_t *v = (s_violation_t *)zmalloc(sizeof(s_violation_t));
+    sw_eventid_derive(v->id, env->event_id.data, "violation.shirking");
+    memcpy(v->cause, env->event_id.data, SW_EVENTID_SIZE);
+    snprintf(v->case_id, sizeof v->case_id, "%s", env->case_id);
+    v->type = type;
+    v->staff = sla_people_intern(self->people, co->shirker_staff_id);
+    v->department = sla_people_intern(self->people, co->shirker_department_id);
+    int month =
+        s_month(self, ci != SLA_POOL_NONE ? s_office(self, s_case(self, ci)) : "default",
+                env->occurred_at_us);
+    v->occurrence = sla_tally_person(self->tally, v->staff, month);
+    sw_policy_penalty(self->policy, type, v->occurrence, &v->yuan, &v->self_criticism);
+    snprintf(v->rule, sizeof v->rule, "R18");
+    v->occurred_at_us = env->occurred_at_us;
+    char key[2 * SW_EVENTID_SIZE + 1];
+    s_hex(v->id, key);
+    zhashx_update(self->violations, key, v);
+    if (!replaying)
+        s_send_violation(self, v);
 }
 
 /* The deadline record carrying a violation by its id; SLA_POOL_NONE. */
@@ -1239,8 +1284,11 @@ static void s_on_case_event(sla_rules_t *self, uint32_t ci, const sw_envelope_t 
     case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_CLEARED:
         s_on_deadline_done(self, ci, &env->deadline_cleared->deadline_event_id);
         break;
+    case SHOUWEN__V1__ENVELOPE__BODY_COORDINATION:
+        s_on_lock(self, ci, env, replaying);
+        break;
     default:
-        break; /* escalations, coordination, commands: no clock */
+        break; /* escalations, commands: no clock */
     }
 }
 

@@ -140,9 +140,14 @@ typedef struct {
     int hops, bounces, level;
     bool locked, lock_due, violation_due;
     uint8_t lock_cause[SW_EVENTID_SIZE];
-    char shirker[S_ID];
-    zlistx_t *open_commands; /* ids (hex) not answered yet, in log order */
-    zhashx_t *granted;       /* leaders who allowed their contact (R19) */
+    char shirker[S_ID], shirker_dept[S_ID];
+    char lock_owner[S_ID], lock_dept[S_ID]; /* R18: who takes it */
+    char leader[S_ID];                      /* R7: who decides an unclear case */
+    bool leader_decided;
+    zhashx_t *passed_on;      /* departments that passed it on (ping-pong) */
+    zhashx_t *conflict_depts; /* departments a conflict was counted for (R15) */
+    zlistx_t *open_commands;  /* ids (hex) not answered yet, in log order */
+    zhashx_t *granted;        /* leaders who allowed their contact (R19) */
     /* the live router's proposals */
     bool decided;
     uint64_t decided_version;
@@ -267,6 +272,19 @@ static void s_copy(char *dst, size_t size, const char *src)
     snprintf(dst, size, "%s", src ? src : "");
 }
 
+/* Empty or only spaces (ASCII or U+3000): no opinion at all (R13). */
+static bool s_blank(const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; p && *p; p++) {
+        if (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80)
+            p += 2;
+        else if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && *p != '\v' &&
+                 *p != '\f')
+            return false;
+    }
+    return true;
+}
+
 static bool s_same(const char *a, const char *b)
 {
     return a && b && streq(a, b);
@@ -361,6 +379,8 @@ static uint64_t s_append(s_sim_t *sim, const uint8_t *data, size_t len)
         c->open_commands = zlistx_new();
         zlistx_set_destructor(c->open_commands, s_free_item);
         c->granted = zhashx_new();
+        c->passed_on = zhashx_new();
+        c->conflict_depts = zhashx_new();
         zhashx_insert(sim->case_index, c->id, (void *)(uintptr_t)sim->ncases);
     }
     CHECK_AT(sim, c != NULL || !env->case_id || !*env->case_id);
@@ -613,13 +633,18 @@ static s_command_t *s_answer(s_sim_t *sim, s_case_t *c, const sw_envelope_t *env
     return k;
 }
 
-static void s_lock_owed(s_sim_t *sim, s_case_t *c, const uint8_t *cause, const char *who)
+static void s_lock_owed(s_sim_t *sim, s_case_t *c, const uint8_t *cause, const char *who,
+                        const char *who_dept, const char *owner, const char *owner_dept)
 {
+    (void)sim;
     if (c->locked || c->lock_due)
         return;
     c->lock_due = true;
     memcpy(c->lock_cause, cause, SW_EVENTID_SIZE);
     s_copy(c->shirker, sizeof c->shirker, who);
+    s_copy(c->shirker_dept, sizeof c->shirker_dept, who_dept);
+    s_copy(c->lock_owner, sizeof c->lock_owner, owner);
+    s_copy(c->lock_dept, sizeof c->lock_dept, owner_dept);
 }
 
 static void s_observe_handoff(s_sim_t *sim, s_case_t *c, const sw_envelope_t *env,
@@ -643,7 +668,19 @@ static void s_observe_handoff(s_sim_t *sim, s_case_t *c, const sw_envelope_t *en
     } else {
         CHECK_AT(sim, c->state == ROUTER_OPEN || c->state == ROUTER_IN_PROGRESS);
         CHECK_AT(sim, s_may_act(sim, c, env->actor));
+        /* R7: an unclear case is passed on only once its leader decided */
+        if (c->disposition == SHOUWEN__V1__DISPOSITION__DISPOSITION_UNCLEAR ||
+            c->disposition == SHOUWEN__V1__DISPOSITION__DISPOSITION_URGENT_ESCALATION)
+            CHECK_AT(sim,
+                     !*c->leader || c->leader_decided || s_same(env->actor, c->leader));
     }
+    /* R18: back to a department that passed it on is ping-pong: locked with
+       that department, the sender shirked */
+    if (*h->to_department_id && zhashx_lookup(c->passed_on, h->to_department_id))
+        s_lock_owed(sim, c, env->event_id.data, h->from_staff_id, h->from_department_id,
+                    h->to_staff_id, h->to_department_id);
+    if (*h->from_department_id)
+        zhashx_update(c->passed_on, h->from_department_id, (void *)1);
     CHECK_AT(sim, (int)h->hop == c->hops + 1);
     CHECK_AT(sim, (int)h->hop <= sw_directory_max_hops(s_decided_dir(sim, c)));
     c->hops = (int)h->hop;
@@ -688,6 +725,7 @@ static void s_observe_returned(s_sim_t *sim, s_case_t *c, const sw_envelope_t *e
         return;
     /* R13: nobody refuses; a return carries a clear written opinion */
     CHECK_AT(sim, *h->opinion);
+    CHECK_AT(sim, !c->locked); /* R18: the department that took it keeps it */
     s_check_phrase(sim, h->opinion, k);
     CHECK_AT(sim, *h->sender_signer_id && h->sender_signed_at_us > 0);
     CHECK_STR_AT(sim, h->sender_signer_id, env->actor);
@@ -703,7 +741,8 @@ static void s_observe_returned(s_sim_t *sim, s_case_t *c, const sw_envelope_t *e
     c->bounces++;
     c->state = ROUTER_OPEN;
     if (c->bounces >= sw_directory_max_bounces(s_dir(sim))) /* R18 */
-        s_lock_owed(sim, c, env->event_id.data, h->from_staff_id);
+        s_lock_owed(sim, c, env->event_id.data, h->from_staff_id, h->from_department_id,
+                    h->from_staff_id, h->from_department_id);
 }
 
 static void s_observe_coordination(s_sim_t *sim, s_case_t *c, const sw_envelope_t *env,
@@ -717,34 +756,40 @@ static void s_observe_coordination(s_sim_t *sim, s_case_t *c, const sw_envelope_
         CHECK_AT(sim, sw_directory_department_exists(s_dir(sim), co->lead_department_id));
         return;
     }
-    /* R18: locked once, when owed, with the department holding the case */
+    /* R18: locked once, when owed, with the department that received the
+       case once too often; it names who shirked, for sla to record (V1) */
     CHECK_AT(sim, k == NULL);
     CHECK_AT(sim, c->lock_due && !c->locked);
     CHECK_AT(sim, memcmp(env->causation_id.data, c->lock_cause, SW_EVENTID_SIZE) == 0);
-    CHECK_STR_AT(sim, co->lead_department_id, c->department);
+    const char *dept = *c->lock_dept ? c->lock_dept : c->department;
+    CHECK_STR_AT(sim, co->lead_department_id, dept);
+    const char *head = sw_directory_department(s_dir(sim), dept, "head");
+    const char *owner = *c->lock_owner ? c->lock_owner : (head ? head : "");
+    CHECK_STR_AT(sim, co->owner_staff_id, owner);
+    CHECK_STR_AT(sim, co->shirker_staff_id, c->shirker);
+    CHECK_STR_AT(sim, co->shirker_department_id, c->shirker_dept);
     c->locked = true;
     c->lock_due = false;
-    c->violation_due = *c->shirker != '\0';
+    s_copy(c->department, sizeof c->department, dept);
+    if (*owner) {
+        s_copy(c->factual, sizeof c->factual, owner);
+        s_copy(c->handler, sizeof c->handler, owner);
+    }
+    if (c->state == ROUTER_OPEN || c->state == ROUTER_TRANSFERRING)
+        c->state = ROUTER_IN_PROGRESS;
     sim->n_locks++;
+    if (*c->shirker)
+        sim->n_violations++;
 }
 
 static void s_observe_violation(s_sim_t *sim, s_case_t *c, const sw_envelope_t *env)
 {
     const Shouwen__V1__ViolationRecorded *v = env->violation_recorded;
-    if (!streq(env->producer, "router"))
-        return; /* sla's violations are sla's to check */
-    /* V1: shirking, once per lock, against the person who passed it on once
-       too often, in that person's department */
-    CHECK_AT(sim, c->violation_due);
-    CHECK_AT(sim, v->type == SHOUWEN__V1__VIOLATION_TYPE__VIOLATION_TYPE_SHIRKING);
-    CHECK_STR_AT(sim, v->staff_id, c->shirker);
-    const char *dept = s_staff_dept(sim, v->staff_id);
-    CHECK_STR_AT(sim, v->department_id, dept ? dept : "");
-    CHECK_AT(sim,
-             v->cause_event_id.len == SW_EVENTID_SIZE &&
-                 memcmp(v->cause_event_id.data, c->lock_cause, SW_EVENTID_SIZE) == 0);
-    c->violation_due = false;
-    sim->n_violations++;
+    (void)c;
+    (void)v;
+    /* V1: shirking is recorded by sla from the lock, with its penalty (V2);
+       router records no violation of its own */
+    CHECK_AT(sim, !streq(env->producer, "router"));
 }
 
 static void s_observe_escalated(s_sim_t *sim, s_case_t *c, const sw_envelope_t *env,
@@ -754,9 +799,14 @@ static void s_observe_escalated(s_sim_t *sim, s_case_t *c, const sw_envelope_t *
     CHECK_AT(sim, e->level >= 1 && e->level <= 5);
     CHECK_AT(sim, (int)e->level >= c->level); /* level by level, never down */
     CHECK_AT(sim, *e->to_staff_id);
-    CHECK_AT(sim,
-             e->conflict ==
-                 (e->level >= SHOUWEN__V1__ESCALATION_LEVEL__ESCALATION_LEVEL_QA_OFFICE));
+    /* R15: a complaint reaching the QA office or above, once per department */
+    bool conflict =
+        e->level >= SHOUWEN__V1__ESCALATION_LEVEL__ESCALATION_LEVEL_QA_OFFICE &&
+        c->kind == SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_COMPLAINT &&
+        !zhashx_lookup(c->conflict_depts, e->department_id);
+    CHECK_AT(sim, e->conflict == conflict);
+    if (e->conflict)
+        zhashx_update(c->conflict_depts, e->department_id, (void *)1);
     CHECK_AT(sim, e->cause_event_id.len == SW_EVENTID_SIZE);
     if (e->cause_event_id.len == SW_EVENTID_SIZE && !k) {
         char hex[33];
@@ -804,7 +854,11 @@ static void s_observe_rejected(s_sim_t *sim, s_case_t *c, const sw_envelope_t *e
     if (streq(r->code, "OWNERSHIP_LOCKED")) { /* R18: a pass too many */
         CHECK_AT(sim,
                  c->locked || c->hops + 1 > sw_directory_max_hops(s_decided_dir(sim, c)));
-        s_lock_owed(sim, c, env->event_id.data, env->actor);
+        if (!c->locked) {
+            const char *d = s_staff_dept(sim, env->actor);
+            d = d ? d : c->department;
+            s_lock_owed(sim, c, env->event_id.data, env->actor, d, env->actor, d);
+        }
     } else if (streq(r->code, "NOT_FIRST_OWNER"))
         CHECK_AT(sim, !s_same(k->staff, c->natural));
     else if (streq(r->code, "OPINION_REQUIRED"))
@@ -862,6 +916,9 @@ static void s_observe(s_sim_t *sim, s_case_t *c, const sw_committed_t *cm,
 {
     CHECK_AT(sim, cm->case_version == c->version);
     bool router = streq(env->producer, "router");
+    if (*c->leader && router && env->actor && streq(env->actor, c->leader) &&
+        env->body_case != SHOUWEN__V1__ENVELOPE__BODY_COMMAND_REJECTED)
+        c->leader_decided = true; /* R7 */
     s_command_t *k = router ? s_answer(sim, c, env) : NULL;
     if (router && env->case_version)
         CHECK_AT(sim, env->case_version + 1 == cm->case_version);
@@ -889,6 +946,7 @@ static void s_observe(s_sim_t *sim, s_case_t *c, const sw_committed_t *cm,
                    dept ? dept : env->routed->department_id);
         }
         s_copy(c->guidance, sizeof c->guidance, env->routed->guidance);
+        s_copy(c->leader, sizeof c->leader, env->routed->leader_id);
         c->state = ROUTER_OPEN;
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_COMMAND_RECEIVED: {
@@ -898,7 +956,7 @@ static void s_observe(s_sim_t *sim, s_case_t *c, const sw_committed_t *cm,
         nk->kind = cmd->kind;
         s_copy(nk->staff, sizeof nk->staff, cmd->staff_id);
         nk->override_ok = cmd->phrase_override && *cmd->override_reason;
-        nk->opinion_empty = !*cmd->opinion;
+        nk->opinion_empty = s_blank(cmd->opinion);
         char hex[33];
         s_hex(env->event_id.data, hex);
         zhashx_insert(sim->commands, hex, nk);
@@ -1512,6 +1570,8 @@ static void s_sim_destroy(s_sim_t *sim)
     for (size_t i = 0; i < sim->ncases; i++) {
         zlistx_destroy(&sim->cases[i].open_commands);
         zhashx_destroy(&sim->cases[i].granted);
+        zhashx_destroy(&sim->cases[i].passed_on);
+        zhashx_destroy(&sim->cases[i].conflict_depts);
         zframe_destroy(&sim->cases[i].held);
         zframe_destroy(&sim->cases[i].stray);
     }
