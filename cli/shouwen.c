@@ -16,9 +16,10 @@
 #include "sw_json.h"
 #include "sw_log.h"
 
-#define EXIT_REJECTED  2 /* the hub said no: the message says why */
-#define EXIT_NO_ANSWER 3 /* not confirmed in time: resend with --request-id */
-#define EXIT_USAGE     64
+#define EXIT_REJECTED 2 /* the hub said no: the message says why */
+#define EXIT_NO_ANSWER                                                                   \
+    75 /* EX_TEMPFAIL: not confirmed in time, resend with --request-id */
+#define EXIT_USAGE 64
 
 typedef struct {
     const char *endpoint; /* intake's branch endpoint */
@@ -36,36 +37,103 @@ typedef struct {
     char fresh_id[40];       /* a request id made for this run */
 } s_opts_t;
 
-static void s_usage(void)
+/* Every verb, with its options and the rule it carries out (help VERB). */
+static const struct {
+    const char *verb, *args, *help;
+} s_help[] = {
+    {"submit",
+     "--channel C --kind K --name NAME --phone PHONE --matter TEXT --category ID "
+     "--receiver STAFF_ID",
+     "register an inquiry with its first owner, the person first asked (R1, R2).\n"
+     "  --channel visit|phone|letter|fax|email|hotline|online_chat|forum|weibo|\n"
+     "            meeting|callback|hand_delivery|mailbox\n"
+     "  --kind consultation|business|complaint|report|help|suggestion|repair|\n"
+     "         bug_report|on_site_support|training\n"
+     "  [--unit UNIT] [--address ADDRESS] [--urgency normal|urgent]\n"
+     "  [--named-employee STAFF_ID] [--linked-case CASE_ID] (V5)\n"
+     "  [--received-at @UNIX_SECONDS|YYYY-MM-DDTHH:MM:SS+08:00] when the customer asked\n"
+     "  prints the case id; resending with the same --request-id is the same case"},
+    {"transfer", "CASE --staff ID (--to-department ID | --to-staff ID) --reason TEXT",
+     "pass the case on, signed and timed (R5, R10, R14); there is no refuse (R13)"},
+    {"accept", "CASE --staff ID", "sign for a case passed to you (签收, R14)"},
+    {"return", "CASE --staff ID --opinion TEXT",
+     "send a wrongly passed case back, with a clear written opinion (R13, R18)"},
+    {"forward", "CASE --staff ID --to-department ID --opinion TEXT",
+     "pass it to the department that handles it, with a written opinion (R13)"},
+    {"reply",
+     "CASE --staff ID --text TEXT [--checklist A,B,...] [--override-phrases WHY]",
+     "answer the customer; the one-time-notification items attested (R3); forbidden\n"
+     "  phrases are refused unless overridden with a reason (R24)"},
+    {"progress", "CASE --staff ID --text TEXT", "stage feedback on a long matter (R3)"},
+    {"resolve", "CASE --staff ID --summary TEXT", "the matter is done"},
+    {"callback", "CASE --staff ID --reached yes|no [--rating 1-5] [--text NOTE]",
+     "the first owner calls the customer back (回访, R16, V3)"},
+    {"reopen", "CASE --staff ID --reason TEXT", "the customer is not satisfied"},
+    {"escalate", "CASE --staff ID --reason TEXT", "report it one rung up (R8, R15)"},
+    {"coordinate", "CASE --staff ID --assisting DEPT,... [--reason TEXT]",
+     "a lead department with assisting ones (R9, R18)"},
+    {"close", "CASE --staff ID --reason TEXT [--guidance TEXT]",
+     "close it; outside the organisation only with the guidance given (R6)"},
+    {"contact-leader", "CASE --staff ID --to-staff LEADER",
+     "a customer asks for a leader's contact: private unless permitted (R19)"},
+    {"grant-contact", "CASE --staff LEADER", "the leader permits disclosure (R19)"},
+    {"wait", "CASE --staff ID --reason TEXT",
+     "the case waits on the customer; clocks pause"},
+    {"resume", "CASE --staff ID", "the customer came back; clocks run"},
+    {"show", "CASE [--json]",
+     "the case's timeline (only cases your branch had a part in)"},
+    {"stats", "[--json]", "the hub's counters, refusals among them"},
+    {"directory", "load FILE [--kind organisation|calendar] [--by STAFF_ID]",
+     "load the organisation or calendar (an administrator's key: SHOUWEN_ADMIN_CERT)"},
+    {"keygen",
+     "NAME [--dir DIR] [--branch ID | --admin STAFF_ID | --daemon NAME | --anchor]",
+     "a key pair: NAME.cert (public, says who holds it) for an allow-list,\n"
+     "  NAME.cert_secret (0600) for its owner; --anchor: audit's Ed25519 anchor key"},
+    {"verify", "--anchors FILE [--postgres CONNINFO] [--key PUBLIC_CERT]",
+     "check the log against audit's signed anchors (docs/anchors.md)"},
+};
+#define S_HELP_COUNT (sizeof s_help / sizeof s_help[0])
+
+static void s_usage_to(FILE *out)
 {
+    fprintf(out, "usage: shouwen [--endpoint URL] [--branch ID] [--cert FILE] "
+                 "[--server-cert FILE] VERB [options]\n"
+                 "       shouwen help VERB | --help | --version\n"
+                 "verbs:\n");
+    for (size_t i = 0; i < S_HELP_COUNT; i++) {
+        const char *nl = strchr(s_help[i].help, '\n');
+        fprintf(out, "  %-15s %.*s\n", s_help[i].verb,
+                (int)(nl ? (size_t)(nl - s_help[i].help) : strlen(s_help[i].help)),
+                s_help[i].help);
+    }
     fprintf(
-        stderr,
-        "usage: shouwen [--endpoint URL] [--branch ID] COMMAND [options]\n"
-        "commands:\n"
-        "  submit   register an inquiry (R1) with its first owner\n"
-        "           --channel visit|phone|letter|fax|email|hotline|online_chat|forum|\n"
-        "                     weibo|meeting|callback|hand_delivery|mailbox\n"
-        "           --kind consultation|business|complaint|report|help|suggestion|\n"
-        "                  repair|bug_report|on_site_support|training\n"
-        "           --name NAME --phone PHONE [--unit UNIT] [--address ADDRESS]\n"
-        "           --matter TEXT --category ID --receiver STAFF_ID\n"
-        "           [--urgency normal|urgent] [--named-employee STAFF_ID]\n"
-        "           [--linked-case CASE_ID] [--request-id ID] [--json] [--timeout S]\n"
-        "           [--received-at @UNIX_SECONDS|YYYY-MM-DDTHH:MM:SS+08:00]\n"
-        "  stats    the hub's intake counters\n"
-        "  keygen NAME [--dir DIR] [--branch ID | --admin STAFF_ID | --daemon NAME]\n"
-        "           a CURVE key pair: NAME.cert (public, says who holds it) for an\n"
-        "           allow-list, NAME.cert_secret (0600) for its owner; without a\n"
-        "           role: a key with only a name (the hub's server key)\n"
-        "  keygen NAME --anchor [--dir DIR]   the Ed25519 key audit signs anchors with\n"
-        "  verify --anchors FILE [--postgres CONNINFO] [--key PUBLIC_CERT]\n"
-        "           check the log against audit's signed anchors (docs/anchors.md)\n"
-        "global options: --endpoint URL --branch ID --cert FILE --server-cert FILE\n"
+        out,
+        "every request also takes [--request-id ID] [--json] [--timeout SECONDS]\n"
         "environment: SHOUWEN_ENDPOINT (default tcp://127.0.0.1:7701),\n"
         "             SHOUWEN_CERT (this branch's key), SHOUWEN_SERVER_CERT (the "
         "hub's),\n"
         "             SHOUWEN_ADMIN_CERT (an administrator's key, for directory load),\n"
-        "             SHOUWEN_BRANCH (default: the branch of the key)\n");
+        "             SHOUWEN_BRANCH (default: the branch of the key)\n"
+        "exit: 0 done, 2 refused (the message says why), 64 usage, 75 not confirmed in\n"
+        "      time (nothing is lost: run it again with the same --request-id)\n");
+}
+
+static void s_usage(void)
+{
+    s_usage_to(stderr);
+}
+
+/* shouwen help VERB: to stdout, exit 0; 64 for an unknown verb. */
+static int s_help_verb(const char *verb)
+{
+    for (size_t i = 0; i < S_HELP_COUNT; i++)
+        if (streq(s_help[i].verb, verb)) {
+            printf("usage: shouwen %s %s\n  %s\n", verb, s_help[i].args, s_help[i].help);
+            return 0;
+        }
+    fprintf(stderr, "shouwen: no verb '%s'\n", verb);
+    s_usage();
+    return EXIT_USAGE;
 }
 
 /* "phone" -> CHANNEL_PHONE's value, by the enum's own names. */
@@ -828,9 +896,15 @@ int main(int argc, char **argv)
             o.cert_given = true;
         } else if (streq(argv[i], "--server-cert") && i + 1 < argc)
             o.server_cert = argv[++i];
-        else {
+        else if (streq(argv[i], "--help") || streq(argv[i], "-h")) {
+            s_usage_to(stdout);
+            return 0;
+        } else if (streq(argv[i], "--version")) {
+            printf("shouwen %s\n", SHOUWEN_VERSION);
+            return 0;
+        } else {
             s_usage();
-            return streq(argv[i], "--help") || streq(argv[i], "-h") ? 0 : EXIT_USAGE;
+            return EXIT_USAGE;
         }
     }
     if (i >= argc) {
@@ -838,6 +912,12 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *cmd = argv[i];
+    if (streq(cmd, "help"))
+        return i + 1 < argc ? s_help_verb(argv[i + 1]) : (s_usage_to(stdout), 0);
+    /* VERB --help: the verb's own help, to stdout */
+    for (int k = i + 1; k < argc; k++)
+        if (streq(argv[k], "--help") || streq(argv[k], "-h"))
+            return s_help_verb(cmd);
     if (streq(cmd, "submit"))
         return s_submit(&o, argc - i, argv + i);
     if (streq(cmd, "stats"))

@@ -29,7 +29,9 @@ static void s_usage(const char *name, const char *const *extra)
     for (const char *const *f = extra; f && *f; f++)
         printf(" [%s]", *f);
     printf("\n  -c, --config FILE  configuration (default /etc/shouwen/%s.conf)\n"
-           "  -v, --verbose      log debug messages\n",
+           "  -v, --verbose      log debug messages\n"
+           "  -h, --help         this text\n"
+           "      --version      the version of shouwen\n",
            name);
 }
 
@@ -99,6 +101,9 @@ static int s_parse(sw_daemon_t *self, int argc, char **argv, const char *const *
             *verbose = true;
         else if (streq(a, "-h") || streq(a, "--help")) {
             s_usage(self->name, extra);
+            return 0;
+        } else if (streq(a, "--version")) {
+            printf("shouwen-%s %s\n", self->name, SHOUWEN_VERSION);
             return 0;
         } else if (s_is_extra(a, extra))
             zlistx_add_end(self->flags, (void *)a);

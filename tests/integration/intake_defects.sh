@@ -56,8 +56,8 @@ hub_stop audit KILL
 t0=$(date +%s%N)
 err=$("$CLI" show "$C" --timeout 6 2>&1)
 rc=$? ms=$((($(date +%s%N) - t0) / 1000000))
-[[ $rc -eq 3 && "$err" == *"did not answer in time"* ]] &&
-    pass "4: the query is answered RETRY while audit is down (${ms} ms, exit 3)" ||
+[[ $rc -eq 75 && "$err" == *"did not answer in time"* ]] &&
+    pass "4: the query is answered RETRY while audit is down (${ms} ms, exit 75)" ||
     fail "4: rc=$rc $err"
 hub_start audit
 for ((i = 0; i < 100; i++)); do
