@@ -29,9 +29,16 @@ trap itest_cleanup EXIT
 # Every test's ports lie below 32768, outside Linux's ephemeral range
 # (32768-60999), so an outgoing connection can never hold a port a test binds.
 itest_hub() {
-    local name=$1 base=$2
+    local name=$1
     rm -rf "$SHOUWEN_BUILD/itest/$name"
-    hub_init "$SHOUWEN_BUILD/itest/$name" "$SHOUWEN_BUILD" "$base" "${@:3}" || {
+    itest_hub_at "$SHOUWEN_BUILD/itest/$name" "${@:2}"
+}
+
+# itest_hub_at DIR BASEPORT [hub_init args]: the same in a directory of the
+# test's choosing
+itest_hub_at() {
+    local dir=$1 base=$2
+    hub_init "$dir" "$SHOUWEN_BUILD" "$base" "${@:3}" || {
         echo "FAIL: hub_init"
         exit 1
     }

@@ -7,18 +7,7 @@ PRIVATE=$SHOUWEN_BUILD/itest/private_home
 rm -rf "$PRIVATE"
 mkdir -p "$PRIVATE/home"
 chmod 0700 "$PRIVATE"
-itest_hub_at() {
-    hub_init "$PRIVATE/home/hub" "$SHOUWEN_BUILD" 32600 || {
-        echo "FAIL: hub_init"
-        exit 1
-    }
-    hub_start_all
-    hub_wait_ready 60 || {
-        ITEST_FAIL=$((ITEST_FAIL + 1))
-        exit 1
-    }
-}
-itest_hub_at
+itest_hub_at "$PRIVATE/home/hub" 32600
 if [[ $(id -u) -eq 0 ]]; then
     [[ -f "$HUB/pg/home" ]] && pass "as root, the cluster lives outside the 0700 directory ($(cat "$HUB/pg/home"))" ||
         fail "no relocation recorded in $HUB/pg/home"
