@@ -65,7 +65,7 @@ act resolve "$D" --staff fo-01 --summary "已办理"
 
 E=$(new_case m-e 2026-03-09 visa consultation)
 at "2026-03-09 09:30"
-act close "$E" --staff fo-01 --reason "已告知办理渠道"
+act close "$E" --staff fo-01 --reason "已告知办理渠道" --guidance "已告知客人到杭州市公安局出入境管理局办理，电话 0571-87280600"
 
 F=$(new_case m-f 2026-03-10 room_cleaning complaint)
 handle "$F" "2026-03-10 09:10"

@@ -83,7 +83,8 @@ R6) # outside the organisation: explained, guided, closed only with guidance
     routed "$C"
     check_eq "R6 outside the organisation" DISPOSITION_OUTSIDE_ORGANISATION "$(ev case.routed "$C" disposition)"
     expect_reject REASON_REQUIRED close "$C" --staff fo-01
-    expect_ok close "$C" --staff fo-01 --reason "已告知客人办理渠道"
+    expect_reject GUIDANCE_REQUIRED close "$C" --staff fo-01 --reason "已告知客人办理渠道"
+    expect_ok close "$C" --staff fo-01 --reason "已告知客人办理渠道" --guidance "已告知客人到出入境管理局办理，电话 0571-87280600"
     [[ "$(ev case.closed "$C" guidance)" == *出入境管理局* ]] &&
         pass "R6 the closed case records the guidance given" || fail "R6 guidance on close"
     C2=$(submit --category check_in --request-id r6b)
@@ -112,8 +113,8 @@ R8) # urgent, leader unreachable: level by level until a leader decides
     [[ -n "$leader" && "$leader" != dgm-01 ]] && pass "R8 decided by the next leader on post ($leader)" || fail "R8 leader '$leader'"
     wait_sql "select count(*) from shouwen.events where type='case.escalated' and case_id='$C'" 1 10 &&
         pass "R8 the escalation is recorded" || fail "R8 escalation"
-    check_eq "R8 recorded at the rung that decided (QA office: a conflict escalation, R15)" \
-        "ESCALATION_LEVEL_QA_OFFICE|qa-01|true" \
+    check_eq "R8 recorded at the rung that decided (QA office; a consultation: no conflict, R15)" \
+        "ESCALATION_LEVEL_QA_OFFICE|qa-01|" \
         "$(ev case.escalated "$C" level)|$(ev case.escalated "$C" to_staff_id)|$(ev case.escalated "$C" conflict)"
     ;;
 R9) # several departments: order, or their heads; coordination sheet names the lead
@@ -182,11 +183,12 @@ R18) # ping-pong and too many hops lock ownership; coordination sheet; shirking 
     done
     wait_sql "select count(*) from shouwen.events where type='violation.recorded' and case_id='$C'" 1 10 &&
         pass "R18 bounced twice: shirking recorded (V1)" || fail "R18 violation"
-    check_eq "R18 ownership locked with front office, sheet to the supervisor" "true|front_office|qa-01" \
-        "$(ev case.coordination "$C" ownership_locked)|$(ev case.coordination "$C" lead_department_id)|$(ev case.coordination "$C" supervisor_id)"
+    check_eq "R18 ownership locked with engineering, which received it twice; sheet to the supervisor" \
+        "true|engineering|en-01|qa-01" \
+        "$(ev case.coordination "$C" ownership_locked)|$(ev case.coordination "$C" lead_department_id)|$(ev case.coordination "$C" owner_staff_id)|$(ev case.coordination "$C" supervisor_id)"
     check_eq "R18 the violation names who returned it" "VIOLATION_TYPE_SHIRKING|en-01|engineering" \
         "$(ev violation.recorded "$C" type)|$(ev violation.recorded "$C" staff_id)|$(ev violation.recorded "$C" department_id)"
-    expect_reject OWNERSHIP_LOCKED transfer "$C" --staff fo-01 --to-department housekeeping
+    expect_reject OWNERSHIP_LOCKED transfer "$C" --staff en-01 --to-department housekeeping
     # hop limit: transfer, forward, forward, then a fourth pass is refused
     C2=$(submit --category repair --request-id r18b)
     routed "$C2"
