@@ -48,4 +48,35 @@ for f in $(ls "$DOCS"/*.sql | sort -V); do
         pass "block $n runs"
     fi
 done
+
+# --- acceptance 3: the questions of issue 14 on the fixture
+check_eq "bounces: housekeeping returned a case to the front office" "1|1" \
+    "$(sql "select returns||'|'||cases from shouwen.bounces_by_department('2026-03-01')
+            where department_id='housekeeping' and counterpart_department_id='front_office'")"
+check_eq "bounces: ... the case the front office had sent to housekeeping" "$C_BOUNCE" \
+    "$(sql "select string_agg(distinct h.case_id, ',') from shouwen.handoffs h
+            where h.kind='returned' and h.from_department_id='housekeeping' and h.to_department_id='front_office'")"
+check_eq "bounces: the ping-pong locked with engineering, towards the front office" "2|1|3" \
+    "$(sql "select returns||'|'||locks||'|'||bounces from shouwen.bounces_by_department('2026-03-01')
+            where department_id='engineering' and counterpart_department_id='front_office'")"
+check_eq "working time: the calendar's count over a night (17:00-17:30, 08:30-09:30)" "01:30:00" \
+    "$(sql "select shouwen.working_time('2026-03-02 17:00+08', '2026-03-03 09:30+08')")"
+check_eq "working time: Friday 16:30 .. Tuesday 09:00 over the weekend and Qingming (Sat-Mon): 1 h + 30 min" "01:30:00" \
+    "$(sql "select shouwen.working_time('2026-04-03 16:30+08', '2026-04-07 09:00+08')")"
+check_eq "the overnight transfer: 16:30 on the wall clock, 1:30 of working time" "16:30:00|01:30:00" \
+    "$(sql "select late_by_wall_clock||'|'||late_by_working_time from shouwen.late_limits where case_id='$C_OVERNIGHT'")"
+check_eq "lateness_by_person: fo-01's transfers, worst late by 1:30 of working time" "01:30:00|16:30:00" \
+    "$(sql "select worst_late_by_working_time||'|'||worst_late_by_wall_clock
+            from shouwen.lateness_by_person('2026-03-01') where staff_id='fo-01' and kind='transfer'")"
+check_eq "lateness_by_person: fo-01's late reply, 1 working hour" "01:00:00" \
+    "$(sql "select worst_late_by_working_time from shouwen.lateness_by_person('2026-03-01')
+            where staff_id='fo-01' and kind='reply'")"
+check_eq "working time agrees with sla: every transfer limit is 1 working hour after its routing" "" \
+    "$(sql "select string_agg(d.case_id, ',') from shouwen.deadlines d join shouwen.events e on e.position = d.set_position
+            where d.kind='transfer' and shouwen.working_time(e.occurred_at, d.due_at) <> interval '1 hour'")"
+check_eq "assessment: limits_due = decided + open, for every department" "0" \
+    "$(sql "select count(*) from shouwen.department_assessment('2026-03-01')
+            where limits_due <> limits_decided + limits_open or limits_decided <> limits_on_time + limits_late")"
+check_eq "assessment: housekeeping's open limits (the case still open at the month's end)" "t" \
+    "$(sql "select limits_open > 0 from shouwen.department_assessment('2026-03-01') where department_id='housekeeping'")"
 itest_done

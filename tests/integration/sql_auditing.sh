@@ -699,12 +699,17 @@ check "department_assessment: March" \
     "engineering|8|7|8|5|2|71.4||71.4||2|2|300|0|3|4.00|2|2|1
 front_office|12|12|34|31|3|91.2|87.5|100.0|87.5|3|3|500|2|0||0|0|0
 housekeeping|8|7|8|8|0|100.0||100.0||0|1|200|0|5|3.40|3|2|1" \
-    "$(asql <<<"SELECT * FROM shouwen.department_assessment('2026-03-31')")"
+    "$(asql <<<"SELECT department_id, cases, closed, limits_due, limits_on_time, limits_late, on_time_rate, transfer_on_time_rate, reply_on_time_rate, callback_on_time_rate, breaches, violations, penalties_yuan, self_criticisms, ratings, average_rating, praise, escalations, conflict_escalations
+                 FROM shouwen.department_assessment('2026-03-31')")"
 # April: C29 registered (00:10 on 04-01 Beijing) and C28's and C29's reply limits.
+check "department_assessment: C28's reply limit is open, apart from the decided ones (007)" "1|0|1" \
+    "$(asql <<<"SELECT limits_due||'|'||limits_decided||'|'||limits_open
+                 FROM shouwen.department_assessment('2026-04-01') WHERE department_id = 'housekeeping'")"
 check "department_assessment: April (C29; C28's open limit, C29's kept)" \
     "front_office|1|1|1|1|0|100.0||100.0||0|0|0|0|0||0|0|0
 housekeeping|0|0|1|0|0|||||0|0|0|0|0||0|0|0" \
-    "$(asql <<<"SELECT * FROM shouwen.department_assessment('2026-04-01')")"
+    "$(asql <<<"SELECT department_id, cases, closed, limits_due, limits_on_time, limits_late, on_time_rate, transfer_on_time_rate, reply_on_time_rate, callback_on_time_rate, breaches, violations, penalties_yuan, self_criticisms, ratings, average_rating, praise, escalations, conflict_escalations
+                 FROM shouwen.department_assessment('2026-04-01')")"
 
 # ---------------------------------------------------------------- QA sample
 
