@@ -411,6 +411,16 @@ static int s_exchange(s_opts_t *o, Shouwen__V1__BranchRequest *req)
                 s_print_reply(reply, true);
             fprintf(stderr, "shouwen: rejected: %s: %s\n", reply->code, reply->message);
             rc = EXIT_REJECTED;
+        } else if (reply->status == SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_SPOOLED) {
+            /* shouwen-branch has it on disk and delivers it to the hub with
+               the same request id; the case id is the one the hub will give */
+            if (!o->quiet_ok)
+                s_print_reply(reply, o->json);
+            fprintf(stderr,
+                    "shouwen: %s 已在本网点登记，等待总部确认"
+                    "（请求号 %s；网点与总部恢复连接后自动送达，不会丢失）\n",
+                    reply->case_id, req->request_id);
+            rc = 0;
         }
         bool retry = reply->status == SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_RETRY;
         static char why[200];
