@@ -114,6 +114,15 @@ static void s_dept(intake_access_t *self, s_parties_t *p, const char *dept)
         s_add(self, p, sw_directory_department(self->dir, dept, "branch"));
 }
 
+/* R10: the QA office receives a copy, so its branch reads the case */
+static void s_qa_copy(intake_access_t *self, s_parties_t *p, const Shouwen__V1__QaCopy *q)
+{
+    if (!q)
+        return;
+    s_staff(self, p, q->staff_id);
+    s_dept(self, p, q->department_id);
+}
+
 static void s_handoff(intake_access_t *self, s_parties_t *p,
                       const Shouwen__V1__Handoff *h)
 {
@@ -153,15 +162,18 @@ static void s_note_parties(intake_access_t *self, s_parties_t *p,
     }
     case SHOUWEN__V1__ENVELOPE__BODY_TRANSFERRED:
         s_handoff(self, p, env->transferred->handoff);
+        s_qa_copy(self, p, env->transferred->qa_copy);
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_ACCEPTED:
         s_handoff(self, p, env->accepted->handoff);
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_RETURNED:
         s_handoff(self, p, env->returned->handoff);
+        s_qa_copy(self, p, env->returned->qa_copy);
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_FORWARDED:
         s_handoff(self, p, env->forwarded->handoff);
+        s_qa_copy(self, p, env->forwarded->qa_copy);
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_ESCALATED:
         s_staff(self, p, env->escalated->to_staff_id);
@@ -173,10 +185,14 @@ static void s_note_parties(intake_access_t *self, s_parties_t *p,
         for (size_t i = 0; i < k->n_assisting_department_ids; i++)
             s_dept(self, p, k->assisting_department_ids[i]);
         s_staff(self, p, k->supervisor_id);
+        s_staff(self, p, k->owner_staff_id); /* R18: the owner after a lock */
         break;
     }
     case SHOUWEN__V1__ENVELOPE__BODY_COMMAND_RECEIVED:
         s_add(self, p, env->command_received->branch_id);
+        break;
+    case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_BREACHED:
+        s_qa_copy(self, p, env->deadline_breached->qa_copy);
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_SET:
         s_staff(self, p, env->deadline_set->holder_staff_id);
