@@ -524,9 +524,9 @@ static void s_relay(branch_server_t *self, const Shouwen__V1__BranchReply *reply
 static void s_on_hub(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *arg)
 {
     branch_server_t *self = (branch_server_t *)arg;
+    /* one transaction per batch of answers; without one each outcome is
+       its own (still drained: the socket's edge must not be left pending) */
     bool txn = branch_spool_begin(self->spool) == 0;
-    if (!txn)
-        return; /* the answers wait in the socket */
     size_t before = zhashx_size(self->flights);
     for (int i = 0; i < S_RECV_BATCH; i++) {
         zframe_t *frame = zframe_recv_nowait(self->hub);
@@ -541,7 +541,7 @@ static void s_on_hub(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *ar
         }
         zframe_destroy(&frame);
     }
-    if (branch_spool_commit(self->spool) != 0) {
+    if (txn && branch_spool_commit(self->spool) != 0) {
         /* outcomes not on disk: the rows are still pending and will be sent
            again; intake answers a resend from its record */
         self->stats.spool_errors++;
