@@ -113,7 +113,8 @@ static void s_usage_to(FILE *out)
         "             SHOUWEN_CERT (this branch's key), SHOUWEN_SERVER_CERT (the "
         "hub's),\n"
         "             SHOUWEN_ADMIN_CERT (an administrator's key, for directory load),\n"
-        "             SHOUWEN_BRANCH (default: the branch of the key)\n"
+        "             SHOUWEN_BRANCH (default: the branch of the key),\n"
+        "             SHOUWEN_TZ (the zone times are shown in; default Asia/Shanghai)\n"
         "exit: 0 done, 2 refused (the message says why), 64 usage, 75 not confirmed in\n"
         "      time (nothing is lost: run it again with the same --request-id)\n");
 }
@@ -157,7 +158,14 @@ static void s_when(int64_t us, char *buf, size_t size)
 {
     time_t t = (time_t)(us / 1000000);
     struct tm tm;
-    strftime(buf, size, "%Y-%m-%d %H:%M", localtime_r(&t, &tm));
+    /* in the organisation's zone (main sets it), the zone written out:
+       "2026-03-02 09:00 +08:00" */
+    char zone[8];
+    localtime_r(&t, &tm);
+    strftime(zone, sizeof zone, "%z", &tm);
+    char date[24];
+    strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
+    snprintf(buf, size, "%s %.3s:%.2s", date, zone, zone + 3);
 }
 
 /* An enum value without its prefix, lower case: DISPOSITION_IN_SCOPE -> in scope. */
@@ -180,7 +188,7 @@ static const char *s_enum_text(const ProtobufCEnumDescriptor *desc, int value, c
 
 static void s_handoff_line(const Shouwen__V1__Handoff *h, char *buf, size_t size)
 {
-    char sent[32] = "", got[32] = "";
+    char sent[40] = "", got[40] = "";
     if (h->sender_signed_at_us)
         s_when(h->sender_signed_at_us, sent, sizeof sent);
     if (h->receiver_signed_at_us)
@@ -236,7 +244,7 @@ static void s_summary(const sw_envelope_t *e, char *buf, size_t size)
         break;
     }
     case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_SET: {
-        char due[32];
+        char due[40];
         s_when(e->deadline_set->due_at_us, due, sizeof due);
         snprintf(buf, size, "%s due %s, held by %s (%s)",
                  s_enum_text(&shouwen__v1__deadline_kind__descriptor,
@@ -292,7 +300,7 @@ static void s_print_timeline(const Shouwen__V1__BranchReply *reply, bool json)
         sw_envelope_t *env = sw_envelope_decode(c->envelope.data, c->envelope.len, &why);
         if (!env)
             continue;
-        char when[32];
+        char when[40];
         s_when(env->occurred_at_us, when, sizeof when);
         if (json) {
             const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
@@ -880,6 +888,11 @@ int main(int argc, char **argv)
         return 1;
     zsys_init();
     zsys_set_logstream(NULL);
+    /* times are shown in the organisation's zone: SHOUWEN_TZ, else Beijing
+       time, the samples' (docs/architecture.md, "Time") */
+    const char *zone = getenv("SHOUWEN_TZ");
+    setenv("TZ", zone && *zone ? zone : "Asia/Shanghai", 1);
+    tzset();
     s_opts_t o = {0};
     o.endpoint =
         getenv("SHOUWEN_ENDPOINT") ? getenv("SHOUWEN_ENDPOINT") : "tcp://127.0.0.1:7701";
