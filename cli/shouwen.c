@@ -217,13 +217,18 @@ static void s_summary(const sw_envelope_t *e, char *buf, size_t size)
     }
     case SHOUWEN__V1__ENVELOPE__BODY_ROUTED: {
         const Shouwen__V1__Routed *r = e->routed;
-        snprintf(buf, size,
-                 "%s: %s, handler %s; first owner %s, factual owner %s%s%s%s%s",
-                 s_enum_text(&shouwen__v1__disposition__descriptor, r->disposition, a,
-                             sizeof a),
-                 r->department_id, r->handler_id, r->natural_owner_id,
-                 r->factual_owner_id, *r->notification ? "; told: " : "", r->notification,
-                 *r->guidance ? "; guidance: " : "", r->guidance);
+        snprintf(
+            buf, size,
+            "%s: %s, handler %s; first owner %s, factual owner %s%s%s%s%s%s%s%s%s%s%s",
+            s_enum_text(&shouwen__v1__disposition__descriptor, r->disposition, a,
+                        sizeof a),
+            r->department_id, r->handler_id, r->natural_owner_id, r->factual_owner_id,
+            *r->notification ? "; told: " : "", r->notification,
+            *r->guidance ? "; guidance: " : "", r->guidance,
+            *r->account_manager_id ? "; account manager (R25): " : "",
+            r->account_manager_id, *r->customer_tier ? ", tier " : "", r->customer_tier,
+            *r->away_handler_id ? "; away, contacts on return (R26): " : "",
+            r->away_handler_id);
         break;
     }
     case SHOUWEN__V1__ENVELOPE__BODY_TRANSFERRED:

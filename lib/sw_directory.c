@@ -103,6 +103,17 @@ typedef struct {
     sw_availability_t availability; /* on post, away or on a trip */
 } s_staff_t;
 
+/* R25: a tiered customer (金/银/铜牌客户) and its account manager (客户经理). */
+typedef struct {
+    const char *id;      /* "huali-group" */
+    zconfig_t *node;     /* its node in the tree */
+    const char *name;    /* "浙江华立集团" */
+    const char *tier;    /* "gold", "silver" or "bronze" */
+    const char *unit;    /* matched against the inquiry's customer unit */
+    const char *phone;   /* comma list, matched by digits against the customer phone */
+    const char *manager; /* staff id of the account manager */
+} s_customer_t;
+
 /* A category: scoped (handled inside) or outside the organisation. */
 typedef struct {
     const char *id;         /* "room_booking" */
@@ -130,6 +141,7 @@ struct _sw_directory_t {
     s_table_t staff;              /* s_staff_t */
     s_table_t categories;         /* s_category_t */
     s_table_t branches;           /* s_branch_t */
+    s_table_t customers;          /* s_customer_t (R25) */
     const char *branch;           /* directory/branch: default branch office */
     const char *duty[S_CHANNELS]; /* duty/<channel>, by s_channel_names index */
     const char **phrases;         /* R24 forbidden phrases */
@@ -547,9 +559,9 @@ static int s_section(s_loader_t *loader, const char *name, zconfig_t **section)
 
 static int s_check_sections(s_loader_t *loader)
 {
-    static const char *const known[] = {"directory", "department", "staff",
-                                        "duty",      "scope",      "outside",
-                                        "checklist", "policy",     "branch"};
+    static const char *const known[] = {"directory", "department", "staff",     "duty",
+                                        "scope",     "outside",    "checklist", "policy",
+                                        "branch",    "customer"};
     for (zconfig_t *node = zconfig_child(loader->root); node; node = zconfig_next(node)) {
         size_t k = 0;
         while (k < sizeof known / sizeof known[0] && !streq(known[k], zconfig_name(node)))
@@ -557,7 +569,7 @@ static int s_check_sections(s_loader_t *loader)
         if (k == sizeof known / sizeof known[0])
             return s_fail(loader, node,
                           "%s: unknown section (expected directory, branch, department, "
-                          "staff, duty, scope, outside, checklist or policy)",
+                          "staff, duty, scope, outside, checklist, policy or customer)",
                           zconfig_name(node));
     }
     return 0;
@@ -923,6 +935,63 @@ static int s_parse_branch(s_loader_t *loader, sw_directory_t *self, zconfig_t *n
     return 0;
 }
 
+/* R25: customer/<id>: name, tier, manager, and a unit or phone to know
+   the customer by. */
+static int s_parse_customer(s_loader_t *loader, sw_directory_t *self, zconfig_t *node)
+{
+    static const char *const keys[] = {"name", "tier", "unit", "phone", "manager", NULL};
+    const char *values[5];
+    char path[96];
+    if (s_check_id(loader, node, "customer") != 0)
+        return -1;
+    snprintf(path, sizeof path, "customer/%s", zconfig_name(node));
+    if (s_read_keys(loader, node, path, keys, values) != 0)
+        return -1;
+    if (!values[0])
+        return s_fail(loader, node, "%s/name: missing", path);
+    if (!values[1])
+        return s_fail(loader, node, "%s/tier: missing (gold, silver or bronze)", path);
+    if (!streq(values[1], "gold") && !streq(values[1], "silver") &&
+        !streq(values[1], "bronze"))
+        return s_fail_key(loader, node, "tier",
+                          "%s/tier: '%s' is not gold, silver or bronze", path, values[1]);
+    if (!values[4])
+        return s_fail(loader, node, "%s/manager: missing (the account manager, R25)",
+                      path);
+    if (!values[2] && !values[3])
+        return s_fail(
+            loader, node,
+            "%s/phone: missing (give a unit or a phone to know the customer by)", path);
+    s_customer_t *customer = calloc(1, sizeof *customer);
+    if (!customer)
+        return s_fail(loader, node, "%s: out of memory", path);
+    *customer = (s_customer_t){zconfig_name(node), node,      values[0], values[1],
+                               values[2],          values[3], values[4]};
+    bool taken;
+    if (s_table_add(&self->customers, customer->id, customer, &taken) != 0) {
+        free(customer);
+        return s_fail(loader, node, taken ? "%s: defined twice" : "%s: out of memory",
+                      path);
+    }
+    return 0;
+}
+
+static int s_ref(s_loader_t *loader, s_table_t *table, const char *what, zconfig_t *node,
+                 const char *path, const char *key, const char *value);
+
+static int s_check_customers(s_loader_t *loader, sw_directory_t *self)
+{
+    for (size_t i = 0; i < self->customers.count; i++) {
+        s_customer_t *customer = self->customers.items[i];
+        char path[96];
+        snprintf(path, sizeof path, "customer/%s", customer->id);
+        if (s_ref(loader, &self->staff, "staff", customer->node, path, "manager",
+                  customer->manager))
+            return -1;
+    }
+    return 0;
+}
+
 /* Each child of the section, parsed by parse. */
 static int s_parse_entries(s_loader_t *loader, sw_directory_t *self, const char *name,
                            int (*parse)(s_loader_t *, sw_directory_t *, zconfig_t *))
@@ -1176,7 +1245,8 @@ static int s_load(s_loader_t *loader, sw_directory_t *self)
 {
     zconfig_t *policy;
     if (s_table_init(&self->departments) || s_table_init(&self->staff) ||
-        s_table_init(&self->categories) || s_table_init(&self->branches))
+        s_table_init(&self->categories) || s_table_init(&self->branches) ||
+        s_table_init(&self->customers))
         return s_fail(loader, NULL, "out of memory");
     if (s_check_sections(loader) || s_parse_directory(loader, self) ||
         s_parse_entries(loader, self, "branch", s_parse_branch) ||
@@ -1185,12 +1255,13 @@ static int s_load(s_loader_t *loader, sw_directory_t *self)
         s_parse_entries(loader, self, "scope", s_parse_scope) ||
         s_parse_entries(loader, self, "outside", s_parse_outside) ||
         s_parse_entries(loader, self, "checklist", s_parse_checklist) ||
+        s_parse_entries(loader, self, "customer", s_parse_customer) ||
         s_parse_duty(loader, self) || s_section(loader, "policy", &policy) ||
         (policy && s_parse_policy(loader, self, policy)))
         return -1;
     if (s_check_directory(loader, self) || s_check_departments(loader, self) ||
         s_check_staff(loader, self) || s_check_scopes(loader, self) ||
-        s_check_duty(loader, self))
+        s_check_duty(loader, self) || s_check_customers(loader, self))
         return -1;
     s_derive(self);
     return self->phrases ? 0 : s_fail(loader, NULL, "out of memory");
@@ -1334,9 +1405,11 @@ void sw_directory_destroy(sw_directory_t **self_p)
         s_category_free((s_category_t **)&self->categories.items[i]);
     for (size_t i = 0; i < self->branches.count; i++)
         free(self->branches.items[i]);
+    for (size_t i = 0; i < self->customers.count; i++)
+        free(self->customers.items[i]);
     s_table_t *tables[] = {&self->departments, &self->staff, &self->categories,
-                           &self->branches};
-    for (size_t t = 0; t < 4; t++) {
+                           &self->branches, &self->customers};
+    for (size_t t = 0; t < 5; t++) {
         free(tables[t]->items);
         free(tables[t]->ids);
         zhashx_destroy(&tables[t]->index);
@@ -1393,6 +1466,65 @@ static const char *s_availability_name(sw_availability_t availability)
     return availability == SW_AVAILABLE_AWAY   ? "away"
            : availability == SW_AVAILABLE_TRIP ? "trip"
                                                : "on_post";
+}
+
+/* The digits of a phone number, at most size - 1 of them. */
+static void s_digits(const char *phone, const char *end, char *out, size_t size)
+{
+    size_t n = 0;
+    for (const char *p = phone; p < end && *p && n + 1 < size; p++)
+        if (*p >= '0' && *p <= '9')
+            out[n++] = *p;
+    out[n] = '\0';
+}
+
+/* True if one of the comma-separated numbers of list is phone, comparing
+   digits only ("0571-8888 0001" is 057188880001). */
+static bool s_phone_listed(const char *list, const char *phone)
+{
+    char want[48], have[48];
+    s_digits(phone, phone + strlen(phone), want, sizeof want);
+    if (!*want)
+        return false;
+    for (const char *entry = list; entry;) {
+        const char *comma = strchr(entry, ',');
+        s_digits(entry, comma ? comma : entry + strlen(entry), have, sizeof have);
+        if (streq(have, want))
+            return true;
+        entry = comma ? comma + 1 : NULL;
+    }
+    return false;
+}
+
+const char *sw_directory_tiered_customer(sw_directory_t *self, const char *unit,
+                                         const char *phone)
+{
+    for (size_t i = 0; i < self->customers.count; i++) {
+        s_customer_t *c = self->customers.items[i];
+        if ((c->phone && phone && *phone && s_phone_listed(c->phone, phone)) ||
+            (c->unit && unit && *unit && streq(c->unit, unit)))
+            return c->id;
+    }
+    return NULL;
+}
+
+const char *sw_directory_customer(sw_directory_t *self, const char *customer,
+                                  const char *field)
+{
+    s_customer_t *c = customer && field ? s_table_get(&self->customers, customer) : NULL;
+    if (!c)
+        return NULL;
+    if (streq(field, "name"))
+        return c->name;
+    if (streq(field, "tier"))
+        return c->tier;
+    if (streq(field, "unit"))
+        return c->unit;
+    if (streq(field, "phone"))
+        return c->phone;
+    if (streq(field, "manager"))
+        return c->manager;
+    return NULL;
 }
 
 const char *sw_directory_staff(sw_directory_t *self, const char *staff, const char *field)

@@ -84,6 +84,17 @@ sw_availability_t sw_directory_availability(sw_directory_t *self, const char *st
    themselves away; NULL if nobody on that chain is on post. */
 const char *sw_directory_stand_in(sw_directory_t *self, const char *staff);
 
+/* R25: the tiered customer (金/银/铜牌客户, customer/<id>) an inquiry comes
+   from: the first, in file order, one of whose phones has the digits of
+   phone, or whose unit is unit exactly; NULL if none (or either is empty). */
+const char *sw_directory_tiered_customer(sw_directory_t *self, const char *unit,
+                                         const char *phone);
+/* Its fields: "name", "tier" ("gold", "silver", "bronze"), "unit", "phone"
+   (as written) and "manager" (staff id of the account manager 客户经理);
+   NULL when unknown. */
+const char *sw_directory_customer(sw_directory_t *self, const char *customer,
+                                  const char *field);
+
 /* Window channels: "hotline", "online_chat", "forum", "weibo", "mailbox",
    "callback".  True if the staff member is on that channel's roster (the
    staff entry lists it, or duty/<channel> names the person). */

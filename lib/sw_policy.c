@@ -40,7 +40,7 @@ typedef struct {
 
 /* The rule of one deadline kind. */
 typedef struct {
-    bool configurable;         /* a kind some event starts (not return_contact yet) */
+    bool configurable;         /* a kind some event starts */
     bool enabled;              /* the deadline is set at all */
     s_match_t match;           /* cases it applies to */
     sw_limit_t limit;          /* default limit */
@@ -274,6 +274,10 @@ static void s_defaults(sw_policy_t *self)
            0, SW_UNIT_WORKING_DAYS, 10);
     s_kind(self, SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_STAGE_FEEDBACK, "R3",
            SW_UNIT_WORKING_DAYS, 3, exceeded);
+    /* R26: "promptly" on returning to post; the seeds give no number */
+    s_kind(self, SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_RETURN_CONTACT, "R26",
+           SW_UNIT_WORKING_MINUTES, 120,
+           SHOUWEN__V1__VIOLATION_TYPE__VIOLATION_TYPE_NO_CONTACT_AFTER_RETURN);
     self->long_matter.unit = SW_UNIT_WORKING_DAYS;
     self->long_matter.amount = 5;
     for (int t = 0; t < S_VIOLATIONS; t++)
@@ -684,8 +688,8 @@ static int s_parse_policies(s_loader_t *loader, sw_policy_t *self, zconfig_t *ro
         if (kind < 0 || kind >= S_KINDS || !self->kinds[kind].configurable)
             return s_fail(loader,
                           "%s: unknown key (expected warn_at, penalties, transfer, "
-                          "reply, phone_same_day, callback, completion or "
-                          "stage_feedback)",
+                          "reply, phone_same_day, callback, completion, "
+                          "stage_feedback or return_contact)",
                           where);
         if (seen & S_BIT(kind))
             return s_fail(loader, "%s: given twice", where);
@@ -772,6 +776,8 @@ static const char *s_kind_name(int kind)
         return "callback";
     case SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_COMPLETION:
         return "completion";
+    case SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_RETURN_CONTACT:
+        return "contact on return to post";
     default:
         return "stage feedback";
     }

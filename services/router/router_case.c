@@ -22,7 +22,7 @@ struct _router_case_t {
     uint8_t routed_id[SW_EVENTID_SIZE];
     /* the register entry (R1) */
     char *receiver, *named_employee, *category, *linked_case, *customer_name,
-        *customer_phone;
+        *customer_phone, *customer_unit;
     int urgency, channel, kind;
     /* custody */
     int disposition;
@@ -65,6 +65,32 @@ static void s_set(char **field, const char *value)
     char *copy = value && *value ? strdup(value) : NULL;
     free(*field);
     *field = copy;
+}
+
+/* printf onto the end of buf, keeping *n the length it would have. */
+static void s_append(char *buf, size_t size, size_t *n, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    int len =
+        vsnprintf(buf + (*n < size ? *n : size), *n < size ? size - *n : 0, format, args);
+    va_end(args);
+    *n += len > 0 ? (size_t)len : 0;
+}
+
+/* A text cut to fit its buffer ends inside a character at worst: drop
+   that character's first bytes, so what is recorded stays UTF-8. */
+static void s_utf8_trim(char *buf)
+{
+    size_t len = strlen(buf), start = len;
+    while (start > 0 && ((unsigned char)buf[start - 1] & 0xC0) == 0x80)
+        start--;
+    if (start == 0 || ((unsigned char)buf[start - 1] & 0x80) == 0)
+        return;
+    unsigned char lead = (unsigned char)buf[start - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    if (len - (start - 1) < need)
+        buf[start - 1] = '\0';
 }
 
 static bool s_eq(const char *a, const char *b)
@@ -132,7 +158,8 @@ void router_case_destroy(router_case_t **self_p)
         &self->department,    &self->guidance,       &self->from_staff,
         &self->from_dept,     &self->to_staff,       &self->to_dept,
         &self->sender,        &self->shirker,        &self->shirker_dept,
-        &self->leader,        &self->lock_owner,     &self->lock_dept};
+        &self->leader,        &self->lock_owner,     &self->lock_dept,
+        &self->customer_unit};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         free(*strings[i]);
     zlistx_destroy(&self->commands);
@@ -184,6 +211,7 @@ static void s_take_inquiry(router_case_t *self, const sw_envelope_t *env)
     s_set(&self->linked_case, in->linked_case_id);
     s_set(&self->customer_name, in->customer ? in->customer->name : NULL);
     s_set(&self->customer_phone, in->customer ? in->customer->phone : NULL);
+    s_set(&self->customer_unit, in->customer ? in->customer->unit : NULL);
     self->urgency = in->urgency;
     self->channel = in->channel;
     self->kind = in->kind;
@@ -473,12 +501,17 @@ static bool s_is_window(const char *channel)
     return false;
 }
 
-/* 自然首问责任人: the named employee, the on-duty person of a window
-   channel, else the person first contacted (a meeting's host). */
-static const char *s_natural_owner(router_case_t *self, sw_directory_t *dir)
+/* 自然首问责任人: the named employee, a tiered customer's account manager
+   on post (R25), the on-duty person of a window channel, else the person
+   first contacted (a meeting's host). */
+static const char *s_natural_owner(router_case_t *self, sw_directory_t *dir,
+                                   const char *manager)
 {
     if (self->named_employee && sw_directory_staff_exists(dir, self->named_employee))
         return self->named_employee;
+    if (manager && sw_directory_staff_exists(dir, manager) &&
+        sw_directory_availability(dir, manager) == SW_AVAILABLE_ON_POST)
+        return manager;
     const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
         &shouwen__v1__channel__descriptor, self->channel);
     if (v) {
@@ -494,24 +527,31 @@ static const char *s_natural_owner(router_case_t *self, sw_directory_t *dir)
     return s_or(self->receiver, "");
 }
 
-/* 一次性告知: where to go, whom to call, what to bring. */
+/* 一次性告知 (R3, R5): where to go, whom to call, what to bring, in the
+   words a clerk reads to the customer:
+   "请到工程部（后勤楼一层）办理，电话 0571-8700-1005；请携带：房号；故障设备。" */
 static void s_notification(sw_directory_t *dir, const char *dept, const char *category,
                            char *buf, size_t size)
 {
     size_t n = 0;
+    buf[0] = '\0';
     if (dept) {
         const char *name = sw_directory_department(dir, dept, "name");
         const char *loc = sw_directory_department(dir, dept, "location");
         const char *phone = sw_directory_department(dir, dept, "phone");
-        n += (size_t)snprintf(buf + n, size - n, "%s%s%s%s%s", s_or(name, dept),
-                              loc ? ", " : "", s_or(loc, ""), phone ? ", tel " : "",
-                              s_or(phone, ""));
+        s_append(buf, size, &n, "请到%s%s%s%s办理", s_or(name, dept), loc ? "（" : "",
+                 s_or(loc, ""), loc ? "）" : "");
+        if (phone)
+            s_append(buf, size, &n, "，电话 %s", phone);
     }
     const char **items = NULL;
     size_t count = category ? sw_directory_checklist(dir, category, &items) : 0;
-    for (size_t i = 0; i < count && n < size; i++)
-        n += (size_t)snprintf(buf + n, size - n, "%s%s",
-                              i ? "; " : (n ? ". Bring: " : "Bring: "), items[i]);
+    for (size_t i = 0; i < count; i++)
+        s_append(buf, size, &n, "%s%s", i ? "；" : (n ? "；请携带：" : "请携带："),
+                 items[i]);
+    if (n)
+        s_append(buf, size, &n, "。");
+    s_utf8_trim(buf);
 }
 
 /* R7/R8: the supervising leader decides; when urgent and unreachable, the
@@ -550,7 +590,17 @@ static void s_route(router_case_t *self, sw_directory_t *dir, router_decision_t 
     Shouwen__V1__Routed *r = &d->routed;
     shouwen__v1__routed__init(r);
     d->env.routed = r;
-    const char *owner = s_natural_owner(self, dir);
+    /* R25: a tiered customer's account manager is told of every case of
+       theirs, follows it, and is its first owner whoever they reached */
+    const char *tiered =
+        sw_directory_tiered_customer(dir, self->customer_unit, self->customer_phone);
+    const char *manager = sw_directory_customer(dir, tiered, "manager");
+    if (tiered && manager) {
+        r->tiered_customer_id = (char *)tiered;
+        r->customer_tier = (char *)sw_directory_customer(dir, tiered, "tier");
+        r->account_manager_id = (char *)manager;
+    }
+    const char *owner = s_natural_owner(self, dir, manager);
     const char *odept = sw_directory_staff(dir, owner, "department");
     /* the factual owner stays the natural owner until a transfer is signed */
     r->natural_owner_id = (char *)owner;
@@ -589,6 +639,7 @@ static void s_route(router_case_t *self, sw_directory_t *dir, router_decision_t 
         r->disposition = SHOUWEN__V1__DISPOSITION__DISPOSITION_SEVERAL_DEPARTMENTS;
         r->order_known = sw_directory_scope_ordered(dir, self->category);
         size_t n = ndepts < 16 ? ndepts : 16, len = 0;
+        d->text[0] = '\0';
         for (size_t i = 0; i < n; i++) {
             d->depts[i] = depts[i];
             const char *name =
@@ -597,12 +648,16 @@ static void s_route(router_case_t *self, sw_directory_t *dir, router_decision_t 
             const char *who = r->order_known
                                   ? sw_directory_department(dir, depts[i], "phone")
                                   : (head ? sw_directory_staff(dir, head, "name") : NULL);
-            len += (size_t)snprintf(d->text + len, sizeof d->text - len, "%s%s%s%s%s",
-                                    i ? (r->order_known ? " -> " : "; ") : "", name,
-                                    who ? " (" : "", s_or(who, ""), who ? ")" : "");
-            if (len >= sizeof d->text)
-                break;
+            if (i == 0)
+                s_append(d->text, sizeof d->text, &len, "%s",
+                         r->order_known ? "请依次到："
+                                        : "本事项涉及以下部门，可联系其负责人：");
+            s_append(d->text, sizeof d->text, &len, "%s%s%s%s%s%s",
+                     i ? (r->order_known ? " → " : "；") : "", name,
+                     who ? (r->order_known ? "（电话 " : "（负责人 ") : "", s_or(who, ""),
+                     who ? "）" : "", i + 1 == n ? "。" : "");
         }
+        s_utf8_trim(d->text);
         r->n_department_ids = n;
         r->department_ids = (char **)d->depts;
         r->department_id = (char *)sdept; /* the lead department (主办部门) */
@@ -625,6 +680,8 @@ static void s_route(router_case_t *self, sw_directory_t *dir, router_decision_t 
         else { /* R4 */
             r->disposition = SHOUWEN__V1__DISPOSITION__DISPOSITION_SAME_DEPARTMENT;
             r->handler_id = (char *)handler;
+            if (away == SW_AVAILABLE_AWAY) /* R26: sla's clock on their return */
+                r->away_handler_id = (char *)handler;
             r->reason =
                 (char *)(away == SW_AVAILABLE_AWAY
                              ? "the handler is away: registered and handed over, to "
@@ -729,6 +786,8 @@ static bool s_reject(router_case_t *self, router_decision_t *d, s_command_t *k,
     shouwen__v1__command_rejected__init(&d->rejected);
     d->env.command_rejected = &d->rejected;
     d->rejected.code = (char *)code;
+    if (message == d->text || message == d->text2)
+        s_utf8_trim((char *)message);
     d->rejected.message = (char *)message;
     d->rejected.command_event_id.data = d->cause;
     d->rejected.command_event_id.len = SW_EVENTID_SIZE;
@@ -757,9 +816,7 @@ static bool s_check_phrases(router_case_t *self, sw_directory_t *dir,
     if (k->cmd->phrase_override && *k->cmd->override_reason)
         return false;
     snprintf(d->text2, sizeof d->text2,
-             "「%s」 is a forbidden service phrase (R24): rephrase, or override with a "
-             "recorded reason",
-             phrase);
+             "「%s」是服务忌语，请换一种说法；确需使用须记录理由（R24）", phrase);
     return s_reject(self, d, k, "FORBIDDEN_PHRASE", d->text2);
 }
 
@@ -813,24 +870,20 @@ static bool s_transfer(router_case_t *self, sw_directory_t *dir, router_decision
             ? (self->state != ROUTER_TRANSFERRING && self->state != ROUTER_IN_PROGRESS)
             : (self->state != ROUTER_OPEN && self->state != ROUTER_IN_PROGRESS))
         return s_reject(self, d, k, "WRONG_STATE",
-                        forward ? "only a case handed to your department can be forwarded"
-                                : "the case is not with you to transfer");
+                        forward ? "只有转到本部门的事项才能再转出"
+                                : "本事项不在您处，不能转出");
     if (forward ? !s_in_department(dir, c->staff_id,
                                    self->state == ROUTER_TRANSFERRING ? self->to_dept
                                                                       : self->department)
                 : !s_may_act(self, dir, c->staff_id))
-        return s_reject(self, d, k, "NOT_OWNER", "only the case's owner may pass it on");
+        return s_reject(self, d, k, "NOT_OWNER", "只有本事项的责任人才能转出");
     if (!to_dept || !sw_directory_department_exists(dir, to_dept))
-        return s_reject(self, d, k, "UNKNOWN_DEPARTMENT",
-                        "name the receiving department");
+        return s_reject(self, d, k, "UNKNOWN_DEPARTMENT", "请写明接收部门");
     if (c->to_staff_id && *c->to_staff_id &&
         !s_in_department(dir, c->to_staff_id, to_dept))
-        return s_reject(
-            self, d, k, "UNKNOWN_STAFF",
-            "the receiving staff is not a member of the receiving department");
+        return s_reject(self, d, k, "UNKNOWN_STAFF", "接收人不是接收部门的人员");
     if (forward && s_blank(c->opinion))
-        return s_reject(self, d, k, "OPINION_REQUIRED",
-                        "forwarding needs a clear written opinion (R13)");
+        return s_reject(self, d, k, "OPINION_REQUIRED", "转出须签注明确意见（R13）");
     if (forward && s_check_phrases(self, dir, d, k, c->opinion))
         return true;
     bool unclear =
@@ -843,10 +896,13 @@ static bool s_transfer(router_case_t *self, sw_directory_t *dir, router_decision
         return s_reject(self, d, k, "LEADER_DECIDES", d->text2);
     }
     if (self->locked || self->hops + 1 > sw_directory_max_hops(dir)) {
-        snprintf(d->text2, sizeof d->text2,
-                 "passed on %d time(s) already: ownership stays with %s and a "
-                 "coordination sheet goes to the customer-relations supervisor (R18)",
-                 self->hops, s_or(self->department, "the current department"));
+        snprintf(
+            d->text2, sizeof d->text2,
+            "本事项已转出 %d 次：责任由%s承担，不得再转，协调单已送客户关系主管（R18）",
+            self->hops,
+            s_or(self->department ? sw_directory_department(dir, self->department, "name")
+                                  : NULL,
+                 s_or(self->department, "本部门")));
         return s_reject(self, d, k, "OWNERSHIP_LOCKED", d->text2);
     }
     self->hops++; /* the handoff's hop; the state moves when it commits */
@@ -882,17 +938,15 @@ static bool s_accept_or_return(router_case_t *self, sw_directory_t *dir,
     const Shouwen__V1__Command *c = k->cmd;
     if (self->state != ROUTER_TRANSFERRING &&
         !(self->state == ROUTER_IN_PROGRESS && !accept))
-        return s_reject(self, d, k, "WRONG_STATE", "no handoff waits for your signature");
+        return s_reject(self, d, k, "WRONG_STATE", "没有等待您签收的转交");
     const char *dept =
         self->state == ROUTER_TRANSFERRING ? self->to_dept : self->department;
     if (!s_in_department(dir, c->staff_id, dept))
         return s_reject(self, d, k, "NOT_RECEIVER",
-                        "only the receiving department's head or designee signs");
+                        "只有接收部门的负责人或指定人员才能签收或退回");
     if (!accept && s_blank(c->opinion))
-        return s_reject(
-            self, d, k, "OPINION_REQUIRED",
-            "returning needs a clear written opinion; a bare 'not ours' is not "
-            "allowed (R13)");
+        return s_reject(self, d, k, "OPINION_REQUIRED",
+                        "退回须签注明确意见，不能只写“不归我们管”（R13）");
     if (!accept && s_check_phrases(self, dir, d, k, c->opinion))
         return true;
     if (!accept && self->locked) /* R18: the department that took it keeps it */
@@ -935,7 +989,7 @@ static bool s_reply(router_case_t *self, sw_directory_t *dir, router_decision_t 
 {
     const Shouwen__V1__Command *c = k->cmd;
     if (s_blank(c->text))
-        return s_reject(self, d, k, "TEXT_REQUIRED", "the reply needs its text");
+        return s_reject(self, d, k, "TEXT_REQUIRED", "答复须写明内容");
     if (s_check_phrases(self, dir, d, k, c->text))
         return true;
     /* R3 一次性告知: every item of the category's checklist, in one answer */
@@ -946,9 +1000,9 @@ static bool s_reply(router_case_t *self, sw_directory_t *dir, router_decision_t 
         for (size_t j = 0; j < c->n_checklist_attested && !given; j++)
             given = streq(items[i], c->checklist_attested[j]);
         if (!given)
-            len += (size_t)snprintf(
-                d->text2 + len, sizeof d->text2 - len, "%s%s",
-                len ? ", " : "one-time notification incomplete (R3): ", items[i]);
+            len +=
+                (size_t)snprintf(d->text2 + len, sizeof d->text2 - len, "%s%s",
+                                 len ? "；" : "一次性告知不完整，还须告知：", items[i]);
         if (len >= sizeof d->text2)
             break;
     }
@@ -977,7 +1031,7 @@ static bool s_close(router_case_t *self, sw_directory_t *dir, router_decision_t 
        text is only offered (in the refusal) as the default */
     const char *guidance = s_blank(c->guidance) ? NULL : c->guidance;
     if (s_blank(c->reason))
-        return s_reject(self, d, k, "REASON_REQUIRED", "closing needs a reason");
+        return s_reject(self, d, k, "REASON_REQUIRED", "结案须写明理由");
     if (outside && !guidance) {
         snprintf(
             d->text, sizeof d->text,
@@ -987,8 +1041,7 @@ static bool s_close(router_case_t *self, sw_directory_t *dir, router_decision_t 
         return s_reject(self, d, k, "GUIDANCE_REQUIRED", d->text);
     }
     if (!outside && self->state != ROUTER_RESOLVED && self->state != ROUTER_REPLIED)
-        return s_reject(self, d, k, "NOT_RESOLVED",
-                        "the case is not resolved or clearly answered yet");
+        return s_reject(self, d, k, "NOT_RESOLVED", "本事项尚未办结或明确答复，不能结案");
     s_decision(self, d, k->id, "decision", SHOUWEN__V1__ENVELOPE__BODY_CLOSED,
                c->staff_id);
     shouwen__v1__closed__init(&d->closed);
@@ -1004,7 +1057,7 @@ static bool s_contact(router_case_t *self, sw_directory_t *dir, router_decision_
     const Shouwen__V1__Command *c = k->cmd;
     const char *leader = grant ? c->staff_id : c->to_staff_id;
     if (!leader || !sw_directory_staff_exists(dir, leader))
-        return s_reject(self, d, k, "UNKNOWN_STAFF", "name the leader (--to-staff)");
+        return s_reject(self, d, k, "UNKNOWN_STAFF", "请写明要联系的领导（--to-staff）");
     s_decision(self, d, k->id, "decision", SHOUWEN__V1__ENVELOPE__BODY_LEADER_CONTACT,
                c->staff_id);
     Shouwen__V1__LeaderContact *lc = &d->contact;
@@ -1064,13 +1117,12 @@ static bool s_callback(router_case_t *self, router_decision_t *d, s_command_t *k
 {
     const Shouwen__V1__Command *c = k->cmd;
     if (!s_eq(c->staff_id, self->natural_owner))
-        return s_reject(self, d, k, "NOT_FIRST_OWNER",
-                        "the callback is made by the first owner (R16)");
+        return s_reject(self, d, k, "NOT_FIRST_OWNER", "回访须由首问责任人进行（R16）");
     if (self->state != ROUTER_RESOLVED)
-        return s_reject(self, d, k, "WRONG_STATE", "call back once handling has ended");
+        return s_reject(self, d, k, "WRONG_STATE", "事项办结后才能回访");
     if (c->reached && (c->rating < 1 || c->rating > 5))
         return s_reject(self, d, k, "RATING_REQUIRED",
-                        "a customer reached gives a rating from 1 to 5 (V3)");
+                        "已联系上客人的，须记录 1 至 5 分的评价（V3）");
     s_decision(self, d, k->id, "decision", SHOUWEN__V1__ENVELOPE__BODY_CALLBACK,
                c->staff_id);
     shouwen__v1__callback_done__init(&d->callback);
@@ -1086,11 +1138,10 @@ static bool s_coordinate(router_case_t *self, sw_directory_t *dir, router_decisi
 {
     const Shouwen__V1__Command *c = k->cmd;
     if (!c->to_department_id || !sw_directory_department_exists(dir, c->to_department_id))
-        return s_reject(self, d, k, "UNKNOWN_DEPARTMENT", "name the lead department");
+        return s_reject(self, d, k, "UNKNOWN_DEPARTMENT", "请写明主办部门");
     for (size_t i = 0; i < c->n_assisting_department_ids; i++)
         if (!sw_directory_department_exists(dir, c->assisting_department_ids[i]))
-            return s_reject(self, d, k, "UNKNOWN_DEPARTMENT",
-                            "an assisting department is not in the directory");
+            return s_reject(self, d, k, "UNKNOWN_DEPARTMENT", "协办部门不在组织目录中");
     s_decision(self, d, k->id, "decision", SHOUWEN__V1__ENVELOPE__BODY_COORDINATION,
                c->staff_id);
     Shouwen__V1__Coordination *co = &d->coordination;
@@ -1104,18 +1155,17 @@ static bool s_coordinate(router_case_t *self, sw_directory_t *dir, router_decisi
     return true;
 }
 
-#define S_RESUME_FIRST "the case waits on the customer: resume it first"
+#define S_RESUME_FIRST "本事项正在等待客人，请先恢复办理"
 
 static bool s_decide_command(router_case_t *self, sw_directory_t *dir, s_command_t *k,
                              router_decision_t *d)
 {
     const Shouwen__V1__Command *c = k->cmd;
     if (!sw_directory_staff_exists(dir, c->staff_id))
-        return s_reject(self, d, k, "UNKNOWN_STAFF",
-                        "the acting staff is not in the directory");
+        return s_reject(self, d, k, "UNKNOWN_STAFF", "经办人员不在组织目录中");
     if (self->state == ROUTER_CLOSED &&
         c->kind != SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_REOPEN)
-        return s_reject(self, d, k, "CASE_CLOSED", "the case is closed; reopen it first");
+        return s_reject(self, d, k, "CASE_CLOSED", "本事项已结案，请先重新开启");
     /* R24: every text of the action, whatever the action */
     const char *texts[] = {c->text, c->opinion, c->reason, c->guidance};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
@@ -1133,40 +1183,40 @@ static bool s_decide_command(router_case_t *self, sw_directory_t *dir, s_command
     case SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_REPLY:
         if (!s_may_act(self, dir, c->staff_id))
             return s_reject(self, d, k, "NOT_OWNER",
-                            "only the case's owner or handler replies");
+                            "只有本事项的责任人或经办人才能答复");
         if (self->state == ROUTER_WAITING) /* only resume ends waiting */
             return s_reject(self, d, k, "WRONG_STATE", S_RESUME_FIRST);
         if (self->state == ROUTER_TRANSFERRING)
             return s_reject(self, d, k, "WRONG_STATE",
-                            "the case is being handed over: the receiver signs first");
+                            "本事项正在转交中，须接收部门先签收");
         return s_reply(self, dir, d, k);
     case SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_PROGRESS:
         if (s_blank(c->text))
-            return s_reject(self, d, k, "TEXT_REQUIRED", "stage feedback needs its text");
+            return s_reject(self, d, k, "TEXT_REQUIRED", "阶段性反馈须写明内容");
         if (s_check_phrases(self, dir, d, k, c->text))
             return true;
         return s_simple(self, d, k, SHOUWEN__V1__ENVELOPE__BODY_PROGRESS);
     case SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_RESOLVE:
         if (!s_may_act(self, dir, c->staff_id))
             return s_reject(self, d, k, "NOT_OWNER",
-                            "only the case's owner or handler resolves");
+                            "只有本事项的责任人或经办人才能办结");
         if (self->state == ROUTER_WAITING)
             return s_reject(self, d, k, "WRONG_STATE", S_RESUME_FIRST);
         if (self->state == ROUTER_TRANSFERRING || self->state == ROUTER_RESOLVED)
-            return s_reject(self, d, k, "WRONG_STATE", "the case cannot be resolved now");
+            return s_reject(self, d, k, "WRONG_STATE", "本事项当前不能办结");
         return s_simple(self, d, k, SHOUWEN__V1__ENVELOPE__BODY_RESOLVED);
     case SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_CALLBACK:
         return s_callback(self, d, k);
     case SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_REOPEN:
         if (self->state != ROUTER_RESOLVED && self->state != ROUTER_CLOSED)
             return s_reject(self, d, k, "WRONG_STATE",
-                            "only a resolved or closed case reopens");
+                            "只有已办结或已结案的事项才能重新开启");
         if (s_blank(c->reason))
-            return s_reject(self, d, k, "REASON_REQUIRED", "reopening needs a reason");
+            return s_reject(self, d, k, "REASON_REQUIRED", "重新开启须写明理由");
         return s_simple(self, d, k, SHOUWEN__V1__ENVELOPE__BODY_REOPENED);
     case SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_ESCALATE:
         if (s_blank(c->reason))
-            return s_reject(self, d, k, "REASON_REQUIRED", "escalating needs a reason");
+            return s_reject(self, d, k, "REASON_REQUIRED", "上报须写明理由");
         s_escalate(self, dir, d, k->id, c->reason, c->staff_id, NULL);
         sw_eventid_derive(d->id, k->id, "decision");
         return true;
@@ -1180,17 +1230,14 @@ static bool s_decide_command(router_case_t *self, sw_directory_t *dir, s_command
         return s_contact(self, dir, d, k, true);
     case SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_WAIT_CUSTOMER:
         if (self->state == ROUTER_WAITING)
-            return s_reject(self, d, k, "WRONG_STATE",
-                            "the case already waits on the customer");
+            return s_reject(self, d, k, "WRONG_STATE", "本事项已在等待客人");
         return s_simple(self, d, k, SHOUWEN__V1__ENVELOPE__BODY_WAITING);
     case SHOUWEN__V1__COMMAND_KIND__COMMAND_KIND_RESUME:
         if (self->state != ROUTER_WAITING)
-            return s_reject(self, d, k, "WRONG_STATE",
-                            "the case is not waiting on the customer");
+            return s_reject(self, d, k, "WRONG_STATE", "本事项没有在等待客人");
         return s_simple(self, d, k, SHOUWEN__V1__ENVELOPE__BODY_WAITING);
     default:
-        return s_reject(self, d, k, "UNKNOWN_ACTION",
-                        "there is no such staff action (R13)");
+        return s_reject(self, d, k, "UNKNOWN_ACTION", "没有这种办理操作（R13）");
     }
 }
 
@@ -1225,17 +1272,6 @@ bool router_case_next(router_case_t *self, sw_directory_t *dir, router_decision_
 }
 
 /* ------------------------------------------------------------- summary */
-
-/* printf onto the end of buf, keeping *n the length it would have. */
-static void s_append(char *buf, size_t size, size_t *n, const char *format, ...)
-{
-    va_list args;
-    va_start(args, format);
-    int len =
-        vsnprintf(buf + (*n < size ? *n : size), *n < size ? size - *n : 0, format, args);
-    va_end(args);
-    *n += len > 0 ? (size_t)len : 0;
-}
 
 static int s_compare_text(const void *a, const void *b)
 {

@@ -31,6 +31,7 @@
 #define K_CALLBACK   SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_CALLBACK
 #define K_COMPLETION SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_COMPLETION
 #define K_STAGE      SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_STAGE_FEEDBACK
+#define K_RETURN     SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_RETURN_CONTACT
 
 /* The name in a deadline's id derivation: "sla.deadline_set.<name>". */
 static const char *s_kind_names[S_KINDS] = {
@@ -77,6 +78,8 @@ struct _sla_rules_t {
     sla_timers_t *timers;    /* every deadline and the heap of running ones */
     sla_tally_t *tally;      /* violations per person/department and month */
     zhashx_t *waiting;       /* case record index -> int64_t since (UTC us) */
+    zhashx_t *away;          /* case record index -> uint32_t interned handler who
+                                was away at the hand-over (R26), until back on post */
     zhashx_t *endings;       /* deadline record index -> s_ending_t */
     zhashx_t *triggers;   /* deadline record index -> trigger id, until its set commits */
     zhashx_t *violations; /* violation id (hex) -> s_violation_t (the rare ones) */
@@ -132,15 +135,18 @@ sla_rules_t *sla_rules_new(sw_calendar_t **calendar_p, sw_policy_t **policy_p,
     self->timers = sla_timers_new(max_deadlines);
     self->tally = sla_tally_new();
     self->waiting = zhashx_new();
+    self->away = zhashx_new();
     self->endings = zhashx_new();
     self->triggers = zhashx_new();
     self->violations = zhashx_new();
     if (!self->people || !self->cases || !self->timers || !self->tally ||
-        !self->waiting || !self->endings || !self->triggers || !self->violations) {
+        !self->waiting || !self->away || !self->endings || !self->triggers ||
+        !self->violations) {
         sla_rules_destroy(&self);
         return NULL;
     }
     zhashx_set_destructor(self->waiting, s_free_item);
+    zhashx_set_destructor(self->away, s_free_item);
     zhashx_set_destructor(self->endings, s_free_item);
     zhashx_set_destructor(self->triggers, s_free_item);
     zhashx_set_destructor(self->violations, s_free_item);
@@ -157,6 +163,7 @@ void sla_rules_destroy(sla_rules_t **self_p)
     zhashx_destroy(&self->triggers);
     zhashx_destroy(&self->endings);
     zhashx_destroy(&self->waiting);
+    zhashx_destroy(&self->away);
     sla_tally_destroy(&self->tally);
     sla_timers_destroy(&self->timers);
     sla_cases_destroy(&self->cases);
@@ -273,6 +280,7 @@ static void s_forget_case_if_done(sla_rules_t *self, uint32_t ci)
     char key[12];
     s_index_key(ci, key);
     zhashx_delete(self->waiting, key);
+    zhashx_delete(self->away, key);
     sla_cases_remove(self->cases, ci);
 }
 
@@ -533,8 +541,14 @@ static uint32_t s_add(sla_rules_t *self, uint32_t ci, int kind, const uint8_t *t
                       uint32_t department, uint16_t flags, bool replaying)
 {
     uint8_t id[SW_EVENTID_SIZE];
-    sw_eventid_derive(id, trigger, s_set_names[kind % S_KINDS]);
     sla_case_t *c = s_case(self, ci);
+    if (kind == K_RETURN) { /* one directory load starts the clocks of many cases */
+        char case_id[SW_CASEID_STRLEN + 1], name[64];
+        sla_case_id(c, case_id);
+        snprintf(name, sizeof name, "%s.%s", s_set_names[kind], case_id);
+        sw_eventid_derive(id, trigger, name);
+    } else
+        sw_eventid_derive(id, trigger, s_set_names[kind % S_KINDS]);
     if (s_find_deadline(self, c, id) != SLA_POOL_NONE)
         return SLA_POOL_NONE; /* decided already (the same trigger applied twice) */
     uint8_t *copy = (uint8_t *)malloc(SW_EVENTID_SIZE);
@@ -732,6 +746,25 @@ static void s_on_routed(sla_rules_t *self, uint32_t ci, const sw_envelope_t *env
     if (s_is_long(self, ci, &facts, start))
         s_start(self, ci, K_STAGE, trigger, start, handler, department, &facts, 0,
                 replaying);
+    uint32_t away = sla_people_intern(self->people, r->away_handler_id);
+    uint32_t *item = away ? (uint32_t *)malloc(sizeof(uint32_t)) : NULL;
+    if (item) { /* R26: their clock starts when they are back on post */
+        char key[12];
+        s_index_key(ci, key);
+        *item = away;
+        zhashx_update(self->away, key, item);
+    }
+}
+
+/* R26: the customer was contacted (or the case moved on) before or after
+   the away handler's return. */
+static void s_contacted(sla_rules_t *self, uint32_t ci, const sw_envelope_t *env,
+                        const char *reason, bool replaying)
+{
+    char key[12];
+    s_index_key(ci, key);
+    zhashx_delete(self->away, key);
+    s_end_kind(self, ci, K_RETURN, reason, env->event_id.data, replaying);
 }
 
 /* The instant of a handoff: when the sender signed it (R14). */
@@ -761,6 +794,8 @@ static void s_on_handoff(sla_rules_t *self, uint32_t ci, const sw_envelope_t *en
     char reason[96];
     snprintf(reason, sizeof reason, "met: %s", env->type);
     s_end_kind(self, ci, K_TRANSFER, reason, trigger, replaying);
+    snprintf(reason, sizeof reason, "ended: %s", env->type);
+    s_contacted(self, ci, env, reason, replaying);
     snprintf(reason, sizeof reason, "superseded: %s to %s", env->type,
              *h->to_department_id ? h->to_department_id : h->to_staff_id);
     s_end_kind(self, ci, K_REPLY, reason, trigger, replaying);
@@ -1115,6 +1150,43 @@ static void s_on_breached(sla_rules_t *self, uint32_t ci, const sw_envelope_t *e
         s_send_violation(self, side);
 }
 
+/* R18: the department the lock gives the case to holds it towards the
+   customer: the completion clock (which follows the case) is charged to
+   its owner from now, and a reply clock someone else holds is superseded
+   by one on the owner, a working day from the lock, as after a handoff. */
+static void s_lock_moves_clocks(sla_rules_t *self, uint32_t ci, const sw_envelope_t *env,
+                                const Shouwen__V1__Coordination *co, bool replaying)
+{
+    sla_case_t *c = s_case(self, ci);
+    uint32_t owner = sla_people_intern(self->people, co->owner_staff_id);
+    uint32_t dept = sla_people_intern(self->people, co->lead_department_id);
+    if (!owner)
+        owner = sla_people_head(self->people, dept);
+    if (owner && dept)
+        sla_people_set_department(self->people, owner, dept);
+    if (owner)
+        c->holder = owner;
+    if (dept)
+        c->department = dept;
+    bool moved = false;
+    uint32_t list[S_MAX_PER_CASE];
+    size_t n = s_deadlines_of(self, c, list);
+    for (size_t i = 0; i < n; i++) {
+        sla_deadline_t *d = s_dl(self, list[i]);
+        if (d->kind != K_REPLY || !s_active(d) || d->holder == owner)
+            continue;
+        s_end(self, ci, list[i], "superseded: ownership locked (R18)", env->event_id.data,
+              replaying);
+        moved = true;
+    }
+    if (!moved || !owner)
+        return;
+    sw_case_facts_t facts = s_facts(c);
+    facts.disposition = SHOUWEN__V1__DISPOSITION__DISPOSITION_OTHER_DEPARTMENT;
+    s_start(self, ci, K_REPLY, env->event_id.data, env->occurred_at_us, owner, dept,
+            &facts, SLA_DL_FOLLOWS_DEPT, replaying);
+}
+
 /* R18: ownership locked after ping-pong.  The owner may no longer pass the
    case on, so its transfer clock ends; whoever passed it on once too often
    is recorded as shirking (推诿扯皮, V1) with the V2 penalty of the month,
@@ -1125,9 +1197,11 @@ static void s_on_lock(sla_rules_t *self, uint32_t ci, const sw_envelope_t *env,
     const Shouwen__V1__Coordination *co = env->coordination;
     if (!co->ownership_locked)
         return;
-    if (ci != SLA_POOL_NONE)
+    if (ci != SLA_POOL_NONE) {
         s_end_kind(self, ci, K_TRANSFER, "ended: ownership locked (R18)",
                    env->event_id.data, replaying);
+        s_lock_moves_clocks(self, ci, env, co, replaying);
+    }
     if (!co->shirker_staff_id || !*co->shirker_staff_id)
         return;
     int type = SHOUWEN__V1__VIOLATION_TYPE__VIOLATION_TYPE_SHIRKING;
@@ -1254,13 +1328,16 @@ static void s_on_case_event(sla_rules_t *self, uint32_t ci, const sw_envelope_t 
         s_on_accepted(self, ci, env->accepted->handoff);
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_REPLIED:
+        s_contacted(self, ci, env, "met: case.replied", replaying);
         s_end_kind(self, ci, K_REPLY, "met: case.replied", cause, replaying);
         s_end_kind(self, ci, K_PHONE, "met: case.replied", cause, replaying);
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_PROGRESS:
+        s_contacted(self, ci, env, "met: case.progress", replaying);
         s_on_progress(self, ci, env, replaying);
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_RESOLVED:
+        s_contacted(self, ci, env, "met: case.resolved", replaying);
         s_on_resolved(self, ci, env, replaying);
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_CALLBACK:
@@ -1270,6 +1347,7 @@ static void s_on_case_event(sla_rules_t *self, uint32_t ci, const sw_envelope_t 
         s_on_reopened(self, ci, env, replaying);
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_CLOSED:
+        s_contacted(self, ci, env, "ended: case closed", replaying);
         s_on_closed(self, ci, env, replaying);
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_WAITING:
@@ -1313,6 +1391,37 @@ void sla_rules_apply(sla_rules_t *self, const sw_envelope_t *env, bool replaying
         self->stats.ignored++; /* a case closed and forgotten, or out of room */
     else
         s_on_case_event(self, ci, env, replaying);
+}
+
+static int s_compare_keys(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+/* R26: a directory load (the event env) in which handlers who were away
+   at a hand-over are on post again: each one's return-contact clock starts
+   on each such case, from the load. */
+void sla_rules_back_on_post(sla_rules_t *self, sw_directory_t *dir,
+                            const sw_envelope_t *env, bool replaying)
+{
+    zlistx_t *keys = zhashx_keys(self->away);
+    zlistx_set_comparator(keys, s_compare_keys);
+    zlistx_sort(keys); /* the same order on every run */
+    for (const char *key = (const char *)zlistx_first(keys); key;
+         key = (const char *)zlistx_next(keys)) {
+        uint32_t staff = *(uint32_t *)zhashx_lookup(self->away, key);
+        const char *id = sla_people_name(self->people, staff);
+        if (sw_directory_availability(dir, id) != SW_AVAILABLE_ON_POST)
+            continue;
+        uint32_t ci = (uint32_t)strtoul(key, NULL, 10);
+        sla_case_t *c = s_case(self, ci);
+        uint32_t dept = sla_people_department(self->people, staff);
+        sw_case_facts_t facts = s_facts(c);
+        s_start(self, ci, K_RETURN, env->event_id.data, env->occurred_at_us, staff,
+                dept ? dept : c->department, &facts, 0, replaying);
+        zhashx_delete(self->away, key);
+    }
+    zlistx_destroy(&keys);
 }
 
 /* A decision still to propose when live. */

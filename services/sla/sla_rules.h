@@ -22,6 +22,7 @@
 #include "sw_calendar.h"
 #include "sla_people.h"
 #include "sw_policy.h"
+#include "sw_directory.h"
 #include "sw_envelope.h"
 
 typedef struct _sla_rules_t sla_rules_t;
@@ -59,6 +60,12 @@ sla_people_t *sla_rules_people(sla_rules_t *self);
 /* A committed event, in log order.  replaying: decisions wait for
    sla_rules_live instead of being proposed now. */
 void sla_rules_apply(sla_rules_t *self, const sw_envelope_t *env, bool replaying);
+/* R26: an organisation loaded through the log (env, its directory.loaded):
+   each handler who was away when a case was handed over (case.routed
+   away_handler_id) and is on post in dir has the return-contact clock
+   started on that case, counted from the load. */
+void sla_rules_back_on_post(sla_rules_t *self, sw_directory_t *dir,
+                            const sw_envelope_t *env, bool replaying);
 /* Caught up with the log: order the timers (first call) and propose every
    decision still waiting. */
 void sla_rules_live(sla_rules_t *self);

@@ -151,7 +151,8 @@ static int s_parse_calendar(const char *what, const char *text, size_t len,
 
 /* The organisation: who works in which department, who heads each. */
 static void s_load_directory(sla_server_t *self, const char *what,
-                             sw_directory_t *directory, char *error)
+                             sw_directory_t *directory, char *error,
+                             const sw_envelope_t *env, bool replaying)
 {
     if (!directory) {
         sw_error("organisation %s rejected: %s; departments unchanged", what,
@@ -162,12 +163,14 @@ static void s_load_directory(sla_server_t *self, const char *what,
     size_t n = sla_people_load_directory(sla_rules_people(self->rules), directory);
     sw_info("organisation %s (%s): %zu people's departments known", what,
             sw_directory_version(directory), n);
+    if (env) /* R26: handlers back on post */
+        sla_rules_back_on_post(self->rules, directory, env, replaying);
     sw_directory_destroy(&directory);
 }
 
 /* A directory.loaded in the log: a calendar (with its policies) or the
    organisation.  A bad one is logged and the old one kept. */
-static void s_on_directory(sla_server_t *self, const sw_envelope_t *env)
+static void s_on_directory(sla_server_t *self, const sw_envelope_t *env, bool replaying)
 {
     const Shouwen__V1__DirectoryLoaded *d = env->directory_loaded;
     char what[160];
@@ -193,7 +196,7 @@ static void s_on_directory(sla_server_t *self, const sw_envelope_t *env)
         char *error = NULL;
         sw_directory_t *directory =
             sw_directory_new_from_text(text, d->content.len, &error);
-        s_load_directory(self, what, directory, error);
+        s_load_directory(self, what, directory, error, env, replaying);
     }
     free(text);
 }
@@ -205,7 +208,7 @@ static void s_on_committed(void *arg, const sw_committed_t *cm, const sw_envelop
     if (env->producer && streq(env->producer, "sla"))
         sw_producer_forget(self->producer, env->event_id.data);
     if (env->body_case == SHOUWEN__V1__ENVELOPE__BODY_DIRECTORY_LOADED)
-        s_on_directory(self, env);
+        s_on_directory(self, env, replaying);
     else
         sla_rules_apply(self->rules, env, replaying);
     if (!replaying)
@@ -272,7 +275,7 @@ sla_server_t *sla_server_new(struct ev_loop *loop, zconfig_t *cfg, sw_clock_t *c
     if (directory) {
         char *error = NULL;
         s_load_directory(self, directory, sw_directory_new_from_file(directory, &error),
-                         error);
+                         error, NULL, false);
     }
     ev_periodic_init(&self->alarm, s_on_alarm, 0, 0, 0);
     self->alarm.data = self;

@@ -7,7 +7,8 @@ source "$(dirname "$0")/lib.sh"
 TEST=${1:?usage: first_owner_rules.sh TEST}
 declare -A PORT=([R5_own_notification]=0 [R18_case1_pingpong]=1 [R7_leader_decides_first]=2
     [R18_lock_owner_and_clock]=3 [R13_blank_opinion]=4 [R10_qa_copy]=5 [R6_guidance_confirmed]=6
-    [R15_conflict_once]=7)
+    [R15_conflict_once]=7 [R25_account_manager]=35 [R26_return_contact]=36
+    [R5_texts_in_chinese]=37 [R18_lock_moves_clocks]=38)
 CLOCK=$SHOUWEN_BUILD/itest/first_owner_$TEST.clock
 mkdir -p "$(dirname "$CLOCK")"
 at() {
@@ -184,6 +185,118 @@ R15_conflict_once) # item 8: one conflict escalation per complaint and departmen
         "$(sql "select count(*)||'|'||count(*) filter (where body->>'conflict'='true') from shouwen.events where type='case.escalated' and case_id='$C2'")"
     check_eq "R15 front office: one conflict escalation in the month" "1" \
         "$(sql "select conflict_escalations from shouwen.department_assessment('2026-03-01') where department_id='front_office'")"
+    ;;
+R25_account_manager) # item 9: a tiered customer's account manager is told of and follows every case
+    sed -e 's/version = "hotel-[0-9.]*"/version = "hotel-tiers"/' "$HOTEL" >"$HUB/hotel-tiers.conf"
+    cat >>"$HUB/hotel-tiers.conf" <<'CONF'
+customer
+    huali-group
+        name = "浙江华立集团"
+        tier = gold
+        unit = "浙江华立集团"
+        phone = "0571-8888-0001, 139 0000 0001"
+        manager = "fb-01"
+CONF
+    "$CLI" directory load "$HUB/hotel-tiers.conf" --by gm-01 >/dev/null || fail "load hotel-tiers"
+    C=$(submit --category room_booking --receiver fo-01 --phone 13900000001 --request-id gold1)
+    routed "$C"
+    check_eq "R25 known by phone: the account manager is recorded and is the first owner" \
+        "fb-01|gold|huali-group|fb-01" \
+        "$(ev case.routed "$C" account_manager_id)|$(ev case.routed "$C" customer_tier)|$(ev case.routed "$C" tiered_customer_id)|$(ev case.routed "$C" natural_owner_id)"
+    C2=$(submit --channel hotline --category billing --unit 浙江华立集团 --phone 13700000000 --request-id gold2)
+    routed "$C2"
+    check_eq "R25 known by unit on the hotline: the same account manager" "fb-01|fb-01" \
+        "$(ev case.routed "$C2" account_manager_id)|$(ev case.routed "$C2" natural_owner_id)"
+    C3=$(submit --category room_booking --receiver fo-01 --request-id plain)
+    routed "$C3"
+    check_eq "R25 an ordinary customer has no account manager" "|fo-01" \
+        "$(ev case.routed "$C3" account_manager_id)|$(ev case.routed "$C3" natural_owner_id)"
+    out=$("$CLI" show "$C")
+    [[ "$out" == *"account manager"*fb-01*gold* ]] && pass "R25 the timeline shows the account manager" ||
+        fail "R25 timeline: $out"
+    expect_ok transfer "$C" --staff fb-01 --to-department front_office --reason "客房预订由前厅部办理"
+    ;;
+R26_return_contact) # item 9: the return-contact clock starts when the away handler is back on post
+    sed -e 's/version = "hotel-[0-9.]*"/version = "hotel-r26-away"/' \
+        -e '/^    lost_property$/,/^    [a-z]/ s/department = "housekeeping"/department = "housekeeping"\n        handler = "hk-02"/' \
+        "$HOTEL" >"$HUB/hotel-r26-away.conf"
+    sed -e 's/hotel-r26-away/hotel-r26-back/' -e '/availability = away  *#  on annual leave/d' \
+        "$HUB/hotel-r26-away.conf" >"$HUB/hotel-r26-back.conf"
+    "$CLI" directory load "$HUB/hotel-r26-away.conf" --by gm-01 >/dev/null || fail "load hotel-r26-away"
+    C=$(submit --channel visit --category lost_property --receiver hk-01 --request-id away1)
+    C2=$(submit --channel visit --category lost_property --receiver hk-01 --request-id away2)
+    routed "$C" && routed "$C2"
+    check_eq "R26 handed over to hk-02, who is away" "DISPOSITION_SAME_DEPARTMENT|hk-02" \
+        "$(ev case.routed "$C" disposition)|$(ev case.routed "$C" away_handler_id)"
+    at "2026-03-02 10:00"
+    "$CLI" directory load "$HUB/hotel-r26-back.conf" --by gm-01 >/dev/null || fail "load hotel-r26-back"
+    rc="body->>'kind'='DEADLINE_KIND_RETURN_CONTACT'"
+    wait_sql "select count(*) from shouwen.events where type='sla.deadline_set' and case_id in ('$C','$C2') and $rc" 2 20 ||
+        fail "R26 no return-contact clock"
+    check_eq "R26 the clock starts at the load that puts hk-02 back on post, on hk-02, 2 working hours" \
+        "hk-02|housekeeping|2026-03-02 12:00:00+08|true" \
+        "$(sql "select body->>'holder_staff_id'||'|'||(body->>'department_id')||'|'||to_char(to_timestamp((body->>'due_at_us')::bigint/1e6) at time zone 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS')||'+08|'||(body->>'trigger_event_id' = (select event_id::text from shouwen.events where type='directory.loaded' order by position desc limit 1))::text from shouwen.events where type='sla.deadline_set' and case_id='$C' and $rc")"
+    expect_ok progress "$C2" --staff hk-02 --text "陈桂兰已回岗，已电话联系客人核对遗失物品"
+    wait_sql "select count(*) from shouwen.events where type='sla.deadline_cleared' and case_id='$C2' and body->>'reason'='met: case.progress'" 1 20 &&
+        pass "R26 contacting the customer meets the clock" || fail "R26 not met by progress"
+    at "2026-03-02 12:30"
+    wait_sql "select count(*) from shouwen.events where type='violation.recorded' and case_id='$C' and body->>'type'='VIOLATION_TYPE_NO_CONTACT_AFTER_RETURN'" 1 20 ||
+        fail "R26 no violation"
+    check_eq "R26 not contacting after the return is a violation of hk-02 (V1), priced (V2)" "hk-02|R26|100" \
+        "$(sql "select body->>'staff_id'||'|'||(body->>'rule')||'|'||(body->>'penalty_yuan') from shouwen.events where type='violation.recorded' and case_id='$C' and body->>'type'='VIOLATION_TYPE_NO_CONTACT_AFTER_RETURN'")"
+    check_eq "R26 none for the case whose customer was contacted" 0 "$(count violation.recorded "$C2")"
+    ;;
+R5_texts_in_chinese) # item 9: what a clerk reads to the customer is Chinese
+    C=$(submit --category room_cleaning --request-id zh1)
+    routed "$C"
+    check_eq "R5 the one-time notification reads as Chinese" \
+        "请到客房部（主楼负一层）办理，电话 0571-8700-1020。" "$(ev case.routed "$C" notification)"
+    C2=$(submit --category lost_property --request-id zh2)
+    routed "$C2"
+    n=$(ev case.routed "$C2" notification)
+    [[ "$n" == 请到客房部*办理，电话*；请携带：遗失物品名称*；认领时出示*。 ]] &&
+        pass "R5 with what to bring: $n" || fail "R5 notification with checklist: $n"
+    C3=$(submit --category wedding_banquet --request-id zh3)
+    routed "$C3"
+    n=$(ev case.routed "$C3" notification)
+    [[ "$n" == 请依次到：餐饮部（电话*）" → "前厅部*" → "工程部*。 ]] && pass "R9 the order reads as Chinese: $n" ||
+        fail "R9 notification: $n"
+    for args in "reply $C --staff hk-head --text 好的" "reply $C --staff fo-01 --text 　" \
+        "accept $C --staff fo-01" "return $C --staff fo-01 --opinion 不对" \
+        "transfer $C --staff fo-01 --to-department nowhere" "resolve $C --staff cg-head" \
+        "callback $C --staff fo-01 --reached yes --rating 5" "reopen $C --staff fo-01 --reason 再办" \
+        "close $C --staff fo-01 --reason 结束" "resume $C --staff fo-01" \
+        "contact-leader $C --staff fo-01 --to-staff nobody" "coordinate $C --staff fo-01 --to-department nowhere" \
+        "progress $C --staff fo-01 --text 不知道" "transfer $C --staff nobody --to-department housekeeping"; do
+        "$CLI" $args >/dev/null 2>&1 && fail "'$args' was accepted"
+    done
+    wait_sql "select count(*) from shouwen.events where type='command.rejected' and case_id='$C'" 12 20 || # the blank text and the unknown actor are intake's
+        fail "R5 not every refusal recorded: $(sql "select string_agg(body->>'code', ',' order by position) from shouwen.events where type='command.rejected' and case_id='$C'")"
+    check_eq "every refusal a clerk reads to the customer is Chinese (codes unchanged)" "" \
+        "$(sql "select string_agg((body->>'code')||': '||(body->>'message'), ' / ') from shouwen.events where type='command.rejected' and case_id='$C' and (body->>'message' ~ '[A-Za-z]{3,}' and body->>'message' !~ '^[^A-Za-z]*(--[a-z-]+[^A-Za-z]*)*$' or body->>'message' !~ '[一-龥]')")"
+    err=$("$CLI" resolve "$C" --staff cg-head --summary "已处理" 2>&1 >/dev/null)
+    [[ "$err" == *NOT_OWNER*只有本事项的责任人或经办人才能办结* ]] &&
+        pass "the clerk sees the code as before with its Chinese message: $err" || fail "codes: $err"
+    ;;
+R18_lock_moves_clocks) # loose end of item 3: after the lock the reply and completion clocks follow the owner
+    C=$(submit --category room_cleaning --request-id moves)
+    routed "$C"
+    for i in 1 2; do
+        expect_ok transfer "$C" --staff fo-01 --to-department engineering --reason "第${i}次转交"
+        expect_ok return "$C" --staff en-01 --opinion "第${i}次退回：非工程部职责，属客房清洁"
+    done
+    wait_sql "select count(*) from shouwen.events where type='case.coordination' and case_id='$C'" 1 20 ||
+        fail "R18 no lock"
+    wait_sql "select count(*) from shouwen.events where type='sla.deadline_cleared' and case_id='$C' and body->>'reason'='superseded: ownership locked (R18)'" 1 20 &&
+        pass "R18 the reply clock on the front office is superseded by the lock" || fail "R18 reply clock not moved"
+    check_eq "R18 the new reply clock is the owner's" "en-01|engineering" \
+        "$(sql "select body->>'holder_staff_id'||'|'||(body->>'department_id') from shouwen.events where type='sla.deadline_set' and case_id='$C' and body->>'kind'='DEADLINE_KIND_REPLY' order by position desc limit 1")"
+    at "2026-03-04 09:30" # past the reply (1 working day) and completion (consultation: 1) limits
+    wait_sql "select count(*) from shouwen.events where type='sla.breached' and case_id='$C' and body->>'kind' in ('DEADLINE_KIND_REPLY','DEADLINE_KIND_COMPLETION')" 2 20 ||
+        fail "R18 no breaches"
+    check_eq "R18 the reply and completion breaches are charged to the owner after the lock" \
+        "DEADLINE_KIND_COMPLETION:en-01,DEADLINE_KIND_REPLY:en-01" \
+        "$(sql "select string_agg((body->>'kind')||':'||(body->>'holder_staff_id'), ',' order by body->>'kind') from shouwen.events where type='sla.breached' and case_id='$C' and body->>'kind' in ('DEADLINE_KIND_REPLY','DEADLINE_KIND_COMPLETION')")"
     ;;
 *)
     fail "no such test $TEST"

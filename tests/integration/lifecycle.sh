@@ -124,7 +124,7 @@ R9) # several departments: order, or their heads; coordination sheet names the l
         "$(ev case.routed "$C" disposition)|$(ev case.routed "$C" order_known)|$(ev case.routed "$C" department_id)"
     check_eq "R9 the departments in their order" '["food_beverage", "front_office", "engineering"]' \
         "$(ev case.routed "$C" department_ids)"
-    [[ "$(ev case.routed "$C" notification)" == *餐饮部*"->"*前厅部*"->"*工程部* ]] &&
+    [[ "$(ev case.routed "$C" notification)" == *餐饮部*"→"*前厅部*"→"*工程部* ]] &&
         pass "R9 the customer is told the order" || fail "R9 notification: $(ev case.routed "$C" notification)"
     C2=$(submit --category conference --request-id r9b)
     routed "$C2"

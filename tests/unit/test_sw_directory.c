@@ -475,7 +475,7 @@ static void s_test_bad_structure(void)
     REJECTS(S_BASE "scopes\n    x\n        department = fo\n",
             "line 12: scopes: unknown section (expected directory, branch, department, "
             "staff, "
-            "duty, scope, outside, checklist or policy)");
+            "duty, scope, outside, checklist, policy or customer)");
     REJECTS(S_BASE "        phone = \"110\"\n",
             "line 12: staff/a/phone: unknown key (expected name, department, roles, "
             "channels, contact, contact_private, availability, designee, branch)");
@@ -645,6 +645,35 @@ static void s_test_bad_file(void)
     remove(path);
 }
 
+/* R25: tiered customers, known by a phone (digits only) or their unit. */
+static void s_test_customers(void)
+{
+    sw_directory_t *dir = s_load_text(S_BASE "customer\n    hl\n        name = \"华立\"\n"
+                                             "        tier = gold\n"
+                                             "        unit = \"浙江华立集团\"\n"
+                                             "        phone = \"0571-8888-0001, 139 0000 "
+                                             "0001\"\n        manager = a\n");
+    if (!dir)
+        return;
+    CHECK_STR(sw_directory_tiered_customer(dir, NULL, "13900000001"), "hl");
+    CHECK_STR(sw_directory_tiered_customer(dir, "", "057188880001"), "hl");
+    CHECK_STR(sw_directory_tiered_customer(dir, "浙江华立集团", "110"), "hl");
+    CHECK(sw_directory_tiered_customer(dir, "华立", "13900000002") == NULL);
+    CHECK(sw_directory_tiered_customer(dir, "", "") == NULL);
+    CHECK_STR(sw_directory_customer(dir, "hl", "manager"), "a");
+    CHECK_STR(sw_directory_customer(dir, "hl", "tier"), "gold");
+    sw_directory_destroy(&dir);
+    REJECTS(S_BASE "customer\n    hl\n        name = x\n        tier = platinum\n",
+            "line 15: customer/hl/tier: 'platinum' is not gold, silver or bronze");
+    REJECTS(S_BASE "customer\n    hl\n        name = x\n        tier = gold\n"
+                   "        phone = 1\n        manager = zz\n",
+            "line 17: customer/hl/manager: 'zz' is not a known staff");
+    REJECTS(S_BASE "customer\n    hl\n        name = x\n        tier = gold\n"
+                   "        manager = a\n",
+            "line 13: customer/hl/phone: missing (give a unit or a phone to know the "
+            "customer by)");
+}
+
 int main(void)
 {
     sw_directory_t *hotel = s_load_sample("hotel.conf");
@@ -664,5 +693,6 @@ int main(void)
     s_test_bad_values();
     s_test_bad_categories();
     s_test_bad_file();
+    s_test_customers();
     SW_TEST_DONE();
 }

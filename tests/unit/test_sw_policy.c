@@ -183,7 +183,12 @@ static void test_defaults(void)
     CHECK(sw_policy_rule(p, DK(STAGE_FEEDBACK), &other, &r));
     CHECK_EQ(r.limit.amount, 3);
     CHECK_EQ(sw_policy_long_matter(p)->amount, 5);
-    CHECK(!sw_policy_rule(p, DK(RETURN_CONTACT), &other, &r)); /* nothing starts it yet */
+    /* R26: promptly on return to post, 2 working hours (a directory load starts it) */
+    CHECK(sw_policy_rule(p, DK(RETURN_CONTACT), &other, &r));
+    CHECK_EQ(r.limit.amount, 120);
+    CHECK_EQ(r.limit.unit, SW_UNIT_WORKING_MINUTES);
+    CHECK_EQ(r.violation,
+             SHOUWEN__V1__VIOLATION_TYPE__VIOLATION_TYPE_NO_CONTACT_AFTER_RETURN);
     CHECK(!sw_policy_rule(p, 99, &other, &r));
     /* V2 */
     uint32_t yuan, from;
@@ -361,8 +366,8 @@ static void test_errors(void)
          "policies/reply/violation: 'rudeness' is not a violation type"},
         {"policies\n    reply\n        long_matter = 5 working days\n",
          "policies/reply: unknown key 'long_matter'"},
-        {"policies\n    return_contact\n        limit = 1 working day\n",
-         "policies/return_contact: unknown key"},
+        {"policies\n    return_contact\n        limit = soon\n",
+         "policies/return_contact/limit: 'soon' is not a limit"},
         {"policies\n    reply\n        when\n            a\n                limit = "
          "soon\n",
          "policies/reply/when/a/limit: 'soon' is not a limit"},
