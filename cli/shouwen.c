@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "shouwen_anchor.h"
+#include "shouwen_query.h"
 #include "sw_envelope.h"
 #include "sw_json.h"
 #include "sw_log.h"
@@ -83,6 +84,21 @@ static const struct {
     {"show", "CASE [--json]",
      "the case's timeline (only cases your branch had a part in)"},
     {"stats", "[--json]", "the hub's counters, refusals among them"},
+    {"inbox", "--staff ID [--limit N] [--json]",
+     "the cases a staff member holds (first owner, factual owner, handler, or passed\n"
+     "  to them and not yet signed for), soonest deadline first, each running deadline\n"
+     "  with its state; only your branch's staff (docs/queries.md)"},
+    {"queue", "--department ID [--limit N] [--json]",
+     "a department's cases: those it handles and those passed to it"},
+    {"due", "[--within MINUTES] [--callbacks] [--staff ID | --department ID] [--json]",
+     "cases with a deadline falling due within MINUTES (60), overdue ones included;\n"
+     "  --callbacks: only callbacks due (回访, R16); default all your branch's"},
+    {"find", "(--phone PHONE | --case CASE) [--json]",
+     "a customer's cases by phone number, or a case by its id (only your branch's)"},
+    {"watch", "[--staff ID]... [--department ID]... [--from POSITION] [--for SECONDS]",
+     "print notifications as they come (转交、退回、签收、预警、超时、升级、回访、R19);\n"
+     "  a staff member's watch includes their department's; --from resumes after the\n"
+     "  last position shown (printed on exit), without it only new ones"},
     {"directory", "load FILE [--kind organisation|calendar] [--by STAFF_ID]",
      "load the organisation or calendar (an administrator's key: SHOUWEN_ADMIN_CERT)"},
     {"keygen",
@@ -958,6 +974,13 @@ int main(int argc, char **argv)
         return s_show(&o, argc - i, argv + i);
     if (streq(cmd, "directory"))
         return s_directory(&o, argc - i, argv + i);
+    if (shouwen_query_verb(cmd)) {
+        shouwen_link_t link = {.endpoint = o.endpoint,
+                               .branch_id = o.branch_id,
+                               .cert = o.cert,
+                               .server_cert = o.server_cert};
+        return shouwen_query(&link, argc - i, argv + i);
+    }
     for (size_t v = 0; v < sizeof s_verbs / sizeof s_verbs[0]; v++)
         if (streq(cmd, s_verbs[v].verb))
             return s_command(&o, s_verbs[v].kind, argc - i, argv + i);

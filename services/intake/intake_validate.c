@@ -196,6 +196,50 @@ static int s_enum(const ProtobufCEnumDescriptor *desc, int value, const char *fi
     return 0;
 }
 
+/* The queries and the watch of issue 9 (docs/queries.md): ids as ids, a
+   phone as a phone, lists bounded. */
+static int s_validate_query(const Shouwen__V1__BranchRequest *req, intake_rejection_t *why)
+{
+    switch (req->body_case) {
+    case SHOUWEN__V1__BRANCH_REQUEST__BODY_INBOX:
+        return s_id(req->inbox->staff_id, "inbox.staff_id", true, why);
+    case SHOUWEN__V1__BRANCH_REQUEST__BODY_QUEUE:
+        return s_id(req->queue->department_id, "queue.department_id", true, why);
+    case SHOUWEN__V1__BRANCH_REQUEST__BODY_DUE:
+        if (req->due->within_minutes > 60 * 24 * 366)
+            return s_reject(why, INTAKE_TOO_LONG, "%s is more than a year",
+                            "due.within_minutes");
+        return s_id(req->due->staff_id, "due.staff_id", false, why) ||
+                       s_id(req->due->department_id, "due.department_id", false, why)
+                   ? -1
+                   : 0;
+    case SHOUWEN__V1__BRANCH_REQUEST__BODY_FIND:
+        if (!*req->find->case_id && !*req->find->phone)
+            return s_reject(why, INTAKE_MISSING_FIELD, "%s is required",
+                            "find.case_id or find.phone");
+        return s_id(req->find->case_id, "find.case_id", false, why) ||
+                       s_phone(req->find->phone, false, why)
+                   ? -1
+                   : 0;
+    case SHOUWEN__V1__BRANCH_REQUEST__BODY_WATCH:
+        if (req->watch->n_staff_ids > 64 || req->watch->n_department_ids > 64)
+            return s_reject(why, INTAKE_TOO_LONG, "%s names more than 64",
+                            "watch");
+        for (size_t i = 0; i < req->watch->n_staff_ids; i++)
+            if (s_id(req->watch->staff_ids[i], "watch.staff_ids", true, why))
+                return -1;
+        for (size_t i = 0; i < req->watch->n_department_ids; i++)
+            if (s_id(req->watch->department_ids[i], "watch.department_ids", true, why))
+                return -1;
+        return 0;
+    case SHOUWEN__V1__BRANCH_REQUEST__BODY_WATCH_ACK:
+        return s_id(req->watch_ack->watch_request_id, "watch_ack.watch_request_id", true,
+                    why);
+    default:
+        return 0;
+    }
+}
+
 int intake_validate_request(const Shouwen__V1__BranchRequest *req,
                             intake_rejection_t *why)
 {
@@ -205,7 +249,7 @@ int intake_validate_request(const Shouwen__V1__BranchRequest *req,
         return -1;
     if (req->body_case == SHOUWEN__V1__BRANCH_REQUEST__BODY__NOT_SET)
         return s_reject(why, INTAKE_MISSING_FIELD, "%s is required", "a request body");
-    return 0;
+    return s_validate_query(req, why);
 }
 
 /* ------------------------------------------------------ decoding frames */

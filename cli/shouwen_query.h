@@ -1,0 +1,26 @@
+/*  The CLI's queries and notifications on the hub (issue 9, docs/queries.md):
+      shouwen inbox --staff ID        the cases a staff member holds
+      shouwen queue --department ID   a department's cases
+      shouwen due [--within MIN] [--callbacks] [--staff ID | --department ID]
+      shouwen find (--phone P | --case ID)
+      shouwen watch [--staff ID]... [--department ID]... [--from POSITION]
+    Every time in the organisation's zone with its zone written out. */
+#ifndef SHOUWEN_QUERY_H
+#define SHOUWEN_QUERY_H
+
+#include <stdbool.h>
+
+/* Where the hub is and how to speak to it (from shouwen's main). */
+typedef struct {
+    const char *endpoint;
+    const char *branch_id; /* NULL: the key's */
+    const char *cert;      /* this branch's certificate, NULL without CURVE */
+    const char *server_cert;
+} shouwen_link_t;
+
+/* True if verb is one of the above. */
+bool shouwen_query_verb(const char *verb);
+/* argv[0] is the verb; the exit code. */
+int shouwen_query(const shouwen_link_t *link, int argc, char **argv);
+
+#endif

@@ -1,0 +1,566 @@
+/*  intake_cases: every case's holders and running deadlines, indexed for
+    the branch queries (see intake_cases.h). */
+#include "intake_cases.h"
+
+#include <czmq.h>
+#include <sodium.h>
+
+#define S_STAFF_SLOTS 4 /* first owner, factual owner, handler, pending receiver */
+#define S_DEPT_SLOTS  2 /* handling department, pending department */
+
+/* One running deadline (时限) of a case. */
+typedef struct {
+    char key[33];   /* its deadline.set event id, hex */
+    int kind;       /* DeadlineKind */
+    int64_t due_us; /* when it falls due */
+    int64_t warn_us;
+    char *holder; /* staff who holds it */
+    char *dept;
+    char *policy;
+    int state;            /* DeadlineState */
+    intake_case_t *owner; /* the case, borrowed */
+} s_deadline_t;
+
+/* Where a case sits in one index list, so it leaves in O(1). */
+typedef struct {
+    char *id;       /* the staff or department id */
+    zlistx_t *list; /* the index list, borrowed */
+    void *handle;   /* this case in it */
+} s_slot_t;
+
+struct _intake_case_t {
+    char case_id[24];
+    int state; /* CaseState */
+    char *unit, *name, *phone, *matter, *category, *receiver;
+    int kind, urgency, channel;
+    int64_t received_at_us;
+    char *first_owner, *factual_owner, *handler, *department; /* who holds it */
+    char *pending_staff, *pending_dept; /* passed on, not yet signed for */
+    bool waiting;
+    uint64_t position;    /* of its last event */
+    zlistx_t *deadlines;  /* s_deadline_t, running */
+    s_slot_t staff_slots[S_STAFF_SLOTS];
+    s_slot_t dept_slots[S_DEPT_SLOTS];
+};
+
+struct _intake_cases_t {
+    zhashx_t *cases;     /* case id -> intake_case_t (owned) */
+    zhashx_t *by_staff;  /* staff id -> zlistx of intake_case_t (borrowed) */
+    zhashx_t *by_dept;   /* department id -> zlistx */
+    zhashx_t *by_phone;  /* phone digits -> zlistx */
+    zhashx_t *deadlines; /* deadline key -> s_deadline_t (borrowed from its case) */
+};
+
+static void s_set(char **field, const char *value)
+{
+    if (*field && value && streq(*field, value))
+        return;
+    free(*field);
+    *field = value && *value ? strdup(value) : NULL;
+}
+
+static void s_deadline_free(void **item_p)
+{
+    s_deadline_t *d = (s_deadline_t *)*item_p;
+    if (d) {
+        free(d->holder);
+        free(d->dept);
+        free(d->policy);
+        free(d);
+        *item_p = NULL;
+    }
+}
+
+static void s_case_free(void **item_p)
+{
+    intake_case_t *c = (intake_case_t *)*item_p;
+    if (!c)
+        return;
+    char **fields[] = {&c->unit,        &c->name,          &c->phone,      &c->matter,
+                       &c->category,    &c->receiver,      &c->first_owner,
+                       &c->factual_owner, &c->handler,     &c->department,
+                       &c->pending_staff, &c->pending_dept};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        free(*fields[i]);
+    for (int i = 0; i < S_STAFF_SLOTS; i++)
+        free(c->staff_slots[i].id);
+    for (int i = 0; i < S_DEPT_SLOTS; i++)
+        free(c->dept_slots[i].id);
+    zlistx_destroy(&c->deadlines);
+    free(c);
+    *item_p = NULL;
+}
+
+static void s_list_free(void **item_p)
+{
+    zlistx_destroy((zlistx_t **)item_p);
+}
+
+intake_cases_t *intake_cases_new(void)
+{
+    intake_cases_t *self = (intake_cases_t *)zmalloc(sizeof(intake_cases_t));
+    self->cases = zhashx_new();
+    zhashx_set_destructor(self->cases, s_case_free);
+    zhashx_t **lists[] = {&self->by_staff, &self->by_dept, &self->by_phone};
+    for (size_t i = 0; i < 3; i++) {
+        *lists[i] = zhashx_new();
+        zhashx_set_destructor(*lists[i], s_list_free);
+    }
+    self->deadlines = zhashx_new();
+    return self;
+}
+
+void intake_cases_destroy(intake_cases_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    intake_cases_t *self = *self_p;
+    zhashx_destroy(&self->deadlines);
+    zhashx_destroy(&self->by_staff);
+    zhashx_destroy(&self->by_dept);
+    zhashx_destroy(&self->by_phone);
+    zhashx_destroy(&self->cases);
+    free(self);
+    *self_p = NULL;
+}
+
+size_t intake_cases_size(intake_cases_t *self)
+{
+    return zhashx_size(self->cases);
+}
+
+/* ---------------------------------------------------------- indices */
+
+static zlistx_t *s_list(zhashx_t *index, const char *id)
+{
+    zlistx_t *l = (zlistx_t *)zhashx_lookup(index, id);
+    if (!l) {
+        l = zlistx_new();
+        zhashx_insert(index, id, l);
+    }
+    return l;
+}
+
+/* Put the case in the lists of ids[] (NULL entries skipped), leaving the
+   ones it no longer belongs to. */
+static void s_reslot(zhashx_t *index, intake_case_t *c, s_slot_t *slots, int n,
+                     const char **ids)
+{
+    for (int i = 0; i < n; i++) {
+        const char *want = ids[i];
+        for (int k = 0; k < i && want; k++) /* once per person */
+            if (ids[k] && streq(ids[k], want))
+                want = NULL;
+        s_slot_t *s = &slots[i];
+        if (s->id && want && streq(s->id, want))
+            continue;
+        if (s->id) {
+            zlistx_delete(s->list, s->handle);
+            zstr_free(&s->id);
+        }
+        if (want) {
+            s->id = strdup(want);
+            s->list = s_list(index, want);
+            s->handle = zlistx_add_end(s->list, c);
+        }
+    }
+}
+
+static void s_reindex(intake_cases_t *self, intake_case_t *c)
+{
+    bool open = c->state != SHOUWEN__V1__CASE_STATE__CASE_STATE_CLOSED;
+    const char *staff[S_STAFF_SLOTS] = {NULL};
+    const char *depts[S_DEPT_SLOTS] = {NULL};
+    if (open) {
+        staff[0] = c->first_owner;
+        staff[1] = c->factual_owner;
+        staff[2] = c->handler;
+        staff[3] = c->pending_staff;
+        depts[0] = c->department;
+        depts[1] = c->pending_dept;
+    }
+    s_reslot(self->by_staff, c, c->staff_slots, S_STAFF_SLOTS, staff);
+    s_reslot(self->by_dept, c, c->dept_slots, S_DEPT_SLOTS, depts);
+}
+
+/* A phone number as the index keys it: its digits (and a leading +). */
+static void s_phone_key(const char *phone, char *key, size_t size)
+{
+    size_t n = 0;
+    for (const char *p = phone ? phone : ""; *p && n + 1 < size; p++) {
+        if (*p == 'x' || *p == ',')
+            break; /* an extension is not part of the number */
+        if (isdigit((unsigned char)*p) || (*p == '+' && n == 0))
+            key[n++] = *p;
+    }
+    key[n] = 0;
+}
+
+/* ------------------------------------------------------------ events */
+
+static void s_received(intake_cases_t *self, const sw_envelope_t *env)
+{
+    if (zhashx_lookup(self->cases, env->case_id) || strlen(env->case_id) >= 24)
+        return;
+    const Shouwen__V1__InquiryReceived *r = env->inquiry_received;
+    intake_case_t *c = (intake_case_t *)zmalloc(sizeof(intake_case_t));
+    snprintf(c->case_id, sizeof c->case_id, "%s", env->case_id);
+    c->state = SHOUWEN__V1__CASE_STATE__CASE_STATE_OPEN;
+    if (r->customer) {
+        s_set(&c->unit, r->customer->unit);
+        s_set(&c->name, r->customer->name);
+        s_set(&c->phone, r->customer->phone);
+    }
+    s_set(&c->matter, r->matter);
+    s_set(&c->category, r->category);
+    s_set(&c->receiver, r->receiver_staff_id);
+    c->kind = r->kind;
+    c->urgency = r->urgency;
+    c->channel = r->channel;
+    c->received_at_us = r->received_at_us;
+    /* until router decides, the receiver holds it (R1) */
+    s_set(&c->first_owner, r->receiver_staff_id);
+    c->deadlines = zlistx_new();
+    zlistx_set_destructor(c->deadlines, s_deadline_free);
+    zhashx_insert(self->cases, c->case_id, c);
+    char key[40];
+    s_phone_key(c->phone, key, sizeof key);
+    if (*key)
+        zlistx_add_end(s_list(self->by_phone, key), c);
+}
+
+/* A case passed on (transfer, return, forward): it waits for the receiver. */
+static void s_passed(intake_case_t *c, const Shouwen__V1__Handoff *h)
+{
+    if (!h)
+        return;
+    s_set(&c->pending_staff, h->to_staff_id);
+    s_set(&c->pending_dept, h->to_department_id);
+}
+
+static void s_deadline_set(intake_cases_t *self, intake_case_t *c,
+                           const sw_envelope_t *env)
+{
+    const Shouwen__V1__DeadlineSet *d = env->deadline_set;
+    s_deadline_t *dl = (s_deadline_t *)zmalloc(sizeof(s_deadline_t));
+    sodium_bin2hex(dl->key, sizeof dl->key, env->event_id.data,
+                   env->event_id.len < 16 ? env->event_id.len : 16);
+    if (zhashx_lookup(self->deadlines, dl->key)) {
+        free(dl);
+        return;
+    }
+    dl->kind = d->kind;
+    dl->due_us = d->due_at_us;
+    dl->warn_us = d->warn_at_us;
+    s_set(&dl->holder, d->holder_staff_id);
+    s_set(&dl->dept, d->department_id);
+    s_set(&dl->policy, d->policy);
+    dl->state = SHOUWEN__V1__DEADLINE_STATE__DEADLINE_STATE_RUNNING;
+    dl->owner = c;
+    zlistx_add_end(c->deadlines, dl);
+    zhashx_insert(self->deadlines, dl->key, dl);
+}
+
+static s_deadline_t *s_deadline(intake_cases_t *self, const ProtobufCBinaryData *id)
+{
+    char key[33];
+    if (id->len != 16)
+        return NULL;
+    sodium_bin2hex(key, sizeof key, id->data, id->len);
+    return (s_deadline_t *)zhashx_lookup(self->deadlines, key);
+}
+
+static void s_deadline_cleared(intake_cases_t *self, const ProtobufCBinaryData *id)
+{
+    s_deadline_t *d = s_deadline(self, id);
+    if (!d)
+        return;
+    zhashx_delete(self->deadlines, d->key);
+    intake_case_t *c = d->owner;
+    void *h = zlistx_find(c->deadlines, d);
+    if (h)
+        zlistx_delete(c->deadlines, h);
+}
+
+static void s_clear_all(intake_cases_t *self, intake_case_t *c)
+{
+    for (s_deadline_t *d = (s_deadline_t *)zlistx_first(c->deadlines); d;
+         d = (s_deadline_t *)zlistx_next(c->deadlines))
+        zhashx_delete(self->deadlines, d->key);
+    zlistx_purge(c->deadlines);
+}
+
+static void s_routed(intake_case_t *c, const Shouwen__V1__Routed *r)
+{
+    s_set(&c->first_owner, r->natural_owner_id);
+    s_set(&c->factual_owner, r->factual_owner_id);
+    s_set(&c->handler, r->handler_id);
+    s_set(&c->department, r->department_id);
+}
+
+static void s_accepted(intake_case_t *c, const Shouwen__V1__Handoff *h)
+{
+    if (!h)
+        return;
+    const char *to = *h->to_staff_id ? h->to_staff_id : h->receiver_signer_id;
+    s_set(&c->factual_owner, to);
+    s_set(&c->handler, to);
+    if (*h->to_department_id)
+        s_set(&c->department, h->to_department_id);
+    s_set(&c->pending_staff, NULL);
+    s_set(&c->pending_dept, NULL);
+}
+
+/* What an event changes in its case's holders and deadlines. */
+static void s_apply(intake_cases_t *self, intake_case_t *c, const sw_envelope_t *env)
+{
+    switch (env->body_case) {
+    case SHOUWEN__V1__ENVELOPE__BODY_ROUTED:
+        s_routed(c, env->routed);
+        break;
+    case SHOUWEN__V1__ENVELOPE__BODY_TRANSFERRED:
+        s_passed(c, env->transferred->handoff);
+        break;
+    case SHOUWEN__V1__ENVELOPE__BODY_RETURNED:
+        s_passed(c, env->returned->handoff);
+        break;
+    case SHOUWEN__V1__ENVELOPE__BODY_FORWARDED:
+        s_passed(c, env->forwarded->handoff);
+        break;
+    case SHOUWEN__V1__ENVELOPE__BODY_ACCEPTED:
+        s_accepted(c, env->accepted->handoff);
+        break;
+    case SHOUWEN__V1__ENVELOPE__BODY_COORDINATION:
+        if (env->coordination->ownership_locked && *env->coordination->owner_staff_id)
+            s_set(&c->factual_owner, env->coordination->owner_staff_id);
+        if (*env->coordination->lead_department_id)
+            s_set(&c->department, env->coordination->lead_department_id);
+        break;
+    case SHOUWEN__V1__ENVELOPE__BODY_RESOLVED:
+        c->state = SHOUWEN__V1__CASE_STATE__CASE_STATE_RESOLVED;
+        break;
+    case SHOUWEN__V1__ENVELOPE__BODY_REOPENED:
+        c->state = SHOUWEN__V1__CASE_STATE__CASE_STATE_OPEN;
+        break;
+    case SHOUWEN__V1__ENVELOPE__BODY_CLOSED:
+        c->state = SHOUWEN__V1__CASE_STATE__CASE_STATE_CLOSED;
+        s_clear_all(self, c);
+        break;
+    case SHOUWEN__V1__ENVELOPE__BODY_WAITING:
+        c->waiting = env->waiting->waiting;
+        break;
+    case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_SET:
+        s_deadline_set(self, c, env);
+        break;
+    case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_WARNING: {
+        s_deadline_t *d = s_deadline(self, &env->deadline_warning->deadline_event_id);
+        if (d && d->state == SHOUWEN__V1__DEADLINE_STATE__DEADLINE_STATE_RUNNING)
+            d->state = SHOUWEN__V1__DEADLINE_STATE__DEADLINE_STATE_WARNED;
+        break;
+    }
+    case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_BREACHED: {
+        s_deadline_t *d = s_deadline(self, &env->deadline_breached->deadline_event_id);
+        if (d)
+            d->state = SHOUWEN__V1__DEADLINE_STATE__DEADLINE_STATE_BREACHED;
+        break;
+    }
+    case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_CLEARED:
+        s_deadline_cleared(self, &env->deadline_cleared->deadline_event_id);
+        break;
+    default:
+        break;
+    }
+}
+
+void intake_cases_note(intake_cases_t *self, uint64_t position, const sw_envelope_t *env)
+{
+    if (!env->case_id || !*env->case_id)
+        return;
+    if (env->body_case == SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED)
+        s_received(self, env);
+    intake_case_t *c = (intake_case_t *)zhashx_lookup(self->cases, env->case_id);
+    if (!c)
+        return;
+    c->position = position;
+    s_apply(self, c, env);
+    s_reindex(self, c);
+}
+
+/* ------------------------------------------------------------ queries */
+
+static void s_each(zlistx_t *l, intake_cases_fn *fn, void *arg)
+{
+    if (!l)
+        return;
+    /* walk by handles: the callback does not change the list */
+    for (void *h = zlistx_first(l) ? zlistx_cursor(l) : NULL; h;) {
+        intake_case_t *c = (intake_case_t *)zlistx_handle_item(h);
+        void *next = zlistx_next(l) ? zlistx_cursor(l) : NULL;
+        if (!fn(arg, c))
+            return;
+        h = next;
+    }
+}
+
+void intake_cases_of_staff(intake_cases_t *self, const char *staff, intake_cases_fn *fn,
+                           void *arg)
+{
+    s_each((zlistx_t *)zhashx_lookup(self->by_staff, staff), fn, arg);
+}
+
+void intake_cases_of_department(intake_cases_t *self, const char *dept,
+                                intake_cases_fn *fn, void *arg)
+{
+    s_each((zlistx_t *)zhashx_lookup(self->by_dept, dept), fn, arg);
+}
+
+void intake_cases_of_phone(intake_cases_t *self, const char *phone, intake_cases_fn *fn,
+                           void *arg)
+{
+    char key[40];
+    s_phone_key(phone, key, sizeof key);
+    if (*key)
+        s_each((zlistx_t *)zhashx_lookup(self->by_phone, key), fn, arg);
+}
+
+void intake_cases_due(intake_cases_t *self, int64_t due_before_us, intake_cases_fn *fn,
+                      void *arg)
+{
+    /* each case once, however many of its deadlines fall due */
+    zhashx_t *seen = zhashx_new();
+    for (s_deadline_t *d = (s_deadline_t *)zhashx_first(self->deadlines); d;
+         d = (s_deadline_t *)zhashx_next(self->deadlines)) {
+        if (d->due_us > due_before_us || zhashx_lookup(seen, d->owner->case_id))
+            continue;
+        zhashx_insert(seen, d->owner->case_id, d->owner);
+    }
+    for (intake_case_t *c = (intake_case_t *)zhashx_first(seen); c;
+         c = (intake_case_t *)zhashx_next(seen))
+        if (!fn(arg, c))
+            break;
+    zhashx_destroy(&seen);
+}
+
+const intake_case_t *intake_cases_find(intake_cases_t *self, const char *case_id)
+{
+    return case_id ? (const intake_case_t *)zhashx_lookup(self->cases, case_id) : NULL;
+}
+
+const char *intake_case_id(const intake_case_t *c)
+{
+    return c->case_id;
+}
+
+bool intake_case_has_deadline(const intake_case_t *c, int64_t due_before_us, int kind,
+                              const char *staff, const char *dept)
+{
+    for (void *h = zlistx_first(c->deadlines) ? zlistx_cursor(c->deadlines) : NULL; h;
+         h = zlistx_next(c->deadlines) ? zlistx_cursor(c->deadlines) : NULL) {
+        const s_deadline_t *d = (const s_deadline_t *)zlistx_handle_item(h);
+        if ((!due_before_us || d->due_us <= due_before_us) && (!kind || d->kind == kind) &&
+            (!staff || (d->holder && streq(d->holder, staff))) &&
+            (!dept || (d->dept && streq(d->dept, dept))))
+            return true;
+    }
+    return false;
+}
+
+bool intake_case_any_deadline(const intake_case_t *c, int64_t due_before_us, int kind,
+                              intake_deadline_pred *pred, void *arg)
+{
+    for (void *h = zlistx_first(c->deadlines) ? zlistx_cursor(c->deadlines) : NULL; h;
+         h = zlistx_next(c->deadlines) ? zlistx_cursor(c->deadlines) : NULL) {
+        const s_deadline_t *d = (const s_deadline_t *)zlistx_handle_item(h);
+        if (d->due_us <= due_before_us && (!kind || d->kind == kind) &&
+            pred(arg, d->holder, d->dept))
+            return true;
+    }
+    return false;
+}
+
+int64_t intake_case_next_due(const intake_case_t *c)
+{
+    int64_t next = INT64_MAX;
+    for (void *h = zlistx_first(c->deadlines) ? zlistx_cursor(c->deadlines) : NULL; h;
+         h = zlistx_next(c->deadlines) ? zlistx_cursor(c->deadlines) : NULL) {
+        const s_deadline_t *d = (const s_deadline_t *)zlistx_handle_item(h);
+        if (d->due_us < next)
+            next = d->due_us;
+    }
+    return next;
+}
+
+/* ------------------------------------------------------------ answers */
+
+static char *s_str(const char *v)
+{
+    return (char *)(v ? v : "");
+}
+
+Shouwen__V1__CaseSummary *intake_cases_summary(const intake_case_t *c, const char *staff)
+{
+    Shouwen__V1__CaseSummary *s =
+        (Shouwen__V1__CaseSummary *)zmalloc(sizeof(Shouwen__V1__CaseSummary));
+    shouwen__v1__case_summary__init(s);
+    Shouwen__V1__Customer *cu = (Shouwen__V1__Customer *)zmalloc(sizeof *cu);
+    shouwen__v1__customer__init(cu);
+    cu->unit = s_str(c->unit);
+    cu->name = s_str(c->name);
+    cu->phone = s_str(c->phone);
+    s->customer = cu;
+    s->case_id = (char *)c->case_id;
+    s->state = c->state;
+    s->matter = s_str(c->matter);
+    s->category = s_str(c->category);
+    s->kind = c->kind;
+    s->urgency = c->urgency;
+    s->channel = c->channel;
+    s->received_at_us = c->received_at_us;
+    s->receiver_staff_id = s_str(c->receiver);
+    s->first_owner_id = s_str(c->first_owner);
+    s->factual_owner_id = s_str(c->factual_owner);
+    s->handler_id = s_str(c->handler);
+    s->department_id = s_str(c->department);
+    s->pending_to_staff_id = s_str(c->pending_staff);
+    s->pending_to_department_id = s_str(c->pending_dept);
+    s->waiting = c->waiting;
+    s->position = c->position;
+    size_t n = zlistx_size(c->deadlines);
+    s->deadlines = (Shouwen__V1__RunningDeadline **)calloc(n ? n : 1, sizeof(void *));
+    for (void *h = zlistx_first(c->deadlines) ? zlistx_cursor(c->deadlines) : NULL;
+         h && s->deadlines && s->n_deadlines < n;
+         h = zlistx_next(c->deadlines) ? zlistx_cursor(c->deadlines) : NULL) {
+        const s_deadline_t *d = (const s_deadline_t *)zlistx_handle_item(h);
+        Shouwen__V1__RunningDeadline *r = (Shouwen__V1__RunningDeadline *)zmalloc(sizeof *r);
+        shouwen__v1__running_deadline__init(r);
+        r->kind = d->kind;
+        r->due_at_us = d->due_us;
+        r->warn_at_us = d->warn_us;
+        r->holder_staff_id = s_str(d->holder);
+        r->department_id = s_str(d->dept);
+        r->state = d->state;
+        r->policy = s_str(d->policy);
+        s->deadlines[s->n_deadlines++] = r;
+    }
+    if (staff) {
+        static const char *names[] = {"first_owner", "factual_owner", "handler", "receiver"};
+        const char *who[] = {c->first_owner, c->factual_owner, c->handler, c->pending_staff};
+        s->roles = (char **)calloc(4, sizeof(char *));
+        for (int i = 0; i < 4 && s->roles; i++)
+            if (who[i] && streq(who[i], staff))
+                s->roles[s->n_roles++] = (char *)names[i];
+    }
+    return s;
+}
+
+void intake_cases_summary_free(Shouwen__V1__CaseSummary *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n_deadlines; i++)
+        free(s->deadlines[i]);
+    free(s->deadlines);
+    free(s->roles);
+    free(s->customer);
+    free(s);
+}
