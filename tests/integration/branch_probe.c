@@ -147,7 +147,9 @@ static zmsg_t *s_unknown_kind(Shouwen__V1__BranchRequest *req)
     Shouwen__V1__BranchRequest r = *req;
     r.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY__NOT_SET;
     size_t n = s_pack_into(&r.base, out);
-    n += s_field(out + n, 15, (const uint8_t *)"\x0a\x02hi", 4);
+    /* a body field no version of the protocol has (15-20 are the queries
+       and the watch of issue 9) */
+    n += s_field(out + n, 99, (const uint8_t *)"\x0a\x02hi", 4);
     zmsg_t *m = zmsg_new();
     zmsg_addmem(m, out, n);
     return m;
