@@ -79,4 +79,32 @@ check_eq "assessment: limits_due = decided + open, for every department" "0" \
             where limits_due <> limits_decided + limits_open or limits_decided <> limits_on_time + limits_late")"
 check_eq "assessment: housekeeping's open limits (the case still open at the month's end)" "t" \
     "$(sql "select limits_open > 0 from shouwen.department_assessment('2026-03-01') where department_id='housekeeping'")"
+
+# --- acceptance 4: the register, the timeline and the assessment show names and Chinese labels
+check_eq "register: the bounced case in Chinese, with names (first contacted, handling department, owner)" \
+    "来访|求助|王芳|王芳|转其他部门|礼宾部|冯磊|冯磊|已结案|西湖国际大酒店" \
+    "$(sql "select concat_ws('|', channel_zh, request_kind_zh, receiver_staff_name, natural_owner_name, disposition_zh,
+                   department_name, factual_owner_name, handler_name, state_zh, branch_name)
+            from shouwen.first_inquiry_register where case_id='$C_BOUNCE'")"
+check_eq "register: every case has its labels and names" "0" \
+    "$(sql "select count(*) from shouwen.first_inquiry_register
+            where channel_zh !~ '[一-鿿]' or request_kind_zh !~ '[一-鿿]' or disposition_zh !~ '[一-鿿]'
+               or state_zh !~ '[一-鿿]' or receiver_staff_name is null or department_name is null")"
+check_eq "timeline: the return of the bounced case, in Chinese with the names" \
+    "退回|郑秀英|退回（第1次）：郑秀英／客房部 → 王芳／前厅部" \
+    "$(sql "select type_zh||'|'||actor_name||'|'||split_part(summary_zh, '；', 1)
+            from shouwen.case_timeline('$C_BOUNCE') where type='case.returned'")"
+check_eq "timeline: the overnight transfer's violation in Chinese" \
+    "记录违规|时限服务|违规：未及时移交，王芳／前厅部" \
+    "$(sql "select type_zh||'|'||actor_name||'|'||split_part(summary_zh, '；', 1)
+            from shouwen.case_timeline('$C_OVERNIGHT') where type='violation.recorded'")"
+check_eq "timeline: every event has a Chinese type and summary, every actor a name" "0" \
+    "$(sql "select count(*) from shouwen.events e, shouwen.case_timeline(e.case_id) t
+            where e.type='inquiry.received' and (t.type_zh !~ '[一-鿿]' or t.summary_zh !~ '[一-鿿]' or t.actor_name is null)")"
+check_eq "assessment: departments by name" "concierge 礼宾部,engineering 工程部,food_beverage 餐饮部,front_office 前厅部,housekeeping 客房部" \
+    "$(sql "select string_agg(department_id||' '||department_name, ',' order by department_id)
+            from shouwen.department_assessment('2026-03-01')")"
+check_eq "as the auditor: the names and labels are readable" "前厅部|转其他部门" \
+    "$(bash "$SHOUWEN_SOURCE/scripts/pg.sh" psql "$HUB/pg" "$HUB_DB" shouwen_auditor -X -At -c \
+        "select (select department_name from department_assessment('2026-03-01') where department_id='front_office')||'|'||label_zh('disposition', 'other_department')")"
 itest_done
