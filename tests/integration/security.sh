@@ -113,7 +113,14 @@ rc_before=$(stat refused_connections) before=$(recorded)
 SHOUWEN_CERT= SHOUWEN_SERVER_CERT= "$CLI" stats --timeout 2 >/dev/null 2>&1
 check_eq "a plain client gets no answer (exit 75)" 75 "$?"
 SHOUWEN_CERT= SHOUWEN_SERVER_CERT= inquiry zh-01 pension_registration --timeout 2 >/dev/null 2>&1
+# libzmq reports the mechanism mismatch only when it reads the plain
+# client's greeting before the client hangs up (docs/security.md): a few
+# more attempts, bounded, until one is counted
 n=$(stat refused_connections)
+for ((k = 0; k < 8 && n <= rc_before; k++)); do
+    SHOUWEN_CERT= SHOUWEN_SERVER_CERT= "$CLI" stats --timeout 1 >/dev/null 2>&1
+    n=$(stat refused_connections)
+done
 [[ $n -ge $((rc_before + 1)) ]] && pass "  intake refused and counted it ($rc_before -> $n)" ||
     fail "  refused_connections $rc_before -> $n"
 grep -q "CURVE" "$HUB/log/intake.log" && pass "  intake's log says why" || fail "  no refusal in intake.log"
