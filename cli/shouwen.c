@@ -363,8 +363,9 @@ static void s_print_reply(const Shouwen__V1__BranchReply *reply, bool json)
         printf("%s\n", reply->case_id);
 }
 
-/* Send req until OK or REJECTED, resending on RETRY or silence. */
-static int s_exchange(s_opts_t *o, Shouwen__V1__BranchRequest *req)
+/* A DEALER to the hub (CURVE when keys are given), connected; NULL with
+ *rc set when the keys or the endpoint are wrong. */
+static zsock_t *s_connect(s_opts_t *o, int *rc)
 {
     zsock_t *dealer = zsock_new(ZMQ_DEALER);
     zsock_set_linger(dealer, 0);
@@ -377,7 +378,8 @@ static int s_exchange(s_opts_t *o, Shouwen__V1__BranchRequest *req)
             zcert_destroy(&mine);
             zcert_destroy(&hub);
             zsock_destroy(&dealer);
-            return EXIT_USAGE;
+            *rc = EXIT_USAGE;
+            return NULL;
         }
         zcert_apply(mine, dealer);
         zsock_set_curve_serverkey(dealer, zcert_public_txt(hub));
@@ -387,10 +389,24 @@ static int s_exchange(s_opts_t *o, Shouwen__V1__BranchRequest *req)
     if (zsock_connect(dealer, "%s", o->endpoint) != 0) {
         fprintf(stderr, "shouwen: bad endpoint '%s'\n", o->endpoint);
         zsock_destroy(&dealer);
-        return EXIT_USAGE;
+        *rc = EXIT_USAGE;
+        return NULL;
     }
+    return dealer;
+}
+
+/* Send req until OK or REJECTED, resending on RETRY or silence (after a
+   silence on a fresh connection: a handshake that never finished does not
+   hold the request up). */
+static int s_exchange(s_opts_t *o, Shouwen__V1__BranchRequest *req)
+{
+    int rc = 0;
+    zsock_t *dealer = s_connect(o, &rc);
+    if (!dealer)
+        return rc;
     int64_t give_up = zclock_mono() + (int64_t)(o->timeout_s * 1000);
-    int backoff = 100, rc = EXIT_NO_ANSWER;
+    int backoff = 100;
+    rc = EXIT_NO_ANSWER;
     const char *last = "no answer from the hub";
     while (zclock_mono() < give_up) {
         /* a send waits at most until the deadline: a hub that refused our
@@ -407,10 +423,17 @@ static int s_exchange(s_opts_t *o, Shouwen__V1__BranchRequest *req)
             continue;
         }
         int wait = (int)(give_up - zclock_mono());
-        zsock_set_rcvtimeo(dealer, wait < 3000 ? (wait > 0 ? wait : 1) : 3000);
+        zsock_set_rcvtimeo(dealer, wait < 5000 ? (wait > 0 ? wait : 1) : 5000);
         zframe_t *in = zframe_recv(dealer);
-        if (!in)
-            continue; /* silence: resend the same request */
+        /* silence for longer than intake takes to say RETRY (3 s by
+           default): resend the same request on a fresh connection */
+        if (!in) {
+            zsock_destroy(&dealer);
+            int again = 0;
+            if (!(dealer = s_connect(o, &again)))
+                return again;
+            continue;
+        }
         Shouwen__V1__BranchReply *reply =
             shouwen__v1__branch_reply__unpack(NULL, zframe_size(in), zframe_data(in));
         zframe_destroy(&in);

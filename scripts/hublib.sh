@@ -154,7 +154,7 @@ hub_wait_ready() {
     local limit=${1:-30} i
     for ((i = 0; i < limit * 5; i++)); do
         # intake answers stats at once; "live 1" once it follows the log
-        if "$HUB_BUILD/cli/shouwen" stats 2>/dev/null | grep -Eq '^live +1$'; then
+        if "$HUB_BUILD/cli/shouwen" stats --timeout 3 2>/dev/null | grep -Eq '^live +1$'; then
             return 0
         fi
         sleep 0.2
