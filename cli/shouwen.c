@@ -372,7 +372,8 @@ static zsock_t *s_connect(s_opts_t *o, int *rc)
     if (o->cert || o->server_cert) { /* CURVE: the hub knows this branch by its key */
         zcert_t *mine = o->cert ? zcert_load(o->cert) : NULL;
         zcert_t *hub = o->server_cert ? zcert_load(o->server_cert) : NULL;
-        if (!mine || !hub || zcert_secret_txt(mine)[0] == '0') {
+        if (!mine || !hub ||
+            streq(zcert_secret_txt(mine), "0000000000000000000000000000000000000000")) {
             fprintf(stderr, "shouwen: need both --cert (with its _secret file) and "
                             "--server-cert for CURVE\n");
             zcert_destroy(&mine);

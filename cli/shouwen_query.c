@@ -16,11 +16,11 @@
 #include "sw_envelope.h"
 #include "sw_json.h"
 
-#define S_EXIT_REJECTED 2
+#define S_EXIT_REJECTED  2
 #define S_EXIT_NO_ANSWER 75
-#define S_EXIT_USAGE 64
-#define S_ACK_MS 5000     /* a watch acks this often */
-#define S_SILENCE_MS 12000 /* no word from the hub this long: watch again */
+#define S_EXIT_USAGE     64
+#define S_ACK_MS         5000  /* a watch acks this often */
+#define S_SILENCE_MS     12000 /* no word from the hub this long: watch again */
 
 static const char *s_verbs[] = {"inbox", "queue", "due", "find", "watch"};
 
@@ -41,7 +41,8 @@ static zsock_t *s_connect(const shouwen_link_t *l)
     if (l->cert || l->server_cert) {
         zcert_t *mine = l->cert ? zcert_load(l->cert) : NULL;
         zcert_t *hub = l->server_cert ? zcert_load(l->server_cert) : NULL;
-        if (!mine || !hub || zcert_secret_txt(mine)[0] == '0') {
+        if (!mine || !hub ||
+            streq(zcert_secret_txt(mine), "0000000000000000000000000000000000000000")) {
             fprintf(stderr, "shouwen: need both --cert (with its _secret file) and "
                             "--server-cert for CURVE\n");
             zcert_destroy(&mine);
@@ -168,10 +169,10 @@ static void s_when(int64_t us, char *buf, size_t size)
 
 static const char *s_deadline_kind(int kind)
 {
-    static const char *names[] = {"时限",     "转交时限",   "答复时限", "当日回电",
-                                  "回访时限", "办结时限",   "阶段反馈", "返岗联系"};
+    static const char *names[] = {"时限",     "转交时限", "答复时限", "当日回电",
+                                  "回访时限", "办结时限", "阶段反馈", "返岗联系"};
     return kind >= 0 && kind < (int)(sizeof names / sizeof names[0]) ? names[kind]
-                                                                      : "时限";
+                                                                     : "时限";
 }
 
 static const char *s_deadline_state(int state)
@@ -207,7 +208,8 @@ static void s_print_case(const Shouwen__V1__CaseSummary *c)
     printf("    首问责任人 %s  实际责任人 %s  承办人 %s  部门 %s",
            *c->first_owner_id ? c->first_owner_id : "-",
            *c->factual_owner_id ? c->factual_owner_id : "-",
-           *c->handler_id ? c->handler_id : "-", *c->department_id ? c->department_id : "-");
+           *c->handler_id ? c->handler_id : "-",
+           *c->department_id ? c->department_id : "-");
     if (*c->pending_to_staff_id || *c->pending_to_department_id)
         printf("  已转交待签收 %s%s%s", c->pending_to_department_id,
                *c->pending_to_staff_id ? "/" : "", c->pending_to_staff_id);
@@ -293,10 +295,12 @@ static void s_print_notification(const Shouwen__V1__Notification *n, bool json)
     for (size_t i = 0; i < n->n_department_ids; i++)
         printf(" %s", n->department_ids[i]);
     if (*n->from_staff_id || *n->from_department_id)
-        printf("；%s %s%s%s", n->kind == SHOUWEN__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_ACCEPTED
-                                 ? "签收人"
-                                 : "来自",
-               n->from_staff_id, *n->from_department_id ? " " : "", n->from_department_id);
+        printf("；%s %s%s%s",
+               n->kind == SHOUWEN__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_ACCEPTED
+                   ? "签收人"
+                   : "来自",
+               n->from_staff_id, *n->from_department_id ? " " : "",
+               n->from_department_id);
     if (*due)
         printf("；%s 到期 %s", s_deadline_kind(n->deadline_kind), due);
     if (n->level)
@@ -323,12 +327,19 @@ typedef struct {
 
 static int s_parse(int argc, char **argv, s_args_t *a)
 {
-    static const struct option longopts[] = {
-        {"staff", 1, 0, 's'},   {"department", 1, 0, 'd'}, {"phone", 1, 0, 'p'},
-        {"case", 1, 0, 'c'},    {"within", 1, 0, 'w'},     {"limit", 1, 0, 'l'},
-        {"callbacks", 0, 0, 'C'}, {"json", 0, 0, 'j'},     {"timeout", 1, 0, 't'},
-        {"request-id", 1, 0, 'i'}, {"from", 1, 0, 'f'},    {"for", 1, 0, 'F'},
-        {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"staff", 1, 0, 's'},
+                                             {"department", 1, 0, 'd'},
+                                             {"phone", 1, 0, 'p'},
+                                             {"case", 1, 0, 'c'},
+                                             {"within", 1, 0, 'w'},
+                                             {"limit", 1, 0, 'l'},
+                                             {"callbacks", 0, 0, 'C'},
+                                             {"json", 0, 0, 'j'},
+                                             {"timeout", 1, 0, 't'},
+                                             {"request-id", 1, 0, 'i'},
+                                             {"from", 1, 0, 'f'},
+                                             {"for", 1, 0, 'F'},
+                                             {0, 0, 0, 0}};
     a->timeout_s = 30;
     a->staffs = (char **)calloc((size_t)argc, sizeof(char *));
     a->depts = (char **)calloc((size_t)argc, sizeof(char *));
@@ -402,7 +413,8 @@ static int s_query(const shouwen_link_t *l, const char *verb, s_args_t *a)
         req.inbox = &inbox;
     } else if (streq(verb, "queue")) {
         if (!a->dept)
-            return fprintf(stderr, "shouwen: queue needs --department ID\n"), S_EXIT_USAGE;
+            return fprintf(stderr, "shouwen: queue needs --department ID\n"),
+                   S_EXIT_USAGE;
         queue.department_id = (char *)a->dept;
         queue.limit = a->limit;
         req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_QUEUE;
