@@ -94,8 +94,10 @@ static size_t s_answer(s_found_t *f, const char *staff)
 static void s_report(const char *what, int64_t *ns, int q, size_t bytes)
 {
     qsort(ns, (size_t)q, sizeof ns[0], s_cmp);
-    printf("%-44s p50 %8.3f ms  p99 %8.3f ms  max %8.3f ms  (%d queries, %zu bytes/answer avg)\n",
-           what, ns[q / 2] / 1e6, ns[(q * 99) / 100] / 1e6, ns[q - 1] / 1e6, q, bytes / (size_t)q);
+    printf("%-44s p50 %8.3f ms  p99 %8.3f ms  max %8.3f ms  (%d queries, %zu "
+           "bytes/answer avg)\n",
+           what, ns[q / 2] / 1e6, ns[(q * 99) / 100] / 1e6, ns[q - 1] / 1e6, q,
+           bytes / (size_t)q);
 }
 
 int main(int argc, char **argv)
@@ -118,8 +120,8 @@ int main(int argc, char **argv)
     int64_t t0 = s_now_ns();
     for (int i = 0; i < ncases; i++) {
         s_row_t *r = &rows[i];
-        snprintf(r->id, sizeof r->id, "SW-%04X-%04X-%04X", (i >> 24) & 0xffff, (i >> 12) & 0xfff,
-                 i & 0xfff);
+        snprintf(r->id, sizeof r->id, "SW-%04X-%04X-%04X", (i >> 24) & 0xffff,
+                 (i >> 12) & 0xfff, i & 0xfff);
         r->owner = (int)(random() % nstaff);
         r->factual = (int)(random() % nstaff);
         r->handler = (int)(random() % nstaff);
@@ -171,7 +173,8 @@ int main(int argc, char **argv)
         }
     }
     double load_s = (s_now_ns() - t0) / 1e9;
-    printf("# query_bench: %d cases (%d%% open), %d staff, %" PRIu64 " events applied in %.1f s; "
+    printf("# query_bench: %d cases (%d%% open), %d staff, %" PRIu64
+           " events applied in %.1f s; "
            "%d CPUs, load average %s",
            ncases, open_pct, nstaff, pos, load_s, (int)sysconf(_SC_NPROCESSORS_ONLN), "");
     FILE *la = fopen("/proc/loadavg", "r");
@@ -204,7 +207,8 @@ int main(int argc, char **argv)
         f->n = 0;
         for (int k = 0; k < ncases; k++) {
             const s_row_t *r = &rows[k];
-            if (r->open && (r->owner == w || r->factual == w || r->handler == w) && f->n < 4096)
+            if (r->open && (r->owner == w || r->factual == w || r->handler == w) &&
+                f->n < 4096)
                 f->found[f->n++] = intake_cases_find(cases, r->id);
         }
         bytes += s_answer(f, staff[w]);

@@ -64,12 +64,12 @@ void sw_policy_destroy(sw_policy_t **self_p);
    policies section.  0 with both set, or -1 with *error as
    sw_calendar_new_from_text gives it (the caller's to free). */
 int sw_policy_load(const char *text, size_t len, sw_calendar_t **calendar,
-                    sw_policy_t **policy, char **error);
+                   sw_policy_t **policy, char **error);
 
 /* Fills *out with the rule for a deadline kind (Shouwen__V1__DeadlineKind)
    of a case; false if that deadline does not apply to the case. */
 bool sw_policy_rule(sw_policy_t *self, int deadline_kind, const sw_case_facts_t *facts,
-                     sw_rule_t *out);
+                    sw_rule_t *out);
 
 /* The violation type a breach of a deadline kind records (0 = none) and
    its rule id ("R10"), whatever the case. */
@@ -85,7 +85,7 @@ const sw_limit_t *sw_policy_long_matter(sw_policy_t *self);
 /* V2: the penalty of the occurrence-th violation of a type by one person
    in one month (1 = the first). */
 void sw_policy_penalty(sw_policy_t *self, int violation_type, uint32_t occurrence,
-                        uint32_t *yuan, bool *self_criticism);
+                       uint32_t *yuan, bool *self_criticism);
 /* The department penalty: recorded once a month, at the department's
    from-th violation of the month (from 0: never). */
 void sw_policy_department_penalty(sw_policy_t *self, uint32_t *from, uint32_t *yuan);
@@ -96,13 +96,12 @@ void sw_rule_text(const sw_rule_t *rule, char *out, size_t size);
 
 /* The instant a limit ends when counted from start_us; -1 on a calendar
    error (unknown office, out of range). */
-int64_t sw_limit_due(const sw_limit_t *limit, sw_calendar_t *calendar,
-                      const char *office, int64_t start_us);
+int64_t sw_limit_due(const sw_limit_t *limit, sw_calendar_t *calendar, const char *office,
+                     int64_t start_us);
 /* The warning point: permille of the allowed time between start and due,
    counted as the limit counts (working or wall-clock time); 0 for none. */
 int64_t sw_limit_warn(const sw_limit_t *limit, sw_calendar_t *calendar,
-                       const char *office, int64_t start_us, int64_t due_us,
-                       int permille);
+                      const char *office, int64_t start_us, int64_t due_us, int permille);
 /* True for limits counted in working time (a pause moves them by working
    time); false for wall-clock limits. */
 bool sw_limit_is_working(const sw_limit_t *limit);

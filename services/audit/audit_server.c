@@ -68,9 +68,9 @@ struct _audit_server_t {
     sw_zwatch_t *replay_w;
     audit_store_t *writer; /* append_batch connection */
     audit_store_t *reader; /* replay connection */
-    zlistx_t *queue;     /* s_item_t waiting for a batch */
-    zhashx_t *queued;    /* keys of queued and in-flight items */
-    s_item_t **inflight; /* the batch being committed */
+    zlistx_t *queue;       /* s_item_t waiting for a batch */
+    zhashx_t *queued;      /* keys of queued and in-flight items */
+    s_item_t **inflight;   /* the batch being committed */
     size_t n_inflight;
     size_t solo;       /* items left to send one at a time */
     zlistx_t *replays; /* s_replay_t waiting */

@@ -37,8 +37,8 @@ struct _intake_case_t {
     char *first_owner, *factual_owner, *handler, *department; /* who holds it */
     char *pending_staff, *pending_dept; /* passed on, not yet signed for */
     bool waiting;
-    uint64_t position;    /* of its last event */
-    zlistx_t *deadlines;  /* s_deadline_t, running */
+    uint64_t position;   /* of its last event */
+    zlistx_t *deadlines; /* s_deadline_t, running */
     s_slot_t staff_slots[S_STAFF_SLOTS];
     s_slot_t dept_slots[S_DEPT_SLOTS];
 };
@@ -76,10 +76,9 @@ static void s_case_free(void **item_p)
     intake_case_t *c = (intake_case_t *)*item_p;
     if (!c)
         return;
-    char **fields[] = {&c->unit,        &c->name,          &c->phone,      &c->matter,
-                       &c->category,    &c->receiver,      &c->first_owner,
-                       &c->factual_owner, &c->handler,     &c->department,
-                       &c->pending_staff, &c->pending_dept};
+    char **fields[] = {&c->unit,     &c->name,       &c->phone,         &c->matter,
+                       &c->category, &c->receiver,   &c->first_owner,   &c->factual_owner,
+                       &c->handler,  &c->department, &c->pending_staff, &c->pending_dept};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         free(*fields[i]);
     for (int i = 0; i < S_STAFF_SLOTS; i++)
@@ -457,7 +456,8 @@ bool intake_case_has_deadline(const intake_case_t *c, int64_t due_before_us, int
     for (void *h = zlistx_first(c->deadlines) ? zlistx_cursor(c->deadlines) : NULL; h;
          h = zlistx_next(c->deadlines) ? zlistx_cursor(c->deadlines) : NULL) {
         const s_deadline_t *d = (const s_deadline_t *)zlistx_handle_item(h);
-        if ((!due_before_us || d->due_us <= due_before_us) && (!kind || d->kind == kind) &&
+        if ((!due_before_us || d->due_us <= due_before_us) &&
+            (!kind || d->kind == kind) &&
             (!staff || (d->holder && streq(d->holder, staff))) &&
             (!dept || (d->dept && streq(d->dept, dept))))
             return true;
@@ -531,7 +531,8 @@ Shouwen__V1__CaseSummary *intake_cases_summary(const intake_case_t *c, const cha
          h && s->deadlines && s->n_deadlines < n;
          h = zlistx_next(c->deadlines) ? zlistx_cursor(c->deadlines) : NULL) {
         const s_deadline_t *d = (const s_deadline_t *)zlistx_handle_item(h);
-        Shouwen__V1__RunningDeadline *r = (Shouwen__V1__RunningDeadline *)zmalloc(sizeof *r);
+        Shouwen__V1__RunningDeadline *r =
+            (Shouwen__V1__RunningDeadline *)zmalloc(sizeof *r);
         shouwen__v1__running_deadline__init(r);
         r->kind = d->kind;
         r->due_at_us = d->due_us;
@@ -543,8 +544,10 @@ Shouwen__V1__CaseSummary *intake_cases_summary(const intake_case_t *c, const cha
         s->deadlines[s->n_deadlines++] = r;
     }
     if (staff) {
-        static const char *names[] = {"first_owner", "factual_owner", "handler", "receiver"};
-        const char *who[] = {c->first_owner, c->factual_owner, c->handler, c->pending_staff};
+        static const char *names[] = {"first_owner", "factual_owner", "handler",
+                                      "receiver"};
+        const char *who[] = {c->first_owner, c->factual_owner, c->handler,
+                             c->pending_staff};
         s->roles = (char **)calloc(4, sizeof(char *));
         for (int i = 0; i < 4 && s->roles; i++)
             if (who[i] && streq(who[i], staff))

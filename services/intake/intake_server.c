@@ -795,8 +795,8 @@ static void s_gather_init(s_gather_t *g, intake_server_t *self, const s_asker_t 
 static void s_answer_cases(intake_server_t *self, const s_asker_t *a, s_gather_t *g,
                            uint32_t limit)
 {
-    size_t max = limit ? (limit > S_QUERY_LIMIT_MAX ? S_QUERY_LIMIT_MAX : limit)
-                       : S_QUERY_LIMIT;
+    size_t max =
+        limit ? (limit > S_QUERY_LIMIT_MAX ? S_QUERY_LIMIT_MAX : limit) : S_QUERY_LIMIT;
     zlistx_sort(g->found);
     size_t n = zlistx_size(g->found) < max ? zlistx_size(g->found) : max;
     Shouwen__V1__CaseSummary **cases = (Shouwen__V1__CaseSummary **)calloc(
@@ -904,7 +904,8 @@ static void s_queue(intake_server_t *self, s_asker_t *a, Shouwen__V1__BranchRequ
 static void s_due(intake_server_t *self, s_asker_t *a, Shouwen__V1__BranchRequest *req)
 {
     Shouwen__V1__DueQuery *q = req->due;
-    if (!s_query_ready(self, a) || (*q->staff_id && !s_staff_askable(self, a, q->staff_id)) ||
+    if (!s_query_ready(self, a) ||
+        (*q->staff_id && !s_staff_askable(self, a, q->staff_id)) ||
         (*q->department_id && !s_dept_askable(self, a, q->department_id)))
         return;
     if (!intake_access_directory(self->access)) {
@@ -1310,7 +1311,8 @@ static void s_on_committed(void *arg, const sw_committed_t *c, const sw_envelope
     intake_server_t *self = (intake_server_t *)arg;
     intake_access_note(self->access, env);
     intake_cases_note(self->cases, c->position, env);
-    intake_watch_note(self->watch, c->position, env, intake_access_directory(self->access));
+    intake_watch_note(self->watch, c->position, env,
+                      intake_access_directory(self->access));
     bool ours = streq(env->producer, "intake");
     if (ours)
         sw_producer_forget(self->producer, env->event_id.data);
@@ -1428,8 +1430,8 @@ static int s_settings(intake_server_t *self, zconfig_t *cfg)
         sw_config_int(cfg, "intake/max_received_ahead_s", 300, 0, 86400, &ahead_s) != 0 ||
         sw_config_int(cfg, "intake/max_received_age_s", 30 * 86400, 60, 3660L * 86400,
                       &age_s) != 0 ||
-        sw_config_int(cfg, "intake/watch_keep", 200000, 1, 100000000, &self->watch_keep) !=
-            0 ||
+        sw_config_int(cfg, "intake/watch_keep", 200000, 1, 100000000,
+                      &self->watch_keep) != 0 ||
         sw_config_int(cfg, "intake/watch_idle_s", 30, 2, 86400, &self->watch_idle_s) != 0)
         return -1;
     self->ack_timeout_us = ack_ms * 1000;
