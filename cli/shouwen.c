@@ -363,36 +363,15 @@ static void s_print_reply(const Shouwen__V1__BranchReply *reply, bool json)
         printf("%s\n", reply->case_id);
 }
 
-/* A DEALER to the hub (CURVE when keys are given), connected; NULL with
- *rc set when the keys or the endpoint are wrong. */
+/* A DEALER to the hub (shouwen_connect); NULL with *rc = EXIT_USAGE when
+   the keys or the endpoint are wrong. */
 static zsock_t *s_connect(s_opts_t *o, int *rc)
 {
-    zsock_t *dealer = zsock_new(ZMQ_DEALER);
-    zsock_set_linger(dealer, 0);
-    if (o->cert || o->server_cert) { /* CURVE: the hub knows this branch by its key */
-        zcert_t *mine = o->cert ? zcert_load(o->cert) : NULL;
-        zcert_t *hub = o->server_cert ? zcert_load(o->server_cert) : NULL;
-        if (!mine || !hub ||
-            streq(zcert_secret_txt(mine), "0000000000000000000000000000000000000000")) {
-            fprintf(stderr, "shouwen: need both --cert (with its _secret file) and "
-                            "--server-cert for CURVE\n");
-            zcert_destroy(&mine);
-            zcert_destroy(&hub);
-            zsock_destroy(&dealer);
-            *rc = EXIT_USAGE;
-            return NULL;
-        }
-        zcert_apply(mine, dealer);
-        zsock_set_curve_serverkey(dealer, zcert_public_txt(hub));
-        zcert_destroy(&mine);
-        zcert_destroy(&hub);
-    }
-    if (zsock_connect(dealer, "%s", o->endpoint) != 0) {
-        fprintf(stderr, "shouwen: bad endpoint '%s'\n", o->endpoint);
-        zsock_destroy(&dealer);
+    shouwen_link_t link = {
+        .endpoint = o->endpoint, .cert = o->cert, .server_cert = o->server_cert};
+    zsock_t *dealer = shouwen_connect(&link);
+    if (!dealer)
         *rc = EXIT_USAGE;
-        return NULL;
-    }
     return dealer;
 }
 
@@ -496,15 +475,6 @@ static int s_exchange(s_opts_t *o, Shouwen__V1__BranchRequest *req)
     return rc;
 }
 
-static void s_fresh_request_id(char *out, size_t size)
-{
-    uint8_t r[12];
-    randombytes_buf(r, sizeof r);
-    char hex[25];
-    sodium_bin2hex(hex, sizeof hex, r, sizeof r);
-    snprintf(out, size, "cli-%s", hex);
-}
-
 /* --request-id, --json and --timeout, taken by every request. */
 static bool s_common_option(s_opts_t *o, int ch)
 {
@@ -527,7 +497,7 @@ static bool s_common_option(s_opts_t *o, int ch)
 static void s_address(s_opts_t *o, Shouwen__V1__BranchRequest *req)
 {
     if (!o->request_id) {
-        s_fresh_request_id(o->fresh_id, sizeof o->fresh_id);
+        shouwen_fresh_request_id(o->fresh_id, sizeof o->fresh_id);
         o->request_id = o->fresh_id;
     }
     req->request_id = (char *)o->request_id;

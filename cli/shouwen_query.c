@@ -8,6 +8,7 @@
     NOT_WATCHING (a restarted hub) watches again from the last position on
     a fresh connection: nothing is lost, nothing shown twice. */
 #include "shouwen_query.h"
+#include "sw_zap.h"
 
 #include <getopt.h>
 #include <sodium.h>
@@ -34,26 +35,18 @@ bool shouwen_query_verb(const char *verb)
 
 /* ------------------------------------------------------------ the link */
 
-static zsock_t *s_connect(const shouwen_link_t *l)
+zsock_t *shouwen_connect(const shouwen_link_t *l)
 {
     zsock_t *dealer = zsock_new(ZMQ_DEALER);
     zsock_set_linger(dealer, 0);
-    if (l->cert || l->server_cert) {
-        zcert_t *mine = l->cert ? zcert_load(l->cert) : NULL;
-        zcert_t *hub = l->server_cert ? zcert_load(l->server_cert) : NULL;
-        if (!mine || !hub ||
-            streq(zcert_secret_txt(mine), "0000000000000000000000000000000000000000")) {
-            fprintf(stderr, "shouwen: need both --cert (with its _secret file) and "
-                            "--server-cert for CURVE\n");
-            zcert_destroy(&mine);
-            zcert_destroy(&hub);
-            zsock_destroy(&dealer);
-            return NULL;
-        }
-        zcert_apply(mine, dealer);
-        zsock_set_curve_serverkey(dealer, zcert_public_txt(hub));
-        zcert_destroy(&mine);
-        zcert_destroy(&hub);
+    /* CURVE: the hub knows this branch by its key */
+    if ((l->cert || l->server_cert) &&
+        (!l->cert || !l->server_cert ||
+         sw_curve_client(dealer, l->cert, l->server_cert) != 0)) {
+        fprintf(stderr, "shouwen: need both --cert (with its _secret file) and "
+                        "--server-cert for CURVE\n");
+        zsock_destroy(&dealer);
+        return NULL;
     }
     if (zsock_connect(dealer, "%s", l->endpoint) != 0) {
         fprintf(stderr, "shouwen: bad endpoint '%s'\n", l->endpoint);
@@ -62,7 +55,7 @@ static zsock_t *s_connect(const shouwen_link_t *l)
     return dealer;
 }
 
-static void s_fresh_id(char *out, size_t size)
+void shouwen_fresh_request_id(char *out, size_t size)
 {
     uint8_t r[12];
     randombytes_buf(r, sizeof r);
@@ -77,7 +70,7 @@ static void s_address(const shouwen_link_t *l, Shouwen__V1__BranchRequest *req, 
     if (given)
         snprintf(id, size, "%s", given);
     else
-        s_fresh_id(id, size);
+        shouwen_fresh_request_id(id, size);
     req->request_id = id;
     req->branch_id = (char *)(l->branch_id ? l->branch_id : "");
     req->protocol_version = SHOUWEN__V1__BRANCH_PROTOCOL__BRANCH_PROTOCOL_CURRENT;
@@ -111,7 +104,7 @@ static int s_ask(const shouwen_link_t *l, Shouwen__V1__BranchRequest *req,
                  double timeout_s, Shouwen__V1__BranchReply **reply_p)
 {
     *reply_p = NULL;
-    zsock_t *dealer = s_connect(l);
+    zsock_t *dealer = shouwen_connect(l);
     if (!dealer)
         return S_EXIT_USAGE;
     int64_t give_up = zclock_mono() + (int64_t)(timeout_s * 1000);
@@ -462,7 +455,7 @@ typedef struct {
 static int s_watch_send(s_watcher_t *w)
 {
     zsock_destroy(&w->dealer);
-    w->dealer = s_connect(w->l);
+    w->dealer = shouwen_connect(w->l);
     if (!w->dealer)
         return -1;
     Shouwen__V1__WatchRequest body = SHOUWEN__V1__WATCH_REQUEST__INIT;

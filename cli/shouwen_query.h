@@ -8,6 +8,7 @@
 #ifndef SHOUWEN_QUERY_H
 #define SHOUWEN_QUERY_H
 
+#include <czmq.h>
 #include <stdbool.h>
 
 /* Where the hub is and how to speak to it (from shouwen's main). */
@@ -17,6 +18,13 @@ typedef struct {
     const char *cert;      /* this branch's certificate, NULL without CURVE */
     const char *server_cert;
 } shouwen_link_t;
+
+/* A DEALER to the hub, connected, speaking CURVE when keys are given; NULL
+   (said on stderr) when the keys or the endpoint are wrong. */
+zsock_t *shouwen_connect(const shouwen_link_t *link);
+
+/* A request id made for this run: "cli-" and 24 random hex digits. */
+void shouwen_fresh_request_id(char *out, size_t size);
 
 /* True if verb is one of the above. */
 bool shouwen_query_verb(const char *verb);

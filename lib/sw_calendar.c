@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "sw_calendar.h"
+#include "sw_zpl.h"
 
 #define S_US_PER_SEC      1000000LL
 #define S_SECS_PER_DAY    86400LL
@@ -422,42 +423,12 @@ static void s_office_destroy(s_office_t **office_p)
 static int s_fail(s_loader_t *loader, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Position of target in pre-order below node; true when found. */
-static bool s_preorder(zconfig_t *node, zconfig_t *target, size_t *index)
-{
-    for (zconfig_t *child = zconfig_child(node); child; child = zconfig_next(child)) {
-        if (child == target)
-            return true;
-        (*index)++;
-        if (s_preorder(child, target, index))
-            return true;
-    }
-    return false;
-}
-
 /* The line of the text that node came from, 0 if unknown.  In valid ZPL
    every line that is neither blank nor a comment names one key, and the
    keys become the tree's nodes in pre-order. */
 static size_t s_node_line(const s_loader_t *loader, zconfig_t *node)
 {
     return sw_zpl_line(loader->text, loader->root, node);
-}
-
-size_t sw_zpl_line(const char *text, zconfig_t *root, zconfig_t *node)
-{
-    size_t index = 0;
-    if (!text || !node || !s_preorder(root, node, &index))
-        return 0;
-    size_t line = 0;
-    for (const char *c = text; *c;) {
-        line++;
-        const char *first = c + strspn(c, " \t\r");
-        if (*first && *first != '\n' && *first != '#' && index-- == 0)
-            return line;
-        const char *newline = strchr(c, '\n');
-        c = newline ? newline + 1 : c + strlen(c);
-    }
-    return 0;
 }
 
 /* Record the first error of the load, "line N: " in front when the node

@@ -106,9 +106,4 @@ int64_t sw_calendar_local_to_utc(sw_calendar_t *self, const char *office, int y,
 int sw_calendar_to_local(sw_calendar_t *self, const char *office, int64_t t_us,
                          sw_calendar_local_t *local);
 
-/* The line of ZPL text (as loaded into root) that node came from, 0 if
-   unknown: in valid ZPL every line that is neither blank nor a comment
-   names one key, and the keys are the tree's nodes in pre-order. */
-size_t sw_zpl_line(const char *text, zconfig_t *root, zconfig_t *node);
-
 #endif

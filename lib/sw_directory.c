@@ -15,6 +15,7 @@
     (see s_syntax_error_line). */
 #define _GNU_SOURCE /* strndup, vasprintf */
 #include "sw_directory.h"
+#include "sw_zpl.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -261,34 +262,11 @@ static size_t s_syntax_error_line(const char *text)
     return bad;
 }
 
-/* Position of target in pre-order below node; true when found. */
-static bool s_preorder(zconfig_t *node, zconfig_t *target, long *index)
-{
-    for (zconfig_t *child = zconfig_child(node); child; child = zconfig_next(child)) {
-        if (child == target)
-            return true;
-        (*index)++;
-        if (s_preorder(child, target, index))
-            return true;
-    }
-    return false;
-}
-
-/* The line a node of the loaded tree came from, 0 if unknown: the lines
-   that name a key make the nodes, in pre-order. */
+/* The line a node of the loaded tree came from, 0 if unknown (sw_zpl_line,
+   the one way ZPL lines are counted). */
 static size_t s_node_line(s_loader_t *loader, zconfig_t *node)
 {
-    long index = 0;
-    if (!node || !s_preorder(loader->root, node, &index))
-        return 0;
-    const char *cursor = loader->text, *start;
-    size_t length, line = 0;
-    while (s_next_line(&cursor, &start, &length)) {
-        line++;
-        if (s_line_alone(start, length) > 0 && index-- == 0)
-            return line;
-    }
-    return 0;
+    return sw_zpl_line(loader->text, loader->root, node);
 }
 
 /* Record the first error, "line N: " in front when node is known; -1. */

@@ -3,6 +3,7 @@
 
 #include "sw_config.h"
 #include "sw_log.h"
+#include "sw_zap.h"
 
 static sw_hub_t *s_new(const char *proposals, const char *committed, const char *replay)
 {
@@ -14,12 +15,10 @@ static sw_hub_t *s_new(const char *proposals, const char *committed, const char 
 }
 
 /* A certificate that loads; with_secret: its _secret file too. */
-static bool s_cert_ok(const char *path, bool with_secret)
+static bool s_cert_ok(const char *path, bool with_secret, const char *what)
 {
-    zcert_t *cert = path ? zcert_load(path) : NULL;
-    bool ok =
-        cert && (!with_secret || !streq(zcert_secret_txt(cert),
-                                        "0000000000000000000000000000000000000000"));
+    zcert_t *cert = sw_cert_load(path, with_secret, what);
+    bool ok = cert != NULL;
     zcert_destroy(&cert);
     return ok;
 }
@@ -28,13 +27,13 @@ sw_hub_t *sw_hub_new(zconfig_t *cfg, const char *daemon)
 {
     const char *cert = sw_config_str(cfg, "hub/cert", NULL);
     const char *audit = sw_config_str(cfg, "hub/audit_cert", NULL);
-    if (!s_cert_ok(cert, true)) {
+    if (!s_cert_ok(cert, true, "hub/cert")) {
         sw_error("config: hub/cert must name %s's certificate with its _secret file "
                  "(shouwen keygen %s --daemon %s); got '%s'",
                  daemon, daemon, daemon, cert ? cert : "(none)");
         return NULL;
     }
-    if (!s_cert_ok(audit, false)) {
+    if (!s_cert_ok(audit, false, "hub/audit_cert")) {
         sw_error("config: hub/audit_cert must name audit's public certificate; got '%s'",
                  audit ? audit : "(none)");
         return NULL;
@@ -69,17 +68,5 @@ void sw_hub_destroy(sw_hub_t **self_p)
 
 int sw_hub_secure(const sw_hub_t *self, zsock_t *sock)
 {
-    if (!self->cert)
-        return 0;
-    zcert_t *mine = zcert_load(self->cert);
-    zcert_t *audit = zcert_load(self->audit_cert);
-    int rc = mine && audit ? 0 : -1;
-    if (rc == 0) {
-        zcert_apply(mine, sock);
-        zsock_set_curve_serverkey(sock, zcert_public_txt(audit));
-    } else
-        sw_error("cannot load %s or %s", self->cert, self->audit_cert);
-    zcert_destroy(&mine);
-    zcert_destroy(&audit);
-    return rc;
+    return self->cert ? sw_curve_client(sock, self->cert, self->audit_cert) : 0;
 }

@@ -1,6 +1,7 @@
 /*  sw_policy: the time limits and penalties sla applies (docs/sla.md). */
 #define _GNU_SOURCE /* asprintf, vasprintf, strcasecmp */
 #include "sw_policy.h"
+#include "sw_zpl.h"
 
 #include <ctype.h>
 #include <stdarg.h>

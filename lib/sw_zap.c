@@ -428,8 +428,7 @@ uint64_t sw_zap_refused(sw_zap_t *self)
 
 /* ------------------------------------------------------------ sockets */
 
-/* A certificate; with_secret: its _secret file must be there too. */
-static zcert_t *s_cert(const char *path, bool with_secret, const char *what)
+zcert_t *sw_cert_load(const char *path, bool with_secret, const char *what)
 {
     if (!zsys_has_curve()) {
         sw_error("CURVE: this libzmq was built without CURVE");
@@ -449,7 +448,7 @@ static zcert_t *s_cert(const char *path, bool with_secret, const char *what)
 int sw_curve_server(zsock_t *sock, const char *cert_path, const char *domain)
 {
     assert(sock && domain);
-    zcert_t *cert = s_cert(cert_path, true, "the server certificate");
+    zcert_t *cert = sw_cert_load(cert_path, true, "the server certificate");
     if (!cert)
         return -1;
     zcert_apply(cert, sock);
@@ -462,9 +461,9 @@ int sw_curve_server(zsock_t *sock, const char *cert_path, const char *domain)
 int sw_curve_client(zsock_t *sock, const char *cert_path, const char *server_cert_path)
 {
     assert(sock);
-    zcert_t *mine = s_cert(cert_path, true, "the client certificate");
+    zcert_t *mine = sw_cert_load(cert_path, true, "the client certificate");
     zcert_t *server =
-        mine ? s_cert(server_cert_path, false, "the server's certificate") : NULL;
+        mine ? sw_cert_load(server_cert_path, false, "the server's certificate") : NULL;
     if (!server) {
         zcert_destroy(&mine);
         return -1;

@@ -48,6 +48,10 @@ uint64_t sw_zap_refused(sw_zap_t *self);
    _secret file), sets curve_server and the ZAP domain; the client side
    loads its own cert (with _secret) and the server's public cert.  0, or
    -1 logged (file missing, no secret key). */
+/* A certificate (czmq's zcert_load); with_secret: its _secret file must be
+   there too (only the all-zero text means none).  NULL, logged with what it
+   is for. */
+zcert_t *sw_cert_load(const char *path, bool with_secret, const char *what);
 int sw_curve_server(zsock_t *sock, const char *cert_path, const char *domain);
 int sw_curve_client(zsock_t *sock, const char *cert_path, const char *server_cert_path);
 

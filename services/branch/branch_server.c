@@ -11,6 +11,7 @@
 #include "sw_envelope.h"
 #include "sw_eventid.h"
 #include "sw_log.h"
+#include "sw_zap.h"
 #include "sw_zwatch.h"
 
 #define S_RECV_BATCH      64   /* messages taken per wake-up, per socket */
@@ -593,14 +594,11 @@ static int s_connect_hub(branch_server_t *self, zconfig_t *cfg)
         sw_error("config: branch/cert, branch/hub_cert and branch/hub are required");
         return -1;
     }
-    zcert_t *mine = zcert_load(cert_path);
-    zcert_t *theirs = zcert_load(hub_path);
+    zcert_t *mine = sw_cert_load(cert_path, true, "branch/cert");
+    zcert_t *theirs = sw_cert_load(hub_path, false, "branch/hub_cert");
     int rc = -1;
-    if (!mine ||
-        streq(zcert_secret_txt(mine), "0000000000000000000000000000000000000000"))
-        sw_error("branch/cert: cannot load %s with its _secret file", cert_path);
-    else if (!theirs)
-        sw_error("branch/hub_cert: cannot load %s", hub_path);
+    if (!mine || !theirs) /* sw_cert_load said why */
+        rc = -1;
     else if (zcert_meta(mine, "branch") &&
              !streq(zcert_meta(mine, "branch"), self->branch_id))
         sw_error("branch/cert is the key of branch '%s', not of branch/id '%s'",
