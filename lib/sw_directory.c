@@ -118,6 +118,7 @@ typedef struct {
 /* A category: scoped (handled inside) or outside the organisation. */
 typedef struct {
     const char *id;         /* "room_booking" */
+    const char *name;       /* "客房预订", what a clerk reads; NULL: the id */
     zconfig_t *node;        /* scope/<id> or outside/<id> */
     s_list_t departments;   /* handling departments; items[0] alone when single */
     const char *lead;       /* lead department (主办部门) */
@@ -774,9 +775,9 @@ static int s_scope_departments(s_loader_t *loader, s_category_t *scope, const ch
 
 static int s_parse_scope(s_loader_t *loader, sw_directory_t *self, zconfig_t *node)
 {
-    static const char *const keys[] = {"department", "departments", "lead",
-                                       "handler",    "ordered",     NULL};
-    const char *values[5];
+    static const char *const keys[] = {"department", "departments", "lead", "handler",
+                                       "ordered",    "name",        NULL};
+    const char *values[6];
     char path[96];
     if (s_check_id(loader, node, "scope") != 0)
         return -1;
@@ -787,6 +788,7 @@ static int s_parse_scope(s_loader_t *loader, sw_directory_t *self, zconfig_t *no
     if (!scope)
         return s_fail(loader, node, "%s: out of memory", path);
     scope->id = zconfig_name(node);
+    scope->name = values[5];
     scope->node = node;
     scope->handler = values[3];
     scope->ordered = values[0] != NULL; /* one department: trivially ordered */
@@ -800,8 +802,8 @@ static int s_parse_scope(s_loader_t *loader, sw_directory_t *self, zconfig_t *no
 
 static int s_parse_outside(s_loader_t *loader, sw_directory_t *self, zconfig_t *node)
 {
-    static const char *const keys[] = {"guidance", NULL};
-    const char *values[1];
+    static const char *const keys[] = {"guidance", "name", NULL};
+    const char *values[2];
     char path[96];
     if (s_check_id(loader, node, "outside") != 0)
         return -1;
@@ -815,6 +817,7 @@ static int s_parse_outside(s_loader_t *loader, sw_directory_t *self, zconfig_t *
     if (!outside)
         return s_fail(loader, node, "%s: out of memory", path);
     outside->id = zconfig_name(node);
+    outside->name = values[1];
     outside->node = node;
     outside->guidance = values[0];
     return s_category_add(loader, self, outside, path);
@@ -1611,6 +1614,35 @@ static s_category_t *s_scope(sw_directory_t *self, const char *category)
 {
     s_category_t *c = s_table_get(&self->categories, category);
     return c && !c->guidance ? c : NULL;
+}
+
+const char *sw_directory_category_name(sw_directory_t *self, const char *category)
+{
+    s_category_t *c = s_table_get(&self->categories, category);
+    return !c ? NULL : c->name ? c->name : c->id;
+}
+
+/* Window channels: their on-duty person is the natural first owner. */
+static const char *const s_window_channels[] = {"hotline", "online_chat", "forum",
+                                                "weibo",   "callback",    "mailbox"};
+
+const char *sw_directory_natural_owner(sw_directory_t *self, const char *named,
+                                       const char *manager, const char *channel,
+                                       const char *receiver)
+{
+    if (named && *named && sw_directory_staff_exists(self, named))
+        return named;
+    if (manager && sw_directory_staff_exists(self, manager) &&
+        sw_directory_availability(self, manager) == SW_AVAILABLE_ON_POST)
+        return manager;
+    for (size_t i = 0;
+         channel && i < sizeof s_window_channels / sizeof *s_window_channels; i++)
+        if (streq(channel, s_window_channels[i])) {
+            const char *on_duty = sw_directory_on_duty(self, channel);
+            if (on_duty)
+                return on_duty;
+        }
+    return receiver ? receiver : "";
 }
 
 const char *sw_directory_scope_department(sw_directory_t *self, const char *category)

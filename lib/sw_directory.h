@@ -105,6 +105,19 @@ bool sw_directory_on_channel(sw_directory_t *self, const char *staff,
    who lists the channel and is on post; NULL if none. */
 const char *sw_directory_on_duty(sw_directory_t *self, const char *channel);
 
+/* What a clerk reads for a category (its `name`, else its id); NULL if the
+   directory has no such category. */
+const char *sw_directory_category_name(sw_directory_t *self, const char *category);
+
+/* 自然首问责任人 (R2, R25): the employee the customer named, a tiered
+   customer's account manager when on post, the on-duty person of a window
+   channel (channel as a lower-case name: "hotline"), else the receiver.
+   Shared by router (which decides) and the web desk (which shows it before
+   saving). */
+const char *sw_directory_natural_owner(sw_directory_t *self, const char *named,
+                                       const char *manager, const char *channel,
+                                       const char *receiver);
+
 /* Scopes: which department (and optionally person) handles a category.
    The lead department (主办部门; the only one, or the lead of several: R9);
    NULL if the category is not scoped. */

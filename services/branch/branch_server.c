@@ -24,6 +24,10 @@
 #define S_BRANCH_BUSY     "BRANCH_BUSY"
 #define S_HUB_UNREACHABLE "HUB_UNREACHABLE"
 #define S_SPOOL_FAILED    "SPOOL_FAILED"
+#define S_WATCH_ACK_S     5.0  /* the hub's watch is kept alive this often */
+#define S_WATCH_SILENT_S  12.0 /* a watch not heard from this long is renewed */
+#define S_DIRECTORY_S     30.0 /* the organisation is fetched again this often */
+#define S_HUB_UP_S        15.0 /* the hub counts as up this long after an answer */
 
 /* A spooled request on its way to the hub (the in-flight window). */
 typedef struct {
@@ -40,19 +44,23 @@ typedef struct {
 typedef struct {
     zframe_t *routing_id;
     bool delimiter;
+    uint64_t ticket;
     double expires;
 } s_forward_t;
 
-/* One desk client waiting for an answer. */
+/* One desk client waiting for an answer: a local desk on the ZeroMQ
+   endpoint (routing_id), or the web desk (ticket, routing_id NULL). */
 typedef struct {
     zframe_t *routing_id; /* borrowed */
     bool delimiter;       /* a REQ peer wants an empty frame first */
+    uint64_t ticket;      /* the web desk's, when routing_id is NULL */
 } s_asker_t;
 
 /* An answer held until the batch's spool transaction is committed. */
 typedef struct {
     zframe_t *routing_id;
     bool delimiter;
+    uint64_t ticket;
     zframe_t *reply;    /* the packed BranchReply */
     zframe_t *fallback; /* sent instead when the commit fails */
 } s_held_t;
@@ -74,12 +82,29 @@ struct _branch_server_t {
     double backoff_max;   /* branch/resend_max_ms */
     zhashx_t *forwards;   /* request id -> s_forward_t */
     zlistx_t *held;       /* s_held_t answers of the batch being committed */
+    zlistx_t *settled;    /* packed replies settled in the batch (observer) */
+    branch_observer_t observer;
+    struct {
+        bool wanted;       /* branch_server_watch was called */
+        char id[48];       /* request id of the current watch */
+        uint64_t position; /* last notification passed on */
+        double heard;      /* loop time the watch was last answered */
+        double acked;      /* loop time of the last ack sent */
+        unsigned serial;
+    } watch;
+    sw_directory_t *directory; /* the organisation in force at the hub */
+    char directory_ask[48];    /* request id of the directory query in flight */
+    double directory_at;       /* loop time of the last directory query */
+    double hub_heard;          /* loop time of the hub's last answer */
     bool stopping;
     struct {
         uint64_t requests, spooled, confirmed, rejected, sends, retries, forwarded,
             refused, spool_errors;
     } stats;
 };
+
+static void s_watch_tick(branch_server_t *self);
+static void s_directory_ask(branch_server_t *self);
 
 /* ------------------------------------------------------------ answers */
 
@@ -116,8 +141,18 @@ static void s_held_free(void **item)
 }
 
 static void s_send_desk(branch_server_t *self, zframe_t *routing_id, bool delimiter,
-                        zframe_t **body)
+                        uint64_t ticket, zframe_t **body)
 {
+    if (!routing_id) { /* the web desk */
+        Shouwen__V1__BranchReply *reply = shouwen__v1__branch_reply__unpack(
+            NULL, zframe_size(*body), zframe_data(*body));
+        if (reply && self->observer.answer)
+            self->observer.answer(self->observer.arg, ticket, reply);
+        if (reply)
+            shouwen__v1__branch_reply__free_unpacked(reply, NULL);
+        zframe_destroy(body);
+        return;
+    }
     zframe_t *id = zframe_dup(routing_id);
     zframe_send(&id, self->desk, ZFRAME_MORE | ZFRAME_DONTWAIT);
     if (delimiter)
@@ -139,8 +174,9 @@ static void s_hold(branch_server_t *self, const s_asker_t *a, zframe_t *reply,
 {
     s_held_t *h = (s_held_t *)calloc(1, sizeof *h);
     assert(h);
-    h->routing_id = zframe_dup(a->routing_id);
+    h->routing_id = a->routing_id ? zframe_dup(a->routing_id) : NULL;
     h->delimiter = a->delimiter;
+    h->ticket = a->ticket;
     h->reply = reply;
     h->fallback = fallback;
     zlistx_add_end(self->held, h);
@@ -297,8 +333,9 @@ static void s_forward(branch_server_t *self, const s_asker_t *a,
     }
     s_forward_t *f = (s_forward_t *)calloc(1, sizeof *f);
     assert(f);
-    f->routing_id = zframe_dup(a->routing_id);
+    f->routing_id = a->routing_id ? zframe_dup(a->routing_id) : NULL;
     f->delimiter = a->delimiter;
+    f->ticket = a->ticket;
     f->expires = ev_now(self->loop) + S_FORWARD_TTL_S;
     zhashx_update(self->forwards, req->request_id, f);
     self->stats.forwarded++;
@@ -444,9 +481,32 @@ static void s_on_tick(struct ev_loop *loop, ev_timer *w, int revents)
     s_refill(self);
     s_pump(self);
     s_expire_forwards(self);
+    s_watch_tick(self);
+    if (ev_now(loop) - self->directory_at >
+        (self->directory ? S_DIRECTORY_S : S_LINK_DOWN_S * 4))
+        s_directory_ask(self);
 }
 
 /* ------------------------------------------------------ desk socket */
+
+/* The batch's spool transaction ends; then, and only then, its answers go
+   out (a failed commit sends each held answer's fallback). */
+static void s_commit_batch(branch_server_t *self, bool txn)
+{
+    bool committed = txn && branch_spool_commit(self->spool) == 0;
+    if (!committed)
+        self->stats.spool_errors++;
+    for (s_held_t *h = (s_held_t *)zlistx_first(self->held); h;
+         h = (s_held_t *)zlistx_next(self->held)) {
+        zframe_t **body = !committed && h->fallback ? &h->fallback : &h->reply;
+        s_send_desk(self, h->routing_id, h->delimiter, h->ticket, body);
+    }
+    zlistx_purge(self->held);
+    if (committed) {
+        s_refill(self);
+        s_pump(self);
+    }
+}
 
 static void s_on_desk(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *arg)
 {
@@ -463,22 +523,150 @@ static void s_on_desk(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *a
         s_handle_desk(self, msg);
         zmsg_destroy(&msg);
     }
-    bool committed = txn && branch_spool_commit(self->spool) == 0;
-    if (!committed)
-        self->stats.spool_errors++;
-    for (s_held_t *h = (s_held_t *)zlistx_first(self->held); h;
-         h = (s_held_t *)zlistx_next(self->held)) {
-        zframe_t **body = !committed && h->fallback ? &h->fallback : &h->reply;
-        s_send_desk(self, h->routing_id, h->delimiter, body);
-    }
-    zlistx_purge(self->held);
-    if (committed) {
-        s_refill(self);
-        s_pump(self);
-    }
+    s_commit_batch(self, txn);
 }
 
 /* ------------------------------------------------------ hub socket */
+
+/* The outcomes of the batch are on disk: the web desk may tell them. */
+static void s_tell_settled(branch_server_t *self)
+{
+    zframe_t *frame;
+    while ((frame = (zframe_t *)zlistx_detach(self->settled, NULL))) {
+        Shouwen__V1__BranchReply *reply = shouwen__v1__branch_reply__unpack(
+            NULL, zframe_size(frame), zframe_data(frame));
+        if (reply && self->observer.settled)
+            self->observer.settled(self->observer.arg, reply);
+        if (reply)
+            shouwen__v1__branch_reply__free_unpacked(reply, NULL);
+        zframe_destroy(&frame);
+    }
+}
+
+/* A request of the branch's own to the hub (watch, ack, directory). */
+static void s_send_own(branch_server_t *self, Shouwen__V1__BranchRequest *req)
+{
+    req->branch_id = self->branch_id;
+    req->protocol_version = SHOUWEN__V1__BRANCH_PROTOCOL__BRANCH_PROTOCOL_CURRENT;
+    zframe_t *out = sw_pack_frame(&req->base);
+    if (zframe_send(&out, self->hub, ZFRAME_DONTWAIT) != 0)
+        zframe_destroy(&out); /* not connected: the tick tries again */
+}
+
+/* Watch every notification of the branch from after the last passed on. */
+static void s_watch_start(branch_server_t *self)
+{
+    Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
+    Shouwen__V1__WatchRequest watch = SHOUWEN__V1__WATCH_REQUEST__INIT;
+    snprintf(self->watch.id, sizeof self->watch.id, "branch-watch-%u-%08x",
+             ++self->watch.serial, randombytes_random());
+    watch.from_position = self->watch.position;
+    req.request_id = self->watch.id;
+    req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_WATCH;
+    req.watch = &watch;
+    s_send_own(self, &req);
+    self->watch.heard = self->watch.acked = ev_now(self->loop);
+}
+
+static void s_watch_ack(branch_server_t *self)
+{
+    Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
+    Shouwen__V1__WatchAck ack = SHOUWEN__V1__WATCH_ACK__INIT;
+    char id[64];
+    snprintf(id, sizeof id, "%s-ack", self->watch.id);
+    ack.watch_request_id = self->watch.id;
+    ack.position = self->watch.position;
+    req.request_id = id;
+    req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_WATCH_ACK;
+    req.watch_ack = &ack;
+    s_send_own(self, &req);
+    self->watch.acked = ev_now(self->loop);
+}
+
+/* Keeps the watch alive: acks, and a new watch after silence. */
+static void s_watch_tick(branch_server_t *self)
+{
+    if (!self->watch.wanted)
+        return;
+    double now = ev_now(self->loop);
+    if (!*self->watch.id || now - self->watch.heard > S_WATCH_SILENT_S)
+        s_watch_start(self);
+    else if (now - self->watch.acked > S_WATCH_ACK_S)
+        s_watch_ack(self);
+}
+
+/* An answer to the watch or its ack: true when it was one. */
+static bool s_watch_reply(branch_server_t *self, const Shouwen__V1__BranchReply *reply)
+{
+    if (!*self->watch.id ||
+        strncmp(reply->request_id, self->watch.id, strlen(self->watch.id)) != 0)
+        return strncmp(reply->request_id, "branch-watch-", 13) == 0; /* an old one */
+    self->watch.heard = ev_now(self->loop);
+    if (reply->status == SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_RETRY ||
+        reply->status == SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED) {
+        /* NOT_WATCHING (intake restarted), not ready: watch again soon */
+        sw_info("the hub's watch for branch %s: %s: %s; watching again", self->branch_id,
+                reply->code, reply->message);
+        self->watch.id[0] = '\0';
+        return true;
+    }
+    const Shouwen__V1__NotificationBatch *batch = reply->notifications;
+    if (!batch)
+        return true;
+    if (batch->oldest_kept && batch->oldest_kept > self->watch.position + 1 &&
+        self->watch.position)
+        sw_warn("the hub no longer keeps notifications after %" PRIu64
+                " (oldest kept %" PRIu64 "): those between are not shown at the desk",
+                self->watch.position, batch->oldest_kept);
+    for (size_t i = 0; i < batch->n_notifications; i++) {
+        const Shouwen__V1__Notification *n = batch->notifications[i];
+        if (n->position <= self->watch.position)
+            continue; /* shown already */
+        self->watch.position = n->position;
+        if (self->observer.notification)
+            self->observer.notification(self->observer.arg, n);
+    }
+    return true;
+}
+
+/* Ask the hub for the organisation in force (the desk's names, categories). */
+static void s_directory_ask(branch_server_t *self)
+{
+    Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
+    Shouwen__V1__DirectoryQuery query = SHOUWEN__V1__DIRECTORY_QUERY__INIT;
+    snprintf(self->directory_ask, sizeof self->directory_ask, "branch-directory-%08x",
+             randombytes_random());
+    req.request_id = self->directory_ask;
+    req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_DIRECTORY_QUERY;
+    req.directory_query = &query;
+    s_send_own(self, &req);
+    self->directory_at = ev_now(self->loop);
+}
+
+static bool s_directory_reply(branch_server_t *self,
+                              const Shouwen__V1__BranchReply *reply)
+{
+    if (strncmp(reply->request_id, "branch-directory-", 17) != 0)
+        return false;
+    if (!streq(reply->request_id, self->directory_ask) ||
+        reply->status != SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_OK)
+        return true;
+    self->directory_ask[0] = '\0';
+    if (self->directory && streq(sw_directory_version(self->directory), reply->message))
+        return true;
+    char *error = NULL;
+    sw_directory_t *dir = sw_directory_new_from_text((const char *)reply->directory.data,
+                                                     reply->directory.len, &error);
+    if (dir) {
+        sw_directory_destroy(&self->directory);
+        self->directory = dir;
+        sw_info("branch %s: the organisation in force is %s", self->branch_id,
+                sw_directory_version(dir));
+    } else
+        sw_warn("the hub's organisation does not load here: %s", error ? error : "?");
+    free(error);
+    return true;
+}
 
 /* The hub's answer to a spooled request: OK and REJECTED are final. */
 static void s_settle(branch_server_t *self, const Shouwen__V1__BranchReply *reply)
@@ -496,6 +684,10 @@ static void s_settle(branch_server_t *self, const Shouwen__V1__BranchReply *repl
                                 f->attempts, sw_clock_now_us(self->clock)) != 0) {
             self->stats.spool_errors++;
             return; /* stays in flight: the next answer records it */
+        }
+        if (self->observer.settled) {
+            Shouwen__V1__BranchReply copy = *reply;
+            zlistx_add_end(self->settled, sw_pack_frame(&copy.base));
         }
         if (ok)
             self->stats.confirmed++;
@@ -518,7 +710,7 @@ static void s_relay(branch_server_t *self, const Shouwen__V1__BranchReply *reply
     s_forward_t *f = (s_forward_t *)zhashx_lookup(self->forwards, reply->request_id);
     if (!f)
         return;
-    s_send_desk(self, f->routing_id, f->delimiter, frame);
+    s_send_desk(self, f->routing_id, f->delimiter, f->ticket, frame);
     zhashx_delete(self->forwards, reply->request_id);
 }
 
@@ -536,8 +728,11 @@ static void s_on_hub(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *ar
         Shouwen__V1__BranchReply *reply = shouwen__v1__branch_reply__unpack(
             NULL, zframe_size(frame), zframe_data(frame));
         if (reply) {
-            s_settle(self, reply);
-            s_relay(self, reply, &frame);
+            self->hub_heard = ev_now(self->loop);
+            if (!s_watch_reply(self, reply) && !s_directory_reply(self, reply)) {
+                s_settle(self, reply);
+                s_relay(self, reply, &frame);
+            }
             shouwen__v1__branch_reply__free_unpacked(reply, NULL);
         }
         zframe_destroy(&frame);
@@ -547,9 +742,11 @@ static void s_on_hub(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *ar
            again; intake answers a resend from its record */
         self->stats.spool_errors++;
         zhashx_purge(self->flights);
+        zlistx_purge(self->settled);
         self->loaded_seq = 0;
         return;
     }
+    s_tell_settled(self);
     if (zhashx_size(self->flights) < before) {
         s_refill(self);
         s_pump(self);
@@ -670,6 +867,7 @@ branch_server_t *branch_server_new(struct ev_loop *loop, zconfig_t *cfg,
     zhashx_set_destructor(self->forwards, s_forward_free);
     self->held = zlistx_new();
     zlistx_set_destructor(self->held, s_held_free);
+    self->settled = zlistx_new();
     if (s_settings(self, cfg) != 0 ||
         !(self->spool = branch_spool_new(
               sw_config_str(cfg, "branch/spool", S_DEFAULT_SPOOL), false)) ||
@@ -709,6 +907,11 @@ void branch_server_destroy(branch_server_t **self_p)
     zhashx_destroy(&self->flights);
     zhashx_destroy(&self->forwards);
     zlistx_destroy(&self->held);
+    zframe_t *frame;
+    while (self->settled && (frame = (zframe_t *)zlistx_detach(self->settled, NULL)))
+        zframe_destroy(&frame);
+    zlistx_destroy(&self->settled);
+    sw_directory_destroy(&self->directory);
     branch_spool_destroy(&self->spool);
     free(self);
     *self_p = NULL;
@@ -746,4 +949,56 @@ int branch_server_status(zconfig_t *cfg, bool all)
            branch_spool_count(spool, BRANCH_SPOOL_REJECTED));
     branch_spool_destroy(&spool);
     return n < 0 ? 1 : 0;
+}
+
+/* ------------------------------------------------------ the web desk */
+
+void branch_server_ask(branch_server_t *self, const Shouwen__V1__BranchRequest *req,
+                       uint64_t ticket)
+{
+    s_asker_t a = {.ticket = ticket};
+    zframe_t *body = sw_pack_frame((ProtobufCMessage *)&req->base);
+    self->stats.requests++;
+    bool txn = branch_spool_begin(self->spool) == 0;
+    s_request(self, &a, body);
+    zframe_destroy(&body);
+    s_commit_batch(self, txn);
+}
+
+void branch_server_observe(branch_server_t *self, const branch_observer_t *observer)
+{
+    self->observer = *observer;
+}
+
+void branch_server_watch(branch_server_t *self, uint64_t from_position)
+{
+    self->watch.wanted = true;
+    self->watch.position = from_position;
+    s_watch_start(self);
+}
+
+sw_directory_t *branch_server_directory(branch_server_t *self)
+{
+    return self->directory;
+}
+
+const char *branch_server_branch_id(branch_server_t *self)
+{
+    return self->branch_id;
+}
+
+int64_t branch_server_pending(branch_server_t *self)
+{
+    return branch_spool_count(self->spool, BRANCH_SPOOL_PENDING);
+}
+
+bool branch_server_hub_up(branch_server_t *self)
+{
+    return self->hub_heard > 0 && ev_now(self->loop) - self->hub_heard < S_HUB_UP_S;
+}
+
+int branch_server_lookup(branch_server_t *self, const char *request_id,
+                         branch_spool_entry_t *entry)
+{
+    return branch_spool_lookup(self->spool, request_id, entry);
 }

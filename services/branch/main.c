@@ -1,6 +1,7 @@
 /*  shouwen-branch: the branch office's door to the hub (see branch_server.h).
     `shouwen-branch status [-c FILE] [--all]` lists what the spool still
     holds for the hub, beside a running daemon. */
+#include "branch_desk.h"
 #include "branch_server.h"
 #include "sw_config.h"
 #include "sw_daemon.h"
@@ -9,6 +10,7 @@
 typedef struct {
     sw_daemon_t *daemon;
     branch_server_t *server;
+    branch_desk_t *desk; /* NULL when the config serves no desk */
 } s_main_t;
 
 static void s_on_stop(void *arg)
@@ -47,10 +49,33 @@ static int s_status(int argc, char **argv)
     return rc;
 }
 
+/* `shouwen-branch passwd [-c FILE] STAFF [--delete] | --list` */
+static int s_passwd(int argc, char **argv)
+{
+    const char *path = "/etc/shouwen/branch.conf";
+    char *rest[8];
+    int n = 0;
+    for (int i = 2; i < argc; i++) {
+        if ((streq(argv[i], "-c") || streq(argv[i], "--config")) && i + 1 < argc)
+            path = argv[++i];
+        else if (n < 8)
+            rest[n++] = argv[i];
+    }
+    sw_log_init("branch", LOG_WARNING);
+    zconfig_t *cfg = sw_config_load(path);
+    if (!cfg)
+        return SW_EXIT_CONFIG;
+    int rc = branch_desk_passwd(cfg, n, rest);
+    zconfig_destroy(&cfg);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && streq(argv[1], "status"))
         return s_status(argc, argv);
+    if (argc > 1 && streq(argv[1], "passwd"))
+        return s_passwd(argc, argv);
     int rc = 0;
     s_main_t m = {0};
     m.daemon = sw_daemon_new("branch", argc, argv, NULL, &rc);
@@ -62,9 +87,17 @@ int main(int argc, char **argv)
         sw_daemon_destroy(&m.daemon);
         return SW_EXIT_CONFIG;
     }
+    m.desk = branch_desk_new(sw_daemon_loop(m.daemon), sw_daemon_config(m.daemon),
+                             m.server, sw_daemon_clock(m.daemon), &rc);
+    if (rc != 0) {
+        branch_server_destroy(&m.server);
+        sw_daemon_destroy(&m.daemon);
+        return rc;
+    }
     sw_daemon_set_handlers(m.daemon, s_on_stop, NULL, s_on_stats, &m, 5.0);
     sw_daemon_ready(m.daemon); /* the desk endpoint is bound, the spool open */
     rc = sw_daemon_run(m.daemon);
+    branch_desk_destroy(&m.desk);
     branch_server_destroy(&m.server);
     sw_daemon_destroy(&m.daemon);
     return rc;

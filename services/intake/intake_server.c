@@ -93,6 +93,7 @@ struct _intake_server_t {
     sw_zap_t *zap;           /* admits branch and administrator keys */
     sw_keyring_t *keys;      /* intake/branch_keys: who each key is */
     intake_access_t *access; /* organisation in force, cases' parties */
+    zchunk_t *org_text;      /* the organisation file in force, for the desks */
     intake_cases_t *cases;   /* holders and deadlines: the branch queries */
     intake_watch_t *watch;   /* notifications kept and pushed to branches */
     sw_producer_t *producer; /* proposals to audit */
@@ -1094,6 +1095,26 @@ static void s_stats(intake_server_t *self, s_asker_t *a, Shouwen__V1__BranchRequ
 
 /* ----------------------------------------------------------- requests */
 
+/* The organisation in force as loaded, for a branch's web desk (category
+   names, departments, staff; docs/desk.md). */
+static void s_directory_query(intake_server_t *self, s_asker_t *a,
+                              Shouwen__V1__BranchRequest *req)
+{
+    Shouwen__V1__BranchReply reply = SHOUWEN__V1__BRANCH_REPLY__INIT;
+    reply.request_id = req->request_id;
+    sw_directory_t *dir = intake_access_directory(self->access);
+    if (!dir || !self->org_text) {
+        s_retry(self, a, INTAKE_NO_DIRECTORY,
+                "no organisation is in force at the hub yet");
+        return;
+    }
+    reply.status = SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_OK;
+    reply.message = (char *)sw_directory_version(dir);
+    reply.directory.data = zchunk_data(self->org_text);
+    reply.directory.len = zchunk_size(self->org_text);
+    s_send(self, a->routing_id, a->delimiter, &reply);
+}
+
 enum { S_BRANCH = 1, S_ADMIN = 2 };
 
 /* Every kind of request: who may send it, and what answers it. */
@@ -1123,6 +1144,8 @@ static const struct {
     {SHOUWEN__V1__BRANCH_REQUEST__BODY_WATCH, S_BRANCH, INTAKE_NOT_AUTHORIZED, s_watch},
     {SHOUWEN__V1__BRANCH_REQUEST__BODY_WATCH_ACK, S_BRANCH, INTAKE_NOT_AUTHORIZED,
      s_watch_ack},
+    {SHOUWEN__V1__BRANCH_REQUEST__BODY_DIRECTORY_QUERY, S_BRANCH | S_ADMIN,
+     INTAKE_NOT_AUTHORIZED, s_directory_query},
 };
 
 static unsigned s_role_bit(const sw_principal_t *who)
@@ -1270,9 +1293,11 @@ static void s_on_directory(intake_server_t *self, const sw_committed_t *c,
     char *error = NULL;
     sw_directory_t *dir =
         sw_directory_new_from_text((const char *)d->content.data, d->content.len, &error);
-    if (dir)
+    if (dir) {
         intake_access_set_directory(self->access, &dir);
-    else
+        zchunk_destroy(&self->org_text);
+        self->org_text = zchunk_new(d->content.data, d->content.len);
+    } else
         sw_warn("the organisation at position %" PRIu64 " does not load: %s", c->position,
                 error ? error : "?");
     free(error);
@@ -1449,9 +1474,11 @@ static void s_directory_file(intake_server_t *self, zconfig_t *cfg)
         return;
     char *error = NULL;
     sw_directory_t *dir = sw_directory_new_from_file(path, &error);
-    if (dir)
+    if (dir) {
         intake_access_set_directory(self->access, &dir);
-    else
+        zchunk_destroy(&self->org_text);
+        self->org_text = zchunk_slurp(path, 0);
+    } else
         sw_warn("intake/directory: %s", error ? error : path);
     free(error);
 }
@@ -1541,6 +1568,7 @@ void intake_server_destroy(intake_server_t **self_p)
     sw_zap_destroy(&self->zap);
     sw_keyring_destroy(&self->keys);
     intake_access_destroy(&self->access);
+    zchunk_destroy(&self->org_text);
     intake_cases_destroy(&self->cases);
     intake_watch_destroy(&self->watch);
     zhashx_destroy(&self->uncommitted);

@@ -53,9 +53,6 @@ struct _router_case_t {
     zhashx_t *granted;  /* leaders who allowed their contact (R19) */
 };
 
-static const char *s_window_channels[] = {"hotline", "online_chat", "forum",
-                                          "weibo",   "mailbox",     "callback"};
-
 /* --------------------------------------------------------------- helpers */
 
 /* value may be *field itself (closing keeps the guidance it had): copy
@@ -493,38 +490,22 @@ static void s_decision(router_case_t *self, router_decision_t *d, const uint8_t 
     d->env.body_case = body;
 }
 
-static bool s_is_window(const char *channel)
-{
-    for (size_t i = 0; i < sizeof s_window_channels / sizeof s_window_channels[0]; i++)
-        if (streq(channel, s_window_channels[i]))
-            return true;
-    return false;
-}
-
-/* 自然首问责任人: the named employee, a tiered customer's account manager
-   on post (R25), the on-duty person of a window channel, else the person
-   first contacted (a meeting's host). */
+/* 自然首问责任人 (sw_directory_natural_owner): the named employee, a tiered
+   customer's account manager on post (R25), the on-duty person of a window
+   channel, else the person first contacted (a meeting's host). */
 static const char *s_natural_owner(router_case_t *self, sw_directory_t *dir,
                                    const char *manager)
 {
-    if (self->named_employee && sw_directory_staff_exists(dir, self->named_employee))
-        return self->named_employee;
-    if (manager && sw_directory_staff_exists(dir, manager) &&
-        sw_directory_availability(dir, manager) == SW_AVAILABLE_ON_POST)
-        return manager;
+    char channel[32] = "";
     const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
         &shouwen__v1__channel__descriptor, self->channel);
     if (v) {
-        char channel[32];
         snprintf(channel, sizeof channel, "%s", v->name + strlen("CHANNEL_"));
         for (char *p = channel; *p; p++)
             *p = (char)tolower((unsigned char)*p);
-        const char *on_duty =
-            s_is_window(channel) ? sw_directory_on_duty(dir, channel) : NULL;
-        if (on_duty)
-            return on_duty;
     }
-    return s_or(self->receiver, "");
+    return sw_directory_natural_owner(dir, self->named_employee, manager, channel,
+                                      s_or(self->receiver, ""));
 }
 
 /* 一次性告知 (R3, R5): where to go, whom to call, what to bring, in the
