@@ -74,6 +74,34 @@ static const char *s_code_zh(const char *code)
     return NULL;
 }
 
+/* The field an English refusal names, as the form labels it. */
+static const char *s_field_zh(const char *message)
+{
+    static const char *const table[][2] = {
+        {"customer.phone", "客户电话"},
+        {"customer.name", "客户姓名"},
+        {"customer.unit", "单位"},
+        {"customer.address", "地址"},
+        {"override_reason", "使用忌语的理由"},
+        {"to_department_id", "转往部门"},
+        {"to_staff_id", "转往人员"},
+        {"opinion", "意见（退回、转送须签注明确意见，R13）"},
+        {"guidance", "解释指导内容（R6）"},
+        {"matter", "事项"},
+        {"category", "事项分类"},
+        {"reason", "理由"},
+        {"text", "内容"},
+        {"rating", "满意度评分"},
+        {"channel", "渠道"},
+        {"urgency", "紧急程度"},
+        {"kind", "类别"},
+        {NULL, NULL}};
+    for (size_t i = 0; message && table[i][0]; i++)
+        if (strstr(message, table[i][0]))
+            return table[i][1];
+    return NULL;
+}
+
 static bool s_ascii(const char *text)
 {
     for (const unsigned char *p = (const unsigned char *)text; *p; p++)
@@ -90,10 +118,14 @@ static json_t *s_message(json_t *o, const Shouwen__V1__BranchReply *reply)
     if (*reply->message && !s_ascii(reply->message))
         json_object_set_new(o, "message", json_string(reply->message));
     else {
-        json_object_set_new(o, "message",
-                            json_string(zh             ? zh
-                                        : *reply->code ? reply->code
-                                                       : "未能办理"));
+        const char *field = s_field_zh(reply->message);
+        char text[512];
+        snprintf(text, sizeof text, "%s%s%s",
+                 zh             ? zh
+                 : *reply->code ? reply->code
+                                : "未能办理",
+                 field ? "：" : "", field ? field : "");
+        json_object_set_new(o, "message", json_string(text));
         if (*reply->message)
             json_object_set_new(o, "detail", json_string(reply->message));
     }

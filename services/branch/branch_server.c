@@ -83,6 +83,8 @@ struct _branch_server_t {
     zhashx_t *forwards;   /* request id -> s_forward_t */
     zlistx_t *held;       /* s_held_t answers of the batch being committed */
     zlistx_t *settled;    /* packed replies settled in the batch (observer) */
+    zlistx_t *deferred;   /* ticket frame, reply frame: the web desk's, after the batch */
+    bool in_hub_batch;
     branch_observer_t observer;
     struct {
         bool wanted;       /* branch_server_watch was called */
@@ -143,6 +145,15 @@ static void s_held_free(void **item)
 static void s_send_desk(branch_server_t *self, zframe_t *routing_id, bool delimiter,
                         uint64_t ticket, zframe_t **body)
 {
+    if (!routing_id && self->in_hub_batch) {
+        /* the web desk may ask again from its answer: not inside the hub
+           batch's spool transaction, after it */
+        zframe_t *t = zframe_new(&ticket, sizeof ticket);
+        zlistx_add_end(self->deferred, t);
+        zlistx_add_end(self->deferred, *body);
+        *body = NULL;
+        return;
+    }
     if (!routing_id) { /* the web desk */
         Shouwen__V1__BranchReply *reply = shouwen__v1__branch_reply__unpack(
             NULL, zframe_size(*body), zframe_data(*body));
@@ -543,6 +554,20 @@ static void s_tell_settled(branch_server_t *self)
     }
 }
 
+/* The web desk's answers that came in the batch. */
+static void s_tell_deferred(branch_server_t *self)
+{
+    zframe_t *t;
+    while ((t = (zframe_t *)zlistx_detach(self->deferred, NULL))) {
+        zframe_t *body = (zframe_t *)zlistx_detach(self->deferred, NULL);
+        uint64_t ticket = 0;
+        memcpy(&ticket, zframe_data(t), sizeof ticket);
+        zframe_destroy(&t);
+        if (body)
+            s_send_desk(self, NULL, false, ticket, &body);
+    }
+}
+
 /* A request of the branch's own to the hub (watch, ack, directory). */
 static void s_send_own(branch_server_t *self, Shouwen__V1__BranchRequest *req)
 {
@@ -721,6 +746,7 @@ static void s_on_hub(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *ar
        its own (still drained: the socket's edge must not be left pending) */
     bool txn = branch_spool_begin(self->spool) == 0;
     size_t before = zhashx_size(self->flights);
+    self->in_hub_batch = true;
     for (int i = 0; i < S_RECV_BATCH; i++) {
         zframe_t *frame = zframe_recv_nowait(self->hub);
         if (!frame)
@@ -737,16 +763,22 @@ static void s_on_hub(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *ar
         }
         zframe_destroy(&frame);
     }
-    if (txn && branch_spool_commit(self->spool) != 0) {
+    self->in_hub_batch = false;
+    bool failed = txn && branch_spool_commit(self->spool) != 0;
+    if (failed) {
         /* outcomes not on disk: the rows are still pending and will be sent
            again; intake answers a resend from its record */
         self->stats.spool_errors++;
         zhashx_purge(self->flights);
-        zlistx_purge(self->settled);
+        zframe_t *f;
+        while ((f = (zframe_t *)zlistx_detach(self->settled, NULL)))
+            zframe_destroy(&f);
         self->loaded_seq = 0;
+    } else
+        s_tell_settled(self);
+    s_tell_deferred(self);
+    if (failed)
         return;
-    }
-    s_tell_settled(self);
     if (zhashx_size(self->flights) < before) {
         s_refill(self);
         s_pump(self);
@@ -868,6 +900,7 @@ branch_server_t *branch_server_new(struct ev_loop *loop, zconfig_t *cfg,
     self->held = zlistx_new();
     zlistx_set_destructor(self->held, s_held_free);
     self->settled = zlistx_new();
+    self->deferred = zlistx_new();
     if (s_settings(self, cfg) != 0 ||
         !(self->spool = branch_spool_new(
               sw_config_str(cfg, "branch/spool", S_DEFAULT_SPOOL), false)) ||
@@ -911,6 +944,9 @@ void branch_server_destroy(branch_server_t **self_p)
     while (self->settled && (frame = (zframe_t *)zlistx_detach(self->settled, NULL)))
         zframe_destroy(&frame);
     zlistx_destroy(&self->settled);
+    while (self->deferred && (frame = (zframe_t *)zlistx_detach(self->deferred, NULL)))
+        zframe_destroy(&frame);
+    zlistx_destroy(&self->deferred);
     sw_directory_destroy(&self->directory);
     branch_spool_destroy(&self->spool);
     free(self);
