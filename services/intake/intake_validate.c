@@ -198,7 +198,8 @@ static int s_enum(const ProtobufCEnumDescriptor *desc, int value, const char *fi
 
 /* The queries and the watch of issue 9 (docs/queries.md): ids as ids, a
    phone as a phone, lists bounded. */
-static int s_validate_query(const Shouwen__V1__BranchRequest *req, intake_rejection_t *why)
+static int s_validate_query(const Shouwen__V1__BranchRequest *req,
+                            intake_rejection_t *why)
 {
     switch (req->body_case) {
     case SHOUWEN__V1__BRANCH_REQUEST__BODY_INBOX:
@@ -223,8 +224,7 @@ static int s_validate_query(const Shouwen__V1__BranchRequest *req, intake_reject
                    : 0;
     case SHOUWEN__V1__BRANCH_REQUEST__BODY_WATCH:
         if (req->watch->n_staff_ids > 64 || req->watch->n_department_ids > 64)
-            return s_reject(why, INTAKE_TOO_LONG, "%s names more than 64",
-                            "watch");
+            return s_reject(why, INTAKE_TOO_LONG, "%s names more than 64", "watch");
         for (size_t i = 0; i < req->watch->n_staff_ids; i++)
             if (s_id(req->watch->staff_ids[i], "watch.staff_ids", true, why))
                 return -1;

@@ -196,7 +196,8 @@ static int s_kind(const sw_envelope_t *env)
     case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_BREACHED:
         return SHOUWEN__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_BREACH;
     case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_SET:
-        return env->deadline_set->kind == SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_CALLBACK
+        return env->deadline_set->kind ==
+                       SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_CALLBACK
                    ? SHOUWEN__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_CALLBACK_DUE
                    : 0;
     case SHOUWEN__V1__ENVELOPE__BODY_LEADER_CONTACT:
@@ -308,7 +309,8 @@ static bool s_in(zlistx_t *l, const char *id)
     return false;
 }
 
-static bool s_wants(s_watcher_t *w, const char *branch, const Shouwen__V1__Notification *n)
+static bool s_wants(s_watcher_t *w, const char *branch,
+                    const Shouwen__V1__Notification *n)
 {
     if (!streq(w->branch, branch))
         return false;
@@ -399,8 +401,8 @@ static void s_routing_key(zframe_t *routing_id, char *key, size_t size)
 }
 
 void intake_watch_subscribe(intake_watch_t *self, zframe_t *routing_id, bool delimiter,
-                            const char *request_id, const char *branch,
-                            char **staff, size_t n_staff, char **depts, size_t n_depts,
+                            const char *request_id, const char *branch, char **staff,
+                            size_t n_staff, char **depts, size_t n_depts,
                             uint64_t from_position, uint64_t head, double now)
 {
     s_watcher_t *w = (s_watcher_t *)zmalloc(sizeof(s_watcher_t));

@@ -41,8 +41,8 @@ void intake_watch_note(intake_watch_t *self, uint64_t position, const sw_envelop
    after from_position; the kept ones are sent at once, in batches, the
    last (possibly empty) one saying the log position examined. */
 void intake_watch_subscribe(intake_watch_t *self, zframe_t *routing_id, bool delimiter,
-                            const char *request_id, const char *branch,
-                            char **staff, size_t n_staff, char **depts, size_t n_depts,
+                            const char *request_id, const char *branch, char **staff,
+                            size_t n_staff, char **depts, size_t n_depts,
                             uint64_t from_position, uint64_t head, double now);
 
 /* An ack from a connection for its watch: true if it still watches (it is

@@ -1,0 +1,186 @@
+/*  intake_server_int: what intake_server.c (requests, proposals, the
+    committed log) and intake_queries.c (the branch queries, notifications,
+    stats and the organisation for the desks) share.  Not for other modules. */
+#ifndef INTAKE_SERVER_INT_H
+#define INTAKE_SERVER_INT_H
+
+#include "intake_access.h"
+#include "intake_cases.h"
+#include "intake_server.h"
+#include "intake_validate.h"
+#include "intake_watch.h"
+#include "sw_eventid.h"
+#include "sw_follower.h"
+#include "sw_hub.h"
+#include "sw_keyring.h"
+#include "sw_producer.h"
+#include "sw_zap.h"
+#include "sw_zwatch.h"
+
+/* Who asked, and where the answer goes: one request being handled. */
+typedef struct {
+    zframe_t *routing_id;      /* ROUTER identity of the connection, borrowed */
+    bool delimiter;            /* REQ peers want an empty frame first */
+    const char *request_id;    /* "" until the request decoded */
+    const sw_principal_t *who; /* the key's principal, borrowed; NULL if none */
+    const char *key;           /* the key (Z85), for logs */
+    char origin[80];           /* branch id, or "admin:<staff>": names events */
+} intake_asker_t;
+
+/* The organisation or calendar in force: a load of the same file again is
+   answered with it, not recorded twice. */
+typedef struct {
+    uint8_t digest[32]; /* of the content */
+    uint64_t position;  /* of its directory.loaded */
+} intake_in_force_t;
+
+typedef struct {
+    uint64_t requests, ok, retry, rejected;
+} intake_stats_t;
+
+struct _intake_server_t {
+    struct ev_loop *loop;
+    sw_clock_t *clock; /* borrowed */
+    sw_hub_t *hub;     /* internal endpoints and our key */
+    zsock_t *branches; /* ROUTER, bound, CURVE server */
+    sw_zwatch_t *branches_w;
+    sw_zap_t *zap;           /* admits branch and administrator keys */
+    sw_keyring_t *keys;      /* intake/branch_keys: who each key is */
+    intake_access_t *access; /* organisation in force, cases' parties */
+    zchunk_t *org_text;      /* the organisation file in force, for the desks */
+    intake_cases_t *cases;   /* holders and deadlines: the branch queries */
+    intake_watch_t *watch;   /* notifications kept and pushed to branches */
+    sw_producer_t *producer; /* proposals to audit */
+    sw_follower_t *follower; /* the committed stream */
+    zhashx_t *requests;      /* key -> intake_request_t, every request seen */
+    zsock_t *query;          /* DEALER to audit's replay: case timelines */
+    sw_zwatch_t *query_w;
+    zlistx_t *queries; /* intake_query_t waiting, oldest first */
+    uint64_t next_tag;
+    zhashx_t *uncommitted;         /* key -> intake_request_t (borrowed), proposed only */
+    zhashx_t *rejections;          /* reason code -> count (uint64_t *) */
+    zhashx_t *audit_counts;        /* audit's counters from its heartbeat */
+    intake_in_force_t in_force[2]; /* organisation, calendar */
+    int64_t ack_timeout_us;        /* wait this long for a commit, then RETRY */
+    int64_t max_ahead_us;          /* received_at_us at most this far in the future */
+    int64_t max_age_us;            /* ... and at most this old */
+    int64_t watch_keep;            /* notifications kept for a resume */
+    int64_t watch_idle_s;          /* a watch not acked this long ends */
+    ev_timer sweep;                /* expires waiters and queries */
+    bool stopping;
+    intake_stats_t stats;
+    double log_window; /* start of the refusal-log window (loop time) */
+    int log_lines;     /* refusal lines logged in it */
+    uint64_t log_dropped;
+};
+
+/* ------------------------------------------------ intake_server.c */
+
+void intake_reject(intake_server_t *self, const intake_asker_t *a, const char *code,
+                   const char *message);
+void intake_retry(intake_server_t *self, const intake_asker_t *a, const char *code,
+                  const char *message);
+void intake_send(intake_server_t *self, zframe_t *routing_id, bool delimiter,
+                 Shouwen__V1__BranchReply *reply);
+bool intake_staff_here(intake_server_t *self, const intake_asker_t *a, const char *staff);
+
+/* ----------------------------------------------- intake_queries.c */
+
+void intake_q_directory(intake_server_t *self, intake_asker_t *a,
+                        Shouwen__V1__BranchRequest *req);
+void intake_q_due(intake_server_t *self, intake_asker_t *a,
+                  Shouwen__V1__BranchRequest *req);
+void intake_q_find(intake_server_t *self, intake_asker_t *a,
+                   Shouwen__V1__BranchRequest *req);
+void intake_q_inbox(intake_server_t *self, intake_asker_t *a,
+                    Shouwen__V1__BranchRequest *req);
+void intake_q_queue(intake_server_t *self, intake_asker_t *a,
+                    Shouwen__V1__BranchRequest *req);
+void intake_q_stats(intake_server_t *self, intake_asker_t *a,
+                    Shouwen__V1__BranchRequest *req);
+void intake_q_watch(intake_server_t *self, intake_asker_t *a,
+                    Shouwen__V1__BranchRequest *req);
+void intake_q_watch_ack(intake_server_t *self, intake_asker_t *a,
+                        Shouwen__V1__BranchRequest *req);
+void intake_q_watch_send(void *arg, zframe_t *routing_id, bool delimiter,
+                         Shouwen__V1__BranchReply *reply);
+
+#define S_DIGEST 16 /* bytes of a request's digest */
+
+/* A branch connection waiting for a request's outcome. */
+typedef struct {
+    zframe_t *routing_id;
+    bool delimiter;
+    char *request_id;
+    int64_t deadline_us; /* answer RETRY after this */
+} intake_waiter_t;
+
+/* What a branch's request becomes in the log. */
+typedef enum {
+    S_INQUIRY,   /* inquiry.received: done when committed */
+    S_COMMAND,   /* command.received: done when router's decision commits */
+    S_DIRECTORY, /* directory.loaded: done when committed */
+} intake_kind_t;
+
+/* A case query waiting for audit's replay answer. */
+typedef struct {
+    uint64_t tag;
+    intake_waiter_t w;
+} intake_query_t;
+
+/* What intake knows of one (origin, request id): the event it became and,
+   once known, its outcome. */
+typedef struct {
+    char key[33]; /* event id, hex */
+    uint8_t event_id[SW_EVENTID_SIZE];
+    intake_kind_t kind;
+    char case_id[SW_CASEID_STRLEN + 1];
+    uint8_t digest[S_DIGEST]; /* of the request, to spot a reused id */
+    uint64_t position;        /* of the outcome; 0 until known */
+    char *code;               /* router's rejection, NULL when OK */
+    char *message;
+    zlistx_t *waiters; /* intake_waiter_t, NULL when none */
+} intake_request_t;
+
+/* intake_server.c */
+void intake_answer_waiters(intake_server_t *self, intake_request_t *r);
+int intake_kind_index(const char *kind);
+intake_request_t *intake_request_new(const uint8_t *event_id);
+int64_t intake_wall_us(intake_server_t *self);
+
+/* intake_log.c */
+void intake_on_committed(void *arg, const sw_committed_t *c, const sw_envelope_t *env,
+                         bool replaying);
+void intake_on_heartbeat(void *arg, const Shouwen__V1__Heartbeat *hb);
+void intake_on_live(void *arg);
+void intake_on_sweep(struct ev_loop *loop, ev_timer *t, int revents);
+
+/* What a recorded request stands for. */
+typedef struct {
+    intake_kind_t kind;
+    const ProtobufCMessage *digested; /* the part whose digest spots a reused id */
+    const Shouwen__V1__InquirySubmit *submit;
+    Shouwen__V1__Command *command;
+    const Shouwen__V1__DirectoryLoad *load;
+    const char *version; /* of a load */
+} intake_what_t;
+
+/* intake_server.c */
+intake_request_t *intake_lookup(intake_server_t *self, const intake_asker_t *a);
+void intake_record(intake_server_t *self, const intake_asker_t *a,
+                   const intake_what_t *what);
+void intake_waiter_init(intake_server_t *self, intake_waiter_t *w,
+                        const intake_asker_t *a);
+
+/* intake_verbs.c */
+void intake_case_query(intake_server_t *self, intake_asker_t *a,
+                       Shouwen__V1__BranchRequest *req);
+void intake_command(intake_server_t *self, intake_asker_t *a,
+                    Shouwen__V1__BranchRequest *req);
+void intake_directory_load(intake_server_t *self, intake_asker_t *a,
+                           Shouwen__V1__BranchRequest *req);
+void intake_on_query_reply(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *arg);
+void intake_submit(intake_server_t *self, intake_asker_t *a,
+                   Shouwen__V1__BranchRequest *req);
+
+#endif
