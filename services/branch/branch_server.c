@@ -1,5 +1,5 @@
 /*  branch_server: shouwen-branch (see branch_server.h). */
-#include "branch_server.h"
+#include "branch_server_int.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -29,90 +29,11 @@
 #define S_DIRECTORY_S     30.0 /* the organisation is fetched again this often */
 #define S_HUB_UP_S        15.0 /* the hub counts as up this long after an answer */
 
-/* A spooled request on its way to the hub (the in-flight window). */
-typedef struct {
-    char request_id[72];
-    int64_t seq;
-    uint8_t *bytes; /* the packed BranchRequest, as spooled */
-    size_t size;
-    double next_at; /* loop time of the next send */
-    double backoff; /* wait after the next send */
-    int attempts;
-} s_flight_t;
-
-/* A desk's query relayed to the hub without spooling. */
-typedef struct {
-    zframe_t *routing_id;
-    bool delimiter;
-    uint64_t ticket;
-    double expires;
-} s_forward_t;
-
-/* One desk client waiting for an answer: a local desk on the ZeroMQ
-   endpoint (routing_id), or the web desk (ticket, routing_id NULL). */
-typedef struct {
-    zframe_t *routing_id; /* borrowed */
-    bool delimiter;       /* a REQ peer wants an empty frame first */
-    uint64_t ticket;      /* the web desk's, when routing_id is NULL */
-} s_asker_t;
-
-/* An answer held until the batch's spool transaction is committed. */
-typedef struct {
-    zframe_t *routing_id;
-    bool delimiter;
-    uint64_t ticket;
-    zframe_t *reply;    /* the packed BranchReply */
-    zframe_t *fallback; /* sent instead when the commit fails */
-} s_held_t;
-
-struct _branch_server_t {
-    struct ev_loop *loop;
-    sw_clock_t *clock;
-    char branch_id[65];    /* branch/id: whom the key speaks for */
-    branch_spool_t *spool; /* the durable spool (SQLite) */
-    zsock_t *desk;         /* ROUTER on branch/listen, local desks */
-    zsock_t *hub;          /* DEALER to intake, CURVE with the branch key */
-    sw_zwatch_t *desk_w;
-    sw_zwatch_t *hub_w;
-    ev_timer tick;        /* resends and expiry */
-    zhashx_t *flights;    /* request id -> s_flight_t (in-flight window) */
-    size_t window;        /* branch/window: most requests in flight */
-    int64_t loaded_seq;   /* highest spool seq taken into the window */
-    double backoff_first; /* branch/resend_ms */
-    double backoff_max;   /* branch/resend_max_ms */
-    zhashx_t *forwards;   /* request id -> s_forward_t */
-    zlistx_t *held;       /* s_held_t answers of the batch being committed */
-    zlistx_t *settled;    /* packed replies settled in the batch (observer) */
-    zlistx_t *deferred;   /* ticket frame, reply frame: the web desk's, after the batch */
-    bool in_hub_batch;
-    branch_observer_t observer;
-    struct {
-        bool wanted;       /* branch_server_watch was called */
-        char id[48];       /* request id of the current watch */
-        uint64_t position; /* last notification passed on */
-        double heard;      /* loop time the watch was last answered */
-        double acked;      /* loop time of the last ack sent */
-        unsigned serial;
-    } watch;
-    sw_directory_t *directory; /* the organisation in force at the hub */
-    char directory_ask[48];    /* request id of the directory query in flight */
-    double directory_at;       /* loop time of the last directory query */
-    double hub_heard;          /* loop time of the hub's last answer */
-    bool stopping;
-    struct {
-        uint64_t requests, spooled, confirmed, rejected, sends, retries, forwarded,
-            refused, spool_errors;
-    } stats;
-};
-
-static void s_watch_tick(branch_server_t *self);
-static void s_directory_ask(branch_server_t *self);
-
 /* ------------------------------------------------------------ answers */
 
 static void s_flight_free(void **item)
 {
-    s_flight_t *f = (s_flight_t *)*item;
+    branch_flight_t *f = (branch_flight_t *)*item;
     if (f) {
         free(f->bytes);
         free(f);
@@ -122,7 +43,7 @@ static void s_flight_free(void **item)
 
 static void s_forward_free(void **item)
 {
-    s_forward_t *f = (s_forward_t *)*item;
+    branch_forward_t *f = (branch_forward_t *)*item;
     if (f) {
         zframe_destroy(&f->routing_id);
         free(f);
@@ -132,7 +53,7 @@ static void s_forward_free(void **item)
 
 static void s_held_free(void **item)
 {
-    s_held_t *h = (s_held_t *)*item;
+    branch_held_t *h = (branch_held_t *)*item;
     if (h) {
         zframe_destroy(&h->routing_id);
         zframe_destroy(&h->reply);
@@ -180,10 +101,10 @@ static zframe_t *s_pack(Shouwen__V1__BranchReply *reply)
 
 /* Hold an answer until the batch is committed (fallback: NULL to send the
    answer either way). */
-static void s_hold(branch_server_t *self, const s_asker_t *a, zframe_t *reply,
+static void s_hold(branch_server_t *self, const branch_asker_t *a, zframe_t *reply,
                    zframe_t *fallback)
 {
-    s_held_t *h = (s_held_t *)calloc(1, sizeof *h);
+    branch_held_t *h = (branch_held_t *)calloc(1, sizeof *h);
     assert(h);
     h->routing_id = a->routing_id ? zframe_dup(a->routing_id) : NULL;
     h->delimiter = a->delimiter;
@@ -204,8 +125,8 @@ static zframe_t *s_status_frame(const char *request_id, Shouwen__V1__ReplyStatus
     return s_pack(&reply);
 }
 
-static void s_refuse(branch_server_t *self, const s_asker_t *a, const char *request_id,
-                     const char *code, const char *message)
+static void s_refuse(branch_server_t *self, const branch_asker_t *a,
+                     const char *request_id, const char *code, const char *message)
 {
     self->stats.refused++;
     sw_info("desk request %s refused: %s: %s", request_id, code, message);
@@ -215,8 +136,8 @@ static void s_refuse(branch_server_t *self, const s_asker_t *a, const char *requ
            NULL);
 }
 
-static void s_retry(branch_server_t *self, const s_asker_t *a, const char *request_id,
-                    const char *code, const char *message)
+static void s_retry(branch_server_t *self, const branch_asker_t *a,
+                    const char *request_id, const char *code, const char *message)
 {
     s_hold(self, a,
            s_status_frame(request_id, SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_RETRY, code,
@@ -270,7 +191,7 @@ static void s_digest(const ProtobufCMessage *msg, uint8_t *out)
 
 /* An inquiry or a staff action: answered from the spool if known, else
    spooled and answered SPOOLED once the batch is on disk. */
-static void s_spool(branch_server_t *self, const s_asker_t *a,
+static void s_spool(branch_server_t *self, const branch_asker_t *a,
                     Shouwen__V1__BranchRequest *req, const ProtobufCMessage *body,
                     const char *case_id, const uint8_t *event_id)
 {
@@ -325,7 +246,7 @@ static void s_spool(branch_server_t *self, const s_asker_t *a,
 }
 
 /* A query: relayed to the hub, its answer relayed back. */
-static void s_forward(branch_server_t *self, const s_asker_t *a,
+static void s_forward(branch_server_t *self, const branch_asker_t *a,
                       Shouwen__V1__BranchRequest *req)
 {
     if (zhashx_size(self->forwards) >= S_FORWARD_MAX &&
@@ -342,7 +263,7 @@ static void s_forward(branch_server_t *self, const s_asker_t *a,
                 "the hub cannot be reached from this branch now; ask again");
         return;
     }
-    s_forward_t *f = (s_forward_t *)calloc(1, sizeof *f);
+    branch_forward_t *f = (branch_forward_t *)calloc(1, sizeof *f);
     assert(f);
     f->routing_id = a->routing_id ? zframe_dup(a->routing_id) : NULL;
     f->delimiter = a->delimiter;
@@ -352,7 +273,7 @@ static void s_forward(branch_server_t *self, const s_asker_t *a,
     self->stats.forwarded++;
 }
 
-static void s_request(branch_server_t *self, const s_asker_t *a, zframe_t *body)
+void branch_request(branch_server_t *self, const branch_asker_t *a, zframe_t *body)
 {
     Shouwen__V1__BranchRequest *req = NULL;
     intake_rejection_t why = {.code = INTAKE_MALFORMED};
@@ -396,7 +317,7 @@ static void s_request(branch_server_t *self, const s_asker_t *a, zframe_t *body)
 
 static void s_handle_desk(branch_server_t *self, zmsg_t *msg)
 {
-    s_asker_t a = {0};
+    branch_asker_t a = {0};
     zframe_t *routing_id = zmsg_pop(msg);
     zframe_t *body = zmsg_pop(msg);
     if (body && zframe_size(body) == 0 && zmsg_size(msg) > 0) {
@@ -410,7 +331,7 @@ static void s_handle_desk(branch_server_t *self, zmsg_t *msg)
         s_refuse(self, &a, "", INTAKE_MALFORMED,
                  "expected one frame holding a BranchRequest");
     else if (routing_id)
-        s_request(self, &a, body);
+        branch_request(self, &a, body);
     zframe_destroy(&body);
     zframe_destroy(&routing_id);
 }
@@ -425,7 +346,7 @@ static void s_take(const branch_spool_entry_t *e, const uint8_t *request, size_t
         self->loaded_seq = e->seq;
     if (zhashx_lookup(self->flights, e->request_id))
         return;
-    s_flight_t *f = (s_flight_t *)calloc(1, sizeof *f);
+    branch_flight_t *f = (branch_flight_t *)calloc(1, sizeof *f);
     assert(f);
     snprintf(f->request_id, sizeof f->request_id, "%s", e->request_id);
     f->seq = e->seq;
@@ -453,8 +374,8 @@ static void s_refill(branch_server_t *self)
 static void s_pump(branch_server_t *self)
 {
     double now = ev_now(self->loop);
-    for (s_flight_t *f = (s_flight_t *)zhashx_first(self->flights); f;
-         f = (s_flight_t *)zhashx_next(self->flights)) {
+    for (branch_flight_t *f = (branch_flight_t *)zhashx_first(self->flights); f;
+         f = (branch_flight_t *)zhashx_next(self->flights)) {
         if (f->next_at > now)
             continue;
         zframe_t *out = zframe_new(f->bytes, f->size);
@@ -476,8 +397,8 @@ static void s_expire_forwards(branch_server_t *self)
 {
     double now = ev_now(self->loop);
     zlistx_t *gone = zlistx_new();
-    for (s_forward_t *f = (s_forward_t *)zhashx_first(self->forwards); f;
-         f = (s_forward_t *)zhashx_next(self->forwards))
+    for (branch_forward_t *f = (branch_forward_t *)zhashx_first(self->forwards); f;
+         f = (branch_forward_t *)zhashx_next(self->forwards))
         if (f->expires < now)
             zlistx_add_end(gone, (void *)zhashx_cursor(self->forwards));
     for (const char *k = (const char *)zlistx_first(gone); k;
@@ -492,23 +413,23 @@ static void s_on_tick(struct ev_loop *loop, ev_timer *w, int revents)
     s_refill(self);
     s_pump(self);
     s_expire_forwards(self);
-    s_watch_tick(self);
+    branch_watch_tick(self);
     if (ev_now(loop) - self->directory_at >
         (self->directory ? S_DIRECTORY_S : S_LINK_DOWN_S * 4))
-        s_directory_ask(self);
+        branch_directory_ask(self);
 }
 
 /* ------------------------------------------------------ desk socket */
 
 /* The batch's spool transaction ends; then, and only then, its answers go
    out (a failed commit sends each held answer's fallback). */
-static void s_commit_batch(branch_server_t *self, bool txn)
+void branch_commit_batch(branch_server_t *self, bool txn)
 {
     bool committed = txn && branch_spool_commit(self->spool) == 0;
     if (!committed)
         self->stats.spool_errors++;
-    for (s_held_t *h = (s_held_t *)zlistx_first(self->held); h;
-         h = (s_held_t *)zlistx_next(self->held)) {
+    for (branch_held_t *h = (branch_held_t *)zlistx_first(self->held); h;
+         h = (branch_held_t *)zlistx_next(self->held)) {
         zframe_t **body = !committed && h->fallback ? &h->fallback : &h->reply;
         s_send_desk(self, h->routing_id, h->delimiter, h->ticket, body);
     }
@@ -534,7 +455,7 @@ static void s_on_desk(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *a
         s_handle_desk(self, msg);
         zmsg_destroy(&msg);
     }
-    s_commit_batch(self, txn);
+    branch_commit_batch(self, txn);
 }
 
 /* ------------------------------------------------------ hub socket */
@@ -568,135 +489,11 @@ static void s_tell_deferred(branch_server_t *self)
     }
 }
 
-/* A request of the branch's own to the hub (watch, ack, directory). */
-static void s_send_own(branch_server_t *self, Shouwen__V1__BranchRequest *req)
-{
-    req->branch_id = self->branch_id;
-    req->protocol_version = SHOUWEN__V1__BRANCH_PROTOCOL__BRANCH_PROTOCOL_CURRENT;
-    zframe_t *out = sw_pack_frame(&req->base);
-    if (zframe_send(&out, self->hub, ZFRAME_DONTWAIT) != 0)
-        zframe_destroy(&out); /* not connected: the tick tries again */
-}
-
-/* Watch every notification of the branch from after the last passed on. */
-static void s_watch_start(branch_server_t *self)
-{
-    Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
-    Shouwen__V1__WatchRequest watch = SHOUWEN__V1__WATCH_REQUEST__INIT;
-    snprintf(self->watch.id, sizeof self->watch.id, "branch-watch-%u-%08x",
-             ++self->watch.serial, randombytes_random());
-    watch.from_position = self->watch.position;
-    req.request_id = self->watch.id;
-    req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_WATCH;
-    req.watch = &watch;
-    s_send_own(self, &req);
-    self->watch.heard = self->watch.acked = ev_now(self->loop);
-}
-
-static void s_watch_ack(branch_server_t *self)
-{
-    Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
-    Shouwen__V1__WatchAck ack = SHOUWEN__V1__WATCH_ACK__INIT;
-    char id[64];
-    snprintf(id, sizeof id, "%s-ack", self->watch.id);
-    ack.watch_request_id = self->watch.id;
-    ack.position = self->watch.position;
-    req.request_id = id;
-    req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_WATCH_ACK;
-    req.watch_ack = &ack;
-    s_send_own(self, &req);
-    self->watch.acked = ev_now(self->loop);
-}
-
-/* Keeps the watch alive: acks, and a new watch after silence. */
-static void s_watch_tick(branch_server_t *self)
-{
-    if (!self->watch.wanted)
-        return;
-    double now = ev_now(self->loop);
-    if (!*self->watch.id || now - self->watch.heard > S_WATCH_SILENT_S)
-        s_watch_start(self);
-    else if (now - self->watch.acked > S_WATCH_ACK_S)
-        s_watch_ack(self);
-}
-
-/* An answer to the watch or its ack: true when it was one. */
-static bool s_watch_reply(branch_server_t *self, const Shouwen__V1__BranchReply *reply)
-{
-    if (!*self->watch.id ||
-        strncmp(reply->request_id, self->watch.id, strlen(self->watch.id)) != 0)
-        return strncmp(reply->request_id, "branch-watch-", 13) == 0; /* an old one */
-    self->watch.heard = ev_now(self->loop);
-    if (reply->status == SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_RETRY ||
-        reply->status == SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED) {
-        /* NOT_WATCHING (intake restarted), not ready: watch again soon */
-        sw_info("the hub's watch for branch %s: %s: %s; watching again", self->branch_id,
-                reply->code, reply->message);
-        self->watch.id[0] = '\0';
-        return true;
-    }
-    const Shouwen__V1__NotificationBatch *batch = reply->notifications;
-    if (!batch)
-        return true;
-    if (batch->oldest_kept && batch->oldest_kept > self->watch.position + 1 &&
-        self->watch.position)
-        sw_warn("the hub no longer keeps notifications after %" PRIu64
-                " (oldest kept %" PRIu64 "): those between are not shown at the desk",
-                self->watch.position, batch->oldest_kept);
-    for (size_t i = 0; i < batch->n_notifications; i++) {
-        const Shouwen__V1__Notification *n = batch->notifications[i];
-        if (n->position <= self->watch.position)
-            continue; /* shown already */
-        self->watch.position = n->position;
-        if (self->observer.notification)
-            self->observer.notification(self->observer.arg, n);
-    }
-    return true;
-}
-
-/* Ask the hub for the organisation in force (the desk's names, categories). */
-static void s_directory_ask(branch_server_t *self)
-{
-    Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
-    Shouwen__V1__DirectoryQuery query = SHOUWEN__V1__DIRECTORY_QUERY__INIT;
-    snprintf(self->directory_ask, sizeof self->directory_ask, "branch-directory-%08x",
-             randombytes_random());
-    req.request_id = self->directory_ask;
-    req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_DIRECTORY_QUERY;
-    req.directory_query = &query;
-    s_send_own(self, &req);
-    self->directory_at = ev_now(self->loop);
-}
-
-static bool s_directory_reply(branch_server_t *self,
-                              const Shouwen__V1__BranchReply *reply)
-{
-    if (strncmp(reply->request_id, "branch-directory-", 17) != 0)
-        return false;
-    if (!streq(reply->request_id, self->directory_ask) ||
-        reply->status != SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_OK)
-        return true;
-    self->directory_ask[0] = '\0';
-    if (self->directory && streq(sw_directory_version(self->directory), reply->message))
-        return true;
-    char *error = NULL;
-    sw_directory_t *dir = sw_directory_new_from_text((const char *)reply->directory.data,
-                                                     reply->directory.len, &error);
-    if (dir) {
-        sw_directory_destroy(&self->directory);
-        self->directory = dir;
-        sw_info("branch %s: the organisation in force is %s", self->branch_id,
-                sw_directory_version(dir));
-    } else
-        sw_warn("the hub's organisation does not load here: %s", error ? error : "?");
-    free(error);
-    return true;
-}
-
 /* The hub's answer to a spooled request: OK and REJECTED are final. */
 static void s_settle(branch_server_t *self, const Shouwen__V1__BranchReply *reply)
 {
-    s_flight_t *f = (s_flight_t *)zhashx_lookup(self->flights, reply->request_id);
+    branch_flight_t *f =
+        (branch_flight_t *)zhashx_lookup(self->flights, reply->request_id);
     if (!f)
         return; /* an answer to an earlier send, already recorded */
     if (reply->status == SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_OK ||
@@ -732,7 +529,8 @@ static void s_settle(branch_server_t *self, const Shouwen__V1__BranchReply *repl
 static void s_relay(branch_server_t *self, const Shouwen__V1__BranchReply *reply,
                     zframe_t **frame)
 {
-    s_forward_t *f = (s_forward_t *)zhashx_lookup(self->forwards, reply->request_id);
+    branch_forward_t *f =
+        (branch_forward_t *)zhashx_lookup(self->forwards, reply->request_id);
     if (!f)
         return;
     s_send_desk(self, f->routing_id, f->delimiter, f->ticket, frame);
@@ -755,7 +553,8 @@ static void s_on_hub(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *ar
             NULL, zframe_size(frame), zframe_data(frame));
         if (reply) {
             self->hub_heard = ev_now(self->loop);
-            if (!s_watch_reply(self, reply) && !s_directory_reply(self, reply)) {
+            if (!branch_watch_reply(self, reply) &&
+                !branch_directory_reply(self, reply)) {
                 s_settle(self, reply);
                 s_relay(self, reply, &frame);
             }
@@ -985,56 +784,4 @@ int branch_server_status(zconfig_t *cfg, bool all)
            branch_spool_count(spool, BRANCH_SPOOL_REJECTED));
     branch_spool_destroy(&spool);
     return n < 0 ? 1 : 0;
-}
-
-/* ------------------------------------------------------ the web desk */
-
-void branch_server_ask(branch_server_t *self, const Shouwen__V1__BranchRequest *req,
-                       uint64_t ticket)
-{
-    s_asker_t a = {.ticket = ticket};
-    zframe_t *body = sw_pack_frame((ProtobufCMessage *)&req->base);
-    self->stats.requests++;
-    bool txn = branch_spool_begin(self->spool) == 0;
-    s_request(self, &a, body);
-    zframe_destroy(&body);
-    s_commit_batch(self, txn);
-}
-
-void branch_server_observe(branch_server_t *self, const branch_observer_t *observer)
-{
-    self->observer = *observer;
-}
-
-void branch_server_watch(branch_server_t *self, uint64_t from_position)
-{
-    self->watch.wanted = true;
-    self->watch.position = from_position;
-    s_watch_start(self);
-}
-
-sw_directory_t *branch_server_directory(branch_server_t *self)
-{
-    return self->directory;
-}
-
-const char *branch_server_branch_id(branch_server_t *self)
-{
-    return self->branch_id;
-}
-
-int64_t branch_server_pending(branch_server_t *self)
-{
-    return branch_spool_count(self->spool, BRANCH_SPOOL_PENDING);
-}
-
-bool branch_server_hub_up(branch_server_t *self)
-{
-    return self->hub_heard > 0 && ev_now(self->loop) - self->hub_heard < S_HUB_UP_S;
-}
-
-int branch_server_lookup(branch_server_t *self, const char *request_id,
-                         branch_spool_entry_t *entry)
-{
-    return branch_spool_lookup(self->spool, request_id, entry);
 }

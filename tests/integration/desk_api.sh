@@ -105,4 +105,36 @@ check_eq "the case ids the desk gave are the hub's" "" \
 check_eq "each was received by the clerk signed in (fo-01)" 100 \
     "$(sql "select count(*) from shouwen.events where type='inquiry.received'
             and body->>'request_id' like 'dsp-%' and body->>'receiver_staff_id' = 'fo-01'")"
+
+# TLS: with tls_cert and tls_key the desk speaks HTTPS only, and its cookie
+# is Secure (a second shouwen-branch of the same branch, its own files)
+T=$B/tls
+mkdir -p "$T"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \
+    -subj "/CN=127.0.0.1" 2>/dev/null
+sed -e "s|$B/spool.sqlite|$T/spool.sqlite|; s|$B/desk.sqlite|$T/desk.sqlite|" \
+    -e "s|ipc://$B/run/desk.ipc|ipc://$T/run/desk.ipc|; s|127.0.0.1:$PORT|127.0.0.1:$((PORT + 1))|" \
+    "$B/branch.conf" >"$T/branch.conf"
+printf '    tls_cert = "%s"\n    tls_key = "%s"\n' "$T/cert.pem" "$T/key.pem" >>"$T/branch.conf"
+printf 'shouwen2026\n' | "$BRANCHD" passwd -c "$T/branch.conf" fo-01 2>/dev/null
+"$BRANCHD" -c "$T/branch.conf" >>"$HUB/log/branch-tls.log" 2>&1 &
+TLS_PID=$!
+for ((i = 0; i < 100; i++)); do
+    curl -skf -o /dev/null "https://127.0.0.1:$((PORT + 1))/" && break
+    sleep 0.1
+done
+[[ "$(curl -sk "https://127.0.0.1:$((PORT + 1))/")" == *首问工作台* ]] && pass "TLS: the desk is served over HTTPS" ||
+    fail "TLS: no page over HTTPS"
+check_eq "TLS: plain HTTP is not answered" 000 \
+    "$(curl -s -m 3 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((PORT + 1))/")"
+for ((i = 0; i < 50; i++)); do
+    grep -q "the organisation in force is" "$HUB/log/branch-tls.log" && break
+    sleep 0.1
+done
+hdr=$(curl -sk -D - -o /dev/null -H 'Content-Type: application/json' \
+    -d '{"staff_id":"fo-01","password":"shouwen2026"}' "https://127.0.0.1:$((PORT + 1))/api/login")
+[[ "$hdr" == *"Set-Cookie: shouwen_desk="*"; Secure"* ]] && pass "TLS: the session cookie is Secure" ||
+    fail "TLS: cookie: $hdr"
+kill "$TLS_PID" 2>/dev/null
+wait "$TLS_PID" 2>/dev/null
 itest_done
