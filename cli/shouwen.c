@@ -184,131 +184,6 @@ static void s_when(int64_t us, char *buf, size_t size)
     snprintf(buf, size, "%s %.3s:%.2s", date, zone, zone + 3);
 }
 
-/* An enum value without its prefix, lower case: DISPOSITION_IN_SCOPE -> in scope. */
-static const char *s_enum_text(const ProtobufCEnumDescriptor *desc, int value, char *buf,
-                               size_t size)
-{
-    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(desc, value);
-    const char *name = v ? v->name : "?";
-    /* the prefix is the enum's name in upper snake case: RequestKind -> REQUEST_KIND_ */
-    size_t skip = 1;
-    for (const char *c = desc->short_name; *c; c++)
-        skip += 1 + (c != desc->short_name && isupper((unsigned char)*c));
-    const char *p = strlen(name) > skip ? name + skip : name;
-    size_t i = 0;
-    for (; *p && i + 1 < size; p++, i++)
-        buf[i] = *p == '_' ? ' ' : (char)tolower((unsigned char)*p);
-    buf[i] = 0;
-    return buf;
-}
-
-static void s_handoff_line(const Shouwen__V1__Handoff *h, char *buf, size_t size)
-{
-    char sent[40] = "", got[40] = "";
-    if (h->sender_signed_at_us)
-        s_when(h->sender_signed_at_us, sent, sizeof sent);
-    if (h->receiver_signed_at_us)
-        s_when(h->receiver_signed_at_us, got, sizeof got);
-    snprintf(buf, size, "%s (%s) -> %s%s%s; signed by %s %s%s%s%s%s%s%s",
-             h->from_staff_id, h->from_department_id, h->to_department_id,
-             *h->to_staff_id ? "/" : "", h->to_staff_id, h->sender_signer_id, sent,
-             *h->receiver_signer_id ? " and by " : "", h->receiver_signer_id,
-             *got ? " " : "", got, *h->opinion ? "; opinion: " : "", h->opinion);
-}
-
-/* What an event means to branch staff, in one line. */
-static void s_summary(const sw_envelope_t *e, char *buf, size_t size)
-{
-    char a[64], b[64];
-    switch (e->body_case) {
-    case SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED: {
-        const Shouwen__V1__InquiryReceived *r = e->inquiry_received;
-        snprintf(
-            buf, size, "%s %s from %s %s, category %s, first contact %s: %s",
-            s_enum_text(&shouwen__v1__channel__descriptor, r->channel, a, sizeof a),
-            s_enum_text(&shouwen__v1__request_kind__descriptor, r->kind, b, sizeof b),
-            r->customer ? r->customer->name : "", r->customer ? r->customer->phone : "",
-            r->category, r->receiver_staff_id, r->matter);
-        break;
-    }
-    case SHOUWEN__V1__ENVELOPE__BODY_ROUTED: {
-        const Shouwen__V1__Routed *r = e->routed;
-        snprintf(
-            buf, size,
-            "%s: %s, handler %s; first owner %s, factual owner %s%s%s%s%s%s%s%s%s%s%s",
-            s_enum_text(&shouwen__v1__disposition__descriptor, r->disposition, a,
-                        sizeof a),
-            r->department_id, r->handler_id, r->natural_owner_id, r->factual_owner_id,
-            *r->notification ? "; told: " : "", r->notification,
-            *r->guidance ? "; guidance: " : "", r->guidance,
-            *r->account_manager_id ? "; account manager (R25): " : "",
-            r->account_manager_id, *r->customer_tier ? ", tier " : "", r->customer_tier,
-            *r->away_handler_id ? "; away, contacts on return (R26): " : "",
-            r->away_handler_id);
-        break;
-    }
-    case SHOUWEN__V1__ENVELOPE__BODY_TRANSFERRED:
-    case SHOUWEN__V1__ENVELOPE__BODY_ACCEPTED:
-    case SHOUWEN__V1__ENVELOPE__BODY_RETURNED:
-    case SHOUWEN__V1__ENVELOPE__BODY_FORWARDED: {
-        const Shouwen__V1__Handoff *h =
-            e->body_case == SHOUWEN__V1__ENVELOPE__BODY_TRANSFERRED
-                ? e->transferred->handoff
-            : e->body_case == SHOUWEN__V1__ENVELOPE__BODY_ACCEPTED ? e->accepted->handoff
-            : e->body_case == SHOUWEN__V1__ENVELOPE__BODY_RETURNED
-                ? e->returned->handoff
-                : e->forwarded->handoff;
-        if (h)
-            s_handoff_line(h, buf, size);
-        else
-            snprintf(buf, size, "-");
-        break;
-    }
-    case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_SET: {
-        char due[40];
-        s_when(e->deadline_set->due_at_us, due, sizeof due);
-        snprintf(buf, size, "%s due %s, held by %s (%s)",
-                 s_enum_text(&shouwen__v1__deadline_kind__descriptor,
-                             e->deadline_set->kind, a, sizeof a),
-                 due, e->deadline_set->holder_staff_id, e->deadline_set->policy);
-        break;
-    }
-    case SHOUWEN__V1__ENVELOPE__BODY_ESCALATED:
-        snprintf(buf, size, "to %s (%s)%s: %s",
-                 s_enum_text(&shouwen__v1__escalation_level__descriptor,
-                             e->escalated->level, a, sizeof a),
-                 e->escalated->to_staff_id,
-                 e->escalated->conflict ? ", conflict escalation" : "",
-                 e->escalated->reason);
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_COMMAND_REJECTED:
-        snprintf(buf, size, "%s: %s", e->command_rejected->code,
-                 e->command_rejected->message);
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_REPLIED:
-        snprintf(buf, size, "%s", e->replied->text);
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_COMMAND_RECEIVED:
-        snprintf(buf, size, "%s by %s",
-                 e->command_received->command
-                     ? s_enum_text(&shouwen__v1__command_kind__descriptor,
-                                   e->command_received->command->kind, a, sizeof a)
-                     : "?",
-                 e->actor);
-        break;
-    default: {
-        const ProtobufCFieldDescriptor *f =
-            protobuf_c_message_descriptor_get_field(e->base.descriptor, e->body_case);
-        const ProtobufCMessage *body =
-            f ? *(const ProtobufCMessage *const *)((const char *)e + f->offset) : NULL;
-        sw_json_t *j = sw_json_new();
-        sw_json_message(j, body);
-        snprintf(buf, size, "%s", sw_json_text(j));
-        sw_json_destroy(&j);
-    }
-    }
-}
-
 /* The case's timeline for branch staff (or JSON for scripts). */
 static void s_print_timeline(const Shouwen__V1__BranchReply *reply, bool json)
 {
@@ -330,16 +205,18 @@ static void s_print_timeline(const Shouwen__V1__BranchReply *reply, bool json)
             sw_json_message(
                 j, f ? *(const ProtobufCMessage *const *)((const char *)env + f->offset)
                      : NULL);
+            sw_json_t *line = sw_json_new();
+            sw_json_string(line, c->summary);
             printf("%s{\"position\":%" PRIu64 ",\"case_version\":%" PRIu64
                    ",\"occurred_at_us\":%" PRId64
-                   ",\"type\":\"%s\",\"actor\":\"%s\",\"body\":%s}",
+                   ",\"type\":\"%s\",\"actor\":\"%s\",\"summary\":%s,\"body\":%s}",
                    i ? "," : "", c->position, c->case_version, env->occurred_at_us,
-                   env->type, env->actor, sw_json_text(j));
+                   env->type, env->actor, sw_json_text(line), sw_json_text(j));
+            sw_json_destroy(&line);
         } else {
-            char line[1200];
-            s_summary(env, line, sizeof line);
+            /* the one summary of an event: the hub's (SQL event_summary_zh) */
             printf("%6" PRIu64 "  %s  %-20s %-8s %s\n", c->position, when, env->type,
-                   env->actor, line);
+                   env->actor, *c->summary ? c->summary : "-");
         }
         sw_envelope_free(env);
     }
@@ -805,6 +682,7 @@ static int s_show(s_opts_t *o, int argc, char **argv)
         }
     Shouwen__V1__CaseQuery q = SHOUWEN__V1__CASE_QUERY__INIT;
     q.case_id = argv[1];
+    q.time_zone = getenv("TZ"); /* the summaries' times in the zone shown */
     Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
     s_address(o, &req);
     req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_CASE_QUERY;

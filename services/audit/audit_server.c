@@ -24,8 +24,8 @@ static const char *s_append_sql =
     "SELECT idx, event_position, case_version, committed_at_us, status "
     "FROM shouwen.append_batch($1::jsonb) ORDER BY idx";
 static const char *s_replay_sql =
-    "SELECT position, case_version, committed_at_us, envelope "
-    "FROM shouwen.replay($1::bigint, $2::int, nullif($3, ''))";
+    "SELECT position, case_version, committed_at_us, envelope, summary_zh "
+    "FROM shouwen.replay_zh($1::bigint, $2::int, nullif($3, ''), nullif($4, ''))";
 static const char *s_head_sql = "SELECT shouwen.head_position()";
 
 /* One proposal waiting for (or in) a batch. */
@@ -42,7 +42,8 @@ typedef struct {
     uint64_t from;
     uint32_t max;
     char *case_id;
-    uint64_t tag; /* echoed to the asker */
+    char *time_zone; /* a case's summaries: times in this zone */
+    uint64_t tag;    /* echoed to the asker */
 } s_replay_t;
 
 typedef struct {
@@ -498,6 +499,7 @@ static void s_replay_destroy(s_replay_t **r_p)
     if (*r_p) {
         zframe_destroy(&(*r_p)->routing_id);
         free((*r_p)->case_id);
+        free((*r_p)->time_zone);
         free(*r_p);
         *r_p = NULL;
     }
@@ -540,6 +542,7 @@ static void s_on_replay_rows(void *arg, PGresult *res)
         c->committed_at_us = (int64_t)s_be64(PQgetvalue(res, i, 2));
         c->envelope.data = (uint8_t *)PQgetvalue(res, i, 3);
         c->envelope.len = (size_t)PQgetlength(res, i, 3);
+        c->summary = PQgetisnull(res, i, 4) ? (char *)"" : PQgetvalue(res, i, 4);
         if (c->position > rep.head_position)
             rep.head_position = c->position;
         ptrs[i] = c;
@@ -579,9 +582,10 @@ static void s_replay_next(audit_server_t *self)
     char from[24], max[16];
     snprintf(from, sizeof from, "%" PRIu64, r->from);
     snprintf(max, sizeof max, "%u", r->max);
-    const char *params[3] = {from, max, r->case_id ? r->case_id : ""};
+    const char *params[4] = {from, max, r->case_id ? r->case_id : "",
+                             r->time_zone ? r->time_zone : ""};
     self->replay_inflight = r;
-    if (audit_store_query(self->reader, s_replay_sql, 3, params, 1, s_on_replay_rows,
+    if (audit_store_query(self->reader, s_replay_sql, 4, params, 1, s_on_replay_rows,
                           self) != 0) {
         self->replay_inflight = NULL;
         zlistx_add_start(self->replays, r);
@@ -610,6 +614,8 @@ static void s_on_replay_request(struct ev_loop *loop, sw_zwatch_t *w, int revent
             r->max = req->max_events && req->max_events < S_REPLAY_MAX ? req->max_events
                                                                        : S_REPLAY_MAX;
             r->case_id = req->case_id && *req->case_id ? strndup(req->case_id, 64) : NULL;
+            r->time_zone =
+                req->time_zone && *req->time_zone ? strndup(req->time_zone, 64) : NULL;
             r->tag = req->tag;
             zlistx_add_end(self->replays, r);
             shouwen__v1__replay_request__free_unpacked(req, NULL);

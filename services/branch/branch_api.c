@@ -514,6 +514,7 @@ static enum MHD_Result s_case(desk_req_t *r, const char *case_id)
     s_query_id(r, id, sizeof id);
     snprintf(r->case_id, sizeof r->case_id, "%s", case_id);
     query.case_id = r->case_id;
+    query.time_zone = r->desk->tz; /* the summaries' times as the page shows times */
     req.request_id = id;
     req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_CASE_QUERY;
     req.case_query = &query;

@@ -54,21 +54,6 @@ static const char *const s_deadline_zh[][2] = {
     {"completion", "限时办结"},         {"stage_feedback", "阶段性反馈"},
     {"return_contact", "到岗后联系"},   {NULL, NULL}};
 
-static const char *const s_level_zh[][2] = {
-    {"head", "部门负责人"},  {"supervising_leader", "分管领导"},
-    {"qa_office", "质检部"}, {"deputy_gm", "副总经理"},
-    {"gm", "总经理"},        {NULL, NULL}};
-
-static const char *const s_violation_zh[][2] = {
-    {"late_transfer", "未及时移交"},
-    {"no_contact_after_return", "到岗后未及时联系"},
-    {"notification_missing", "应告知而未告知"},
-    {"shirking", "推诿扯皮"},
-    {"time_limit_exceeded", "未在时限内完成"},
-    {"cold_treatment", "冷硬横推"},
-    {"favours", "吃拿卡要"},
-    {NULL, NULL}};
-
 /* --------------------------------------------------------------- names */
 
 static const char *s_or(const char *a, const char *b)
@@ -176,161 +161,12 @@ json_t *branch_view_case(sw_directory_t *dir, const Shouwen__V1__CaseSummary *c)
 
 /* ------------------------------------------------------------ timeline */
 
-static void s_handoff(char *buf, size_t size, sw_directory_t *dir, const char *verb,
-                      const Shouwen__V1__Handoff *h, const char *why)
-{
-    if (!h) {
-        snprintf(buf, size, "%s", verb);
-        return;
-    }
-    snprintf(buf, size, "%s %s %s%s%s%s%s", s_staff_name(dir, h->from_staff_id), verb,
-             s_dept_name(dir, h->to_department_id), *h->to_staff_id ? " " : "",
-             *h->to_staff_id ? s_staff_name(dir, h->to_staff_id) : "",
-             why && *why ? "：" : "", why && *why ? why : "");
-}
-
-/* The Chinese line a clerk reads for one event of a case. */
-static void s_summary(char *buf, size_t size, sw_directory_t *dir,
-                      const Shouwen__V1__Envelope *e)
-{
-    char k[64];
-    const char *actor = s_staff_name(dir, e->actor);
-    switch (e->body_case) {
-    case SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED: {
-        const Shouwen__V1__InquiryReceived *r = e->inquiry_received;
-        snprintf(buf, size, "%s 登记首问：%s%s%s",
-                 s_staff_name(dir, r->receiver_staff_id),
-                 r->customer ? r->customer->name : "",
-                 r->customer && *r->customer->unit ? "（" : "",
-                 r->customer && *r->customer->unit ? r->customer->unit : "");
-        if (r->customer && *r->customer->unit)
-            strncat(buf, "）", size - strlen(buf) - 1);
-        strncat(buf, " ", size - strlen(buf) - 1);
-        strncat(buf, r->matter, size - strlen(buf) - 1);
-        break;
-    }
-    case SHOUWEN__V1__ENVELOPE__BODY_ROUTED:
-        snprintf(buf, size, "首问责任人 %s，经办 %s（%s）%s%s",
-                 s_staff_name(dir, e->routed->natural_owner_id),
-                 s_staff_name(dir, e->routed->handler_id),
-                 s_dept_name(dir, e->routed->department_id),
-                 *e->routed->notification ? "。告知：" : "", e->routed->notification);
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_TRANSFERRED:
-        s_handoff(buf, size, dir, "转交", e->transferred->handoff,
-                  s_or(e->transferred->handoff ? e->transferred->handoff->opinion : NULL,
-                       e->transferred->reason));
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_ACCEPTED:
-        snprintf(buf, size, "%s 签收", actor);
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_RETURNED:
-        s_handoff(buf, size, dir, "退回", e->returned->handoff,
-                  e->returned->handoff ? e->returned->handoff->opinion : NULL);
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_FORWARDED:
-        s_handoff(buf, size, dir, "转送", e->forwarded->handoff,
-                  e->forwarded->handoff ? e->forwarded->handoff->opinion : NULL);
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_ESCALATED:
-        branch_view_enum(&shouwen__v1__escalation_level__descriptor, e->escalated->level,
-                         k, sizeof k);
-        snprintf(buf, size, "升级至%s %s：%s", s_label(s_level_zh, k),
-                 s_staff_name(dir, e->escalated->to_staff_id), e->escalated->reason);
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_COORDINATION:
-        snprintf(buf, size, "协调：主办 %s%s%s",
-                 s_dept_name(dir, e->coordination->lead_department_id),
-                 e->coordination->ownership_locked ? "，责任锁定给 " : "",
-                 e->coordination->ownership_locked
-                     ? s_staff_name(dir, e->coordination->owner_staff_id)
-                     : "");
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_REPLIED:
-        snprintf(buf, size, "%s 答复：%s", actor, e->replied->text);
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_PROGRESS:
-        snprintf(buf, size, "%s 阶段性反馈：%s", actor, e->progress->text);
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_RESOLVED:
-        snprintf(buf, size, "%s 办结：%s", actor, e->resolved->summary);
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_CALLBACK:
-        snprintf(buf, size, "%s 回访：%s%s%s", actor,
-                 e->callback->reached ? "已联系上客户" : "未联系上客户",
-                 *e->callback->note ? "，" : "", e->callback->note);
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_REOPENED:
-        snprintf(buf, size, "%s 重新打开：%s", actor, e->reopened->reason);
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_CLOSED:
-        snprintf(buf, size, "结案：%s%s%s", e->closed->reason,
-                 *e->closed->guidance ? "；指导意见：" : "", e->closed->guidance);
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_LEADER_CONTACT:
-        /* R19: the leader's number is never shown at the desk */
-        snprintf(buf, size, "%s%s",
-                 e->leader_contact->permission_granted ? "领导同意告知联系方式："
-                                                       : "客人要求联系领导：",
-                 s_staff_name(dir, e->leader_contact->leader_id));
-        if (!e->leader_contact->disclosed && !e->leader_contact->permission_granted)
-            strncat(buf, "（已将来访者联系方式转告领导）", size - strlen(buf) - 1);
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_WAITING:
-        snprintf(buf, size, "%s：%s", e->waiting->waiting ? "等待客户" : "客户已回复",
-                 e->waiting->reason);
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_COMMAND_RECEIVED:
-        snprintf(buf, size, "%s 提交操作",
-                 s_staff_name(dir, e->command_received->command
-                                       ? e->command_received->command->staff_id
-                                       : e->actor));
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_COMMAND_REJECTED:
-        snprintf(buf, size, "操作未被接受：%s", e->command_rejected->message);
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_SET:
-        branch_view_enum(&shouwen__v1__deadline_kind__descriptor, e->deadline_set->kind,
-                         k, sizeof k);
-        snprintf(buf, size, "开始计时：%s（%s）", s_label(s_deadline_zh, k),
-                 s_staff_name(dir, e->deadline_set->holder_staff_id));
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_WARNING:
-        branch_view_enum(&shouwen__v1__deadline_kind__descriptor,
-                         e->deadline_warning->kind, k, sizeof k);
-        snprintf(buf, size, "时限预警：%s（%s）", s_label(s_deadline_zh, k),
-                 s_staff_name(dir, e->deadline_warning->holder_staff_id));
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_BREACHED:
-        branch_view_enum(&shouwen__v1__deadline_kind__descriptor,
-                         e->deadline_breached->kind, k, sizeof k);
-        snprintf(buf, size, "已超时：%s（%s）", s_label(s_deadline_zh, k),
-                 s_staff_name(dir, e->deadline_breached->holder_staff_id));
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_CLEARED:
-        snprintf(buf, size, "时限解除");
-        break;
-    case SHOUWEN__V1__ENVELOPE__BODY_VIOLATION_RECORDED:
-        branch_view_enum(&shouwen__v1__violation_type__descriptor,
-                         e->violation_recorded->type, k, sizeof k);
-        snprintf(buf, size, "记录违规：%s %s（%s）",
-                 s_staff_name(dir, e->violation_recorded->staff_id),
-                 s_label(s_violation_zh, k), e->violation_recorded->rule);
-        break;
-    default:
-        snprintf(buf, size, "%s", e->type);
-        break;
-    }
-}
-
 json_t *branch_view_timeline(sw_directory_t *dir, const Shouwen__V1__Committed *c)
 {
     Shouwen__V1__Envelope *e =
         shouwen__v1__envelope__unpack(NULL, c->envelope.len, c->envelope.data);
     if (!e)
         return NULL;
-    char summary[S_LEN * 2];
-    s_summary(summary, sizeof summary, dir, e);
     json_t *o = json_object();
     json_object_set_new(o, "position", json_integer((json_int_t)c->position));
     json_object_set_new(o, "type", json_string(e->type));
@@ -339,7 +175,8 @@ json_t *branch_view_timeline(sw_directory_t *dir, const Shouwen__V1__Committed *
         json_integer(e->occurred_at_us ? e->occurred_at_us : c->committed_at_us));
     json_object_set_new(o, "producer", json_string(e->producer));
     s_person(o, dir, "actor_id", e->actor);
-    json_object_set_new(o, "summary", json_string(summary));
+    /* the one summary of an event: the hub's (SQL event_summary_zh) */
+    json_object_set_new(o, "summary", json_string(*c->summary ? c->summary : e->type));
     if (e->body_case != SHOUWEN__V1__ENVELOPE__BODY_LEADER_CONTACT &&
         e->body_case != SHOUWEN__V1__ENVELOPE__BODY_DIRECTORY_LOADED) {
         /* the body as the auditors' jsonb has it; never a leader's contact */

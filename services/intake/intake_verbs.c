@@ -218,6 +218,7 @@ void intake_case_query(intake_server_t *self, intake_asker_t *a,
     rr.from_position = 1;
     rr.max_events = 5000;
     rr.case_id = (char *)case_id;
+    rr.time_zone = req->case_query->time_zone;
     rr.tag = q->tag;
     zframe_t *f = sw_pack_frame(&rr.base);
     zframe_send(&f, self->query, ZFRAME_DONTWAIT);

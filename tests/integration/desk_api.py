@@ -132,10 +132,14 @@ def flow(port):
     check("hk-01 replies", st == 200 and out["status"] == "ok", (st, out))
     st, body = fo.call("GET", "/api/cases/" + case)
     summaries = [t["summary"] for t in body.get("timeline", [])]
-    check("the case page has the timeline with every holder in Chinese",
-          any("王芳 转交 客房部 郑秀英" in s for s in summaries) and
-          any("郑秀英 签收" in s for s in summaries) and
+    check("the case page has the timeline with every holder and signature in Chinese",
+          any(s.startswith("转交") and "王芳" in s and "郑秀英" in s and "发出签名" in s
+              for s in summaries) and
+          any(s.startswith("签收") and "签收签名 郑秀英" in s for s in summaries) and
           any("答复：我们马上安排" in s for s in summaries), summaries)
+    check("the summaries' times are Beijing time, with the zone",
+          any("+08" in s for s in summaries) and not any("+00" in s for s in summaries),
+          summaries)
     check("the case page has the case", body.get("case") and
           body["case"]["first_owner_name"] == "王芳", body.get("case"))
     st, body = fo.call("GET", "/api/cases/SW-AAAA-BBBB-CCCC")

@@ -30,6 +30,10 @@ desk
     db = "$B/desk.sqlite"
     wait_ms = 4000
 EOF
+# the organisation through the log, as `scripts/hub up` loads it: the
+# summaries name people as the directory in force had them
+"$CLI" directory load "$SHOUWEN_SOURCE/deploy/directory/hotel.conf" >/dev/null ||
+    fail "directory load"
 for s in fo-01 fo-02 hk-01; do
     printf 'shouwen2026\n' | "$BRANCHD" passwd -c "$B/branch.conf" "$s" 2>/dev/null ||
         fail "passwd $s"

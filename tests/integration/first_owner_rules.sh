@@ -212,7 +212,7 @@ CONF
     check_eq "R25 an ordinary customer has no account manager" "|fo-01" \
         "$(ev case.routed "$C3" account_manager_id)|$(ev case.routed "$C3" natural_owner_id)"
     out=$("$CLI" show "$C")
-    [[ "$out" == *"account manager"*fb-01*gold* ]] && pass "R25 the timeline shows the account manager" ||
+    [[ "$out" == *"客户经理 杨帆（金牌客户）"* ]] && pass "R25 the timeline shows the account manager (the hub's Chinese summary)" ||
         fail "R25 timeline: $out"
     expect_ok transfer "$C" --staff fb-01 --to-department front_office --reason "客房预订由前厅部办理"
     ;;
