@@ -287,6 +287,9 @@ json_t *branch_view_directory(sw_directory_t *dir, const char *branch)
         json_object_set_new(
             c, "handler", json_string(s_or(sw_directory_scope_handler(dir, ids[i]), "")));
         json_object_set_new(c, "outside", json_boolean(guidance != NULL));
+        const char **items = NULL; /* R3: what a reply must attest it told */
+        size_t ni = sw_directory_checklist(dir, ids[i], &items);
+        json_object_set_new(c, "checklist", s_ids(items, ni));
         json_object_set_new(c, "guidance", json_string(guidance ? guidance : ""));
         json_array_append_new(cats, c);
     }
@@ -321,6 +324,27 @@ json_t *branch_view_directory(sw_directory_t *dir, const char *branch)
         json_array_append_new(staff, s);
     }
     json_object_set_new(o, "staff", staff);
+    /* leaders a customer may ask for (R19), wherever they work: heads,
+       supervising leaders, deputy GMs and the GM; names only */
+    json_t *leaders = json_array(), *seen = json_object();
+    n = sw_directory_departments(dir, &ids);
+    for (size_t i = 0; i <= n; i++) {
+        static const char *const fields[] = {"head", "leader", "deputy_gm"};
+        for (size_t k = 0; k < 3; k++) {
+            const char *who = i < n    ? sw_directory_department(dir, ids[i], fields[k])
+                              : k == 0 ? sw_directory_gm(dir)
+                                       : NULL;
+            if (!who || json_object_get(seen, who))
+                continue;
+            json_object_set_new(seen, who, json_true());
+            json_array_append_new(
+                leaders, json_pack("{s:s, s:s, s:s}", "id", who, "name",
+                                   s_staff_name(dir, who), "department_id",
+                                   s_or(sw_directory_staff(dir, who, "department"), "")));
+        }
+    }
+    json_decref(seen);
+    json_object_set_new(o, "leaders", leaders);
     return o;
 }
 
