@@ -1,6 +1,6 @@
 /*  audit_server: batches proposals into PostgreSQL, publishes the committed
     stream, serves replay.  */
-#include "audit_server.h"
+#include "audit_server_int.h"
 
 #include <endian.h>
 #include <sodium.h>
@@ -23,84 +23,13 @@
 static const char *s_append_sql =
     "SELECT idx, event_position, case_version, committed_at_us, status "
     "FROM shouwen.append_batch($1::jsonb) ORDER BY idx";
-static const char *s_replay_sql =
-    "SELECT position, case_version, committed_at_us, envelope, summary_zh "
-    "FROM shouwen.replay_zh($1::bigint, $2::int, nullif($3, ''), nullif($4, ''))";
 static const char *s_head_sql = "SELECT shouwen.head_position()";
 
-/* One proposal waiting for (or in) a batch. */
-typedef struct {
-    char key[33];       /* event id, hex: dedupe key */
-    char topic[96];     /* "<type>." for the committed stream */
-    zframe_t *envelope; /* the producer's bytes, published verbatim */
-    char *json;         /* the append_batch element for it */
-} s_item_t;
-
-/* A replay request waiting for the reader connection. */
-typedef struct {
-    zframe_t *routing_id;
-    uint64_t from;
-    uint32_t max;
-    char *case_id;
-    char *time_zone; /* a case's summaries: times in this zone */
-    uint64_t tag;    /* echoed to the asker */
-} s_replay_t;
-
-typedef struct {
-    uint64_t received, invalid, committed, duplicate, stale, unknown_case, case_exists;
-    uint64_t failed, batches, replays;
-    uint64_t not_entitled; /* proposals of a type their daemon may not produce */
-} s_stats_t;
-
-/* At most S_LOG_BURST refusal lines per S_LOG_WINDOW seconds. */
-#define S_LOG_BURST  5
-#define S_LOG_WINDOW 10.0
-
-struct _audit_server_t {
-    struct ev_loop *loop;
-    zsock_t *proposals;        /* SUB, bound: every producer's PUB connects */
-    zsock_t *committed;        /* PUB, bound: the committed stream */
-    zsock_t *replay;           /* ROUTER, bound: replay requests */
-    sw_zap_t *zap;             /* admits only the hub daemons' keys (CURVE) */
-    sw_keyring_t *daemon_keys; /* hub/daemon_keys: the daemons' public certs */
-    double log_window;         /* start of the refusal-log window (loop time) */
-    int log_lines;             /* refusal lines logged in it */
-    sw_zwatch_t *proposals_w;
-    sw_zwatch_t *replay_w;
-    audit_store_t *writer; /* append_batch connection */
-    audit_store_t *reader; /* replay connection */
-    zlistx_t *queue;       /* s_item_t waiting for a batch */
-    zhashx_t *queued;      /* keys of queued and in-flight items */
-    s_item_t **inflight;   /* the batch being committed */
-    size_t n_inflight;
-    size_t solo;       /* items left to send one at a time */
-    zlistx_t *replays; /* s_replay_t waiting */
-    s_replay_t *replay_inflight;
-    sw_json_t *json; /* batch text buffer */
-    int batch_max;   /* events per transaction, at most */
-    int flush_ms;    /* wait this long for a batch to fill */
-    int max_queue;   /* stop reading proposals above this */
-    uint64_t head;   /* last committed position */
-    bool head_known; /* head read since the writer connected */
-    bool ready_sent;
-    bool draining;
-    ev_timer flush_timer;
-    ev_timer heartbeat;
-    ev_idle kick; /* flush again right after a batch */
-    s_stats_t stats;
-    audit_server_fn *on_ready;
-    void *ready_arg;
-    audit_server_fn *on_drained;
-    void *drained_arg;
-    audit_anchor_t *anchor; /* signs the log head (docs/anchors.md) */
-};
-
 static void s_flush(audit_server_t *self);
-static void s_replay_next(audit_server_t *self);
 
 /* --------------------------------------------------------------- items */
 
-static void s_item_destroy(s_item_t **item_p)
+static void s_item_destroy(audit_item_t **item_p)
 {
     if (*item_p) {
         zframe_destroy(&(*item_p)->envelope);
@@ -166,7 +95,7 @@ static char *s_item_json(sw_json_t *j, const sw_envelope_t *env, zframe_t *bytes
 
 /* ------------------------------------------------------ the write path */
 
-static void s_publish(audit_server_t *self, s_item_t *item, uint64_t position,
+static void s_publish(audit_server_t *self, audit_item_t *item, uint64_t position,
                       uint64_t version, int64_t committed_at_us)
 {
     sw_committed_t c = SHOUWEN__V1__COMMITTED__INIT;
@@ -239,7 +168,7 @@ static bool s_transient(PGresult *res)
            strncmp(state, "53", 2) == 0 || strncmp(state, "40", 2) == 0;
 }
 
-static void s_count_status(audit_server_t *self, const char *status, s_item_t *item)
+static void s_count_status(audit_server_t *self, const char *status, audit_item_t *item)
 {
     if (streq(status, "duplicate"))
         self->stats.duplicate++;
@@ -288,7 +217,7 @@ static void s_on_append(void *arg, PGresult *res)
         const char *status = PQgetvalue(res, r, 4);
         if (idx >= self->n_inflight)
             continue;
-        s_item_t *item = self->inflight[idx];
+        audit_item_t *item = self->inflight[idx];
         if (streq(status, "committed")) {
             uint64_t pos = strtoull(PQgetvalue(res, r, 1), NULL, 10);
             uint64_t ver = strtoull(PQgetvalue(res, r, 2), NULL, 10);
@@ -352,8 +281,9 @@ static void s_flush(audit_server_t *self)
     size_t limit = self->solo > 0 ? 1 : (size_t)self->batch_max;
     sw_json_reset(self->json);
     sw_json_raw(self->json, "[");
-    s_item_t *item;
-    while (self->n_inflight < limit && (item = (s_item_t *)zlistx_first(self->queue))) {
+    audit_item_t *item;
+    while (self->n_inflight < limit &&
+           (item = (audit_item_t *)zlistx_first(self->queue))) {
         zlistx_detach_cur(self->queue);
         if (self->n_inflight > 0)
             sw_json_raw(self->json, ",");
@@ -461,7 +391,7 @@ static void s_take_proposal(audit_server_t *self, zmsg_t *msg)
         sw_envelope_free(env);
         return;
     }
-    s_item_t *item = (s_item_t *)zmalloc(sizeof(s_item_t));
+    audit_item_t *item = (audit_item_t *)zmalloc(sizeof(audit_item_t));
     sodium_bin2hex(item->key, sizeof item->key, env->event_id.data, SW_EVENTID_SIZE);
     if (zhashx_lookup(self->queued, item->key)) {
         free(item); /* a republish of something queued or in flight */
@@ -490,146 +420,6 @@ static void s_on_proposals(struct ev_loop *loop, sw_zwatch_t *w, int revents, vo
         sw_zwatch_stop(self->proposals_w); /* ZeroMQ's HWM holds the rest */
     if (self->n_inflight == 0)
         ev_idle_start(loop, &self->kick);
-}
-
-/* ------------------------------------------------------------- replay */
-
-static void s_replay_destroy(s_replay_t **r_p)
-{
-    if (*r_p) {
-        zframe_destroy(&(*r_p)->routing_id);
-        free((*r_p)->case_id);
-        free((*r_p)->time_zone);
-        free(*r_p);
-        *r_p = NULL;
-    }
-}
-
-static void s_replay_answer(audit_server_t *self, s_replay_t *r,
-                            Shouwen__V1__ReplayReply *rep)
-{
-    rep->tag = r->tag;
-    zframe_t *body = sw_pack_frame(&rep->base);
-    zframe_send(&r->routing_id, self->replay, ZFRAME_MORE | ZFRAME_DONTWAIT);
-    zframe_send(&body, self->replay, ZFRAME_DONTWAIT);
-    self->stats.replays++;
-}
-
-static uint64_t s_be64(const char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return be64toh(v);
-}
-
-static void s_on_replay_rows(void *arg, PGresult *res)
-{
-    audit_server_t *self = (audit_server_t *)arg;
-    s_replay_t *r = self->replay_inflight;
-    self->replay_inflight = NULL;
-    Shouwen__V1__ReplayReply rep = SHOUWEN__V1__REPLAY_REPLY__INIT;
-    rep.head_position = self->head;
-    int rows = res && PQresultStatus(res) == PGRES_TUPLES_OK ? PQntuples(res) : 0;
-    sw_committed_t *events = rows ? calloc((size_t)rows, sizeof(sw_committed_t)) : NULL;
-    sw_committed_t **ptrs = rows ? calloc((size_t)rows, sizeof(sw_committed_t *)) : NULL;
-    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK)
-        rep.error = (char *)(res ? PQresultErrorMessage(res) : "store unavailable");
-    for (int i = 0; i < rows; i++) {
-        sw_committed_t *c = &events[i];
-        shouwen__v1__committed__init(c);
-        c->position = s_be64(PQgetvalue(res, i, 0));
-        c->case_version = s_be64(PQgetvalue(res, i, 1));
-        c->committed_at_us = (int64_t)s_be64(PQgetvalue(res, i, 2));
-        c->envelope.data = (uint8_t *)PQgetvalue(res, i, 3);
-        c->envelope.len = (size_t)PQgetlength(res, i, 3);
-        c->summary = PQgetisnull(res, i, 4) ? (char *)"" : PQgetvalue(res, i, 4);
-        if (c->position > rep.head_position)
-            rep.head_position = c->position;
-        ptrs[i] = c;
-    }
-    rep.n_events = (size_t)rows;
-    rep.events = ptrs;
-    if (r) {
-        s_replay_answer(self, r, &rep);
-        s_replay_destroy(&r);
-    }
-    free(ptrs);
-    free(events);
-    s_replay_next(self);
-}
-
-static void s_replay_next(audit_server_t *self)
-{
-    if (self->replay_inflight || zlistx_size(self->replays) == 0)
-        return;
-    if (!audit_store_is_up(self->reader)) {
-        /* answer at once: followers retry shortly */
-        s_replay_t *r;
-        while ((r = (s_replay_t *)zlistx_first(self->replays))) {
-            zlistx_detach_cur(self->replays);
-            Shouwen__V1__ReplayReply rep = SHOUWEN__V1__REPLAY_REPLY__INIT;
-            rep.head_position = self->head;
-            rep.error = (char *)"store unavailable";
-            s_replay_answer(self, r, &rep);
-            s_replay_destroy(&r);
-        }
-        return;
-    }
-    if (!audit_store_is_idle(self->reader))
-        return;
-    s_replay_t *r = (s_replay_t *)zlistx_first(self->replays);
-    zlistx_detach_cur(self->replays);
-    char from[24], max[16];
-    snprintf(from, sizeof from, "%" PRIu64, r->from);
-    snprintf(max, sizeof max, "%u", r->max);
-    const char *params[4] = {from, max, r->case_id ? r->case_id : "",
-                             r->time_zone ? r->time_zone : ""};
-    self->replay_inflight = r;
-    if (audit_store_query(self->reader, s_replay_sql, 4, params, 1, s_on_replay_rows,
-                          self) != 0) {
-        self->replay_inflight = NULL;
-        zlistx_add_start(self->replays, r);
-    }
-}
-
-static void s_on_replay_request(struct ev_loop *loop, sw_zwatch_t *w, int revents,
-                                void *arg)
-{
-    audit_server_t *self = (audit_server_t *)arg;
-    for (int i = 0; i < 64; i++) {
-        zmsg_t *msg = zmsg_recv_nowait(self->replay);
-        if (!msg)
-            break;
-        zframe_t *id = zmsg_pop(msg);
-        zframe_t *body = zmsg_last(msg);
-        Shouwen__V1__ReplayRequest *req = NULL;
-        if (id && body && zframe_size(body) < 4096)
-            req = shouwen__v1__replay_request__unpack(NULL, zframe_size(body),
-                                                      zframe_data(body));
-        if (req) {
-            s_replay_t *r = (s_replay_t *)zmalloc(sizeof(s_replay_t));
-            r->routing_id = id;
-            id = NULL;
-            r->from = req->from_position ? req->from_position : 1;
-            r->max = req->max_events && req->max_events < S_REPLAY_MAX ? req->max_events
-                                                                       : S_REPLAY_MAX;
-            r->case_id = req->case_id && *req->case_id ? strndup(req->case_id, 64) : NULL;
-            r->time_zone =
-                req->time_zone && *req->time_zone ? strndup(req->time_zone, 64) : NULL;
-            r->tag = req->tag;
-            zlistx_add_end(self->replays, r);
-            shouwen__v1__replay_request__free_unpacked(req, NULL);
-        } else
-            sw_warn("malformed replay request dropped");
-        zframe_destroy(&id);
-        zmsg_destroy(&msg);
-    }
-    s_replay_next(self);
-}
-
-static void s_on_reader_state(void *arg, bool up)
-{
-    s_replay_next((audit_server_t *)arg);
 }
 
 /* ---------------------------------------------------------- lifecycle */
@@ -700,7 +490,8 @@ audit_server_t *audit_server_new(struct ev_loop *loop, zconfig_t *cfg,
     self->queue = zlistx_new();
     self->queued = zhashx_new();
     self->replays = zlistx_new();
-    self->inflight = (s_item_t **)calloc((size_t)self->batch_max, sizeof(s_item_t *));
+    self->inflight =
+        (audit_item_t **)calloc((size_t)self->batch_max, sizeof(audit_item_t *));
     self->json = sw_json_new();
     ev_timer_init(&self->flush_timer, s_on_flush_timer, 0., 0.);
     self->flush_timer.data = self;
@@ -744,12 +535,12 @@ audit_server_t *audit_server_new(struct ev_loop *loop, zconfig_t *cfg,
     self->proposals_w =
         sw_zwatch_new(loop, self->proposals, ZMQ_POLLIN, s_on_proposals, self);
     self->replay_w =
-        sw_zwatch_new(loop, self->replay, ZMQ_POLLIN, s_on_replay_request, self);
+        sw_zwatch_new(loop, self->replay, ZMQ_POLLIN, audit_on_replay_request, self);
     sw_zwatch_start(self->proposals_w);
     sw_zwatch_start(self->replay_w);
     ev_timer_start(loop, &self->heartbeat);
     self->writer = audit_store_new(loop, "writer", conninfo, s_on_writer_state, self);
-    self->reader = audit_store_new(loop, "reader", conninfo, s_on_reader_state, self);
+    self->reader = audit_store_new(loop, "reader", conninfo, audit_on_reader_state, self);
     if (!self->writer || !self->reader) {
         audit_server_destroy(&self);
         return NULL;
@@ -779,19 +570,19 @@ void audit_server_destroy(audit_server_t **self_p)
     zsock_destroy(&self->replay);
     sw_zap_destroy(&self->zap);
     sw_keyring_destroy(&self->daemon_keys);
-    s_item_t *item;
-    while (self->queue && (item = (s_item_t *)zlistx_first(self->queue))) {
+    audit_item_t *item;
+    while (self->queue && (item = (audit_item_t *)zlistx_first(self->queue))) {
         zlistx_detach_cur(self->queue);
         s_item_destroy(&item);
     }
     for (size_t i = 0; i < self->n_inflight; i++)
         s_item_destroy(&self->inflight[i]);
-    s_replay_t *r;
-    while (self->replays && (r = (s_replay_t *)zlistx_first(self->replays))) {
+    audit_replay_t *r;
+    while (self->replays && (r = (audit_replay_t *)zlistx_first(self->replays))) {
         zlistx_detach_cur(self->replays);
-        s_replay_destroy(&r);
+        audit_replay_destroy(&r);
     }
-    s_replay_destroy(&self->replay_inflight);
+    audit_replay_destroy(&self->replay_inflight);
     zlistx_destroy(&self->queue);
     zlistx_destroy(&self->replays);
     zhashx_destroy(&self->queued);
@@ -812,7 +603,7 @@ void audit_server_drain(audit_server_t *self, audit_server_fn *on_drained, void 
 
 void audit_server_log_stats(audit_server_t *self)
 {
-    s_stats_t *s = &self->stats;
+    audit_stats_t *s = &self->stats;
     sw_info("stats: head=%" PRIu64 " received=%" PRIu64 " invalid=%" PRIu64
             " committed=%" PRIu64 " duplicate=%" PRIu64 " stale=%" PRIu64
             " unknown_case=%" PRIu64 " case_exists=%" PRIu64 " failed=%" PRIu64
