@@ -691,69 +691,6 @@ static int s_show(s_opts_t *o, int argc, char **argv)
     return s_exchange(o, &req);
 }
 
-/* keygen NAME [--dir DIR] [--branch ID | --admin STAFF_ID | --daemon NAME]:
-   a CURVE key pair.  NAME.cert, the public half with who holds it (role,
-   branch, staff or daemon, and name), goes to an allow-list (lib/sw_keyring.h);
-   NAME.cert_secret (0600) stays with its owner.  Without a role: a key with
-   only a name, for a hub server. */
-static int s_keygen(int argc, char **argv)
-{
-    if (shouwen_anchor_wanted(argc, argv)) /* Ed25519, cli/shouwen_anchor.c */
-        return shouwen_anchor_keygen(argc, argv);
-    const char *dir = ".", *role = NULL, *id_name = NULL, *id = NULL;
-    int roles = 0;
-    bool usage = argc < 2 || argv[1][0] == '-';
-    for (int i = 2; i < argc && !usage; i += 2) {
-        const char *flag = argv[i], *value = i + 1 < argc ? argv[i + 1] : "";
-        if (!*value)
-            usage = true;
-        else if (streq(flag, "--dir"))
-            dir = value;
-        else if (streq(flag, "--branch") || streq(flag, "--admin") ||
-                 streq(flag, "--daemon")) {
-            role = flag + 2;
-            id_name = streq(role, "admin") ? "staff" : role;
-            id = value;
-            roles++;
-        } else
-            usage = true;
-    }
-    if (usage || roles > 1) {
-        fprintf(stderr, "shouwen: usage: keygen NAME [--dir DIR] [--branch ID | --admin "
-                        "STAFF_ID | --daemon intake|router|sla|audit]\n");
-        return EXIT_USAGE;
-    }
-    if (role && streq(role, "daemon") && !streq(id, "intake") && !streq(id, "router") &&
-        !streq(id, "sla") && !streq(id, "audit")) {
-        fprintf(stderr,
-                "shouwen: --daemon takes intake, router, sla or audit, not '%s'\n", id);
-        return EXIT_USAGE;
-    }
-    zcert_t *cert = zcert_new();
-    zcert_set_meta(cert, "name", "%s", argv[1]);
-    if (role) {
-        zcert_set_meta(cert, "role", "%s", role);
-        zcert_set_meta(cert, id_name, "%s", id);
-    }
-    char path[512], secret[520];
-    snprintf(path, sizeof path, "%s/%s.cert", dir, argv[1]);
-    snprintf(secret, sizeof secret, "%s_secret", path);
-    /* zcert_save creates the secret 0600 but keeps the mode of a file it
-       overwrites; and it reports only the secret half's failure */
-    int rc = zcert_save_public(cert, path);
-    if (rc == 0)
-        rc = zcert_save_secret(cert, secret);
-    if (rc == 0)
-        rc = chmod(secret, 0600);
-    zcert_destroy(&cert);
-    if (rc != 0) {
-        fprintf(stderr, "shouwen: cannot write %s: %s\n", path, strerror(errno));
-        return 1;
-    }
-    printf("%s\n", path);
-    return 0;
-}
-
 static int s_stats(s_opts_t *o, int argc, char **argv)
 {
     static const struct option longopts[] = {{"json", 0, 0, 'j'},
@@ -839,7 +776,7 @@ int main(int argc, char **argv)
     if (streq(cmd, "stats"))
         return s_stats(&o, argc - i, argv + i);
     if (streq(cmd, "keygen"))
-        return s_keygen(argc - i, argv + i);
+        return shouwen_keygen(argc - i, argv + i);
     if (streq(cmd, "verify"))
         return shouwen_verify(argc - i, argv + i);
     if (streq(cmd, "show"))

@@ -1,4 +1,6 @@
-/*  shouwen keygen NAME --anchor: the Ed25519 key audit signs anchors with.
+/*  shouwen keygen: every key the CLI makes.  A CURVE key pair with who
+    holds it (branch, administrator, daemon), for the allow-lists; and with
+    --anchor the Ed25519 key audit signs anchors with.
     Kept in czmq's certificate format so nothing new parses it: NAME.cert
     holds the public key, NAME.cert_secret the 32-byte seed (mode 0600),
     both with metadata role = "anchor". */
@@ -6,6 +8,7 @@
 
 #include <czmq.h>
 #include <sodium.h>
+#include <errno.h>
 #include <sys/stat.h>
 
 #define S_EXIT_USAGE 64
@@ -59,5 +62,68 @@ int shouwen_anchor_keygen(int argc, char **argv)
     char hex[sizeof pk * 2 + 1];
     sodium_bin2hex(hex, sizeof hex, pk, sizeof pk);
     printf("%s\nkey=%s\n", path, hex);
+    return 0;
+}
+
+/* keygen NAME [--dir DIR] [--branch ID | --admin STAFF_ID | --daemon NAME]:
+   a CURVE key pair.  NAME.cert, the public half with who holds it (role,
+   branch, staff or daemon, and name), goes to an allow-list (lib/sw_keyring.h);
+   NAME.cert_secret (0600) stays with its owner.  Without a role: a key with
+   only a name, for a hub server. */
+int shouwen_keygen(int argc, char **argv)
+{
+    if (shouwen_anchor_wanted(argc, argv)) /* Ed25519, cli/shouwen_anchor.c */
+        return shouwen_anchor_keygen(argc, argv);
+    const char *dir = ".", *role = NULL, *id_name = NULL, *id = NULL;
+    int roles = 0;
+    bool usage = argc < 2 || argv[1][0] == '-';
+    for (int i = 2; i < argc && !usage; i += 2) {
+        const char *flag = argv[i], *value = i + 1 < argc ? argv[i + 1] : "";
+        if (!*value)
+            usage = true;
+        else if (streq(flag, "--dir"))
+            dir = value;
+        else if (streq(flag, "--branch") || streq(flag, "--admin") ||
+                 streq(flag, "--daemon")) {
+            role = flag + 2;
+            id_name = streq(role, "admin") ? "staff" : role;
+            id = value;
+            roles++;
+        } else
+            usage = true;
+    }
+    if (usage || roles > 1) {
+        fprintf(stderr, "shouwen: usage: keygen NAME [--dir DIR] [--branch ID | --admin "
+                        "STAFF_ID | --daemon intake|router|sla|audit]\n");
+        return S_EXIT_USAGE;
+    }
+    if (role && streq(role, "daemon") && !streq(id, "intake") && !streq(id, "router") &&
+        !streq(id, "sla") && !streq(id, "audit")) {
+        fprintf(stderr,
+                "shouwen: --daemon takes intake, router, sla or audit, not '%s'\n", id);
+        return S_EXIT_USAGE;
+    }
+    zcert_t *cert = zcert_new();
+    zcert_set_meta(cert, "name", "%s", argv[1]);
+    if (role) {
+        zcert_set_meta(cert, "role", "%s", role);
+        zcert_set_meta(cert, id_name, "%s", id);
+    }
+    char path[512], secret[520];
+    snprintf(path, sizeof path, "%s/%s.cert", dir, argv[1]);
+    snprintf(secret, sizeof secret, "%s_secret", path);
+    /* zcert_save creates the secret 0600 but keeps the mode of a file it
+       overwrites; and it reports only the secret half's failure */
+    int rc = zcert_save_public(cert, path);
+    if (rc == 0)
+        rc = zcert_save_secret(cert, secret);
+    if (rc == 0)
+        rc = chmod(secret, 0600);
+    zcert_destroy(&cert);
+    if (rc != 0) {
+        fprintf(stderr, "shouwen: cannot write %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    printf("%s\n", path);
     return 0;
 }
