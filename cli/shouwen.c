@@ -14,6 +14,7 @@
 #include "shouwen_anchor.h"
 #include "shouwen_query.h"
 #include "sw_envelope.h"
+#include "sw_hub.h"
 #include "sw_json.h"
 #include "sw_log.h"
 
@@ -125,7 +126,7 @@ static void s_usage_to(FILE *out)
     fprintf(
         out,
         "every request also takes [--request-id ID] [--json] [--timeout SECONDS]\n"
-        "environment: SHOUWEN_ENDPOINT (default tcp://127.0.0.1:7701),\n"
+        "environment: SHOUWEN_ENDPOINT (default " SW_HUB_BRANCHES "),\n"
         "             SHOUWEN_CERT (this branch's key), SHOUWEN_SERVER_CERT (the "
         "hub's),\n"
         "             SHOUWEN_ADMIN_CERT (an administrator's key, for directory load),\n"
@@ -725,7 +726,7 @@ int main(int argc, char **argv)
     tzset();
     s_opts_t o = {0};
     o.endpoint =
-        getenv("SHOUWEN_ENDPOINT") ? getenv("SHOUWEN_ENDPOINT") : "tcp://127.0.0.1:7701";
+        getenv("SHOUWEN_ENDPOINT") ? getenv("SHOUWEN_ENDPOINT") : SW_HUB_BRANCHES;
     o.branch_id = getenv("SHOUWEN_BRANCH") && *getenv("SHOUWEN_BRANCH")
                       ? getenv("SHOUWEN_BRANCH")
                       : NULL; /* else the key's branch */
