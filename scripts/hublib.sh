@@ -104,6 +104,7 @@ hub_init() {
     }
     export SHOUWEN_ENDPOINT="tcp://127.0.0.1:$((HUB_BASE + 1))"
     HUB_DB=$db
+    HUB_DIRECTORY=$dir
 }
 
 hub_pid() { cat "$HUB/run/$1.pid" 2>/dev/null; }
@@ -167,7 +168,138 @@ hub_psql() {
     bash "$HUBLIB_SRC/scripts/pg.sh" psql "$HUB/pg" "$HUB_DB" shouwen_owner -qAt "$@"
 }
 
+# ------------------------------------------------------------ branch offices
+# shouwen-branch for a branch of the hub's organisation, with its web desk
+# (docs/branch.md, docs/desk.md), run like the hub daemons:
+#   HUB/etc/branch-ID.conf   its configuration (hub_branch_conf)
+#   HUB/log/branch-ID.log    its log
+#   HUB/run/branch-ID.pid    its pid (hub_running, hub_stop work on "branch-ID")
+#   DIR (HUB/branch/ID unless given)  spool.sqlite, desk.sqlite, run/desk.ipc
+# The branch talks to intake (BASE+1) with the branch key hub_keys made
+# (HUB/keys/branch/ID.cert); its desk is served from this tree's web/desk.
+
+# hub_branch_staff DIRECTORY_FILE BRANCH: the staff ids the organisation file
+# places at BRANCH (staff/branch, else their department's, inherited from the
+# parent departments, else directory/branch; docs/directory.md), in file order
+hub_branch_staff() {
+    awk -v want="$2" '
+        function val(s) {
+            sub(/^[^=]*=[ \t]*/, "", s); sub(/[ \t]*#.*$/, "", s); gsub(/"/, "", s)
+            sub(/[ \t]+$/, "", s); return s
+        }
+        /^[^ #]/ { sec = $1; next }
+        sec == "directory" && /^    branch[ \t]*=/ { dflt = val($0) }
+        sec == "branch" && /^    [A-Za-z0-9_-]+[ \t]*(#.*)?$/ { nb++; only = $1 }
+        sec == "department" && /^    [A-Za-z0-9_-]+[ \t]*(#.*)?$/ { d = $1 }
+        sec == "department" && /^        branch[ \t]*=/ { dbr[d] = val($0) }
+        sec == "department" && /^        parent[ \t]*=/ { dpar[d] = val($0) }
+        sec == "staff" && /^    [A-Za-z0-9_-]+[ \t]*(#.*)?$/ { s = $1; order[++n] = s }
+        sec == "staff" && /^        department[ \t]*=/ { sdep[s] = val($0) }
+        sec == "staff" && /^        branch[ \t]*=/ { sbr[s] = val($0) }
+        END {
+            if (dflt == "" && nb == 1) dflt = only
+            for (i = 1; i <= n; i++) {
+                s = order[i]; b = sbr[s]
+                if (b == "") {
+                    d = sdep[s]
+                    for (h = 0; d != "" && !(d in dbr) && h < 64; h++) d = dpar[d]
+                    b = (d != "" && (d in dbr)) ? dbr[d] : dflt
+                }
+                if (b == want) print s
+            }
+        }' "$1"
+}
+
+# hub_branch_conf ID PORT [DIR]: write HUB/etc/branch-ID.conf, the desk on
+# 127.0.0.1:PORT.  HUB_BRANCH_EXTRA / HUB_DESK_EXTRA: lines appended to the
+# branch / desk section, each indented four spaces (e.g. resend_ms, wait_ms).
+hub_branch_conf() {
+    local id=$1 port=$2 dir=${3:-$HUB/branch/$1}
+    # the desks' endpoint is trusted by permissions: the daemon refuses a
+    # directory others may enter (docs/branch.md, "Trust")
+    mkdir -p "$dir/run"
+    chmod 700 "$dir" "$dir/run"
+    {
+        printf 'branch\n    id = "%s"\n    cert = "%s"\n    hub_cert = "%s"\n' \
+            "$id" "$HUB/keys/branch/$id.cert" "$HUB/keys/own/intake.cert"
+        printf '    hub = "tcp://127.0.0.1:%d"\n    spool = "%s"\n    listen = "ipc://%s"\n' \
+            $((HUB_BASE + 1)) "$dir/spool.sqlite" "$dir/run/desk.ipc"
+        [[ -z "${HUB_BRANCH_EXTRA:-}" ]] || printf '%s\n' "$HUB_BRANCH_EXTRA"
+        printf 'desk\n    listen = "127.0.0.1:%d"\n    root = "%s"\n    tz = "Asia/Shanghai"\n    db = "%s"\n' \
+            "$port" "$HUBLIB_SRC/web/desk" "$dir/desk.sqlite"
+        [[ -z "${HUB_DESK_EXTRA:-}" ]] || printf '%s\n' "$HUB_DESK_EXTRA"
+    } >"$HUB/etc/branch-$id.conf"
+}
+
+# hub_branch_accounts ID PASSWORD [STAFF...]: desk accounts at branch ID
+# (shouwen-branch passwd), every staff member the organisation places there
+# unless named; an account that exists is kept as it is (its password may
+# have been changed)
+hub_branch_accounts() {
+    local id=$1 pw=$2 conf=$HUB/etc/branch-$1.conf s have
+    shift 2
+    local staff=("$@")
+    [[ ${#staff[@]} -gt 0 ]] ||
+        mapfile -t staff < <(hub_branch_staff "${HUB_DIRECTORY:-$HUBLIB_SRC/deploy/directory/hotel.conf}" "$id")
+    have=" $("$HUB_BUILD/services/branch/shouwen-branch" passwd -c "$conf" --list 2>/dev/null |
+        awk '{print $1}' | tr '\n' ' ') "
+    for s in "${staff[@]}"; do
+        [[ "$have" == *" $s "* ]] && continue
+        printf '%s\n' "$pw" | "$HUB_BUILD/services/branch/shouwen-branch" passwd -c "$conf" "$s" \
+            >>"$HUB/log/branch-$id.log" 2>&1 || {
+            echo "hub_branch_accounts: cannot make the account of $s at $id" >&2
+            return 1
+        }
+    done
+}
+
+# hub_branch_start ID: start shouwen-branch of branch ID in the background
+hub_branch_start() {
+    local name=branch-$1
+    hub_running "$name" && return 0
+    "$HUB_BUILD/services/branch/shouwen-branch" ${HUB_VERBOSE:+-v} -c "$HUB/etc/$name.conf" \
+        >>"$HUB/log/$name.log" 2>&1 &
+    echo $! >"$HUB/run/$name.pid"
+}
+
+# hub_branch_wait ID PORT [SECONDS]: until its desk answers on PORT (30 s by
+# default); fails at once, with the log's tail, if the daemon has exited
+hub_branch_wait() {
+    local id=$1 port=$2 limit=${3:-30} i
+    for ((i = 0; i < limit * 10; i++)); do
+        curl -s -o /dev/null -m 2 "http://127.0.0.1:$port/" && return 0
+        hub_running "branch-$id" || break
+        sleep 0.1
+    done
+    echo "shouwen-branch $id: the desk did not answer on 127.0.0.1:$port" >&2
+    tail -n 20 "$HUB/log/branch-$id.log" >&2
+    return 1
+}
+
+# hub_branch_up ID PORT [DIR]: configure, start and wait for branch ID with
+# its desk on 127.0.0.1:PORT (accounts: hub_branch_accounts)
+hub_branch_up() {
+    hub_branch_conf "$@" || return 1
+    hub_branch_start "$1"
+    hub_branch_wait "$1" "$2" 30
+}
+
+# hub_branch_down [ID]: stop branch ID, or every branch of the hub
+hub_branch_down() {
+    local f
+    if [[ $# -gt 0 ]]; then
+        hub_stop "branch-$1"
+        return
+    fi
+    for f in "$HUB"/run/branch-*.pid; do
+        [[ -e "$f" ]] || continue
+        f=${f##*/}
+        hub_stop "${f%.pid}"
+    done
+}
+
 hub_destroy() {
+    hub_branch_down
     hub_stop_all
     bash "$HUBLIB_SRC/scripts/pg.sh" stop "$HUB/pg" >/dev/null 2>&1 || true
 }

@@ -18,13 +18,15 @@
 #include "sw_zwatch.h"
 
 /* A request of the branch's own to the hub (watch, ack, directory). */
-static void s_send_own(branch_server_t *self, Shouwen__V1__BranchRequest *req)
+static bool s_send_own(branch_server_t *self, Shouwen__V1__BranchRequest *req)
 {
     req->branch_id = self->branch_id;
     req->protocol_version = SHOUWEN__V1__BRANCH_PROTOCOL__BRANCH_PROTOCOL_CURRENT;
     zframe_t *out = sw_pack_frame(&req->base);
-    if (zframe_send(&out, self->hub, ZFRAME_DONTWAIT) != 0)
-        zframe_destroy(&out); /* not connected: the tick tries again */
+    if (zframe_send(&out, self->hub, ZFRAME_DONTWAIT) == 0)
+        return true;
+    zframe_destroy(&out); /* not connected (ZMQ_IMMEDIATE): the tick tries again */
+    return false;
 }
 
 /* Watch every notification of the branch from after the last passed on. */
@@ -38,8 +40,9 @@ void branch_watch_start(branch_server_t *self)
     req.request_id = self->watch.id;
     req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_WATCH;
     req.watch = &watch;
-    s_send_own(self, &req);
     self->watch.heard = self->watch.acked = ev_now(self->loop);
+    if (!s_send_own(self, &req))
+        self->watch.id[0] = '\0'; /* the link is not up yet: the next tick watches */
 }
 
 static void s_watch_ack(branch_server_t *self)

@@ -91,7 +91,7 @@ class Events:
         event, eid, data = "message", None, []
         try:
             while self.open:
-                line = self.resp.fp.readline()
+                line = self.resp.readline()  # undoes the chunked encoding
                 if not line:
                     break
                 line = line.decode("utf-8").rstrip("\r\n")

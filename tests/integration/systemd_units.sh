@@ -13,7 +13,11 @@
 #      exits 0, every message from its main pid; under journald its lines
 #      carry the priority prefix;
 #   5. a bad configuration exits 78 (bad usage 64) and never says READY=1.
-# Ports 30200-30299 (PostgreSQL on 30210).
+# shouwen-branch.service (a branch office's daemon, apart from
+# shouwen.target) goes through the same steps with its own directives:
+# state and runtime directories, and READY=1 once its desk answers, with
+# the hub away.
+# Ports 30200-30299 (PostgreSQL on 30210, the branch's desk on 30220).
 source "$(dirname "$0")/lib.sh"
 SRC=$SHOUWEN_SOURCE
 BUILD=$SHOUWEN_BUILD
@@ -72,10 +76,11 @@ else
 fi
 UNITDIR=$ROOT$prefix/lib/systemd/system
 UNITS=(shouwen-audit.service shouwen-intake.service shouwen-router.service
-    shouwen-sla.service shouwen-migrate.service shouwen.target)
+    shouwen-sla.service shouwen-migrate.service shouwen.target shouwen-branch.service)
 missing=""
 for u in "${UNITS[@]}"; do [[ -f "$UNITDIR/$u" ]] || missing+=" $u"; done
-for d in "${DAEMONS[@]}"; do [[ -x "$ROOT$prefix/sbin/shouwen-$d" ]] || missing+=" sbin/shouwen-$d"; done
+for d in "${DAEMONS[@]}" branch; do [[ -x "$ROOT$prefix/sbin/shouwen-$d" ]] || missing+=" sbin/shouwen-$d"; done
+[[ -f "$ROOT$prefix/share/shouwen/desk/index.html" ]] || missing+=" share/shouwen/desk/index.html"
 [[ -f "$ROOT$prefix/lib/sysusers.d/shouwen.conf" ]] || missing+=" sysusers.d/shouwen.conf"
 check_eq "units, daemons and sysusers.d file installed" "" "$missing"
 # the configuration directory the installed units name
@@ -83,11 +88,11 @@ confdir=$(sed -n 's|^ExecStart=.* -c \(.*\)/intake\.conf$|\1|p' "$UNITDIR/shouwe
 check_eq "installed units name the installed daemons" "$prefix/sbin/shouwen-intake" \
     "$(sed -n 's|^ExecStart=\([^ ]*\) .*|\1|p' "$UNITDIR/shouwen-intake.service")"
 modes=""
-for f in audit intake router sla directory calendar migrate; do
+for f in audit intake router sla branch directory calendar migrate; do
     modes+="$f=$(stat -c %a "$ROOT$confdir/$f.conf" 2>/dev/null) "
 done
 check_eq "first install puts the samples in $confdir (migrate.conf root's alone)" \
-    "audit=640 intake=640 router=640 sla=640 directory=640 calendar=640 migrate=600 " "$modes"
+    "audit=640 intake=640 router=640 sla=640 branch=640 directory=640 calendar=640 migrate=600 " "$modes"
 echo "# changed by the site" >>"$ROOT$confdir/audit.conf"
 DESTDIR=$ROOT cmake --install "$BUILD" >"$WORK/install2.log" 2>&1
 check_eq "a second install keeps the site's configuration" "# changed by the site" \
@@ -182,6 +187,21 @@ for line in "Type=oneshot" "Before=shouwen-audit.service" "User=shouwen" \
     grep -qxF -- "$line" "$mig" || absent+=" [$line]"
 done
 check_eq "shouwen-migrate.service: owner credentials for this unit alone" "" "$absent"
+# shouwen-branch runs at a branch office: the same sandbox, but its own
+# target (multi-user), and the directories for its spool and endpoint
+unit=$SRC/deploy/systemd/shouwen-branch.service
+want=("ExecStart=/usr/sbin/shouwen-branch -c /etc/shouwen/branch.conf" "WantedBy=multi-user.target"
+    "StateDirectory=shouwen-branch" "RuntimeDirectory=shouwen-branch" "RuntimeDirectoryMode=0700")
+for line in "${COMMON[@]}"; do [[ "$line" == *shouwen.target ]] || want+=("$line"); done
+absent=""
+for line in "${want[@]}"; do grep -qxF -- "$line" "$unit" || absent+=" [$line]"; done
+grep -qE '^LimitNOFILE=[0-9]+$' "$unit" || absent+=" [LimitNOFILE=N]"
+grep -qE '^(Requires|BindsTo|Requisite|PartOf)=.*shouwen' "$unit" && absent+=" [must not be bound to the hub]"
+check_eq "shouwen-branch.service: all ${#want[@]} required directives, not bound to the hub" "" "$absent"
+# the sample keeps its spool and accounts where StateDirectory= lets it write
+check_eq "branch.conf sample: spool and desk/db under /var/lib/shouwen-branch, endpoint under /run/shouwen-branch" \
+    "3" "$(grep -cE '^    (spool|db) = "/var/lib/shouwen-branch/|^    listen = "ipc:///run/shouwen-branch/' \
+        "$SRC/deploy/etc/shouwen/branch.conf")"
 
 # ---------------------------------------- 4. readiness without systemd
 # A private PostgreSQL (hub_init also migrates it) and the sample
@@ -205,6 +225,13 @@ for f in audit intake router sla migrate; do
         -e "s|\"/var/lib/shouwen/|\"$WORK/|" \
         "$SRC/deploy/etc/shouwen/$f.conf" >"$ETC/$f.conf"
 done
+# the branch: the hotel's key and intake's cert from this hub, its files in WORK
+sed -e 's|:7701"|:30201"|' -e 's|"127.0.0.1:8080"|"127.0.0.1:30220"|' \
+    -e "s|\"/etc/shouwen/keys/hotel.cert\"|\"$HUB/keys/branch/hotel.cert\"|" \
+    -e "s|\"/etc/shouwen/keys/|\"$HUB/keys/own/|" \
+    -e "s|\"/var/lib/shouwen-branch/|\"$WORK/|" -e "s|ipc:///run/shouwen-branch/|ipc://$WORK/branch-run/|" \
+    -e "s|\"/usr/share/shouwen/desk\"|\"$SRC/web/desk\"|" \
+    "$SRC/deploy/etc/shouwen/branch.conf" >"$ETC/branch.conf"
 "$BUILD/services/audit/shouwen-audit" -c "$ETC/migrate.conf" --migrate >"$WORK/migrate.log" 2>&1
 check_eq "migrate.conf sample: --migrate again (nothing pending) exits 0" 0 $?
 
@@ -295,6 +322,16 @@ grep -qE '^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} INFO router: ready$' "$WORK/rout
     pass "router: on a terminal lines read 'HH:MM:SS.mmm INFO router: ready'" ||
     fail "router: terminal log format: $(head -n 2 "$WORK/router.log")"
 
+# the branch, with the hub away (intake stopped above): READY=1 means the
+# desk answers and the spool is open
+start_notified branch WATCHDOG_USEC=400000
+wait_for 30 grep -qxF "$DPID READY=1" "$NOTES"
+code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:30220/)
+check_eq "branch: its desk answers as soon as it says READY=1 (hub away)" 200 "$code"
+[[ $(stat -c %a "$WORK/branch-run" 2>/dev/null) == 700 ]] && pass "branch: its endpoint's directory is 0700" ||
+    fail "branch: endpoint directory mode $(stat -c %a "$WORK/branch-run" 2>&1)"
+readiness branch
+
 # ------------------------------------------------ 5. bad configuration
 # bad_config NAME DESCRIPTION FILE-CONTENT [EXPECTED=78] [ARGS...]
 bad_config() {
@@ -328,4 +365,14 @@ bad_config router "a directory file that is not there" "$(sed "s|directory = .*|
 bad_config sla "no sla/calendar" "$HUBSEC"
 bad_config sla "a calendar file that is not there" "$(sed "s|calendar = .*|calendar = \"$WORK/none.conf\"|" "$ETC/sla.conf")"
 bad_config intake "an unknown flag (usage)" "$(cat "$ETC/intake.conf")" 64 --frobnicate
+bad_config branch "a configuration file that is not there" "@missing"
+bad_config branch "no branch/id" "$(sed '/^    id = /d' "$ETC/branch.conf")"
+"$CLI" keygen elsewhere --dir "$WORK" --branch elsewhere >/dev/null
+bad_config branch "branch/cert: the key of another branch" \
+    "$(sed "s|$HUB/keys/branch/hotel.cert|$WORK/elsewhere.cert|" "$ETC/branch.conf")"
+bad_config branch "desk/root not a directory" \
+    "$(sed "s|^    root = .*|    root = \"$WORK/no-pages\"|" "$ETC/branch.conf")"
+bad_config branch "desk/tls_cert without tls_key" \
+    "$(sed "s|^    tls_cert = .*|    tls_cert = \"$ETC/branch.conf\"|" "$ETC/branch.conf")"
+bad_config branch "an unknown flag (usage)" "$(cat "$ETC/branch.conf")" 64 --frobnicate
 itest_done
