@@ -26,6 +26,8 @@
 
 #include <czmq.h>
 
+#include "sw_zpl.h"
+
 typedef struct _sw_calendar_t sw_calendar_t;
 
 /* The wall-clock time of an instant in an office's zone. */
@@ -53,6 +55,15 @@ sw_calendar_t *sw_calendar_new_from_file(const char *path, char **error);
    time limits, sw_policy.h) are allowed and left to their readers.  Its
    errors give the key path without a line. */
 sw_calendar_t *sw_calendar_new_from_zconfig(zconfig_t *config, char **error);
+
+/* What a calendar text may be (1 MiB, "calendar text ..." in errors), for
+   a reader that loads the calendar file itself (sw_policy_load). */
+extern const sw_zpl_limits_t sw_calendar_limits;
+
+/* Build a calendar from a file read with sw_zpl_new_from_text and
+   sw_calendar_limits, whose tree the reader keeps: errors go where the
+   reader's go, with the line of the key at fault. */
+sw_calendar_t *sw_calendar_new_from_zpl(sw_zpl_t *zpl);
 
 /* Destroy the calendar; safe on NULL, sets *self_p to NULL. */
 void sw_calendar_destroy(sw_calendar_t **self_p);

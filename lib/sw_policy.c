@@ -1,22 +1,20 @@
-/*  sw_policy: the time limits and penalties sla applies (docs/sla.md). */
-#define _GNU_SOURCE /* asprintf, vasprintf, strcasecmp */
+/*  sw_policy: the time limits and penalties sla applies (docs/sla.md):
+    the seeds' defaults, the `policies` section of the calendar file that
+    overrides them, and the rule for a deadline of a case.  A limit itself
+    (parsed, formatted, counted on the calendar) is sw_policy_limit.c's. */
 #include "sw_policy.h"
 #include "sw_zpl.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "proto/shouwen.pb-c.h"
 
-#define S_KINDS      8   /* DeadlineKind values 0..7 */
-#define S_VIOLATIONS 8   /* ViolationType values 0..7 */
-#define S_MAX_WHEN   16  /* overrides per deadline kind */
-#define S_MAX_DAYS   366 /* longest limit in days */
-#define S_US_PER_MIN (60LL * 1000000)
+#define S_KINDS      8  /* DeadlineKind values 0..7 */
+#define S_VIOLATIONS 8  /* ViolationType values 0..7 */
+#define S_MAX_WHEN   16 /* overrides per deadline kind */
 
 /* A set of proto enum values (all below 32); 0 = any. */
 typedef uint32_t s_mask_t;
@@ -68,138 +66,6 @@ struct _sla_policy_t {
     uint32_t department_yuan;            /* department penalty */
     sw_limit_t long_matter;              /* stage feedback for longer completion limits */
 };
-
-/* ------------------------------------------------------------------------
-   Limits. */
-
-static int s_word(const char **p, char *out, size_t size)
-{
-    while (**p == ' ' || **p == '\t')
-        (*p)++;
-    size_t n = 0;
-    while (**p && **p != ' ' && **p != '\t') {
-        if (n + 1 < size)
-            out[n++] = (char)tolower((unsigned char)**p);
-        (*p)++;
-    }
-    out[n] = 0;
-    return n > 0 ? 0 : -1;
-}
-
-int sw_limit_parse(const char *text, sw_limit_t *out)
-{
-    if (!text || !out)
-        return -1;
-    char w1[24], w2[24], w3[24], w4[24];
-    const char *p = text;
-    int words = 0;
-    words += s_word(&p, w1, sizeof w1) == 0;
-    words += words == 1 && s_word(&p, w2, sizeof w2) == 0;
-    words += words == 2 && s_word(&p, w3, sizeof w3) == 0;
-    words += words == 3 && s_word(&p, w4, sizeof w4) == 0;
-    if (words == 4)
-        return -1;
-    if ((words == 3 && streq(w1, "same") && streq(w2, "working") && streq(w3, "day")) ||
-        (words == 2 && streq(w1, "same") && streq(w2, "day"))) {
-        out->unit = SW_UNIT_SAME_DAY;
-        out->amount = 0;
-        return 0;
-    }
-    if (words < 2 || !isdigit((unsigned char)w1[0]) || strlen(w1) > 6)
-        return -1;
-    char *end;
-    long amount = strtol(w1, &end, 10);
-    if (*end || amount <= 0)
-        return -1;
-    bool working = words == 3 && streq(w2, "working");
-    if (words == 3 && !working)
-        return -1;
-    const char *unit = words == 3 ? w3 : w2;
-    size_t len = strlen(unit);
-    if (len > 1 && unit[len - 1] == 's')
-        len--; /* plural */
-    long minutes = 0;
-    if (len == 6 && strncmp(unit, "minute", 6) == 0)
-        minutes = amount;
-    else if (len == 4 && strncmp(unit, "hour", 4) == 0)
-        minutes = amount * 60;
-    else if (len == 3 && strncmp(unit, "day", 3) == 0) {
-        if (amount > S_MAX_DAYS)
-            return -1;
-        if (working) {
-            out->unit = SW_UNIT_WORKING_DAYS;
-            out->amount = amount;
-            return 0;
-        }
-        minutes = amount * 24 * 60;
-    } else
-        return -1;
-    if (minutes > (long)S_MAX_DAYS * 24 * 60)
-        return -1;
-    out->unit = working ? SW_UNIT_WORKING_MINUTES : SW_UNIT_MINUTES;
-    out->amount = minutes;
-    return 0;
-}
-
-void sw_limit_format(const sw_limit_t *limit, char *out, size_t size)
-{
-    int64_t n = limit->amount;
-    const char *working = limit->unit == SW_UNIT_MINUTES ? "" : "working ";
-    if (limit->unit == SW_UNIT_SAME_DAY)
-        snprintf(out, size, "same working day");
-    else if (limit->unit == SW_UNIT_WORKING_DAYS)
-        snprintf(out, size, "%lld working day%s", (long long)n, n == 1 ? "" : "s");
-    else if (n % (24 * 60) == 0 && limit->unit == SW_UNIT_MINUTES)
-        snprintf(out, size, "%lld day%s", (long long)(n / 1440), n == 1440 ? "" : "s");
-    else if (n % 60 == 0)
-        snprintf(out, size, "%lld %shour%s", (long long)(n / 60), working,
-                 n == 60 ? "" : "s");
-    else
-        snprintf(out, size, "%lld %sminute%s", (long long)n, working, n == 1 ? "" : "s");
-}
-
-bool sw_limit_is_working(const sw_limit_t *limit)
-{
-    return limit->unit != SW_UNIT_MINUTES;
-}
-
-int64_t sw_limit_due(const sw_limit_t *limit, sw_calendar_t *calendar, const char *office,
-                     int64_t start_us)
-{
-    switch (limit->unit) {
-    case SW_UNIT_WORKING_MINUTES:
-        return sw_calendar_add_working(calendar, office, start_us,
-                                       limit->amount * S_US_PER_MIN);
-    case SW_UNIT_WORKING_DAYS:
-        return sw_calendar_add_working_days(calendar, office, start_us,
-                                            (int)limit->amount);
-    case SW_UNIT_SAME_DAY:
-        return sw_calendar_end_of_working_day(calendar, office, start_us);
-    case SW_UNIT_MINUTES:
-        return start_us >= 0 && start_us <= INT64_MAX - limit->amount * S_US_PER_MIN
-                   ? start_us + limit->amount * S_US_PER_MIN
-                   : -1;
-    }
-    return -1;
-}
-
-int64_t sw_limit_warn(const sw_limit_t *limit, sw_calendar_t *calendar,
-                      const char *office, int64_t start_us, int64_t due_us, int permille)
-{
-    if (permille <= 0 || permille >= 1000 || due_us <= start_us)
-        return 0;
-    int64_t warn;
-    if (sw_limit_is_working(limit)) {
-        int64_t allowed = sw_calendar_working_between(calendar, office, start_us, due_us);
-        if (allowed <= 0)
-            return 0;
-        warn = sw_calendar_add_working(calendar, office, start_us,
-                                       allowed / 1000 * permille +
-                                           allowed % 1000 * permille / 1000);
-    } else
-        warn = start_us + (due_us - start_us) / 1000 * permille;
-    return warn > 0 && warn < due_us ? warn : 0;
-}
 
 /* ------------------------------------------------------------------------
    Defaults (REQUIREMENTS.md R3, R10, R11, R16, R21, R22, V2). */
@@ -304,25 +170,8 @@ void sw_policy_destroy(sw_policy_t **self_p)
 }
 
 /* ------------------------------------------------------------------------
-   Parsing the `policies` section. */
-
-typedef struct {
-    char **error; /* where the message goes, may be NULL */
-} s_loader_t;
-
-static int s_fail(s_loader_t *loader, const char *format, ...)
-    __attribute__((format(printf, 2, 3)));
-static int s_fail(s_loader_t *loader, const char *format, ...)
-{
-    if (loader->error && !*loader->error) {
-        va_list args;
-        va_start(args, format);
-        if (vasprintf(loader->error, format, args) < 0)
-            *loader->error = NULL;
-        va_end(args);
-    }
-    return -1;
-}
+   Parsing the `policies` section (its values read with sw_zpl, so errors
+   carry the key's line when the section came from text). */
 
 /* "other_department" -> DISPOSITION_OTHER_DEPARTMENT's value; -1 if none. */
 static int s_enum_value(const ProtobufCEnumDescriptor *desc, const char *prefix,
@@ -340,130 +189,122 @@ static int s_enum_value(const ProtobufCEnumDescriptor *desc, const char *prefix,
 }
 
 /* A list of enum names ("phone, hotline"), or "any". */
-static int s_parse_mask(s_loader_t *loader, const char *where, const char *key,
-                        const char *text, const ProtobufCEnumDescriptor *desc,
-                        const char *prefix, s_mask_t *out)
+static int s_parse_mask(sw_zpl_t *zpl, zconfig_t *kv, const char *where,
+                        const ProtobufCEnumDescriptor *desc, const char *prefix,
+                        s_mask_t *out)
 {
     *out = 0;
     char word[64];
-    const char *p = text;
-    while (*p) {
-        size_t n = 0;
-        while (*p == ',' || *p == ' ' || *p == '\t')
-            p++;
-        while (*p && *p != ',' && *p != ' ' && *p != '\t') {
-            if (n + 1 < sizeof word)
-                word[n++] = (char)tolower((unsigned char)*p);
-            p++;
-        }
-        word[n] = 0;
-        if (n == 0)
-            break;
+    for (const char *rest = sw_zpl_value(kv);
+         (rest = sw_zpl_next_item(rest, word, sizeof word));) {
+        for (char *c = word; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
         if (streq(word, "any")) {
             *out = 0;
             return 0;
         }
         int v = s_enum_value(desc, prefix, word);
         if (v < 0)
-            return s_fail(loader, "%s/%s: '%s' is not a %s", where, key, word,
-                          desc->short_name);
+            return sw_zpl_fail(zpl, kv, "%s/%s: '%s' is not a %s", where,
+                               zconfig_name(kv), word, desc->short_name);
         *out |= S_BIT(v);
     }
     return 0;
 }
 
-static int s_parse_permille(s_loader_t *loader, const char *where, const char *text,
-                            int *out)
+static int s_parse_permille(sw_zpl_t *zpl, zconfig_t *kv, const char *where, int *out)
 {
+    const char *text = sw_zpl_value(kv);
     char *end;
     double v = strtod(text, &end);
     bool percent = *end == '%';
     if (percent)
         end++;
     if (end == text || *end || v < 0 || (percent ? v > 100 : v > 1))
-        return s_fail(loader,
-                      "%s/warn_at: '%s' is not a fraction (0.75) or a percentage (75%%)",
-                      where, text);
+        return sw_zpl_fail(
+            zpl, kv, "%s/warn_at: '%s' is not a fraction (0.75) or a percentage (75%%)",
+            where, text);
     *out = (int)(percent ? v * 10 + 0.5 : v * 1000 + 0.5);
     return 0;
 }
 
-static int s_parse_bool(s_loader_t *loader, const char *where, const char *key,
-                        const char *text, int *out)
+/* A boolean key into *out (0 or 1). */
+static int s_parse_flag(sw_zpl_t *zpl, zconfig_t *kv, const char *where, int *out)
 {
-    if (strcasecmp(text, "true") == 0 || strcasecmp(text, "yes") == 0 || streq(text, "1"))
-        *out = 1;
-    else if (strcasecmp(text, "false") == 0 || strcasecmp(text, "no") == 0 ||
-             streq(text, "0"))
-        *out = 0;
-    else
-        return s_fail(loader, "%s/%s: '%s' is not true or false", where, key, text);
+    bool flag;
+    if (sw_zpl_bool(zpl, kv, where, SW_ZPL_YES_NO, &flag) != 0)
+        return -1;
+    *out = flag;
     return 0;
 }
 
-static int s_parse_uint(s_loader_t *loader, const char *where, const char *key,
-                        const char *text, uint32_t max, uint32_t *out)
+static int s_parse_uint(sw_zpl_t *zpl, zconfig_t *kv, const char *where, uint32_t max,
+                        uint32_t *out)
 {
-    char *end;
-    long long v = strtoll(text, &end, 10);
-    if (!isdigit((unsigned char)*text) || *end || v < 0 || v > max)
-        return s_fail(loader, "%s/%s: '%s' is not a whole number from 0 to %u", where,
-                      key, text, max);
-    *out = (uint32_t)v;
+    int64_t n;
+    if (sw_zpl_int(zpl, kv, where, 0, max, &n) != 0)
+        return -1;
+    *out = (uint32_t)n;
     return 0;
 }
 
-static int s_parse_limit(s_loader_t *loader, const char *where, const char *key,
-                         const char *text, sw_limit_t *out)
+static int s_parse_limit(sw_zpl_t *zpl, zconfig_t *kv, const char *where, sw_limit_t *out)
 {
-    if (sw_limit_parse(text, out) != 0)
-        return s_fail(
-            loader,
+    if (sw_limit_parse(sw_zpl_value(kv), out) != 0)
+        return sw_zpl_fail(
+            zpl, kv,
             "%s/%s: '%s' is not a limit (e.g. '1 working hour', '1 working day', "
             "'same working day', '2 days'; at most 366 days)",
-            where, key, text);
+            where, zconfig_name(kv), sw_zpl_value(kv));
     return 0;
 }
 
-/* A key's value; "" when it has none. */
-static const char *s_value(zconfig_t *kv)
+static int s_parse_match(sw_zpl_t *zpl, zconfig_t *kv, const char *where,
+                         s_match_t *match)
 {
-    const char *value = zconfig_value(kv);
-    return value ? value : "";
-}
-
-/* Each key at most once per section. */
-static int s_once(s_loader_t *loader, const char *where, const char *key,
-                  const char *keys[], uint32_t *seen)
-{
-    for (int i = 0; keys[i]; i++)
-        if (streq(keys[i], key)) {
-            if (*seen & S_BIT(i))
-                return s_fail(loader, "%s/%s: given twice", where, key);
-            *seen |= S_BIT(i);
-            return 0;
-        }
-    return 1; /* not a known key */
-}
-
-static int s_parse_match(s_loader_t *loader, const char *where, const char *key,
-                         const char *value, s_match_t *match)
-{
+    const char *key = zconfig_name(kv);
     if (streq(key, "kinds"))
-        return s_parse_mask(loader, where, key, value,
-                            &shouwen__v1__request_kind__descriptor, "REQUEST_KIND_",
-                            &match->kinds);
+        return s_parse_mask(zpl, kv, where, &shouwen__v1__request_kind__descriptor,
+                            "REQUEST_KIND_", &match->kinds);
     if (streq(key, "channels"))
-        return s_parse_mask(loader, where, key, value, &shouwen__v1__channel__descriptor,
-                            "CHANNEL_", &match->channels);
+        return s_parse_mask(zpl, kv, where, &shouwen__v1__channel__descriptor, "CHANNEL_",
+                            &match->channels);
     if (streq(key, "urgency"))
-        return s_parse_mask(loader, where, key, value, &shouwen__v1__urgency__descriptor,
-                            "URGENCY_", &match->urgency);
-    return s_parse_mask(loader, where, key, value, &shouwen__v1__disposition__descriptor,
+        return s_parse_mask(zpl, kv, where, &shouwen__v1__urgency__descriptor, "URGENCY_",
+                            &match->urgency);
+    return s_parse_mask(zpl, kv, where, &shouwen__v1__disposition__descriptor,
                         "DISPOSITION_", &match->dispositions);
 }
 
-static int s_parse_when(s_loader_t *loader, const char *where, s_kind_rule_t *rule,
+/* The keys of one `when` override. */
+static int s_parse_when_keys(sw_zpl_t *zpl, s_when_t *w, const char *at, zconfig_t *item)
+{
+    static const char *const keys[] = {"kinds", "channels", "urgency", "dispositions",
+                                       "limit", "warn_at",  "enabled", NULL};
+    uint32_t seen = 0;
+    int index;
+    for (zconfig_t *kv = zconfig_child(item); kv; kv = zconfig_next(kv)) {
+        const char *key = zconfig_name(kv);
+        if (sw_zpl_once(zpl, kv, at, keys, &seen, &index) != 0)
+            return -1;
+        if (index < 0 || zconfig_child(kv))
+            return sw_zpl_fail(zpl, kv,
+                               "%s: unknown key '%s' (expected kinds, channels, "
+                               "urgency, dispositions, limit, warn_at or enabled)",
+                               at, key);
+        int rc = streq(key, "limit") ? s_parse_limit(zpl, kv, at, &w->limit)
+                 : streq(key, "warn_at")
+                     ? s_parse_permille(zpl, kv, at, &w->warn_permille)
+                 : streq(key, "enabled") ? s_parse_flag(zpl, kv, at, &w->enabled)
+                                         : s_parse_match(zpl, kv, at, &w->match);
+        if (rc != 0)
+            return -1;
+        w->has_limit |= streq(key, "limit");
+    }
+    return 0;
+}
+
+static int s_parse_when(sw_zpl_t *zpl, const char *where, s_kind_rule_t *rule,
                         zconfig_t *node)
 {
     rule->when_count = 0; /* a `when` section replaces the default overrides */
@@ -471,46 +312,24 @@ static int s_parse_when(s_loader_t *loader, const char *where, s_kind_rule_t *ru
         char at[256];
         snprintf(at, sizeof at, "%s/when/%s", where, zconfig_name(item));
         if (rule->when_count == S_MAX_WHEN)
-            return s_fail(loader, "%s: more than %d overrides", at, S_MAX_WHEN);
+            return sw_zpl_fail(zpl, item, "%s: more than %d overrides", at, S_MAX_WHEN);
         for (size_t i = 0; i < rule->when_count; i++)
             if (streq(rule->when[i].label, zconfig_name(item)))
-                return s_fail(loader, "%s: override defined twice", at);
+                return sw_zpl_fail(zpl, item, "%s: override defined twice", at);
         s_when_t *w = &rule->when[rule->when_count++];
         memset(w, 0, sizeof *w);
         snprintf(w->label, sizeof w->label, "%s", zconfig_name(item));
         w->warn_permille = -1;
         w->enabled = -1;
-        static const char *keys[] = {"kinds", "channels", "urgency", "dispositions",
-                                     "limit", "warn_at",  "enabled", NULL};
-        uint32_t seen = 0;
-        for (zconfig_t *kv = zconfig_child(item); kv; kv = zconfig_next(kv)) {
-            const char *key = zconfig_name(kv), *value = s_value(kv);
-            int known = s_once(loader, at, key, keys, &seen);
-            if (known < 0)
-                return -1;
-            if (known > 0 || zconfig_child(kv))
-                return s_fail(loader,
-                              "%s: unknown key '%s' (expected kinds, channels, "
-                              "urgency, dispositions, limit, warn_at or enabled)",
-                              at, key);
-            int rc = streq(key, "limit")
-                         ? s_parse_limit(loader, at, key, value, &w->limit)
-                     : streq(key, "warn_at")
-                         ? s_parse_permille(loader, at, value, &w->warn_permille)
-                     : streq(key, "enabled")
-                         ? s_parse_bool(loader, at, key, value, &w->enabled)
-                         : s_parse_match(loader, at, key, value, &w->match);
-            if (rc != 0)
-                return -1;
-            w->has_limit |= streq(key, "limit");
-        }
+        if (s_parse_when_keys(zpl, w, at, item) != 0)
+            return -1;
     }
     return 0;
 }
 
-static int s_parse_violation(s_loader_t *loader, const char *where, const char *value,
-                             int *out)
+static int s_parse_violation(sw_zpl_t *zpl, zconfig_t *kv, const char *where, int *out)
 {
+    const char *value = sw_zpl_value(kv);
     if (streq(value, "none")) {
         *out = 0;
         return 0;
@@ -518,81 +337,87 @@ static int s_parse_violation(s_loader_t *loader, const char *where, const char *
     int v =
         s_enum_value(&shouwen__v1__violation_type__descriptor, "VIOLATION_TYPE_", value);
     if (v < 0 || v >= S_VIOLATIONS)
-        return s_fail(loader,
-                      "%s/violation: '%s' is not a violation type (late_transfer, "
-                      "time_limit_exceeded, ... or none)",
-                      where, value);
+        return sw_zpl_fail(zpl, kv,
+                           "%s/violation: '%s' is not a violation type (late_transfer, "
+                           "time_limit_exceeded, ... or none)",
+                           where, value);
     *out = v;
     return 0;
 }
 
-static int s_parse_kind(s_loader_t *loader, sw_policy_t *self, s_kind_rule_t *rule,
+static int s_parse_rule_id(sw_zpl_t *zpl, zconfig_t *kv, const char *where,
+                           s_kind_rule_t *rule)
+{
+    const char *value = sw_zpl_value(kv);
+    if (strlen(value) >= sizeof rule->rule || !*value)
+        return sw_zpl_fail(zpl, kv, "%s/rule: '%s' is not a rule id such as R11", where,
+                           value);
+    snprintf(rule->rule, sizeof rule->rule, "%s", value);
+    return 0;
+}
+
+static int s_parse_kind(sw_zpl_t *zpl, sw_policy_t *self, s_kind_rule_t *rule,
                         const char *where, zconfig_t *node, bool stage)
 {
-    static const char *keys[] = {"enabled",  "limit",   "warn_at",      "kinds",
-                                 "channels", "urgency", "dispositions", "violation",
-                                 "rule",     "when",    "long_matter",  NULL};
+    static const char *const keys[] = {"enabled",  "limit",   "warn_at",      "kinds",
+                                       "channels", "urgency", "dispositions", "violation",
+                                       "rule",     "when",    "long_matter",  NULL};
     uint32_t seen = 0;
+    int index, flag = 0;
     for (zconfig_t *kv = zconfig_child(node); kv; kv = zconfig_next(kv)) {
-        const char *key = zconfig_name(kv), *value = s_value(kv);
-        int known = s_once(loader, where, key, keys, &seen);
-        if (known < 0)
+        const char *key = zconfig_name(kv);
+        if (sw_zpl_once(zpl, kv, where, keys, &seen, &index) != 0)
             return -1;
-        if (known > 0 || (streq(key, "long_matter") && !stage) ||
+        if (index < 0 || (streq(key, "long_matter") && !stage) ||
             (zconfig_child(kv) && !streq(key, "when")))
-            return s_fail(loader, "%s: unknown key '%s'", where, key);
-        int rc = 0, flag;
+            return sw_zpl_fail(zpl, kv, "%s: unknown key '%s'", where, key);
+        int rc = 0;
         if (streq(key, "when"))
-            rc = s_parse_when(loader, where, rule, kv);
+            rc = s_parse_when(zpl, where, rule, kv);
         else if (streq(key, "enabled")) {
-            rc = s_parse_bool(loader, where, key, value, &flag);
+            rc = s_parse_flag(zpl, kv, where, &flag);
             rule->enabled = flag == 1;
         } else if (streq(key, "limit"))
-            rc = s_parse_limit(loader, where, key, value, &rule->limit);
+            rc = s_parse_limit(zpl, kv, where, &rule->limit);
         else if (streq(key, "long_matter"))
-            rc = s_parse_limit(loader, where, key, value, &self->long_matter);
+            rc = s_parse_limit(zpl, kv, where, &self->long_matter);
         else if (streq(key, "warn_at"))
-            rc = s_parse_permille(loader, where, value, &rule->warn_permille);
+            rc = s_parse_permille(zpl, kv, where, &rule->warn_permille);
         else if (streq(key, "violation"))
-            rc = s_parse_violation(loader, where, value, &rule->violation);
-        else if (streq(key, "rule")) {
-            if (strlen(value) >= sizeof rule->rule || !*value)
-                rc = s_fail(loader, "%s/rule: '%s' is not a rule id such as R11", where,
-                            value);
-            else
-                snprintf(rule->rule, sizeof rule->rule, "%s", value);
-        } else
-            rc = s_parse_match(loader, where, key, value, &rule->match);
+            rc = s_parse_violation(zpl, kv, where, &rule->violation);
+        else if (streq(key, "rule"))
+            rc = s_parse_rule_id(zpl, kv, where, rule);
+        else
+            rc = s_parse_match(zpl, kv, where, &rule->match);
         if (rc != 0)
             return -1;
     }
     return 0;
 }
 
-static int s_parse_penalty(s_loader_t *loader, s_penalty_t *penalty, const char *where,
+static int s_parse_penalty(sw_zpl_t *zpl, s_penalty_t *penalty, const char *where,
                            zconfig_t *node)
 {
-    static const char *keys[] = {"yuan", "repeat_from", "repeat_yuan",
-                                 "repeat_self_criticism", NULL};
+    static const char *const keys[] = {"yuan", "repeat_from", "repeat_yuan",
+                                       "repeat_self_criticism", NULL};
     uint32_t seen = 0;
     for (zconfig_t *kv = zconfig_child(node); kv; kv = zconfig_next(kv)) {
-        const char *key = zconfig_name(kv), *value = s_value(kv);
-        int known = s_once(loader, where, key, keys, &seen), flag = 0, rc;
-        if (known < 0)
+        int index, flag = 0, rc;
+        if (sw_zpl_once(zpl, kv, where, keys, &seen, &index) != 0)
             return -1;
-        if (known > 0 || zconfig_child(kv))
-            return s_fail(loader,
-                          "%s: unknown key '%s' (expected yuan, repeat_from, "
-                          "repeat_yuan or repeat_self_criticism)",
-                          where, key);
-        if (streq(key, "yuan"))
-            rc = s_parse_uint(loader, where, key, value, 1000000, &penalty->yuan);
-        else if (streq(key, "repeat_from"))
-            rc = s_parse_uint(loader, where, key, value, 1000, &penalty->repeat_from);
-        else if (streq(key, "repeat_yuan"))
-            rc = s_parse_uint(loader, where, key, value, 1000000, &penalty->repeat_yuan);
+        if (index < 0 || zconfig_child(kv))
+            return sw_zpl_fail(zpl, kv,
+                               "%s: unknown key '%s' (expected yuan, repeat_from, "
+                               "repeat_yuan or repeat_self_criticism)",
+                               where, zconfig_name(kv));
+        if (index == 0)
+            rc = s_parse_uint(zpl, kv, where, 1000000, &penalty->yuan);
+        else if (index == 1)
+            rc = s_parse_uint(zpl, kv, where, 1000, &penalty->repeat_from);
+        else if (index == 2)
+            rc = s_parse_uint(zpl, kv, where, 1000000, &penalty->repeat_yuan);
         else {
-            rc = s_parse_bool(loader, where, key, value, &flag);
+            rc = s_parse_flag(zpl, kv, where, &flag);
             penalty->repeat_self_criticism = flag == 1;
         }
         if (rc != 0)
@@ -601,36 +426,32 @@ static int s_parse_penalty(s_loader_t *loader, s_penalty_t *penalty, const char 
     return 0;
 }
 
-static int s_parse_department(s_loader_t *loader, sw_policy_t *self, zconfig_t *node)
+static int s_parse_department(sw_zpl_t *zpl, sw_policy_t *self, zconfig_t *node)
 {
-    static const char *keys[] = {"from", "yuan", NULL};
+    static const char *const keys[] = {"from", "yuan", NULL};
+    const char *where = "policies/penalties/department";
     uint32_t seen = 0;
+    int index;
     for (zconfig_t *kv = zconfig_child(node); kv; kv = zconfig_next(kv)) {
-        const char *key = zconfig_name(kv), *value = s_value(kv);
-        int known = s_once(loader, "policies/penalties/department", key, keys, &seen);
-        if (known < 0)
+        if (sw_zpl_once(zpl, kv, where, keys, &seen, &index) != 0)
             return -1;
-        if (known > 0 || zconfig_child(kv))
-            return s_fail(loader,
-                          "policies/penalties/department: unknown key '%s' (expected "
-                          "from or yuan)",
-                          key);
-        uint32_t *slot =
-            streq(key, "from") ? &self->department_from : &self->department_yuan;
-        if (s_parse_uint(loader, "policies/penalties/department", key, value, 1000000,
-                         slot))
+        if (index < 0 || zconfig_child(kv))
+            return sw_zpl_fail(zpl, kv, "%s: unknown key '%s' (expected from or yuan)",
+                               where, zconfig_name(kv));
+        uint32_t *slot = index == 0 ? &self->department_from : &self->department_yuan;
+        if (s_parse_uint(zpl, kv, where, 1000000, slot) != 0)
             return -1;
     }
     return 0;
 }
 
-static int s_parse_penalties(s_loader_t *loader, sw_policy_t *self, zconfig_t *node)
+static int s_parse_penalties(sw_zpl_t *zpl, sw_policy_t *self, zconfig_t *node)
 {
     /* `default` first, whatever its place, so that named types override it */
     zconfig_t *def = zconfig_locate(node, "default");
     if (def) {
         s_penalty_t p = self->penalties[0];
-        if (s_parse_penalty(loader, &p, "policies/penalties/default", def) != 0)
+        if (s_parse_penalty(zpl, &p, "policies/penalties/default", def) != 0)
             return -1;
         for (int t = 0; t < S_VIOLATIONS; t++)
             self->penalties[t] = p;
@@ -647,104 +468,92 @@ static int s_parse_penalties(s_loader_t *loader, sw_policy_t *self, zconfig_t *n
                     : s_enum_value(&shouwen__v1__violation_type__descriptor,
                                    "VIOLATION_TYPE_", name);
         if (v < 0 || v >= S_VIOLATIONS)
-            return s_fail(loader, "%s: not a violation type, default or department",
-                          where);
+            return sw_zpl_fail(zpl, type,
+                               "%s: not a violation type, default or department", where);
         if (seen & S_BIT(v))
-            return s_fail(loader, "%s: given twice", where);
+            return sw_zpl_fail(zpl, type, "%s: given twice", where);
         seen |= S_BIT(v);
-        int rc = v == 0 ? s_parse_department(loader, self, type)
-                        : s_parse_penalty(loader, &self->penalties[v], where, type);
+        int rc = v == 0 ? s_parse_department(zpl, self, type)
+                        : s_parse_penalty(zpl, &self->penalties[v], where, type);
         if (rc != 0)
             return -1;
     }
     return 0;
 }
 
-static int s_parse_policies(s_loader_t *loader, sw_policy_t *self, zconfig_t *root)
+/* Each top-level key at most once: bit S_KINDS for warn_at, S_KINDS + 1
+   for penalties, the deadline kind's for a kind. */
+static int s_once_top(sw_zpl_t *zpl, zconfig_t *node, const char *where, int bit,
+                      uint32_t *seen)
+{
+    if (*seen & S_BIT(bit))
+        return sw_zpl_fail(zpl, node, "%s: given twice", where);
+    *seen |= S_BIT(bit);
+    return 0;
+}
+
+static int s_parse_policies(sw_zpl_t *zpl, sw_policy_t *self, zconfig_t *root)
 {
     uint32_t seen = 0;
     for (zconfig_t *node = zconfig_child(root); node; node = zconfig_next(node)) {
         const char *name = zconfig_name(node);
         char where[160];
         snprintf(where, sizeof where, "policies/%s", name);
-        if (streq(name, "warn_at")) {
-            if (seen & S_BIT(S_KINDS))
-                return s_fail(loader, "%s: given twice", where);
-            seen |= S_BIT(S_KINDS);
-            if (s_parse_permille(loader, "policies", s_value(node),
-                                 &self->warn_permille) != 0)
-                return -1;
-            continue;
+        int rc;
+        if (streq(name, "warn_at"))
+            rc = s_once_top(zpl, node, where, S_KINDS, &seen) ||
+                 s_parse_permille(zpl, node, "policies", &self->warn_permille);
+        else if (streq(name, "penalties"))
+            rc = s_once_top(zpl, node, where, S_KINDS + 1, &seen) ||
+                 s_parse_penalties(zpl, self, node);
+        else {
+            int kind = s_enum_value(&shouwen__v1__deadline_kind__descriptor,
+                                    "DEADLINE_KIND_", name);
+            if (kind < 0 || kind >= S_KINDS || !self->kinds[kind].configurable)
+                return sw_zpl_fail(zpl, node,
+                                   "%s: unknown key (expected warn_at, penalties, "
+                                   "transfer, reply, phone_same_day, callback, "
+                                   "completion, stage_feedback or return_contact)",
+                                   where);
+            rc = s_once_top(zpl, node, where, kind, &seen) ||
+                 s_parse_kind(
+                     zpl, self, &self->kinds[kind], where, node,
+                     kind == SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_STAGE_FEEDBACK);
         }
-        if (streq(name, "penalties")) {
-            if (seen & S_BIT(S_KINDS + 1))
-                return s_fail(loader, "%s: given twice", where);
-            seen |= S_BIT(S_KINDS + 1);
-            if (s_parse_penalties(loader, self, node) != 0)
-                return -1;
-            continue;
-        }
-        int kind =
-            s_enum_value(&shouwen__v1__deadline_kind__descriptor, "DEADLINE_KIND_", name);
-        if (kind < 0 || kind >= S_KINDS || !self->kinds[kind].configurable)
-            return s_fail(loader,
-                          "%s: unknown key (expected warn_at, penalties, transfer, "
-                          "reply, phone_same_day, callback, completion, "
-                          "stage_feedback or return_contact)",
-                          where);
-        if (seen & S_BIT(kind))
-            return s_fail(loader, "%s: given twice", where);
-        seen |= S_BIT(kind);
-        if (s_parse_kind(
-                loader, self, &self->kinds[kind], where, node,
-                kind == SHOUWEN__V1__DEADLINE_KIND__DEADLINE_KIND_STAGE_FEEDBACK) != 0)
+        if (rc != 0)
             return -1;
     }
     return 0;
 }
 
-sw_policy_t *sw_policy_new_from_zconfig(zconfig_t *policies, char **error)
+/* The defaults overridden by policies (NULL: none); NULL on an error. */
+static sw_policy_t *s_new(sw_zpl_t *zpl, zconfig_t *policies)
 {
-    s_loader_t loader = {error};
-    if (error)
-        *error = NULL;
     sw_policy_t *self = sw_policy_new();
     if (!self) {
-        s_fail(&loader, "out of memory");
+        sw_zpl_fail(zpl, NULL, "out of memory");
         return NULL;
     }
-    if (policies && s_parse_policies(&loader, self, policies) != 0)
+    if (policies && s_parse_policies(zpl, self, policies) != 0)
         sw_policy_destroy(&self);
+    return self;
+}
+
+sw_policy_t *sw_policy_new_from_zconfig(zconfig_t *policies, char **error)
+{
+    sw_zpl_t *zpl = sw_zpl_new_from_tree(policies, error);
+    sw_policy_t *self = zpl ? s_new(zpl, policies) : NULL;
+    sw_zpl_destroy(&zpl);
     return self;
 }
 
 int sw_policy_load(const char *text, size_t len, sw_calendar_t **calendar,
                    sw_policy_t **policy, char **error)
 {
-    *calendar = sw_calendar_new_from_text(text, len, error);
-    *policy = NULL;
-    if (!*calendar)
-        return -1;
-    char *copy = strndup(text, len); /* the calendar checked: no NUL, valid ZPL */
-    zconfig_t *root = copy ? zconfig_str_load(copy) : NULL;
-    if (root)
-        *policy = sw_policy_new_from_zconfig(zconfig_locate(root, "policies"), error);
-    else if (error)
-        *error = strdup("out of memory");
-    /* "policies/transfer/limit: ..." -> "line 30: policies/transfer/limit: ..." */
-    char *colon = root && !*policy && error && *error ? strstr(*error, ": ") : NULL;
-    if (colon) {
-        char *path = strndup(*error, (size_t)(colon - *error));
-        size_t line = path ? sw_zpl_line(copy, root, zconfig_locate(root, path)) : 0;
-        char *with_line = NULL;
-        if (line && asprintf(&with_line, "line %zu: %s", line, *error) > 0) {
-            free(*error);
-            *error = with_line;
-        }
-        free(path);
-    }
-    zconfig_destroy(&root);
-    free(copy);
+    sw_zpl_t *zpl = sw_zpl_new_from_text(text, len, &sw_calendar_limits, error);
+    *calendar = zpl ? sw_calendar_new_from_zpl(zpl) : NULL;
+    *policy = *calendar ? s_new(zpl, zconfig_locate(sw_zpl_root(zpl), "policies")) : NULL;
+    sw_zpl_destroy(&zpl);
     if (!*policy)
         sw_calendar_destroy(calendar);
     return *policy ? 0 : -1;
