@@ -3,6 +3,7 @@
     escalation and the lock in router_route.c, the answer to a staff action
     in router_actions.c), and the whole state as one line for the tests. */
 #include "router_case_int.h"
+#include "sw_alloc.h"
 
 #include <stdarg.h>
 
@@ -12,7 +13,7 @@
    before freeing. */
 static void s_set(char **field, const char *value)
 {
-    char *copy = value && *value ? strdup(value) : NULL;
+    char *copy = value && *value ? sw_strdup(value) : NULL;
     free(*field);
     *field = copy;
 }
@@ -241,7 +242,7 @@ static void s_take_command(router_case_t *self, const sw_envelope_t *env)
     memcpy(k->id, env->event_id.data, SW_EVENTID_SIZE);
     k->at_us = env->occurred_at_us;
     size_t len = protobuf_c_message_get_packed_size(&cmd->base);
-    uint8_t *buf = (uint8_t *)malloc(len ? len : 1);
+    uint8_t *buf = (uint8_t *)sw_malloc(len ? len : 1);
     protobuf_c_message_pack(&cmd->base, buf);
     k->cmd = shouwen__v1__command__unpack(NULL, len, buf);
     free(buf);
@@ -385,7 +386,7 @@ void router_case_apply(router_case_t *self, const sw_committed_t *c,
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_BREACHED:
         if (self->state != ROUTER_CLOSED) {
-            uint8_t *id = (uint8_t *)malloc(SW_EVENTID_SIZE);
+            uint8_t *id = (uint8_t *)sw_malloc(SW_EVENTID_SIZE);
             memcpy(id, env->event_id.data, SW_EVENTID_SIZE);
             zlistx_add_end(self->breaches, id);
         }

@@ -1,5 +1,6 @@
 /*  router_server: case decisions over the committed log.  */
 #include "router_server.h"
+#include "sw_alloc.h"
 
 #include "router_case.h"
 #include "sw_config.h"
@@ -148,7 +149,7 @@ router_server_t *router_server_new(struct ev_loop *loop, zconfig_t *cfg,
     self->loop = loop;
     self->clock = clock;
     self->dir = dir;
-    self->dir_path = strdup(path);
+    self->dir_path = sw_strdup(path);
     self->cases = zhashx_new();
     zhashx_set_destructor(self->cases, s_case_destroy);
     self->pending = zhashx_new();

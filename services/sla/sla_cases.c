@@ -1,5 +1,6 @@
 /*  sla_cases: compact case records and their index. */
 #include "sla_cases.h"
+#include "sw_alloc.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -70,16 +71,10 @@ static size_t s_home(const sla_cases_t *self, uint64_t key)
 
 sla_cases_t *sla_cases_new(uint32_t max_cases)
 {
-    sla_cases_t *self = calloc(1, sizeof *self);
-    if (!self)
-        return NULL;
+    sla_cases_t *self = sw_calloc(1, sizeof *self);
     self->records = sla_pool_new(sizeof(sla_case_t), max_cases);
     self->slot_count = S_MIN_SLOTS;
-    self->slots = malloc(self->slot_count * sizeof(uint32_t));
-    if (!self->records || !self->slots) {
-        sla_cases_destroy(&self);
-        return NULL;
-    }
+    self->slots = sw_malloc(self->slot_count * sizeof(uint32_t));
     memset(self->slots, 0xff, self->slot_count * sizeof(uint32_t));
     return self;
 }
@@ -132,9 +127,7 @@ static int s_grow(sla_cases_t *self)
 {
     uint32_t *old = self->slots;
     size_t old_count = self->slot_count;
-    uint32_t *slots = malloc(2 * old_count * sizeof(uint32_t));
-    if (!slots)
-        return -1;
+    uint32_t *slots = sw_malloc(2 * old_count * sizeof(uint32_t));
     memset(slots, 0xff, 2 * old_count * sizeof(uint32_t));
     self->slots = slots;
     self->slot_count = 2 * old_count;

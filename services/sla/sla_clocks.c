@@ -3,6 +3,7 @@
     the time a case waited on the customer, and ended (met, superseded or
     ended with the case).  Which event calls which: sla_handlers.c. */
 #include "sla_rules_int.h"
+#include "sw_alloc.h"
 
 #include "sw_log.h"
 
@@ -122,10 +123,7 @@ void sla_remove_deadline(sla_rules_t *self, uint32_t ci, uint32_t di)
 
 void sla_schedule(sla_rules_t *self, uint32_t di)
 {
-    if (sla_timers_schedule(self->timers, di) != 0) {
-        self->stats.errors++;
-        sw_error("out of memory: a deadline is not scheduled");
-    }
+    sla_timers_schedule(self->timers, di); /* out of memory aborts (sw_alloc.h) */
 }
 
 /* ------------------------------------------------------------------------
@@ -147,7 +145,7 @@ static uint32_t s_add(sla_rules_t *self, uint32_t ci, int kind, const uint8_t *t
         sw_eventid_derive(id, trigger, s_set_names[kind % S_KINDS]);
     if (sla_find_deadline(self, c, id) != SLA_POOL_NONE)
         return SLA_POOL_NONE; /* decided already (the same trigger applied twice) */
-    uint8_t *copy = (uint8_t *)malloc(SW_EVENTID_SIZE);
+    uint8_t *copy = (uint8_t *)sw_malloc(SW_EVENTID_SIZE);
     uint32_t di = copy ? sla_timers_add(self->timers) : SLA_POOL_NONE;
     if (di == SLA_POOL_NONE) {
         free(copy);
@@ -296,9 +294,7 @@ static void s_pause(sla_rules_t *self, uint32_t ci, int64_t since_us)
     sla_case_t *c = s_case(self, ci);
     char key[12];
     sla_index_key(ci, key);
-    int64_t *since = (int64_t *)malloc(sizeof(int64_t));
-    if (!since)
-        return;
+    int64_t *since = (int64_t *)sw_malloc(sizeof(int64_t));
     *since = since_us;
     zhashx_update(self->waiting, key, since);
     sla_case_set_flags(c, SLA_CASE_WAITING, true);

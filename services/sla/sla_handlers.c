@@ -5,6 +5,7 @@
     them, and a lock (R18) moves them to the department that keeps the
     case.  docs/sla.md has the table. */
 #include "sla_rules_int.h"
+#include "sw_alloc.h"
 
 static void s_on_received(sla_rules_t *self, uint32_t ci, const sw_envelope_t *env)
 {
@@ -60,7 +61,7 @@ static void s_on_routed(sla_rules_t *self, uint32_t ci, const sw_envelope_t *env
         sla_start(self, ci, K_STAGE, trigger, start, handler, department, &facts, 0,
                   replaying);
     uint32_t away = sla_people_intern(self->people, r->away_handler_id);
-    uint32_t *item = away ? (uint32_t *)malloc(sizeof(uint32_t)) : NULL;
+    uint32_t *item = away ? (uint32_t *)sw_malloc(sizeof(uint32_t)) : NULL;
     if (item) { /* R26: their clock starts when they are back on post */
         char key[12];
         sla_index_key(ci, key);

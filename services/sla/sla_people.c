@@ -1,5 +1,6 @@
 /*  sla_people: interned ids, departments and heads. */
 #include "sla_people.h"
+#include "sw_alloc.h"
 
 #include <czmq.h>
 
@@ -56,9 +57,7 @@ static size_t s_probe(sla_people_t *self, const char *name, uint32_t hash)
 /* Double the slots when they are half full. */
 static int s_grow(sla_people_t *self)
 {
-    uint32_t *slots = (uint32_t *)calloc(2 * self->slot_count, sizeof(uint32_t));
-    if (!slots)
-        return -1;
+    uint32_t *slots = (uint32_t *)sw_calloc(2 * self->slot_count, sizeof(uint32_t));
     free(self->slots);
     self->slots = slots;
     self->slot_count *= 2;
@@ -71,14 +70,10 @@ sla_people_t *sla_people_new(void)
 {
     sla_people_t *self = (sla_people_t *)zmalloc(sizeof(sla_people_t));
     self->slot_count = 128;
-    self->slots = (uint32_t *)calloc(self->slot_count, sizeof(uint32_t));
+    self->slots = (uint32_t *)sw_calloc(self->slot_count, sizeof(uint32_t));
     self->size = 64;
-    self->entries = (s_entry_t *)calloc(self->size, sizeof(s_entry_t));
-    if (!self->slots || !self->entries) {
-        sla_people_destroy(&self);
-        return NULL;
-    }
-    self->entries[0].name = strdup("");
+    self->entries = (s_entry_t *)sw_calloc(self->size, sizeof(s_entry_t));
+    self->entries[0].name = sw_strdup("");
     self->count = 1;
     return self;
 }
@@ -115,18 +110,14 @@ uint32_t sla_people_intern(sla_people_t *self, const char *name)
     }
     if (self->count == self->size) {
         s_entry_t *grown =
-            (s_entry_t *)realloc(self->entries, 2 * self->size * sizeof(s_entry_t));
-        if (!grown)
-            return 0;
+            (s_entry_t *)sw_realloc(self->entries, 2 * self->size * sizeof(s_entry_t));
         memset(grown + self->size, 0, self->size * sizeof(s_entry_t));
         self->entries = grown;
         self->size *= 2;
     }
     uint32_t id = (uint32_t)self->count;
     s_entry_t *e = &self->entries[id];
-    e->name = (char *)malloc(len + 1);
-    if (!e->name)
-        return 0;
+    e->name = (char *)sw_malloc(len + 1);
     memcpy(e->name, name, len + 1);
     e->hash = hash;
     self->count++;

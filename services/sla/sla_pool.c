@@ -1,5 +1,6 @@
 /*  sla_pool: fixed-size records in chunks. */
 #include "sla_pool.h"
+#include "sw_alloc.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -21,15 +22,11 @@ struct _sla_pool_t {
 sla_pool_t *sla_pool_new(size_t record_size, uint32_t max_records)
 {
     assert(record_size >= sizeof(uint32_t));
-    sla_pool_t *self = calloc(1, sizeof *self);
-    if (!self)
-        return NULL;
+    sla_pool_t *self = sw_calloc(1, sizeof *self);
     self->record_size = record_size;
     self->max = max_records < SLA_POOL_NONE ? max_records : SLA_POOL_NONE - 1;
-    self->chunks = calloc((self->max >> S_CHUNK_BITS) + 1, sizeof(uint8_t *));
+    self->chunks = sw_calloc((self->max >> S_CHUNK_BITS) + 1, sizeof(uint8_t *));
     self->free_head = SLA_POOL_NONE;
-    if (!self->chunks)
-        sla_pool_destroy(&self);
     return self;
 }
 
@@ -62,9 +59,7 @@ uint32_t sla_pool_alloc(sla_pool_t *self)
         if (self->used >= self->max)
             return SLA_POOL_NONE;
         if ((self->used >> S_CHUNK_BITS) == self->chunk_count) {
-            uint8_t *chunk = malloc(S_CHUNK * self->record_size);
-            if (!chunk)
-                return SLA_POOL_NONE;
+            uint8_t *chunk = sw_malloc(S_CHUNK * self->record_size);
             self->chunks[self->chunk_count++] = chunk;
         }
         index = self->used++;

@@ -4,6 +4,7 @@
     warnings and breaches (docs/sla.md gives the table of which event sets,
     meets, supersedes or ends which deadline). */
 #include "sla_rules_int.h"
+#include "sw_alloc.h"
 
 #include <sodium.h>
 
@@ -58,13 +59,7 @@ sla_rules_t *sla_rules_new(sw_calendar_t **calendar_p, sw_policy_t **policy_p,
     self->away = zhashx_new();
     self->endings = zhashx_new();
     self->triggers = zhashx_new();
-    self->violations = zhashx_new();
-    if (!self->people || !self->cases || !self->timers || !self->tally ||
-        !self->waiting || !self->away || !self->endings || !self->triggers ||
-        !self->violations) {
-        sla_rules_destroy(&self);
-        return NULL;
-    }
+    self->violations = zhashx_new(); /* out of memory aborts (sw_alloc.h, czmq) */
     zhashx_set_destructor(self->waiting, s_free_item);
     zhashx_set_destructor(self->away, s_free_item);
     zhashx_set_destructor(self->endings, s_free_item);
@@ -195,10 +190,7 @@ static size_t s_due_list(sla_rules_t *self, s_due_t **out)
                 continue;
             if (n == size) {
                 size = size ? 2 * size : 1024;
-                s_due_t *grown = (s_due_t *)realloc(due, size * sizeof(s_due_t));
-                if (!grown)
-                    break;
-                due = grown;
+                due = (s_due_t *)sw_realloc(due, size * sizeof(s_due_t));
             }
             due[n++] = (s_due_t){ci, di};
         }

@@ -5,6 +5,7 @@
     it too); on a test or file clock a short ev_timer that looks at the
     clock, since only the test moves it. */
 #include "sla_server.h"
+#include "sw_alloc.h"
 
 #include "sw_calendar.h"
 #include "sw_policy.h"
@@ -120,7 +121,7 @@ static void s_propose(void *arg, sw_envelope_t *env)
 static char *s_read_file(const char *path, size_t *len)
 {
     FILE *file = fopen(path, "rb");
-    char *text = file ? (char *)malloc(S_MAX_FILE + 1) : NULL;
+    char *text = file ? (char *)sw_malloc(S_MAX_FILE + 1) : NULL;
     size_t n = text ? fread(text, 1, S_MAX_FILE + 1, file) : 0;
     bool bad = !text || (file && ferror(file)) || n > S_MAX_FILE;
     if (file)
@@ -177,7 +178,7 @@ static void s_on_directory(sla_server_t *self, const sw_envelope_t *env, bool re
     snprintf(what, sizeof what, "'%s' loaded by %s", d->version ? d->version : "",
              d->loaded_by && *d->loaded_by ? d->loaded_by : "?");
     char *text = d->content.len <= S_MAX_FILE
-                     ? strndup((const char *)d->content.data, d->content.len)
+                     ? sw_strndup((const char *)d->content.data, d->content.len)
                      : NULL;
     if (!text || strlen(text) != d->content.len) {
         sw_error("%s %s: empty, too large or holding a NUL byte; ignored", d->kind, what);
@@ -263,7 +264,7 @@ sla_server_t *sla_server_new(struct ev_loop *loop, zconfig_t *cfg, sw_clock_t *c
     sla_server_t *self = (sla_server_t *)zmalloc(sizeof(sla_server_t));
     self->loop = loop;
     self->clock = clock;
-    self->calendar_path = strdup(path);
+    self->calendar_path = sw_strdup(path);
     if (sw_config_int(cfg, "sla/batch", 1000, 1, 1000000, &self->batch) ||
         sw_config_int(cfg, "sla/max_pending", 50000, 100, 10000000, &self->max_pending) ||
         sw_config_int(cfg, "sla/poll_ms", 5, 1, 1000, &poll_ms) ||

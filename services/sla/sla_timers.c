@@ -1,5 +1,6 @@
 /*  sla_timers: deadline records and the heap of running ones. */
 #include "sla_timers.h"
+#include "sw_alloc.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -25,14 +26,10 @@ struct _sla_timers_t {
 
 sla_timers_t *sla_timers_new(uint32_t max_deadlines)
 {
-    sla_timers_t *self = calloc(1, sizeof *self);
-    if (!self)
-        return NULL;
+    sla_timers_t *self = sw_calloc(1, sizeof *self);
     self->records = sla_pool_new(sizeof(sla_deadline_t), max_deadlines);
     self->size = 1024;
-    self->heap = malloc(self->size * sizeof(s_entry_t));
-    if (!self->records || !self->heap)
-        sla_timers_destroy(&self);
+    self->heap = sw_malloc(self->size * sizeof(s_entry_t));
     return self;
 }
 
@@ -165,10 +162,7 @@ int sla_timers_schedule(sla_timers_t *self, uint32_t index)
         return 0;
     }
     if (self->count == self->size) {
-        s_entry_t *grown = realloc(self->heap, 2 * self->size * sizeof(s_entry_t));
-        if (!grown)
-            return -1;
-        self->heap = grown;
+        self->heap = sw_realloc(self->heap, 2 * self->size * sizeof(s_entry_t));
         self->size *= 2;
     }
     s_place(self, self->count++, &entry);
