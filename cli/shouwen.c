@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "shouwen_anchor.h"
+#include "sw_alloc.h"
 #include "shouwen_query.h"
 #include "sw_envelope.h"
 #include "sw_hub.h"
@@ -519,7 +520,7 @@ static const struct {
 static size_t s_split(char *text, char ***out)
 {
     size_t n = 0;
-    char **items = calloc(strlen(text) + 1, sizeof(char *));
+    char **items = sw_calloc(strlen(text) + 1, sizeof(char *));
     for (char *tok = strtok(text, ","); tok; tok = strtok(NULL, ","))
         items[n++] = tok;
     *out = items;

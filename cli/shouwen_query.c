@@ -8,6 +8,7 @@
     NOT_WATCHING (a restarted hub) watches again from the last position on
     a fresh connection: nothing is lost, nothing shown twice. */
 #include "shouwen_query.h"
+#include "sw_alloc.h"
 #include "sw_zap.h"
 
 #include <getopt.h>
@@ -334,8 +335,8 @@ static int s_parse(int argc, char **argv, s_args_t *a)
                                              {"for", 1, 0, 'F'},
                                              {0, 0, 0, 0}};
     a->timeout_s = 30;
-    a->staffs = (char **)calloc((size_t)argc, sizeof(char *));
-    a->depts = (char **)calloc((size_t)argc, sizeof(char *));
+    a->staffs = (char **)sw_calloc((size_t)argc, sizeof(char *));
+    a->depts = (char **)sw_calloc((size_t)argc, sizeof(char *));
     int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {

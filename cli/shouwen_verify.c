@@ -7,6 +7,7 @@
     position.  Exit 0 intact, 1 the log or the anchors disagree, 2 usage
     or connection error. */
 #include "shouwen_anchor.h"
+#include "sw_alloc.h"
 
 #include <czmq.h>
 #include <endian.h>
@@ -124,8 +125,7 @@ static int s_read_anchors(const char *file, const uint8_t *key, s_walk_t *w)
         }
         if (w->n_anchors == alloc) {
             alloc = alloc ? alloc * 2 : 256;
-            w->anchors = (s_line_t *)realloc(w->anchors, alloc * sizeof(s_line_t));
-            assert(w->anchors);
+            w->anchors = (s_line_t *)sw_realloc(w->anchors, alloc * sizeof(s_line_t));
         }
         w->anchors[w->n_anchors++] = l;
     }

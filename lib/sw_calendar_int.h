@@ -60,8 +60,8 @@ bool sw_cal_date_valid(int y, int m, int d);
 
 /* ------------------------------------------------ sw_calendar_zone.c */
 
-/* The zone called name ("Europe/Berlin"), its tables empty; NULL if memory
-   runs out.  Check the name first with sw_cal_zone_exists. */
+/* The zone called name ("Europe/Berlin"), its tables empty.  Check the
+   name first with sw_cal_zone_exists. */
 sw_cal_zone_t *sw_cal_zone_new(const char *name);
 void sw_cal_zone_destroy(sw_cal_zone_t **zone_p);
 const char *sw_cal_zone_name(sw_cal_zone_t *zone);

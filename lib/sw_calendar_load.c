@@ -5,6 +5,7 @@
     the line of the key being read (sw_zpl_fail). */
 #define _GNU_SOURCE /* strncasecmp */
 #include "sw_calendar_int.h"
+#include "sw_alloc.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -168,18 +169,13 @@ static int s_parse_date(const char *text, size_t length, int64_t *day)
 /* ------------------------------------------------------------------------
    Loading: holiday and make-up day lists. */
 
-static int s_days_push(s_days_t *days, int64_t day, bool working, int source)
+static void s_days_push(s_days_t *days, int64_t day, bool working, int source)
 {
     if (days->count == days->size) {
-        size_t size = days->size ? days->size * 2 : 32;
-        sw_cal_exception_t *items = realloc(days->items, size * sizeof *items);
-        if (!items)
-            return -1;
-        days->items = items;
-        days->size = size;
+        days->size = days->size ? days->size * 2 : 32;
+        days->items = sw_realloc(days->items, days->size * sizeof *days->items);
     }
     days->items[days->count++] = (sw_cal_exception_t){(int32_t)day, working, source};
-    return 0;
 }
 
 static int s_exception_compare(const void *a, const void *b)
@@ -218,8 +214,7 @@ static int s_parse_day_entry(s_loader_t *loader, s_days_t *days, const char *whe
                            "%s: range '%s' is reversed or longer than %d days", where,
                            entry, S_MAX_RANGE_DAYS);
     for (int64_t day = first; day <= last; day++)
-        if (s_days_push(days, day, working, 0) != 0)
-            return sw_zpl_fail(loader->zpl, loader->at, "%s: out of memory", where);
+        s_days_push(days, day, working, 0);
     return 0;
 }
 
@@ -301,9 +296,7 @@ static int s_parse_sets(s_loader_t *loader, zconfig_t *holidays)
     size_t count = 0;
     for (zconfig_t *node = zconfig_child(holidays); node; node = zconfig_next(node))
         count++;
-    loader->sets = calloc(count ? count : 1, sizeof *loader->sets);
-    if (!loader->sets)
-        return sw_zpl_fail(loader->zpl, loader->at, "holidays: out of memory");
+    loader->sets = sw_calloc(count ? count : 1, sizeof *loader->sets);
     for (zconfig_t *node = zconfig_child(holidays); node; node = zconfig_next(node)) {
         const char *name = zconfig_name(node);
         loader->at = node;
@@ -343,9 +336,7 @@ static int s_office_use_sets(s_loader_t *loader, s_days_t *days, const char *whe
                                token);
         source++;
         for (size_t i = 0; i < set->days.count; i++)
-            if (s_days_push(days, set->days.items[i].day, set->days.items[i].working,
-                            source) != 0)
-                return sw_zpl_fail(loader->zpl, loader->at, "%s: out of memory", where);
+            s_days_push(days, set->days.items[i].day, set->days.items[i].working, source);
     }
     return 0;
 }
@@ -365,9 +356,7 @@ static int s_office_merge(s_loader_t *loader, sw_cal_office_t *office, s_days_t 
 {
     s_days_sort(days);
     office->exceptions =
-        calloc(days->count ? days->count : 1, sizeof *office->exceptions);
-    if (!office->exceptions)
-        return sw_zpl_fail(loader->zpl, loader->at, "%s: out of memory", where);
+        sw_calloc(days->count ? days->count : 1, sizeof *office->exceptions);
     size_t n = 0;
     for (size_t i = 0; i < days->count; i++) {
         sw_cal_exception_t *item = &days->items[i];
@@ -393,20 +382,15 @@ static int s_office_merge(s_loader_t *loader, sw_cal_office_t *office, s_days_t 
     return 0;
 }
 
-/* The calendar's zone called name, added on first use; or NULL. */
+/* The calendar's zone called name, added on first use. */
 static sw_cal_zone_t *s_calendar_zone(sw_calendar_t *self, const char *name)
 {
     for (size_t i = 0; i < self->zone_count; i++)
         if (streq(sw_cal_zone_name(self->zones[i]), name))
             return self->zones[i];
-    sw_cal_zone_t **zones = realloc(self->zones, (self->zone_count + 1) * sizeof *zones);
-    if (!zones)
-        return NULL;
-    self->zones = zones;
-    sw_cal_zone_t *zone = sw_cal_zone_new(name);
-    if (zone)
-        self->zones[self->zone_count++] = zone;
-    return zone;
+    self->zones = sw_realloc(self->zones, (self->zone_count + 1) * sizeof *self->zones);
+    self->zones[self->zone_count] = sw_cal_zone_new(name);
+    return self->zones[self->zone_count++];
 }
 
 static int s_office_zone(s_loader_t *loader, sw_calendar_t *self, sw_cal_office_t *office,
@@ -417,9 +401,7 @@ static int s_office_zone(s_loader_t *loader, sw_calendar_t *self, sw_cal_office_
                            "%s/zone: '%s' is not a time zone of the zoneinfo database",
                            where, value);
     office->zone = s_calendar_zone(self, value);
-    return office->zone
-               ? 0
-               : sw_zpl_fail(loader->zpl, loader->at, "%s/zone: out of memory", where);
+    return 0;
 }
 
 /* Read one key of an office; days collects its own holiday/workday lists. */
@@ -493,12 +475,8 @@ static sw_cal_office_t *s_office_new(s_loader_t *loader, sw_calendar_t *self,
             sw_zpl_fail(loader->zpl, loader->at, "%s: office defined twice", where);
             return NULL;
         }
-    sw_cal_office_t *office = calloc(1, sizeof *office);
-    if (!office || !(office->name = strdup(name))) {
-        sw_zpl_fail(loader->zpl, loader->at, "%s: out of memory", where);
-        free(office);
-        return NULL;
-    }
+    sw_cal_office_t *office = sw_calloc(1, sizeof *office);
+    office->name = sw_strdup(name);
     if (s_office_parse(loader, self, office, node, where) != 0)
         s_office_destroy(&office);
     return office;
@@ -512,9 +490,7 @@ static int s_parse_offices(s_loader_t *loader, sw_calendar_t *self, zconfig_t *o
     loader->at = offices;
     if (count == 0)
         return sw_zpl_fail(loader->zpl, loader->at, "offices: no office defined");
-    self->offices = calloc(count, sizeof *self->offices);
-    if (!self->offices)
-        return sw_zpl_fail(loader->zpl, loader->at, "offices: out of memory");
+    self->offices = sw_calloc(count, sizeof *self->offices);
     for (zconfig_t *node = zconfig_child(offices); node; node = zconfig_next(node)) {
         sw_cal_office_t *office = s_office_new(loader, self, node);
         if (!office)
@@ -566,11 +542,7 @@ sw_calendar_t *sw_calendar_new_from_zpl(sw_zpl_t *zpl)
         sw_zpl_fail(zpl, NULL, "no calendar given");
         return NULL;
     }
-    sw_calendar_t *self = calloc(1, sizeof *self);
-    if (!self) {
-        sw_zpl_fail(zpl, NULL, "out of memory");
-        return NULL;
-    }
+    sw_calendar_t *self = sw_calloc(1, sizeof *self);
     if (s_parse_root(&loader, self, root) != 0)
         sw_calendar_destroy(&self);
     s_loader_free(&loader);

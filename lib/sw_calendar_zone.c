@@ -6,8 +6,8 @@
     under TZ=":<zone>" and bisecting each change to the second.  TZ is
     restored afterwards (so this is not thread-safe).  After that a
     conversion is a few comparisons. */
-#define _GNU_SOURCE /* asprintf */
 #include "sw_calendar_int.h"
+#include "sw_alloc.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -43,9 +43,7 @@ struct _sw_cal_zone_t {
 static int s_tz_enter(const char *tz, char **saved)
 {
     const char *old = getenv("TZ");
-    *saved = NULL;
-    if (old && (*saved = strdup(old)) == NULL)
-        return -1;
+    *saved = old ? sw_strdup(old) : NULL;
     if (setenv("TZ", tz, 1) != 0) {
         free(*saved);
         return -1;
@@ -118,7 +116,7 @@ static int s_zone_fill_year(sw_cal_zone_t *zone, s_zone_year_t *year, int y)
 {
     char *saved;
     if (s_tz_enter(zone->tz, &saved) != 0)
-        return -1; /* out of memory: stay empty, try again next time */
+        return -1; /* setenv failed: stay empty, try again next time */
     year->begin = sw_cal_days_from_civil(y, 1, 1) * SW_CAL_SECS_PER_DAY;
     year->end = sw_cal_days_from_civil(y + 1, 1, 1) * SW_CAL_SECS_PER_DAY;
     year->state = s_zone_sample_year(year) == 0 ? S_YEAR_READY : S_YEAR_BROKEN;
@@ -222,14 +220,11 @@ void sw_cal_zone_destroy(sw_cal_zone_t **zone_p)
 
 sw_cal_zone_t *sw_cal_zone_new(const char *name)
 {
-    sw_cal_zone_t *zone = calloc(1, sizeof *zone);
-    if (!zone)
-        return NULL;
-    zone->name = strdup(name);
-    if (zone->name && asprintf(&zone->tz, ":%s", name) < 0)
-        zone->tz = NULL;
-    if (!zone->name || !zone->tz)
-        sw_cal_zone_destroy(&zone);
+    sw_cal_zone_t *zone = sw_calloc(1, sizeof *zone);
+    zone->name = sw_strdup(name);
+    size_t size = strlen(name) + 2;
+    zone->tz = sw_malloc(size);
+    snprintf(zone->tz, size, ":%s", name);
     return zone;
 }
 

@@ -1,5 +1,6 @@
 /*  sw_clock: the hub's notion of "now", in UTC microseconds. */
 #include "sw_clock.h"
+#include "sw_alloc.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -31,9 +32,7 @@ static int64_t s_realtime_us(void)
 
 static sw_clock_t *s_new(s_mode_t mode, int64_t now_us)
 {
-    sw_clock_t *self = calloc(1, sizeof *self);
-    if (self == NULL)
-        return NULL;
+    sw_clock_t *self = sw_calloc(1, sizeof *self);
     self->mode = mode;
     self->now_us = now_us;
     return self;
@@ -98,8 +97,7 @@ sw_clock_t *sw_clock_new_file(const char *path)
         return NULL;
     }
     sw_clock_t *self = s_new(S_FILE, now_us);
-    if (self && (self->path = strdup(path)) == NULL)
-        sw_clock_destroy(&self);
+    self->path = sw_strdup(path);
     return self;
 }
 
@@ -166,9 +164,7 @@ const char *sw_clock_file(sw_clock_t *self)
 static int s_write_instant(sw_clock_t *self, int64_t now_us)
 {
     size_t size = strlen(self->path) + 32;
-    char *tmp = malloc(size);
-    if (tmp == NULL)
-        return -1;
+    char *tmp = sw_malloc(size);
     snprintf(tmp, size, "%s.%ld.tmp", self->path, (long)getpid());
     FILE *file = fopen(tmp, "w");
     int rc = file ? 0 : -1;

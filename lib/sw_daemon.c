@@ -1,5 +1,6 @@
 /*  sw_daemon: the common shape of a shouwen daemon's main.  */
 #include "sw_daemon.h"
+#include "sw_alloc.h"
 
 #include <signal.h>
 
@@ -96,7 +97,7 @@ static int s_parse(sw_daemon_t *self, int argc, char **argv, const char *const *
         const char *a = argv[i];
         if ((streq(a, "-c") || streq(a, "--config")) && i + 1 < argc) {
             free(self->config_path);
-            self->config_path = strdup(argv[++i]);
+            self->config_path = sw_strdup(argv[++i]);
         } else if (streq(a, "-v") || streq(a, "--verbose"))
             *verbose = true;
         else if (streq(a, "-h") || streq(a, "--help")) {
@@ -120,7 +121,7 @@ sw_daemon_t *sw_daemon_new(const char *name, int argc, char **argv,
                            const char *const *extra, int *exit_code)
 {
     sw_daemon_t *self = (sw_daemon_t *)zmalloc(sizeof(sw_daemon_t));
-    self->name = strdup(name);
+    self->name = sw_strdup(name);
     self->config_path = zsys_sprintf("/etc/shouwen/%s.conf", name);
     self->flags = zlistx_new();
     bool verbose = false;

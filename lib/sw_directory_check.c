@@ -4,6 +4,7 @@
     inherited leaders, deputy GMs and branches, implied roles, private
     contacts and the default forbidden phrases (docs/directory.md). */
 #include "sw_directory_int.h"
+#include "sw_alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,8 +236,8 @@ static void s_inherit(sw_directory_t *self)
 }
 
 /* Inherited leaders and branches, implied roles, private contacts and the
-   default phrases; -1 if memory runs out. */
-static int s_derive(sw_directory_t *self)
+   default phrases. */
+static void s_derive(sw_directory_t *self)
 {
     for (size_t i = 0; i < self->departments.count; i++) {
         sw_dir_department_t *dept = self->departments.items[i];
@@ -257,11 +258,10 @@ static int s_derive(sw_directory_t *self)
                 sw_directory_has_role(self, staff->id, "head");
     }
     if (!self->phrases) {
-        self->phrases = calloc(S_DEFAULT_PHRASES, sizeof *self->phrases);
-        for (size_t i = 0; self->phrases && i < S_DEFAULT_PHRASES; i++)
+        self->phrases = sw_calloc(S_DEFAULT_PHRASES, sizeof *self->phrases);
+        for (size_t i = 0; i < S_DEFAULT_PHRASES; i++)
             self->phrases[self->phrase_count++] = s_default_phrases[i];
     }
-    return self->phrases ? 0 : -1;
 }
 
 int sw_dir_check(sw_zpl_t *zpl, sw_directory_t *self)
@@ -270,5 +270,6 @@ int sw_dir_check(sw_zpl_t *zpl, sw_directory_t *self)
         s_check_staff(zpl, self) || s_check_scopes(zpl, self) ||
         s_check_duty(zpl, self) || s_check_customers(zpl, self))
         return -1;
-    return s_derive(self) == 0 ? 0 : sw_zpl_fail(zpl, NULL, "out of memory");
+    s_derive(self);
+    return 0;
 }

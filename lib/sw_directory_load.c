@@ -3,8 +3,8 @@
     tables (entries in file order, indexed by id) with every value checked,
     then sw_directory_check.c for the references; and the destructor.
     Errors carry the line of the offending key (sw_zpl_fail). */
-#define _GNU_SOURCE /* strndup */
 #include "sw_directory_int.h"
+#include "sw_alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,32 +48,16 @@ static int s_check_id(sw_zpl_t *zpl, zconfig_t *node, const char *section)
                        zconfig_name(node));
 }
 
-static int s_table_init(sw_dir_table_t *table)
+/* 0, or -1 when the id is taken. */
+static int s_table_add(sw_dir_table_t *table, const char *id, void *item)
 {
-    table->index = zhashx_new();
-    return table->index ? 0 : -1;
-}
-
-/* 0, or -1 when the id is taken or memory runs out (*taken says which). */
-static int s_table_add(sw_dir_table_t *table, const char *id, void *item, bool *taken)
-{
-    *taken = zhashx_lookup(table->index, id) != NULL;
-    if (*taken)
-        return -1;
-    if (table->count == table->size) {
-        size_t size = table->size ? table->size * 2 : 16;
-        void **items = realloc(table->items, size * sizeof *items);
-        if (!items)
-            return -1;
-        table->items = items;
-        const char **ids = realloc(table->ids, size * sizeof *ids);
-        if (!ids)
-            return -1;
-        table->ids = ids;
-        table->size = size;
-    }
     if (zhashx_insert(table->index, id, item) != 0)
         return -1;
+    if (table->count == table->size) {
+        table->size = table->size ? table->size * 2 : 16;
+        table->items = sw_realloc(table->items, table->size * sizeof *table->items);
+        table->ids = sw_realloc(table->ids, table->size * sizeof *table->ids);
+    }
     table->items[table->count] = item;
     table->ids[table->count++] = id;
     return 0;
@@ -148,28 +132,22 @@ static int s_entry(sw_zpl_t *zpl, zconfig_t *node, const char *section,
     return 0;
 }
 
-/* Add an entry under its id; on -1 ("defined twice", out of memory) it is
-   the caller's to free. */
+/* Add an entry under its id; on -1 ("defined twice") it is the caller's to
+   free. */
 static int s_entry_add(sw_zpl_t *zpl, sw_dir_table_t *table, zconfig_t *node,
                        const char *path, void *entry)
 {
-    bool taken;
-    if (s_table_add(table, zconfig_name(node), entry, &taken) == 0)
+    if (s_table_add(table, zconfig_name(node), entry) == 0)
         return 0;
-    return sw_zpl_fail(zpl, node, taken ? "%s: defined twice" : "%s: out of memory",
-                       path);
+    return sw_zpl_fail(zpl, node, "%s: defined twice", path);
 }
 
-/* A copy of the entry (size bytes) added under its id; NULL on an error
-   ("defined twice", out of memory). */
+/* A copy of the entry (size bytes) added under its id; NULL if the id is
+   defined twice. */
 static void *s_entry_new(sw_zpl_t *zpl, sw_dir_table_t *table, zconfig_t *node,
                          const char *path, const void *entry, size_t size)
 {
-    void *copy = malloc(size);
-    if (!copy) {
-        sw_zpl_fail(zpl, node, "%s: out of memory", path);
-        return NULL;
-    }
+    void *copy = sw_malloc(size);
     memcpy(copy, entry, size);
     if (s_entry_add(zpl, table, node, path, copy) != 0) {
         free(copy);
@@ -304,9 +282,7 @@ static int s_parse_staff(sw_zpl_t *zpl, sw_directory_t *self, zconfig_t *node)
     char path[S_PATH];
     if (s_entry(zpl, node, "staff", keys, 2, values, path) != 0)
         return -1;
-    sw_dir_staff_t *staff = calloc(1, sizeof *staff);
-    if (!staff)
-        return sw_zpl_fail(zpl, node, "%s: out of memory", path);
+    sw_dir_staff_t *staff = sw_calloc(1, sizeof *staff);
     staff->id = zconfig_name(node);
     staff->node = node;
     if (s_staff_fill(zpl, staff, path, values) != 0 ||
@@ -330,16 +306,13 @@ static void s_category_free(sw_dir_category_t **category_p)
 static int s_category_add(sw_zpl_t *zpl, sw_directory_t *self,
                           sw_dir_category_t *category, const char *path)
 {
-    bool taken;
-    if (s_table_add(&self->categories, category->id, category, &taken) == 0)
+    if (s_table_add(&self->categories, category->id, category) == 0)
         return 0;
     sw_dir_category_t *other = sw_dir_table_get(&self->categories, category->id);
     bool same_kind = other && (other->guidance == NULL) == (category->guidance == NULL);
     const char *id = category->id;
     zconfig_t *node = category->node;
     s_category_free(&category);
-    if (!taken)
-        return sw_zpl_fail(zpl, node, "%s: out of memory", path);
     if (same_kind)
         return sw_zpl_fail(zpl, node, "%s: defined twice", path);
     return sw_zpl_fail(zpl, node, "%s: '%s' is both scoped and outside the organisation",
@@ -395,9 +368,7 @@ static int s_parse_scope(sw_zpl_t *zpl, sw_directory_t *self, zconfig_t *node)
     char path[S_PATH];
     if (s_entry(zpl, node, "scope", keys, 0, values, path) != 0)
         return -1;
-    sw_dir_category_t *scope = calloc(1, sizeof *scope);
-    if (!scope)
-        return sw_zpl_fail(zpl, node, "%s: out of memory", path);
+    sw_dir_category_t *scope = sw_calloc(1, sizeof *scope);
     scope->id = zconfig_name(node);
     scope->name = values[5];
     scope->node = node;
@@ -421,9 +392,7 @@ static int s_parse_outside(sw_zpl_t *zpl, sw_directory_t *self, zconfig_t *node)
     if (!values[0])
         return sw_zpl_fail(zpl, node,
                            "%s/guidance: missing (what the customer is told, R6)", path);
-    sw_dir_category_t *outside = calloc(1, sizeof *outside);
-    if (!outside)
-        return sw_zpl_fail(zpl, node, "%s: out of memory", path);
+    sw_dir_category_t *outside = sw_calloc(1, sizeof *outside);
     outside->id = zconfig_name(node);
     outside->name = values[1];
     outside->node = node;
@@ -539,10 +508,10 @@ static int s_parse_duty(sw_zpl_t *zpl, sw_directory_t *self)
 static int s_load(sw_zpl_t *zpl, sw_directory_t *self)
 {
     zconfig_t *policy;
-    if (s_table_init(&self->departments) || s_table_init(&self->staff) ||
-        s_table_init(&self->categories) || s_table_init(&self->branches) ||
-        s_table_init(&self->customers))
-        return sw_zpl_fail(zpl, NULL, "out of memory");
+    sw_dir_table_t *tables[] = {&self->departments, &self->staff, &self->categories,
+                                &self->branches, &self->customers};
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        tables[i]->index = zhashx_new(); /* czmq aborts if memory runs out */
     if (s_check_sections(zpl) || s_parse_directory(zpl, self) ||
         s_parse_entries(zpl, self, "branch", s_parse_branch) ||
         s_parse_entries(zpl, self, "department", s_parse_department) ||
@@ -563,10 +532,8 @@ static sw_directory_t *s_new(sw_zpl_t **zpl_p)
     sw_zpl_t *zpl = *zpl_p;
     if (!zpl)
         return NULL;
-    sw_directory_t *self = calloc(1, sizeof *self);
-    if (!self)
-        sw_zpl_fail(zpl, NULL, "out of memory");
-    else if (s_load(zpl, self) != 0)
+    sw_directory_t *self = sw_calloc(1, sizeof *self);
+    if (s_load(zpl, self) != 0)
         sw_directory_destroy(&self);
     else
         self->root = sw_zpl_take_root(zpl);

@@ -1,5 +1,6 @@
 /*  sw_follower: the committed stream, gapless, with replay.  */
 #include "sw_follower.h"
+#include "sw_alloc.h"
 
 #include "sw_log.h"
 #include "sw_zwatch.h"
@@ -205,7 +206,7 @@ sw_follower_t *sw_follower_new(struct ev_loop *loop, const char *name,
     assert(on_event);
     sw_follower_t *self = (sw_follower_t *)zmalloc(sizeof(sw_follower_t));
     self->loop = loop;
-    self->name = strdup(name);
+    self->name = sw_strdup(name);
     self->hub = hub;
     self->next = next_position ? next_position : 1;
     self->on_event = on_event;

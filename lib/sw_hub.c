@@ -1,5 +1,6 @@
 /*  sw_hub: the internal endpoints and this daemon's key (see sw_hub.h).  */
 #include "sw_hub.h"
+#include "sw_alloc.h"
 
 #include "sw_config.h"
 #include "sw_log.h"
@@ -8,9 +9,9 @@
 static sw_hub_t *s_new(const char *proposals, const char *committed, const char *replay)
 {
     sw_hub_t *self = (sw_hub_t *)zmalloc(sizeof(sw_hub_t));
-    self->proposals = strdup(proposals);
-    self->committed = strdup(committed);
-    self->replay = strdup(replay);
+    self->proposals = sw_strdup(proposals);
+    self->committed = sw_strdup(committed);
+    self->replay = sw_strdup(replay);
     return self;
 }
 
@@ -41,8 +42,8 @@ sw_hub_t *sw_hub_new(zconfig_t *cfg, const char *daemon)
     sw_hub_t *self = s_new(sw_config_str(cfg, "hub/proposals", SW_HUB_PROPOSALS),
                            sw_config_str(cfg, "hub/committed", SW_HUB_COMMITTED),
                            sw_config_str(cfg, "hub/replay", SW_HUB_REPLAY));
-    self->cert = strdup(cert);
-    self->audit_cert = strdup(audit);
+    self->cert = sw_strdup(cert);
+    self->audit_cert = sw_strdup(audit);
     return self;
 }
 

@@ -4,6 +4,7 @@
     bytes that are not UTF-8 become U+FFFD, and NUL (which jsonb refuses as
     \u0000) becomes U+FFFD too. */
 #include "sw_json.h"
+#include "sw_alloc.h"
 
 #include <assert.h>
 #include <math.h>
@@ -23,15 +24,9 @@ struct _sw_json_t {
 
 sw_json_t *sw_json_new(void)
 {
-    sw_json_t *self = calloc(1, sizeof *self);
-    if (self == NULL)
-        return NULL;
+    sw_json_t *self = sw_calloc(1, sizeof *self);
     self->size = 256;
-    self->data = malloc(self->size);
-    if (self->data == NULL) {
-        free(self);
-        return NULL;
-    }
+    self->data = sw_malloc(self->size);
     self->data[0] = '\0';
     return self;
 }
@@ -65,7 +60,7 @@ size_t sw_json_len(sw_json_t *self)
     return self->len;
 }
 
-/* Room for extra more bytes plus the NUL; out of memory is fatal, as in czmq. */
+/* Room for extra more bytes plus the NUL. */
 static void s_reserve(sw_json_t *self, size_t extra)
 {
     if (self->len + extra + 1 <= self->size)
@@ -73,12 +68,7 @@ static void s_reserve(sw_json_t *self, size_t extra)
     size_t size = self->size;
     while (self->len + extra + 1 > size)
         size *= 2;
-    char *data = realloc(self->data, size);
-    if (data == NULL) {
-        fputs("sw_json: out of memory\n", stderr);
-        abort();
-    }
-    self->data = data;
+    self->data = sw_realloc(self->data, size);
     self->size = size;
 }
 

@@ -8,6 +8,7 @@
     mtime alone).  A directory that can no longer be read holds no keys:
     the keyring fails closed. */
 #include "sw_keyring.h"
+#include "sw_alloc.h"
 
 #include <czmq.h>
 #include <dirent.h>
@@ -85,9 +86,9 @@ static s_entry_t *s_entry_new(zcert_t *cert, const char *file, const char **why)
     }
     s_entry_t *entry = (s_entry_t *)zmalloc(sizeof(s_entry_t));
     snprintf(entry->key, sizeof entry->key, "%s", zcert_public_txt(cert));
-    entry->id = strdup(id);
-    entry->name = strdup(*s_meta(cert, "name") ? s_meta(cert, "name") : file);
-    entry->file = strdup(file);
+    entry->id = sw_strdup(id);
+    entry->name = sw_strdup(*s_meta(cert, "name") ? s_meta(cert, "name") : file);
+    entry->file = sw_strdup(file);
     sw_principal_t *p = &entry->principal;
     p->key = entry->key;
     p->role = streq(role, "branch")  ? "branch"
@@ -118,7 +119,7 @@ static zlistx_t *s_cert_files(const char *dir)
             continue;
         if ((len > 5 && streq(ent->d_name + len - 5, ".cert")) ||
             (len > 12 && streq(ent->d_name + len - 12, ".cert_secret")))
-            zlistx_add_end(files, strdup(ent->d_name));
+            zlistx_add_end(files, sw_strdup(ent->d_name));
     }
     closedir(d);
     zlistx_sort(files);
@@ -187,7 +188,7 @@ static void s_scan(sw_keyring_t *self)
             sw_warn("keys: %d certificate%s in %s skipped: %s", nskipped,
                     nskipped == 1 ? "" : "s", self->dir, skipped);
         free(self->skipped);
-        self->skipped = strdup(skipped);
+        self->skipped = sw_strdup(skipped);
     }
 }
 
@@ -201,10 +202,10 @@ sw_keyring_t *sw_keyring_new(const char *dir)
     }
     closedir(d);
     sw_keyring_t *self = (sw_keyring_t *)zmalloc(sizeof(sw_keyring_t));
-    self->dir = strdup(dir);
+    self->dir = sw_strdup(dir);
     self->entries = zhashx_new();
     zhashx_set_destructor(self->entries, s_entry_destroy);
-    self->skipped = strdup("");
+    self->skipped = sw_strdup("");
     s_scan(self);
     return self;
 }

@@ -4,6 +4,7 @@
     line is "<N>msg" (sd-daemon prefix, journald adds time and name); on a
     terminal it is "HH:MM:SS.mmm LEVEL ident: msg". */
 #include "sw_log.h"
+#include "sw_alloc.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -117,16 +118,13 @@ void sw_log(int priority, const char *fmt, ...)
         n = 0;
     if (head + (size_t)n + 2 > size) {
         /* Long message: format again into a buffer that fits. */
-        char *big = malloc(head + (size_t)n + 2);
-        if (big) {
-            memcpy(big, line, head);
-            va_start(args, fmt);
-            vsnprintf(big + head, (size_t)n + 1, fmt, args);
-            va_end(args);
-            line = big;
-            size = head + (size_t)n + 2;
-        } else
-            n = (int)(size - head - 2);
+        size = head + (size_t)n + 2;
+        char *big = sw_malloc(size);
+        memcpy(big, line, head);
+        va_start(args, fmt);
+        vsnprintf(big + head, (size_t)n + 1, fmt, args);
+        va_end(args);
+        line = big;
     }
     /* One call, one line: control characters inside the message (an
        embedded newline from a peer's text) become spaces. */

@@ -1,5 +1,6 @@
 /*  sw_notify: tell systemd how the daemon is doing (libsystemd sd_notify). */
 #include "sw_notify.h"
+#include "sw_alloc.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -49,9 +50,7 @@ static void s_watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
 sw_watchdog_t *sw_watchdog_new(struct ev_loop *loop)
 {
     assert(loop);
-    sw_watchdog_t *self = calloc(1, sizeof *self);
-    if (self == NULL)
-        return NULL;
+    sw_watchdog_t *self = sw_calloc(1, sizeof *self);
     self->loop = loop;
     uint64_t usec = 0;
     int rc = sd_watchdog_enabled(0, &usec);

@@ -3,6 +3,7 @@
     overrides them, and the rule for a deadline of a case.  A limit itself
     (parsed, formatted, counted on the calendar) is sw_policy_limit.c's. */
 #include "sw_policy.h"
+#include "sw_alloc.h"
 #include "sw_zpl.h"
 
 #include <ctype.h>
@@ -155,9 +156,8 @@ static void s_defaults(sw_policy_t *self)
 
 sw_policy_t *sw_policy_new(void)
 {
-    sw_policy_t *self = calloc(1, sizeof *self);
-    if (self)
-        s_defaults(self);
+    sw_policy_t *self = sw_calloc(1, sizeof *self);
+    s_defaults(self);
     return self;
 }
 
@@ -530,10 +530,6 @@ static int s_parse_policies(sw_zpl_t *zpl, sw_policy_t *self, zconfig_t *root)
 static sw_policy_t *s_new(sw_zpl_t *zpl, zconfig_t *policies)
 {
     sw_policy_t *self = sw_policy_new();
-    if (!self) {
-        sw_zpl_fail(zpl, NULL, "out of memory");
-        return NULL;
-    }
     if (policies && s_parse_policies(zpl, self, policies) != 0)
         sw_policy_destroy(&self);
     return self;
@@ -542,7 +538,7 @@ static sw_policy_t *s_new(sw_zpl_t *zpl, zconfig_t *policies)
 sw_policy_t *sw_policy_new_from_zconfig(zconfig_t *policies, char **error)
 {
     sw_zpl_t *zpl = sw_zpl_new_from_tree(policies, error);
-    sw_policy_t *self = zpl ? s_new(zpl, policies) : NULL;
+    sw_policy_t *self = s_new(zpl, policies);
     sw_zpl_destroy(&zpl);
     return self;
 }

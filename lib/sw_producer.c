@@ -1,5 +1,6 @@
 /*  sw_producer: proposals to audit, kept until committed.  */
 #include "sw_producer.h"
+#include "sw_alloc.h"
 
 #include "sw_eventid.h"
 #include "sw_log.h"
@@ -81,7 +82,7 @@ sw_producer_t *sw_producer_new(struct ev_loop *loop, const char *name,
 {
     sw_producer_t *self = (sw_producer_t *)zmalloc(sizeof(sw_producer_t));
     self->loop = loop;
-    self->name = strdup(name);
+    self->name = sw_strdup(name);
     self->clock = clock;
     self->interval_ms = 500;
     self->pending = zhashx_new();
@@ -143,11 +144,7 @@ int sw_producer_propose(sw_producer_t *self, sw_envelope_t *env)
         return -1;
     }
     size_t size = protobuf_c_message_get_packed_size(&env->base);
-    s_proposal_t *p = (s_proposal_t *)malloc(sizeof(s_proposal_t) + size);
-    if (!p) {
-        env->producer = callers_producer;
-        return -1;
-    }
+    s_proposal_t *p = (s_proposal_t *)sw_malloc(sizeof(s_proposal_t) + size);
     memcpy(p->id, env->event_id.data, SW_EVENTID_SIZE);
     sw_topic_for(env->type, p->topic, sizeof p->topic);
     p->topic_len = strlen(p->topic);

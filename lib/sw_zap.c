@@ -11,6 +11,7 @@
     name, 4-byte big-endian value length, value).  libzmq attaches the user
     id and the properties to every message it receives on that connection. */
 #include "sw_zap.h"
+#include "sw_alloc.h"
 
 #include <inttypes.h>
 
@@ -312,7 +313,7 @@ int sw_zap_monitor(sw_zap_t *self, zsock_t *sock, const char *domain)
     }
     s_monitor_t *m = (s_monitor_t *)zmalloc(sizeof(s_monitor_t));
     m->zap = self;
-    m->domain = strdup(domain);
+    m->domain = sw_strdup(domain);
     m->pipe = zsock_new(ZMQ_PAIR);
     if (m->pipe)
         zsock_set_linger(m->pipe, 0);
@@ -334,7 +335,7 @@ sw_zap_t *sw_zap_new(struct ev_loop *loop, const char *owner)
     assert(loop && owner);
     sw_zap_t *self = (sw_zap_t *)zmalloc(sizeof(sw_zap_t));
     self->loop = loop;
-    self->owner = strdup(owner);
+    self->owner = sw_strdup(owner);
     ev_timer_init(&self->window, s_window_cb, SW_ZAP_LOG_S, 0.);
     self->window.data = self;
     self->handler = zsock_new(ZMQ_ROUTER);
@@ -390,7 +391,7 @@ int sw_zap_domain(sw_zap_t *self, const char *domain, sw_keyring_t *keyring,
         return -1;
     }
     unsigned bits = 0;
-    char *list = strdup(roles), *save = NULL;
+    char *list = sw_strdup(roles), *save = NULL;
     for (char *role = strtok_r(list, ",", &save); role;
          role = strtok_r(NULL, ",", &save)) {
         unsigned bit = s_role_bit(role);
@@ -408,7 +409,7 @@ int sw_zap_domain(sw_zap_t *self, const char *domain, sw_keyring_t *keyring,
         return -1;
     }
     s_domain_t *d = &self->domains[self->ndomains++];
-    d->name = strdup(domain);
+    d->name = sw_strdup(domain);
     d->keyring = keyring;
     d->roles = bits;
     return 0;

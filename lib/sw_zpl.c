@@ -1,7 +1,7 @@
 /*  sw_zpl: the one ZPL reader of the loaders: limits, lines, errors and
     typed values around czmq's zconfig (sw_zpl.h). */
-#define _GNU_SOURCE /* strndup, asprintf, vasprintf, strcasecmp */
 #include "sw_zpl.h"
+#include "sw_alloc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -23,14 +23,39 @@ struct _sw_zpl_t {
 /* ------------------------------------------------------------------------
    Errors: "FILE: line N: reason", the one way they are built. */
 
+/* The text printf would write, the caller's to free. */
+static char *s_vformat(const char *format, va_list args)
+{
+    va_list again;
+    va_copy(again, args);
+    int n = vsnprintf(NULL, 0, format, again);
+    va_end(again);
+    size_t size = n > 0 ? (size_t)n + 1 : 1;
+    char *text = sw_malloc(size);
+    text[0] = 0;
+    if (n > 0)
+        vsnprintf(text, size, format, args);
+    return text;
+}
+
+static char *s_format(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+static char *s_format(const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    char *text = s_vformat(format, args);
+    va_end(args);
+    return text;
+}
+
 /* Set *error to reason with the file and the line (0: none) in front. */
 static void s_record(char **error, const char *file, size_t line, const char *reason)
 {
     char at[40] = "";
     if (line > 0)
         snprintf(at, sizeof at, "line %zu: ", line);
-    if (asprintf(error, "%s%s%s%s", file ? file : "", file ? ": " : "", at, reason) < 0)
-        *error = NULL;
+    *error = s_format("%s%s%s%s", file ? file : "", file ? ": " : "", at, reason);
 }
 
 /* The first error of the load, at node (or at line when node is NULL). */
@@ -39,9 +64,7 @@ static int s_vfail(sw_zpl_t *self, zconfig_t *node, size_t line, const char *for
 {
     if (!self->error || *self->error)
         return -1;
-    char *reason = NULL;
-    if (vasprintf(&reason, format, args) < 0)
-        return -1; /* out of memory: the error stays NULL */
+    char *reason = s_vformat(format, args);
     s_record(self->error, self->file, node ? sw_zpl_line(self, node) : line, reason);
     free(reason);
     return -1;
@@ -148,8 +171,8 @@ static int s_line_alone(const char *start, size_t length)
 {
     size_t spaces = s_indent(start, length);
     size_t skip = spaces - spaces % 4;
-    char *line = strndup(start + skip, length - skip);
-    zconfig_t *probe = line ? zconfig_str_load(line) : NULL;
+    char *line = sw_strndup(start + skip, length - skip);
+    zconfig_t *probe = zconfig_str_load(line);
     free(line);
     int result = probe ? zconfig_child(probe) != NULL : -1;
     zconfig_destroy(&probe);
@@ -163,8 +186,8 @@ static bool s_prefix_parses(const char *text, size_t lines)
     size_t length;
     for (size_t i = 0; i < lines && s_next_line(&cursor, &start, &length); i++)
         ;
-    char *prefix = strndup(text, (size_t)(cursor - text));
-    zconfig_t *probe = prefix ? zconfig_str_load(prefix) : NULL;
+    char *prefix = sw_strndup(text, (size_t)(cursor - text));
+    zconfig_t *probe = zconfig_str_load(prefix);
     free(prefix);
     bool parses = probe != NULL;
     zconfig_destroy(&probe);
@@ -182,10 +205,8 @@ static bool s_line_fits(const char *prev, size_t prev_length, const char *cur,
     size_t cut = prev ? s_indent(prev, prev_length) : 0;
     if (prev && s_indent(cur, cur_length) < cut)
         return true; /* back out to an open level (a multiple of 4: checked alone) */
-    char *pair = NULL;
-    if (asprintf(&pair, "%.*s\n%.*s", prev ? (int)(prev_length - cut) : 0,
-                 prev ? prev + cut : "", (int)(cur_length - cut), cur + cut) < 0)
-        return false;
+    char *pair = s_format("%.*s\n%.*s", prev ? (int)(prev_length - cut) : 0,
+                          prev ? prev + cut : "", (int)(cur_length - cut), cur + cut);
     zconfig_t *probe = zconfig_str_load(pair);
     free(pair);
     bool fits = probe != NULL;
@@ -289,13 +310,9 @@ static sw_zpl_t *s_new(const char *file, char **error)
 {
     if (error)
         *error = NULL;
-    sw_zpl_t *self = calloc(1, sizeof *self);
-    if (self && file && !(self->file = strdup(file)))
-        free(self), self = NULL;
-    if (!self && error)
-        s_record(error, file, 0, "out of memory");
-    if (self)
-        self->error = error;
+    sw_zpl_t *self = sw_calloc(1, sizeof *self);
+    self->file = file ? sw_strdup(file) : NULL;
+    self->error = error;
     return self;
 }
 
@@ -303,16 +320,14 @@ static sw_zpl_t *s_load(const char *file, const char *text, size_t len,
                         const sw_zpl_limits_t *limits, char **error)
 {
     sw_zpl_t *self = s_new(file, error);
-    if (!self || s_check_text(self, text, len, limits) != 0) {
+    if (s_check_text(self, text, len, limits) != 0) {
         sw_zpl_destroy(&self);
         return NULL;
     }
-    self->text = strndup(text, len);
-    self->root = self->text ? zconfig_str_load(self->text) : NULL;
+    self->text = sw_strndup(text, len);
+    self->root = zconfig_str_load(self->text);
     self->owns_root = true;
-    if (!self->text)
-        s_fail_line(self, 0, "out of memory");
-    else if (!self->root)
+    if (!self->root)
         s_fail_line(self, s_syntax_error_line(self->text),
                     "not valid ZPL (indent by 4 spaces, 'name = value', quote values "
                     "holding '#'); zconfig logged the details");
@@ -350,8 +365,7 @@ sw_zpl_t *sw_zpl_new_from_file(const char *path, const sw_zpl_limits_t *limits,
 sw_zpl_t *sw_zpl_new_from_tree(zconfig_t *root, char **error)
 {
     sw_zpl_t *self = s_new(NULL, error);
-    if (self)
-        self->root = root;
+    self->root = root;
     return self;
 }
 
@@ -500,9 +514,8 @@ int sw_zpl_list(sw_zpl_t *self, zconfig_t *key, const char *path,
     size_t commas = 0;
     for (const char *c = value; *c; c++)
         commas += *c == ',';
-    *list = (sw_zpl_list_t){strdup(value), calloc(commas + 1, sizeof *list->items), 0};
-    if (!list->buffer || !list->items)
-        return sw_zpl_fail(self, key, "%s/%s: out of memory", path, name);
+    *list =
+        (sw_zpl_list_t){sw_strdup(value), sw_calloc(commas + 1, sizeof *list->items), 0};
     for (char *entry = list->buffer; entry;) {
         char *comma = strchr(entry, ',');
         if (comma)
@@ -562,9 +575,7 @@ int sw_zpl_repeated(sw_zpl_t *self, zconfig_t *node, const char *path, const cha
         size++;
     if (size == 0)
         return sw_zpl_fail(self, node, "%s: lists no %s", path, key);
-    *items = calloc(size, sizeof **items);
-    if (!*items)
-        return sw_zpl_fail(self, node, "%s: out of memory", path);
+    *items = sw_calloc(size, sizeof **items);
     for (zconfig_t *child = zconfig_child(node); child; child = zconfig_next(child)) {
         const char *value = zconfig_value(child);
         if (!streq(zconfig_name(child), key))

@@ -16,6 +16,7 @@
     edge consumed by our own send is harmless because the next prepare sees
     the pending message in ZMQ_EVENTS instead of waiting for the fd. */
 #include "sw_zwatch.h"
+#include "sw_alloc.h"
 
 #include <assert.h>
 #include <czmq.h>
@@ -105,9 +106,7 @@ sw_zwatch_t *sw_zwatch_new(struct ev_loop *loop, void *socket, int events,
         sw_error("zwatch: ZMQ_FD failed: %s", zmq_strerror(zmq_errno()));
         return NULL;
     }
-    sw_zwatch_t *self = calloc(1, sizeof *self);
-    if (self == NULL)
-        return NULL;
+    sw_zwatch_t *self = sw_calloc(1, sizeof *self);
     self->loop = loop;
     self->socket = socket;
     self->handle = handle;

@@ -1,5 +1,6 @@
 /*  audit_anchor: signed anchors of the chain head (see audit_anchor.h). */
 #include "audit_anchor.h"
+#include "sw_alloc.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -277,16 +278,12 @@ audit_anchor_t *audit_anchor_new(struct ev_loop *loop, zconfig_t *cfg,
         audit_anchor_destroy(&self);
         return NULL;
     }
-    self->path = strdup(file);
+    self->path = sw_strdup(file);
     if (s_load_key(self, key) != 0 || s_open_file(self) != 0) {
         audit_anchor_destroy(&self);
         return NULL;
     }
     self->store = audit_store_new(loop, "anchor", conninfo, s_on_store_state, self);
-    if (!self->store) {
-        audit_anchor_destroy(&self);
-        return NULL;
-    }
     self->enabled = true;
     if (self->interval_ms > 0) {
         ev_timer_set(&self->tick, self->interval_ms / 1000.0, self->interval_ms / 1000.0);

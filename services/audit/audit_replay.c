@@ -4,6 +4,7 @@
     the reader connection; a case's events come with their Chinese summary
     in the asker's zone. */
 #include "audit_server_int.h"
+#include "sw_alloc.h"
 #include <endian.h>
 #include <sodium.h>
 #include "audit_anchor.h"
@@ -25,7 +26,6 @@ static void s_replay_next(audit_server_t *self);
 static const char *s_replay_sql =
     "SELECT position, case_version, committed_at_us, envelope, summary_zh "
     "FROM shouwen.replay_zh($1::bigint, $2::int, nullif($3, ''), nullif($4, ''))";
-
 
 void audit_replay_destroy(audit_replay_t **r_p)
 {
@@ -63,8 +63,10 @@ static void s_on_replay_rows(void *arg, PGresult *res)
     Shouwen__V1__ReplayReply rep = SHOUWEN__V1__REPLAY_REPLY__INIT;
     rep.head_position = self->head;
     int rows = res && PQresultStatus(res) == PGRES_TUPLES_OK ? PQntuples(res) : 0;
-    sw_committed_t *events = rows ? calloc((size_t)rows, sizeof(sw_committed_t)) : NULL;
-    sw_committed_t **ptrs = rows ? calloc((size_t)rows, sizeof(sw_committed_t *)) : NULL;
+    sw_committed_t *events =
+        rows ? sw_calloc((size_t)rows, sizeof(sw_committed_t)) : NULL;
+    sw_committed_t **ptrs =
+        rows ? sw_calloc((size_t)rows, sizeof(sw_committed_t *)) : NULL;
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK)
         rep.error = (char *)(res ? PQresultErrorMessage(res) : "store unavailable");
     for (int i = 0; i < rows; i++) {
@@ -145,9 +147,10 @@ void audit_on_replay_request(struct ev_loop *loop, sw_zwatch_t *w, int revents, 
             r->from = req->from_position ? req->from_position : 1;
             r->max = req->max_events && req->max_events < S_REPLAY_MAX ? req->max_events
                                                                        : S_REPLAY_MAX;
-            r->case_id = req->case_id && *req->case_id ? strndup(req->case_id, 64) : NULL;
+            r->case_id =
+                req->case_id && *req->case_id ? sw_strndup(req->case_id, 64) : NULL;
             r->time_zone =
-                req->time_zone && *req->time_zone ? strndup(req->time_zone, 64) : NULL;
+                req->time_zone && *req->time_zone ? sw_strndup(req->time_zone, 64) : NULL;
             r->tag = req->tag;
             zlistx_add_end(self->replays, r);
             shouwen__v1__replay_request__free_unpacked(req, NULL);

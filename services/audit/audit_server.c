@@ -1,6 +1,7 @@
 /*  audit_server: batches proposals into PostgreSQL, publishes the committed
     stream, serves replay.  */
 #include "audit_server_int.h"
+#include "sw_alloc.h"
 
 #include <endian.h>
 #include <sodium.h>
@@ -90,7 +91,7 @@ static char *s_item_json(sw_json_t *j, const sw_envelope_t *env, zframe_t *bytes
     sw_json_raw(j, ",\"envelope\":");
     sw_json_hex(j, zframe_data(bytes), zframe_size(bytes));
     sw_json_raw(j, "}");
-    return strdup(sw_json_text(j));
+    return sw_strdup(sw_json_text(j));
 }
 
 /* ------------------------------------------------------ the write path */
@@ -491,7 +492,7 @@ audit_server_t *audit_server_new(struct ev_loop *loop, zconfig_t *cfg,
     self->queued = zhashx_new();
     self->replays = zlistx_new();
     self->inflight =
-        (audit_item_t **)calloc((size_t)self->batch_max, sizeof(audit_item_t *));
+        (audit_item_t **)sw_calloc((size_t)self->batch_max, sizeof(audit_item_t *));
     self->json = sw_json_new();
     ev_timer_init(&self->flush_timer, s_on_flush_timer, 0., 0.);
     self->flush_timer.data = self;
@@ -541,10 +542,6 @@ audit_server_t *audit_server_new(struct ev_loop *loop, zconfig_t *cfg,
     ev_timer_start(loop, &self->heartbeat);
     self->writer = audit_store_new(loop, "writer", conninfo, s_on_writer_state, self);
     self->reader = audit_store_new(loop, "reader", conninfo, audit_on_reader_state, self);
-    if (!self->writer || !self->reader) {
-        audit_server_destroy(&self);
-        return NULL;
-    }
     if (!(self->anchor = audit_anchor_new(loop, cfg, conninfo))) {
         audit_server_destroy(&self);
         return NULL;

@@ -1,5 +1,6 @@
 /*  audit_store: asynchronous libpq connection (see audit_store.h).  */
 #include "audit_store.h"
+#include "sw_alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -158,12 +159,10 @@ audit_store_t *audit_store_new(struct ev_loop *loop, const char *name,
                                const char *conninfo, audit_store_state_fn *on_state,
                                void *arg)
 {
-    audit_store_t *self = (audit_store_t *)calloc(1, sizeof(audit_store_t));
-    if (!self)
-        return NULL;
+    audit_store_t *self = (audit_store_t *)sw_calloc(1, sizeof(audit_store_t));
     self->loop = loop;
-    self->name = strdup(name);
-    self->conninfo = strdup(conninfo);
+    self->name = sw_strdup(name);
+    self->conninfo = sw_strdup(conninfo);
     self->on_state = on_state;
     self->arg = arg;
     self->backoff = 0.2;

@@ -3,6 +3,7 @@
     the Server-Sent Event streams, and the pages' static files.  The JSON
     API's routes are in branch_api.c. */
 #include "branch_desk.h"
+#include "sw_alloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -185,12 +186,8 @@ static void s_on_wait_tick(struct ev_loop *loop, ev_timer *w, int revents)
 static void s_stream_append(desk_stream_t *s, const char *text, size_t len)
 {
     if (s->len + len > s->cap) {
-        size_t cap = (s->len + len) * 2 + 1024;
-        char *buf = (char *)realloc(s->buf, cap);
-        if (!buf)
-            return;
-        s->buf = buf;
-        s->cap = cap;
+        s->cap = (s->len + len) * 2 + 1024;
+        s->buf = (char *)sw_realloc(s->buf, s->cap);
     }
     memcpy(s->buf + s->len, text, len);
     s->len += len;
@@ -245,9 +242,7 @@ static void s_stream_free(void *cls)
 enum MHD_Result desk_stream_open(desk_req_t *r, desk_stream_t **out)
 {
     branch_desk_t *self = r->desk;
-    desk_stream_t *s = (desk_stream_t *)calloc(1, sizeof *s);
-    if (!s)
-        return MHD_NO;
+    desk_stream_t *s = (desk_stream_t *)sw_calloc(1, sizeof *s);
     s->desk = self;
     s->conn = r->conn;
     snprintf(s->staff, sizeof s->staff, "%s", r->staff);
@@ -350,9 +345,7 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
     branch_desk_t *self = (branch_desk_t *)cls;
     desk_req_t *r = (desk_req_t *)*req_cls;
     if (!r) {
-        r = (desk_req_t *)calloc(1, sizeof *r);
-        if (!r)
-            return MHD_NO;
+        r = (desk_req_t *)sw_calloc(1, sizeof *r);
         r->desk = self;
         r->conn = conn;
         *req_cls = r;
@@ -362,10 +355,7 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
         if (r->body_len + *upload_size > S_BODY_MAX)
             r->too_big = true;
         else {
-            char *body = (char *)realloc(r->body, r->body_len + *upload_size + 1);
-            if (!body)
-                return MHD_NO;
-            r->body = body;
+            r->body = (char *)sw_realloc(r->body, r->body_len + *upload_size + 1);
             memcpy(r->body + r->body_len, upload, *upload_size);
             r->body_len += *upload_size;
             r->body[r->body_len] = '\0';
@@ -525,8 +515,7 @@ branch_desk_t *branch_desk_new(struct ev_loop *loop, zconfig_t *cfg,
     if (!*listen)
         return NULL;
     *rc = SW_EXIT_CONFIG;
-    branch_desk_t *self = (branch_desk_t *)calloc(1, sizeof *self);
-    assert(self);
+    branch_desk_t *self = (branch_desk_t *)sw_calloc(1, sizeof *self);
     self->loop = loop;
     self->server = server;
     self->clock = clock;

@@ -1,5 +1,6 @@
 /*  branch_server: shouwen-branch (see branch_server.h). */
 #include "branch_server_int.h"
+#include "sw_alloc.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -104,8 +105,7 @@ static zframe_t *s_pack(Shouwen__V1__BranchReply *reply)
 static void s_hold(branch_server_t *self, const branch_asker_t *a, zframe_t *reply,
                    zframe_t *fallback)
 {
-    branch_held_t *h = (branch_held_t *)calloc(1, sizeof *h);
-    assert(h);
+    branch_held_t *h = (branch_held_t *)sw_calloc(1, sizeof *h);
     h->routing_id = a->routing_id ? zframe_dup(a->routing_id) : NULL;
     h->delimiter = a->delimiter;
     h->ticket = a->ticket;
@@ -182,8 +182,7 @@ static void s_event_id(const char *branch_id, const char *request_id, uint8_t *o
 static void s_digest(const ProtobufCMessage *msg, uint8_t *out)
 {
     size_t len = protobuf_c_message_get_packed_size(msg);
-    uint8_t *buf = (uint8_t *)malloc(len ? len : 1);
-    assert(buf);
+    uint8_t *buf = (uint8_t *)sw_malloc(len ? len : 1);
     protobuf_c_message_pack(msg, buf);
     crypto_generichash(out, BRANCH_SPOOL_DIGEST, buf, len, NULL, 0);
     free(buf);
@@ -217,8 +216,7 @@ static void s_spool(branch_server_t *self, const branch_asker_t *a,
     req->branch_id = self->branch_id;
     req->protocol_version = SHOUWEN__V1__BRANCH_PROTOCOL__BRANCH_PROTOCOL_CURRENT;
     size_t size = protobuf_c_message_get_packed_size(&req->base);
-    uint8_t *bytes = (uint8_t *)malloc(size ? size : 1);
-    assert(bytes);
+    uint8_t *bytes = (uint8_t *)sw_malloc(size ? size : 1);
     protobuf_c_message_pack(&req->base, bytes);
     int64_t seq = 0;
     int rc = branch_spool_add(self->spool, req->request_id, digest, case_id, bytes, size,
@@ -263,8 +261,7 @@ static void s_forward(branch_server_t *self, const branch_asker_t *a,
                 "the hub cannot be reached from this branch now; ask again");
         return;
     }
-    branch_forward_t *f = (branch_forward_t *)calloc(1, sizeof *f);
-    assert(f);
+    branch_forward_t *f = (branch_forward_t *)sw_calloc(1, sizeof *f);
     f->routing_id = a->routing_id ? zframe_dup(a->routing_id) : NULL;
     f->delimiter = a->delimiter;
     f->ticket = a->ticket;
@@ -346,12 +343,10 @@ static void s_take(const branch_spool_entry_t *e, const uint8_t *request, size_t
         self->loaded_seq = e->seq;
     if (zhashx_lookup(self->flights, e->request_id))
         return;
-    branch_flight_t *f = (branch_flight_t *)calloc(1, sizeof *f);
-    assert(f);
+    branch_flight_t *f = (branch_flight_t *)sw_calloc(1, sizeof *f);
     snprintf(f->request_id, sizeof f->request_id, "%s", e->request_id);
     f->seq = e->seq;
-    f->bytes = (uint8_t *)malloc(size ? size : 1);
-    assert(f->bytes);
+    f->bytes = (uint8_t *)sw_malloc(size ? size : 1);
     memcpy(f->bytes, request, size);
     f->size = size;
     f->next_at = 0; /* at once */
@@ -688,8 +683,7 @@ static int s_settings(branch_server_t *self, zconfig_t *cfg)
 branch_server_t *branch_server_new(struct ev_loop *loop, zconfig_t *cfg,
                                    sw_clock_t *clock)
 {
-    branch_server_t *self = (branch_server_t *)calloc(1, sizeof *self);
-    assert(self);
+    branch_server_t *self = (branch_server_t *)sw_calloc(1, sizeof *self);
     self->loop = loop;
     self->clock = clock;
     self->flights = zhashx_new();

@@ -1,5 +1,6 @@
 /*  branch_spool: the branch's durable spool (see branch_spool.h). */
 #include "branch_spool.h"
+#include "sw_alloc.h"
 
 #include <inttypes.h>
 #include <sqlite3.h>
@@ -66,9 +67,7 @@ static int s_exec(branch_spool_t *self, const char *sql)
 
 branch_spool_t *branch_spool_new(const char *path, bool readonly)
 {
-    branch_spool_t *self = (branch_spool_t *)calloc(1, sizeof *self);
-    if (!self)
-        return NULL;
+    branch_spool_t *self = (branch_spool_t *)sw_calloc(1, sizeof *self);
     self->readonly = readonly;
     int flags =
         readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;

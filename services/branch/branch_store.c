@@ -1,6 +1,7 @@
 /*  branch_store: the web desk's accounts, sessions, notices and requests
     (see branch_store.h). */
 #include "branch_store.h"
+#include "sw_alloc.h"
 
 #include <sodium.h>
 #include <sqlite3.h>
@@ -68,8 +69,8 @@ static int s_done(branch_store_t *self, sqlite3_stmt *stmt, const char *what)
 
 branch_store_t *branch_store_new(const char *path)
 {
-    branch_store_t *self = (branch_store_t *)calloc(1, sizeof *self);
-    if (!self || sodium_init() < 0) {
+    branch_store_t *self = (branch_store_t *)sw_calloc(1, sizeof *self);
+    if (sodium_init() < 0) {
         free(self);
         return NULL;
     }
@@ -268,9 +269,7 @@ void branch_store_session_delete(branch_store_t *self, const char *token)
 int branch_store_notice_add(branch_store_t *self, const Shouwen__V1__Notification *n)
 {
     size_t len = protobuf_c_message_get_packed_size(&n->base);
-    uint8_t *buf = (uint8_t *)malloc(len ? len : 1);
-    if (!buf)
-        return -1;
+    uint8_t *buf = (uint8_t *)sw_malloc(len ? len : 1);
     protobuf_c_message_pack(&n->base, buf);
     sqlite3_stmt *stmt = s_prepare(
         self, "INSERT OR IGNORE INTO notices (position, notice) VALUES (?1, ?2)");

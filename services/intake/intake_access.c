@@ -1,6 +1,7 @@
 /*  intake_access: the organisation in force and every case's parties
     (see intake_access.h).  */
 #include "intake_access.h"
+#include "sw_alloc.h"
 
 #include <czmq.h>
 
@@ -75,7 +76,7 @@ static uint32_t s_branch_index(intake_access_t *self, const char *branch)
     if (i)
         return (uint32_t)(i - 1);
     i = zlistx_size(self->branch_ids);
-    zlistx_add_end(self->branch_ids, strdup(branch));
+    zlistx_add_end(self->branch_ids, sw_strdup(branch));
     zhashx_insert(self->branch_index, branch, (void *)(i + 1));
     return (uint32_t)i;
 }
@@ -90,9 +91,7 @@ static void s_add(intake_access_t *self, s_parties_t *p, const char *branch)
             return;
     if (p->count == p->size) {
         uint16_t size = (uint16_t)(p->size * 2);
-        uint32_t *grown = (uint32_t *)malloc(size * sizeof *grown);
-        if (!grown)
-            return; /* the case stays readable by those already listed */
+        uint32_t *grown = (uint32_t *)sw_malloc(size * sizeof *grown);
         memcpy(grown, p->branches, p->count * sizeof *grown);
         if (p->branches != p->inline_slots)
             free(p->branches);

@@ -1,6 +1,7 @@
 /*  intake_cases: every case's holders and running deadlines, indexed for
     the branch queries (see intake_cases.h). */
 #include "intake_cases.h"
+#include "sw_alloc.h"
 
 #include <czmq.h>
 #include <sodium.h>
@@ -56,7 +57,7 @@ static void s_set(char **field, const char *value)
     if (*field && value && streq(*field, value))
         return;
     free(*field);
-    *field = value && *value ? strdup(value) : NULL;
+    *field = value && *value ? sw_strdup(value) : NULL;
 }
 
 static void s_deadline_free(void **item_p)
@@ -158,7 +159,7 @@ static void s_reslot(zhashx_t *index, intake_case_t *c, s_slot_t *slots, int n,
             zstr_free(&s->id);
         }
         if (want) {
-            s->id = strdup(want);
+            s->id = sw_strdup(want);
             s->list = s_list(index, want);
             s->handle = zlistx_add_end(s->list, c);
         }
@@ -526,9 +527,9 @@ Shouwen__V1__CaseSummary *intake_cases_summary(const intake_case_t *c, const cha
     s->waiting = c->waiting;
     s->position = c->position;
     size_t n = zlistx_size(c->deadlines);
-    s->deadlines = (Shouwen__V1__RunningDeadline **)calloc(n ? n : 1, sizeof(void *));
+    s->deadlines = (Shouwen__V1__RunningDeadline **)sw_calloc(n ? n : 1, sizeof(void *));
     for (void *h = zlistx_first(c->deadlines) ? zlistx_cursor(c->deadlines) : NULL;
-         h && s->deadlines && s->n_deadlines < n;
+         h && s->n_deadlines < n;
          h = zlistx_next(c->deadlines) ? zlistx_cursor(c->deadlines) : NULL) {
         const s_deadline_t *d = (const s_deadline_t *)zlistx_handle_item(h);
         Shouwen__V1__RunningDeadline *r =
@@ -548,8 +549,8 @@ Shouwen__V1__CaseSummary *intake_cases_summary(const intake_case_t *c, const cha
                                       "receiver"};
         const char *who[] = {c->first_owner, c->factual_owner, c->handler,
                              c->pending_staff};
-        s->roles = (char **)calloc(4, sizeof(char *));
-        for (int i = 0; i < 4 && s->roles; i++)
+        s->roles = (char **)sw_calloc(4, sizeof(char *));
+        for (int i = 0; i < 4; i++)
             if (who[i] && streq(who[i], staff))
                 s->roles[s->n_roles++] = (char *)names[i];
     }

@@ -3,6 +3,7 @@
     force, router's decision answers a staff action, audit's heartbeat
     brings its counters; the sweep answers RETRY to waits that ran out. */
 #include "intake_server_int.h"
+#include "sw_alloc.h"
 #include <sodium.h>
 #include "intake_access.h"
 #include "intake_cases.h"
@@ -49,8 +50,8 @@ static void s_done(intake_server_t *self, intake_request_t *r, uint64_t position
     sw_debug("request %s done at position %" PRIu64 "%s%s", r->key, position,
              code ? ": " : "", code ? code : "");
     r->position = position;
-    r->code = code ? strdup(code) : NULL;
-    r->message = message ? strdup(message) : NULL;
+    r->code = code ? sw_strdup(code) : NULL;
+    r->message = message ? sw_strdup(message) : NULL;
     zhashx_delete(self->uncommitted, r->key);
     intake_answer_waiters(self, r);
 }

@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "intake_server_int.h"
+#include "sw_alloc.h"
 #include "sw_directory.h"
 #include "sw_log.h"
 
@@ -94,11 +95,11 @@ static void s_answer_cases(intake_server_t *self, const intake_asker_t *a, s_gat
         limit ? (limit > S_QUERY_LIMIT_MAX ? S_QUERY_LIMIT_MAX : limit) : S_QUERY_LIMIT;
     zlistx_sort(g->found);
     size_t n = zlistx_size(g->found) < max ? zlistx_size(g->found) : max;
-    Shouwen__V1__CaseSummary **cases = (Shouwen__V1__CaseSummary **)calloc(
+    Shouwen__V1__CaseSummary **cases = (Shouwen__V1__CaseSummary **)sw_calloc(
         n ? n : 1, sizeof(Shouwen__V1__CaseSummary *));
     size_t i = 0;
     for (const intake_case_t *c = (const intake_case_t *)zlistx_first(g->found);
-         c && cases && i < n; c = (const intake_case_t *)zlistx_next(g->found))
+         c && i < n; c = (const intake_case_t *)zlistx_next(g->found))
         cases[i++] = intake_cases_summary(c, g->staff);
     Shouwen__V1__BranchReply reply = SHOUWEN__V1__BRANCH_REPLY__INIT;
     reply.request_id = (char *)a->request_id;
@@ -283,10 +284,10 @@ void intake_q_watch(intake_server_t *self, intake_asker_t *a,
     /* a staff member's watch also tells what reaches their department */
     sw_directory_t *dir = intake_access_directory(self->access);
     size_t nd = 0, max = w->n_department_ids + w->n_staff_ids;
-    char **depts = (char **)calloc(max ? max : 1, sizeof(char *));
-    for (size_t i = 0; depts && i < w->n_department_ids; i++)
+    char **depts = (char **)sw_calloc(max ? max : 1, sizeof(char *));
+    for (size_t i = 0; i < w->n_department_ids; i++)
         depts[nd++] = w->department_ids[i];
-    for (size_t i = 0; depts && i < w->n_staff_ids; i++) {
+    for (size_t i = 0; i < w->n_staff_ids; i++) {
         const char *d = sw_directory_staff(dir, w->staff_ids[i], "department");
         const char *at = d ? sw_directory_department(dir, d, "branch") : NULL;
         if (d && at && streq(at, a->origin))
@@ -350,16 +351,9 @@ void intake_q_stats(intake_server_t *self, intake_asker_t *a,
                         {"notifications_pushed", intake_watch_pushed(self->watch)}};
     size_t nfixed = sizeof fixed / sizeof fixed[0];
     size_t n = nfixed + zhashx_size(self->rejections) + zhashx_size(self->audit_counts);
-    Shouwen__V1__Counter *counters = calloc(n, sizeof *counters);
-    Shouwen__V1__Counter **ptrs = calloc(n, sizeof *ptrs);
-    char **names = calloc(n, sizeof *names);
-    if (!counters || !ptrs || !names) {
-        free(counters);
-        free(ptrs);
-        free(names);
-        intake_retry(self, a, "HUB_BUSY", "out of memory; ask again");
-        return;
-    }
+    Shouwen__V1__Counter *counters = sw_calloc(n, sizeof *counters);
+    Shouwen__V1__Counter **ptrs = sw_calloc(n, sizeof *ptrs);
+    char **names = sw_calloc(n, sizeof *names);
     size_t i = 0;
     for (; i < nfixed; i++) {
         shouwen__v1__counter__init(&counters[i]);

@@ -1,6 +1,6 @@
 /*  intake_validate: field checks on branch input (see intake_validate.h).  */
-#define _GNU_SOURCE /* asprintf, strndup */
 #include "intake_validate.h"
+#include "sw_alloc.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -265,24 +265,15 @@ typedef struct {
 typedef struct {
     s_alloc_t *items;
     size_t count, cap;
-    bool failed;
 } s_allocs_t;
 
 static void *s_rec_alloc(void *data, size_t size)
 {
     s_allocs_t *a = (s_allocs_t *)data;
-    void *p = malloc(size ? size : 1);
-    if (!p)
-        return NULL;
+    void *p = sw_malloc(size ? size : 1);
     if (a->count == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 64;
-        s_alloc_t *grown = (s_alloc_t *)realloc(a->items, cap * sizeof *grown);
-        if (!grown) {
-            a->failed = true;
-            return p;
-        }
-        a->items = grown;
-        a->cap = cap;
+        a->cap = a->cap ? a->cap * 2 : 64;
+        a->items = (s_alloc_t *)sw_realloc(a->items, a->cap * sizeof *a->items);
     }
     a->items[a->count++] = (s_alloc_t){p, size};
     return p;
@@ -347,12 +338,11 @@ static bool s_no_nul(const uint8_t *data, size_t size)
     Shouwen__V1__BranchRequest *req =
         shouwen__v1__branch_request__unpack(&rec, size, data);
     bool ok = false;
-    if (req && !a.failed) {
+    if (req) {
         qsort(a.items, a.count, sizeof *a.items, s_alloc_cmp);
         ok = s_strings_whole(&req->base, &a);
-    }
-    if (req)
         shouwen__v1__branch_request__free_unpacked(req, &rec);
+    }
     free(a.items);
     return ok;
 }
@@ -481,23 +471,20 @@ int intake_validate_calendar(const char *text, size_t len, const char *file_name
     sw_calendar_t *calendar = NULL;
     sw_policy_t *policy = NULL;
     if (sw_policy_load(text, len, &calendar, &policy, &reason) != 0) {
-        if (asprintf(error, "%s: %s", file,
-                     reason ? reason : "the calendar does not load") < 0)
-            *error = NULL;
+        const char *why = reason ? reason : "the calendar does not load";
+        size_t size = strlen(file) + strlen(why) + 3;
+        *error = sw_malloc(size);
+        snprintf(*error, size, "%s: %s", file, why);
         free(reason);
         return -1;
     }
     sw_calendar_destroy(&calendar);
     sw_policy_destroy(&policy);
     /* it loaded: the text is valid ZPL without a NUL byte */
-    char *copy = strndup(text, len);
-    zconfig_t *root = copy ? zconfig_str_load(copy) : NULL;
+    char *copy = sw_strndup(text, len);
+    zconfig_t *root = zconfig_str_load(copy);
     free(copy);
-    if (!root) {
-        *error = strdup("out of memory");
-        return -1;
-    }
-    if (version_size > 0)
+    if (root && version_size > 0)
         snprintf(version, version_size, "%s", zconfig_get(root, "version", ""));
     zconfig_destroy(&root);
     return 0;

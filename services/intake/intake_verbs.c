@@ -4,6 +4,7 @@
     from what intake already knows; a case's timeline is asked of audit's
     replay. */
 #include "intake_server_int.h"
+#include "sw_alloc.h"
 #include <sodium.h>
 #include "intake_access.h"
 #include "intake_cases.h"
@@ -135,7 +136,9 @@ static char *s_parse_load(const Shouwen__V1__DirectoryLoad *load, char *version,
             snprintf(version, version_size, "%s", sw_directory_version(dir));
         sw_directory_destroy(&dir);
         if (error) {
-            char *message = zsys_sprintf("%s: %s", file, error);
+            size_t size = strlen(file) + strlen(error) + 3;
+            char *message = sw_malloc(size); /* never NULL: a refusal stays one */
+            snprintf(message, size, "%s: %s", file, error);
             free(error);
             return message;
         }
@@ -143,7 +146,7 @@ static char *s_parse_load(const Shouwen__V1__DirectoryLoad *load, char *version,
     }
     if (intake_validate_calendar((const char *)load->content.data, load->content.len,
                                  file, version, version_size, &error) != 0)
-        return error ? error : strdup("the calendar does not load");
+        return error;
     return NULL;
 }
 

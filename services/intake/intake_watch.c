@@ -1,6 +1,7 @@
 /*  intake_watch: notifications for a branch's staff and departments, kept
     and pushed (see intake_watch.h). */
 #include "intake_watch.h"
+#include "sw_alloc.h"
 
 #define S_MAX_IDS   8   /* staff or departments one notification names */
 #define S_BATCH     200 /* notifications per pushed message */
@@ -130,14 +131,14 @@ static Shouwen__V1__Notification *s_for_branch(s_fanout_t *f, const char *branch
     shouwen__v1__notification__init(n);
     n->position = f->position;
     n->kind = f->kind;
-    n->case_id = strdup(f->env->case_id);
+    n->case_id = sw_strdup(f->env->case_id);
     n->occurred_at_us = f->env->occurred_at_us;
-    n->actor = strdup(f->env->actor ? f->env->actor : "");
-    n->from_staff_id = strdup("");
-    n->from_department_id = strdup("");
-    n->text = strdup("");
-    n->staff_ids = (char **)calloc(S_MAX_IDS, sizeof(char *));
-    n->department_ids = (char **)calloc(S_MAX_IDS, sizeof(char *));
+    n->actor = sw_strdup(f->env->actor ? f->env->actor : "");
+    n->from_staff_id = sw_strdup("");
+    n->from_department_id = sw_strdup("");
+    n->text = sw_strdup("");
+    n->staff_ids = (char **)sw_calloc(S_MAX_IDS, sizeof(char *));
+    n->department_ids = (char **)sw_calloc(S_MAX_IDS, sizeof(char *));
     f->branches[f->count] = branch;
     f->n[f->count++] = n;
     return n;
@@ -148,8 +149,8 @@ static void s_add_id(char **ids, size_t *count, const char *id)
     for (size_t i = 0; i < *count; i++)
         if (streq(ids[i], id))
             return;
-    if (ids && *count < S_MAX_IDS)
-        ids[(*count)++] = strdup(id);
+    if (*count < S_MAX_IDS)
+        ids[(*count)++] = sw_strdup(id);
 }
 
 static void s_staff(s_fanout_t *f, const char *staff)
@@ -225,12 +226,12 @@ static void s_handoff(s_fanout_t *f, const Shouwen__V1__Handoff *h, bool to_send
     for (size_t i = 0; i < f->count; i++) {
         Shouwen__V1__Notification *n = f->n[i];
         free(n->from_staff_id);
-        n->from_staff_id = strdup(to_sender ? h->to_staff_id : h->from_staff_id);
+        n->from_staff_id = sw_strdup(to_sender ? h->to_staff_id : h->from_staff_id);
         free(n->from_department_id);
         n->from_department_id =
-            strdup(to_sender ? h->to_department_id : h->from_department_id);
+            sw_strdup(to_sender ? h->to_department_id : h->from_department_id);
         free(n->text);
-        n->text = strdup(text && *text ? text : h->opinion);
+        n->text = sw_strdup(text && *text ? text : h->opinion);
     }
 }
 
@@ -263,7 +264,7 @@ static void s_fan_out(s_fanout_t *f)
         for (size_t i = 0; i < f->count; i++) {
             f->n[i]->level = env->escalated->level;
             free(f->n[i]->text);
-            f->n[i]->text = strdup(env->escalated->reason);
+            f->n[i]->text = sw_strdup(env->escalated->reason);
         }
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_WARNING:
@@ -346,7 +347,7 @@ static void s_keep(intake_watch_t *self, const char *branch, Shouwen__V1__Notifi
 {
     s_kept_t *k = (s_kept_t *)zmalloc(sizeof(s_kept_t));
     k->position = n->position;
-    k->branch = strdup(branch);
+    k->branch = sw_strdup(branch);
     k->n = n;
     zlistx_add_end(self->kept, k);
     while (zlistx_size(self->kept) > self->keep) {
@@ -386,7 +387,7 @@ static zlistx_t *s_ids(char **ids, size_t n)
     zlistx_t *l = zlistx_new();
     zlistx_set_destructor(l, (zlistx_destructor_fn *)zstr_free);
     for (size_t i = 0; i < n && i < S_MAX_WATCH; i++)
-        zlistx_add_end(l, strdup(ids[i]));
+        zlistx_add_end(l, sw_strdup(ids[i]));
     return l;
 }
 
@@ -409,8 +410,8 @@ void intake_watch_subscribe(intake_watch_t *self, zframe_t *routing_id, bool del
     s_routing_key(routing_id, w->key, sizeof w->key);
     w->routing_id = zframe_dup(routing_id);
     w->delimiter = delimiter;
-    w->request_id = strdup(request_id);
-    w->branch = strdup(branch);
+    w->request_id = sw_strdup(request_id);
+    w->branch = sw_strdup(branch);
     w->staff = s_ids(staff, n_staff);
     w->depts = s_ids(depts, n_depts);
     w->heard = now;
