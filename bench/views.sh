@@ -85,11 +85,15 @@ say "bulk loader's projections equal rebuild_projections() on 3000 cases: $same;
 
 dir1=$(od -An -tx1 -v "$SRC/deploy/directory/hotel.conf" | tr -d ' \n')
 dir2=$(sed 's/hotel-2026.1/hotel-2026.2/; s/handler = "en-01"/handler = "fo-02"/' "$SRC/deploy/directory/hotel.conf" | od -An -tx1 -v | tr -d ' \n')
+# the entries intake writes into directory.loaded (PostgreSQL parses no ZPL)
+ent1=$("$BUILD/tests/integration/zpl_entries" "$SRC/deploy/directory/hotel.conf")
+sed 's/hotel-2026.1/hotel-2026.2/; s/handler = "en-01"/handler = "fo-02"/' "$SRC/deploy/directory/hotel.conf" >"$SQLLIB_TMP/hotel-2.conf"
+ent2=$("$BUILD/tests/integration/zpl_entries" "$SQLLIB_TMP/hotel-2.conf")
 t1=$(($(date -u -d '2024-12-20 09:00' +%s) * 1000000))
 t2=$(($(date -u -d '2025-07-01 02:00' +%s) * 1000000))
 out=$(sql shouwen_writer -v batch="[
- {\"event_id\":\"00000000-0000-4000-8000-000000000001\",\"type\":\"directory.loaded\",\"producer\":\"intake\",\"producer_seq\":1,\"actor\":\"admin-01\",\"occurred_at_us\":$t1,\"body\":{\"kind\":\"organisation\",\"version\":\"hotel-2026.1\",\"content\":\"$dir1\",\"loaded_by\":\"admin-01\"},\"envelope\":\"0a01\"},
- {\"event_id\":\"00000000-0000-4000-8000-000000000002\",\"type\":\"directory.loaded\",\"producer\":\"intake\",\"producer_seq\":2,\"actor\":\"admin-01\",\"occurred_at_us\":$t2,\"body\":{\"kind\":\"organisation\",\"version\":\"hotel-2026.2\",\"content\":\"$dir2\",\"loaded_by\":\"admin-01\"},\"envelope\":\"0a02\"}]" \
+ {\"event_id\":\"00000000-0000-4000-8000-000000000001\",\"type\":\"directory.loaded\",\"producer\":\"intake\",\"producer_seq\":1,\"actor\":\"admin-01\",\"occurred_at_us\":$t1,\"body\":{\"kind\":\"organisation\",\"version\":\"hotel-2026.1\",\"content\":\"$dir1\",\"loaded_by\":\"admin-01\",\"entries\":$ent1},\"envelope\":\"0a01\"},
+ {\"event_id\":\"00000000-0000-4000-8000-000000000002\",\"type\":\"directory.loaded\",\"producer\":\"intake\",\"producer_seq\":2,\"actor\":\"admin-01\",\"occurred_at_us\":$t2,\"body\":{\"kind\":\"organisation\",\"version\":\"hotel-2026.2\",\"content\":\"$dir2\",\"loaded_by\":\"admin-01\",\"entries\":$ent2},\"envelope\":\"0a02\"}]" \
     <<<"SELECT string_agg(status, ' ') FROM shouwen.append_batch(:'batch'::jsonb)")
 [[ "$out" == "committed committed" ]] || { echo "directory append: $out"; exit 1; }
 

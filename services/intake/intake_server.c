@@ -5,6 +5,8 @@
     administrator's (it loads the organisation and the calendar).  Who may
     do what is in docs/security.md; intake_access.c keeps what it takes. */
 #include "intake_server_int.h"
+#include "sw_alloc.h"
+#include "sw_zpl_entries.h"
 
 #include <sodium.h>
 
@@ -190,7 +192,7 @@ void intake_waiter_init(intake_server_t *self, intake_waiter_t *w,
 {
     w->routing_id = zframe_dup(a->routing_id);
     w->delimiter = a->delimiter;
-    w->request_id = strdup(a->request_id);
+    w->request_id = sw_strdup(a->request_id);
     w->deadline_us = intake_wall_us(self) + self->ack_timeout_us;
 }
 
@@ -286,12 +288,18 @@ static int s_propose_directory(intake_server_t *self, intake_request_t *r,
     body.loaded_by = (char *)a->who->staff; /* the administrator, from the key */
     body.request_digest.data = r->digest;
     body.request_digest.len = S_DIGEST;
+    /* the file's nodes as our one ZPL reader read them: PostgreSQL's
+       directory_entries, so SQL parses no ZPL (sw_zpl_entries.h) */
+    body.entries = sw_zpl_entries_message((const char *)load->content.data,
+                                          load->content.len, &body.n_entries);
     sw_envelope_t env = SHOUWEN__V1__ENVELOPE__INIT;
     s_envelope(&env, r, SHOUWEN__V1__ENVELOPE__BODY_DIRECTORY_LOADED);
     env.case_id = NULL;
     env.actor = (char *)a->who->staff;
     env.directory_loaded = &body;
-    return sw_producer_propose(self->producer, &env);
+    int rc = sw_producer_propose(self->producer, &env);
+    sw_zpl_entries_free(&body.entries, body.n_entries);
+    return rc;
 }
 
 /* The digest of a request in its normalised form (re-packed), so every
@@ -299,11 +307,7 @@ static int s_propose_directory(intake_server_t *self, intake_request_t *r,
 static void s_digest(const ProtobufCMessage *msg, uint8_t *out)
 {
     size_t len = protobuf_c_message_get_packed_size(msg);
-    uint8_t *buf = (uint8_t *)malloc(len ? len : 1);
-    if (!buf) {
-        memset(out, 0xff, S_DIGEST);
-        return;
-    }
+    uint8_t *buf = (uint8_t *)sw_malloc(len ? len : 1);
     protobuf_c_message_pack(msg, buf);
     crypto_generichash(out, S_DIGEST, buf, len, NULL, 0);
     free(buf);

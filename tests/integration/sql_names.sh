@@ -11,7 +11,7 @@
 # the time and Chinese labels; every enum value of proto/shouwen.proto that
 # the views show has its label; every table, view and column auditors read
 # has a comment that starts in Chinese.  Then the leftovers of issue 14:
-# verify_chain past the log head, zpl_entries on a position without a file.
+# verify_chain past the log head, no entries for a position without a file.
 source "$(dirname "$0")/sqllib.sh"
 
 sqllib_cluster sql_names 32800 32849
@@ -35,8 +35,14 @@ emit() { # TYPE CASE TIME PRODUCER ACTOR BODY
         "$t" "$(id $N)" "$1" "$case_field" "$4" "$N" "$5" "$t" "$6" "$N" >>"$EVENTS"
 }
 hex() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'; }
+# a file's entries as intake writes them into directory.loaded (PostgreSQL parses no ZPL)
+# (zconfig writes its complaints on stdout: only the JSON line counts)
+entries() {
+    printf '%s' "$1" >"$SQLLIB_TMP/entries.zpl"
+    "$BUILD/tests/integration/zpl_entries" "$SQLLIB_TMP/entries.zpl" 2>/dev/null | grep '^\[' || echo null
+}
 directory() { # TIME VERSION CONTENT
-    emit directory.loaded "" "$1" intake gm-01 "{\"kind\":\"organisation\",\"version\":\"$2\",\"content\":\"$(hex "$3")\",\"loaded_by\":\"gm-01\"}"
+    emit directory.loaded "" "$1" intake gm-01 "{\"kind\":\"organisation\",\"version\":\"$2\",\"content\":\"$(hex "$3")\",\"loaded_by\":\"gm-01\",\"entries\":$(entries "$3")}"
 }
 inquiry() { # CASE TIME KIND RECEIVER
     emit inquiry.received "$1" "$2" intake "$4" "{\"branch_id\":\"hotel\",\"request_id\":\"r-$1\",\"channel\":\"CHANNEL_VISIT\",\"kind\":\"REQUEST_KIND_$3\",\"customer\":{\"name\":\"客人\",\"phone\":\"13800000000\"},\"matter\":\"房间清洁\",\"category\":\"room_cleaning\",\"urgency\":\"URGENCY_NORMAL\",\"receiver_staff_id\":\"$4\",\"received_at_us\":$(us "$2")}"
@@ -174,7 +180,7 @@ check "every column the auditor reads has a comment starting in Chinese" "" \
 check "the English comments are kept after the Chinese" "t" \
     "$(asql <<<"SELECT col_description('shouwen.first_inquiry_register'::regclass, (SELECT attnum FROM pg_attribute WHERE attrelid = 'shouwen.first_inquiry_register'::regclass AND attname = 'received_at')) LIKE '登记时间。When the branch took the inquiry%'")"
 check "the auditing functions' comments start in Chinese" "" \
-    "$(asql <<<"SELECT string_agg(p.proname, ' ') FROM pg_proc p WHERE p.pronamespace = 'shouwen'::regnamespace AND p.proname IN ('verify_chain', 'register_by_day', 'case_timeline', 'custody_chain', 'late_transfers_by_person', 'reply_callback_compliance', 'department_assessment', 'qa_sample', 'responsible_at', 'lateness_by_person', 'bounces_by_department', 'working_time', 'zpl_entries', 'label_zh', 'staff_name', 'department_name') AND coalesce(obj_description(p.oid, 'pg_proc'), '') !~ '^[一-鿿]'")"
+    "$(asql <<<"SELECT string_agg(p.proname, ' ') FROM pg_proc p WHERE p.pronamespace = 'shouwen'::regnamespace AND p.proname IN ('verify_chain', 'register_by_day', 'case_timeline', 'custody_chain', 'late_transfers_by_person', 'reply_callback_compliance', 'department_assessment', 'qa_sample', 'responsible_at', 'lateness_by_person', 'bounces_by_department', 'working_time', 'label_zh', 'staff_name', 'department_name') AND coalesce(obj_description(p.oid, 'pg_proc'), '') !~ '^[一-鿿]'")"
 
 # ---------------------------------------------------------------- leftovers
 
@@ -187,9 +193,11 @@ check "verify_chain reaching past the head says where it is" "t|$((TOTAL - 1))|i
     "$(asql <<<"SELECT ok, checked, reason FROM verify_chain(2, 2000)")"
 check "verify_chain: the whole log, a range inside it, as before" "true|$TOTAL|intact true|2|intact" \
     "$(asql <<<"SELECT (SELECT ok || '|' || checked || '|' || reason FROM verify_chain()) || ' ' || (SELECT ok || '|' || checked || '|' || reason FROM verify_chain(2, 3))")"
-check "zpl_entries on a position that holds no file: no rows, no error" "0" \
-    "$(asql <<<"SELECT count(*) FROM zpl_entries((SELECT content FROM directory_versions WHERE position = 2))")"
-check "zpl_entries on a directory's position: its entries" "t" \
-    "$(asql <<<"SELECT count(*) > 10 FROM zpl_entries((SELECT content FROM directory_versions WHERE position = 1))")"
+check "no entries for a position that holds no file" "0" \
+    "$(asql <<<"SELECT count(*) FROM directory_entries WHERE directory_position = 2")"
+check "a directory's position: its entries, as intake's reader gave them" "t" \
+    "$(asql <<<"SELECT count(*) > 10 FROM directory_entries WHERE directory_position = 1")"
+check "PostgreSQL parses no ZPL: zpl_entries is gone (migration 010)" "0" \
+    "$(asql <<<"SELECT count(*) FROM pg_proc WHERE proname = 'zpl_entries'")"
 
 sqllib_done
