@@ -107,7 +107,7 @@ static sla_rules_t *s_rules(s_log_t *log)
     sw_calendar_t *calendar;
     sw_policy_t *policy;
     int rc = sw_policy_load(s_calendar_text, strlen(s_calendar_text), &calendar, &policy,
-                             &error);
+                            &error);
     CHECK_EQ(rc, 0);
     if (error)
         fprintf(stderr, "calendar: %s\n", error);
