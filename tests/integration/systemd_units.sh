@@ -111,6 +111,11 @@ for u in "${UNITS[@]}"; do
     sed -e "s|$prefix/sbin/|$ROOT$prefix/sbin/|g" -e "s|$confdir/|$ROOT$confdir/|g" \
         "$UNITDIR/$u" >"$VERIFY/$u"
 done
+# the shared sandbox: a drop-in systemd finds beside the units
+check_eq "the shared sandbox drop-in is installed" yes \
+    "$([[ -f $UNITDIR/shouwen-.service.d/sandbox.conf ]] && echo yes || echo no)"
+mkdir -p "$VERIFY/shouwen-.service.d"
+cp "$UNITDIR/shouwen-.service.d/sandbox.conf" "$VERIFY/shouwen-.service.d/"
 out=$(cd "$VERIFY" && systemd-analyze verify --man=no "${UNITS[@]}" 2>&1)
 rc=$?
 check_eq "systemd-analyze verify: no error, no warning" "0:" "$rc:$out"
@@ -154,11 +159,14 @@ COMMON=("Type=notify" "NotifyAccess=main" "WatchdogSec=30s" "Restart=on-failure"
     "LockPersonality=yes" "MemoryDenyWriteExecute=yes" "RestrictRealtime=yes"
     "SystemCallArchitectures=native" "SystemCallFilter=@system-service"
     "CapabilityBoundingSet=" "RestartPreventExitStatus=64 78")
+# a unit's directives and the shared sandbox drop-in, as systemd merges them
+SANDBOX=$SRC/deploy/systemd/shouwen-.service.d/sandbox.conf
+has() { grep -qxF -- "$1" "$2" || grep -qxF -- "$1" "$SANDBOX"; }
 for d in "${DAEMONS[@]}"; do
     unit=$SRC/deploy/systemd/shouwen-$d.service
     want=("${COMMON[@]}" "ExecStart=/usr/sbin/shouwen-$d -c /etc/shouwen/$d.conf")
     absent=""
-    for line in "${want[@]}"; do grep -qxF -- "$line" "$unit" || absent+=" [$line]"; done
+    for line in "${want[@]}"; do has "$line" "$unit" || absent+=" [$line]"; done
     grep -qE '^LimitNOFILE=[0-9]+$' "$unit" || absent+=" [LimitNOFILE=N]"
     # ordering: audit after PostgreSQL, the others after (but not bound to) audit
     if [[ $d == audit ]]; then
@@ -184,7 +192,7 @@ for line in "Type=oneshot" "Before=shouwen-audit.service" "User=shouwen" \
     "ExecStart=/usr/sbin/shouwen-audit -c %d/migrate.conf --migrate" \
     "ConditionPathExists=/etc/shouwen/migrate.conf" "NoNewPrivileges=yes" \
     "ProtectSystem=strict" "CapabilityBoundingSet="; do
-    grep -qxF -- "$line" "$mig" || absent+=" [$line]"
+    has "$line" "$mig" || absent+=" [$line]"
 done
 check_eq "shouwen-migrate.service: owner credentials for this unit alone" "" "$absent"
 # shouwen-branch runs at a branch office: the same sandbox, but its own
@@ -194,7 +202,7 @@ want=("ExecStart=/usr/sbin/shouwen-branch -c /etc/shouwen/branch.conf" "WantedBy
     "StateDirectory=shouwen-branch" "RuntimeDirectory=shouwen-branch" "RuntimeDirectoryMode=0700")
 for line in "${COMMON[@]}"; do [[ "$line" == *shouwen.target ]] || want+=("$line"); done
 absent=""
-for line in "${want[@]}"; do grep -qxF -- "$line" "$unit" || absent+=" [$line]"; done
+for line in "${want[@]}"; do has "$line" "$unit" || absent+=" [$line]"; done
 grep -qE '^LimitNOFILE=[0-9]+$' "$unit" || absent+=" [LimitNOFILE=N]"
 grep -qE '^(Requires|BindsTo|Requisite|PartOf)=.*shouwen' "$unit" && absent+=" [must not be bound to the hub]"
 check_eq "shouwen-branch.service: all ${#want[@]} required directives, not bound to the hub" "" "$absent"
