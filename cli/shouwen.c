@@ -13,6 +13,7 @@
 
 #include "shouwen_anchor.h"
 #include "sw_alloc.h"
+#include "shouwen_print.h"
 #include "shouwen_query.h"
 #include "sw_envelope.h"
 #include "sw_hub.h"
@@ -172,76 +173,6 @@ static int s_enum(const ProtobufCEnumDescriptor *desc, const char *prefix,
     return v->value;
 }
 
-static void s_when(int64_t us, char *buf, size_t size)
-{
-    time_t t = (time_t)(us / 1000000);
-    struct tm tm;
-    /* in the organisation's zone (main sets it), the zone written out:
-       "2026-03-02 09:00 +08:00" */
-    char zone[8];
-    localtime_r(&t, &tm);
-    strftime(zone, sizeof zone, "%z", &tm);
-    char date[24];
-    strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
-    snprintf(buf, size, "%s %.3s:%.2s", date, zone, zone + 3);
-}
-
-/* The case's timeline for branch staff (or JSON for scripts). */
-static void s_print_timeline(const Shouwen__V1__BranchReply *reply, bool json)
-{
-    sw_json_t *j = sw_json_new();
-    if (json)
-        printf("[");
-    for (size_t i = 0; i < reply->n_timeline; i++) {
-        const Shouwen__V1__Committed *c = reply->timeline[i];
-        const char *why = NULL;
-        sw_envelope_t *env = sw_envelope_decode(c->envelope.data, c->envelope.len, &why);
-        if (!env)
-            continue;
-        char when[40];
-        s_when(env->occurred_at_us, when, sizeof when);
-        if (json) {
-            const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
-                env->base.descriptor, env->body_case);
-            sw_json_reset(j);
-            sw_json_message(
-                j, f ? *(const ProtobufCMessage *const *)((const char *)env + f->offset)
-                     : NULL);
-            sw_json_t *line = sw_json_new();
-            sw_json_string(line, c->summary);
-            printf("%s{\"position\":%" PRIu64 ",\"case_version\":%" PRIu64
-                   ",\"occurred_at_us\":%" PRId64
-                   ",\"type\":\"%s\",\"actor\":\"%s\",\"summary\":%s,\"body\":%s}",
-                   i ? "," : "", c->position, c->case_version, env->occurred_at_us,
-                   env->type, env->actor, sw_json_text(line), sw_json_text(j));
-            sw_json_destroy(&line);
-        } else {
-            /* the one summary of an event: the hub's (SQL event_summary_zh) */
-            printf("%6" PRIu64 "  %s  %-20s %-8s %s\n", c->position, when, env->type,
-                   env->actor, *c->summary ? c->summary : "-");
-        }
-        sw_envelope_free(env);
-    }
-    if (json)
-        printf("]\n");
-    sw_json_destroy(&j);
-}
-
-static void s_print_reply(const Shouwen__V1__BranchReply *reply, bool json)
-{
-    if (json) {
-        sw_json_t *j = sw_json_new();
-        sw_json_message(j, &reply->base);
-        printf("%s\n", sw_json_text(j));
-        sw_json_destroy(&j);
-    } else if (reply->n_counters) {
-        for (size_t i = 0; i < reply->n_counters; i++)
-            printf("%-28s %" PRIu64 "\n", reply->counters[i]->name,
-                   reply->counters[i]->value);
-    } else
-        printf("%s\n", reply->case_id);
-}
-
 /* A DEALER to the hub (shouwen_connect); NULL with *rc = EXIT_USAGE when
    the keys or the endpoint are wrong. */
 static zsock_t *s_connect(s_opts_t *o, int *rc)
@@ -313,20 +244,20 @@ static int s_exchange(s_opts_t *o, Shouwen__V1__BranchRequest *req)
         if (reply->status == SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_OK) {
             snprintf(o->note, sizeof o->note, "%s", reply->message);
             if (o->timeline)
-                s_print_timeline(reply, o->json);
+                shouwen_print_timeline(reply, o->json);
             else if (!o->quiet_ok)
-                s_print_reply(reply, o->json);
+                shouwen_print_reply(reply, o->json);
             rc = 0;
         } else if (reply->status == SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED) {
             if (o->json)
-                s_print_reply(reply, true);
+                shouwen_print_reply(reply, true);
             fprintf(stderr, "shouwen: rejected: %s: %s\n", reply->code, reply->message);
             rc = EXIT_REJECTED;
         } else if (reply->status == SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_SPOOLED) {
             /* shouwen-branch has it on disk and delivers it to the hub with
                the same request id; the case id is the one the hub will give */
             if (!o->quiet_ok)
-                s_print_reply(reply, o->json);
+                shouwen_print_reply(reply, o->json);
             fprintf(stderr,
                     "shouwen: %s 已在本网点登记，等待总部确认"
                     "（请求号 %s；网点与总部恢复连接后自动送达，不会丢失）\n",
