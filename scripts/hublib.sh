@@ -90,9 +90,9 @@ hub_init() {
         "$hubsec" "$HUB/keys/own/audit.cert" "$HUB/keys/daemons" "$writer" "$owner" "${HUB_BATCH_MAX:-500}" \
         "${HUB_FLUSH_MS:-2}" "${HUB_AUDIT_EXTRA:-$(printf '    anchor_key = "%s"\n    anchor_file = "%s"\n' \
             "$HUB/keys/own/anchor.cert" "$HUB/anchors.log")}" >"$HUB/etc/audit.conf"
-    printf '%s\n    cert = "%s"\nintake\n    bind = "tcp://127.0.0.1:%d"\n    ack_timeout_ms = %s\n    branch_keys = "%s"\n    directory = "%s"\n' \
+    printf '%s\n    cert = "%s"\nintake\n    bind = "tcp://127.0.0.1:%d"\n    ack_timeout_ms = %s\n    branch_keys = "%s"\n    directory = "%s"\n    max_pending = %s\n' \
         "$hubsec" "$HUB/keys/own/intake.cert" $((HUB_BASE + 1)) "${HUB_ACK_TIMEOUT_MS:-3000}" \
-        "$HUB/keys/branches" "$dir" >"$HUB/etc/intake.conf"
+        "$HUB/keys/branches" "$dir" "${HUB_MAX_PENDING:-20000}" >"$HUB/etc/intake.conf"
     printf '%s\n    cert = "%s"\nrouter\n    directory = "%s"\n' "$hubsec" "$HUB/keys/own/router.cert" \
         "$dir" >"$HUB/etc/router.conf"
     printf '%s\n    cert = "%s"\nsla\n    calendar = "%s"\n    directory = "%s"\n' "$hubsec" \

@@ -355,6 +355,17 @@ void intake_record(intake_server_t *self, const intake_asker_t *a,
         s_reply_ok(self, r, a->routing_id, a->delimiter, a->request_id);
         return;
     }
+    if (!r && (int64_t)zhashx_size(self->uncommitted) >= self->max_pending) {
+        /* back-pressure: the log is behind; a new request waits at the branch
+           (RETRY at once, nothing recorded) rather than in an unbounded queue
+           here, so what is accepted keeps a bounded latency */
+        self->stats.busy++;
+        intake_retry(
+            self, a, "HUB_BUSY",
+            "the hub has many requests waiting for its log; send the same request "
+            "again shortly");
+        return;
+    }
     if (!r) {
         r = intake_request_new(event_id);
         r->kind = what->kind;
@@ -547,7 +558,10 @@ static int s_settings(intake_server_t *self, zconfig_t *cfg)
                       &age_s) != 0 ||
         sw_config_int(cfg, "intake/watch_keep", 200000, 1, 100000000,
                       &self->watch_keep) != 0 ||
-        sw_config_int(cfg, "intake/watch_idle_s", 30, 2, 86400, &self->watch_idle_s) != 0)
+        sw_config_int(cfg, "intake/watch_idle_s", 30, 2, 86400, &self->watch_idle_s) !=
+            0 ||
+        sw_config_int(cfg, "intake/max_pending", 20000, 1, 10000000,
+                      &self->max_pending) != 0)
         return -1;
     self->ack_timeout_us = ack_ms * 1000;
     self->max_ahead_us = ahead_s * 1000000;

@@ -35,7 +35,7 @@ typedef struct {
 } intake_in_force_t;
 
 typedef struct {
-    uint64_t requests, ok, retry, rejected;
+    uint64_t requests, ok, retry, rejected, busy;
 } intake_stats_t;
 
 struct _intake_server_t {
@@ -66,6 +66,7 @@ struct _intake_server_t {
     int64_t max_age_us;            /* ... and at most this old */
     int64_t watch_keep;            /* notifications kept for a resume */
     int64_t watch_idle_s;          /* a watch not acked this long ends */
+    int64_t max_pending;           /* proposals awaiting commit; beyond: RETRY at once */
     ev_timer sweep;                /* expires waiters and queries */
     bool stopping;
     intake_stats_t stats;
