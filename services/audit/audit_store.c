@@ -1,11 +1,14 @@
 /*  audit_store: asynchronous libpq connection (see audit_store.h).  */
 #include "audit_store.h"
-#include "sw_alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "sw_alloc.h"
 #include "sw_log.h"
+
+#define S_BACKOFF_FIRST 0.1 /* s: the first reconnect attempt */
+#define S_BACKOFF_MAX   1.0 /* s: and at most this apart */
 
 typedef enum { S_DOWN, S_CONNECTING, S_IDLE, S_BUSY } s_state_t;
 
@@ -54,7 +57,9 @@ static void s_fail(audit_store_t *self, const char *what)
         self->on_state(self->arg, false);
     ev_timer_set(&self->retry, self->backoff, 0.);
     ev_timer_start(self->loop, &self->retry);
-    self->backoff = self->backoff * 2 > 5.0 ? 5.0 : self->backoff * 2;
+    /* from 100 ms, doubling to at most 1 s: PostgreSQL back after a restart
+       is used within a second of accepting connections (issue 10) */
+    self->backoff = self->backoff * 2 > S_BACKOFF_MAX ? S_BACKOFF_MAX : self->backoff * 2;
 }
 
 static void s_poll_connect(audit_store_t *self)
@@ -72,7 +77,7 @@ static void s_poll_connect(audit_store_t *self)
             return;
         }
         self->state = S_IDLE;
-        self->backoff = 0.2;
+        self->backoff = S_BACKOFF_FIRST;
         ev_io_stop(self->loop, &self->io);
         sw_info("postgres %s: connected", self->name);
         if (self->on_state)
@@ -165,7 +170,7 @@ audit_store_t *audit_store_new(struct ev_loop *loop, const char *name,
     self->conninfo = sw_strdup(conninfo);
     self->on_state = on_state;
     self->arg = arg;
-    self->backoff = 0.2;
+    self->backoff = S_BACKOFF_FIRST;
     ev_init(&self->io, s_on_io);
     self->io.data = self;
     ev_timer_init(&self->retry, s_on_retry, 0., 0.);
