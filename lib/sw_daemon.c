@@ -20,6 +20,10 @@ struct _sw_daemon_t {
     sw_watchdog_t *watchdog;
     sw_daemon_fn *on_stop, *on_reload, *on_stats;
     void *arg;
+    sw_daemon_status_fn *status_fn; /* STATUS= for systemd */
+    void *status_arg;
+    ev_timer status;
+    char status_line[256];
     double drain_s;
     bool stopping;
 };
@@ -47,6 +51,7 @@ static bool s_is_extra(const char *arg, const char *const *extra)
 static void s_end_loop(sw_daemon_t *self)
 {
     ev_timer_stop(self->loop, &self->drain_limit);
+    ev_timer_stop(self->loop, &self->status);
     ev_break(self->loop, EVBREAK_ALL);
 }
 
@@ -174,6 +179,7 @@ void sw_daemon_destroy(sw_daemon_t **self_p)
             ev_signal_stop(self->loop, sigs[i]);
         }
         ev_timer_stop(self->loop, &self->drain_limit);
+        ev_timer_stop(self->loop, &self->status);
     }
     zconfig_destroy(&self->config);
     sw_clock_destroy(&self->clock);
@@ -224,10 +230,34 @@ void sw_daemon_set_handlers(sw_daemon_t *self, sw_daemon_fn *on_stop,
     self->drain_s = drain_s > 0 ? drain_s : 5.;
 }
 
+#define S_STATUS_S 5.0 /* STATUS= is renewed this often */
+
+static void s_on_status(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    sw_daemon_t *self = (sw_daemon_t *)w->data;
+    char line[sizeof self->status_line];
+    self->status_fn(self->status_arg, line, sizeof line);
+    if (!streq(line, self->status_line)) { /* only what changed reaches systemd */
+        snprintf(self->status_line, sizeof self->status_line, "%s", line);
+        sw_notify_status("%s", line);
+    }
+}
+
+void sw_daemon_set_status(sw_daemon_t *self, sw_daemon_status_fn *fn, void *arg)
+{
+    self->status_fn = fn;
+    self->status_arg = arg;
+}
+
 void sw_daemon_ready(sw_daemon_t *self)
 {
     sw_notify_ready();
     sw_notify_status("ready");
+    if (self->status_fn && !ev_is_active(&self->status)) {
+        ev_timer_init(&self->status, s_on_status, S_STATUS_S, S_STATUS_S);
+        self->status.data = self;
+        ev_timer_start(self->loop, &self->status);
+    }
     if (!self->watchdog)
         self->watchdog = sw_watchdog_new(self->loop);
     sw_info("ready");

@@ -36,6 +36,10 @@ bool sw_daemon_flag(sw_daemon_t *self, const char *flag);
 void sw_daemon_set_handlers(sw_daemon_t *self, sw_daemon_fn *on_stop,
                             sw_daemon_fn *on_reload, sw_daemon_fn *on_stats, void *arg,
                             double drain_s);
+/* What the daemon is doing, in one short line ("log at 1234, live, 3
+   waiting"): systemd's STATUS= (systemctl status) every 5 s once ready. */
+typedef void(sw_daemon_status_fn)(void *arg, char *buf, size_t size);
+void sw_daemon_set_status(sw_daemon_t *self, sw_daemon_status_fn *fn, void *arg);
 /* Tell systemd we are ready and start petting the watchdog. */
 void sw_daemon_ready(sw_daemon_t *self);
 /* The drain is done: end the loop. */

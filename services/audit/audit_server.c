@@ -598,6 +598,14 @@ void audit_server_drain(audit_server_t *self, audit_server_fn *on_drained, void 
     ev_idle_start(self->loop, &self->kick);
 }
 
+void audit_server_status(audit_server_t *self, char *buf, size_t size)
+{
+    snprintf(buf, size,
+             "log head %" PRIu64 ", %" PRIu64 " committed, %zu queued, PostgreSQL %s",
+             self->head, self->stats.committed, zlistx_size(self->queue),
+             audit_store_is_up(self->writer) ? "up" : "down");
+}
+
 void audit_server_log_stats(audit_server_t *self)
 {
     audit_stats_t *s = &self->stats;

@@ -20,5 +20,7 @@ void audit_server_destroy(audit_server_t **self_p);
 /* Stop taking proposals, commit what is queued, then call on_drained. */
 void audit_server_drain(audit_server_t *self, audit_server_fn *on_drained, void *arg);
 void audit_server_log_stats(audit_server_t *self);
+/* One short line for systemd's STATUS= (sw_daemon_set_status). */
+void audit_server_status(audit_server_t *self, char *buf, size_t size);
 
 #endif

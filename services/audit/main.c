@@ -29,6 +29,11 @@ static void s_on_stop(void *arg)
     audit_server_drain(m->server, s_on_drained, m);
 }
 
+static void s_status(void *arg, char *buf, size_t size)
+{
+    audit_server_status(((s_main_t *)arg)->server, buf, size);
+}
+
 static void s_on_stats(void *arg)
 {
     audit_server_log_stats(((s_main_t *)arg)->server);
@@ -86,6 +91,7 @@ int main(int argc, char **argv)
         return SW_EXIT_CONFIG;
     }
     sw_daemon_set_handlers(m.daemon, s_on_stop, NULL, s_on_stats, &m, 5.0);
+    sw_daemon_set_status(m.daemon, s_status, &m);
     rc = sw_daemon_run(m.daemon);
     audit_server_destroy(&m.server);
     sw_daemon_destroy(&m.daemon);

@@ -752,6 +752,13 @@ void branch_server_stop(branch_server_t *self)
     sw_zwatch_stop(self->desk_w);
 }
 
+void branch_server_status_line(branch_server_t *self, char *buf, size_t size)
+{
+    snprintf(buf, size, "branch %s: hub %s, %" PRId64 " spooled waiting for the hub",
+             self->branch_id, branch_server_hub_up(self) ? "up" : "not answering",
+             branch_spool_count(self->spool, BRANCH_SPOOL_PENDING));
+}
+
 void branch_server_log_stats(branch_server_t *self)
 {
     sw_info(

@@ -41,6 +41,8 @@ void branch_server_destroy(branch_server_t **self_p);
 /* Stop taking desk requests; what is spooled stays for the next start. */
 void branch_server_stop(branch_server_t *self);
 void branch_server_log_stats(branch_server_t *self);
+/* One short line for systemd's STATUS= (sw_daemon_set_status). */
+void branch_server_status_line(branch_server_t *self, char *buf, size_t size);
 
 /* The web desk's side door: the request goes exactly where a local desk's
    would (checked, spooled or relayed); the observer's answer(ticket)

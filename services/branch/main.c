@@ -21,6 +21,11 @@ static void s_on_stop(void *arg)
     sw_daemon_stopped(m->daemon);
 }
 
+static void s_status_line(void *arg, char *buf, size_t size)
+{
+    branch_server_status_line(((s_main_t *)arg)->server, buf, size);
+}
+
 static void s_on_stats(void *arg)
 {
     branch_server_log_stats(((s_main_t *)arg)->server);
@@ -95,6 +100,7 @@ int main(int argc, char **argv)
         return rc;
     }
     sw_daemon_set_handlers(m.daemon, s_on_stop, NULL, s_on_stats, &m, 5.0);
+    sw_daemon_set_status(m.daemon, s_status_line, &m);
     sw_daemon_ready(m.daemon); /* the desk endpoint is bound, the spool open */
     rc = sw_daemon_run(m.daemon);
     branch_desk_destroy(&m.desk);

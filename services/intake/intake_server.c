@@ -691,6 +691,15 @@ void intake_server_stop(intake_server_t *self)
     intake_on_sweep(self->loop, &self->sweep, 0);
 }
 
+void intake_server_status(intake_server_t *self, char *buf, size_t size)
+{
+    snprintf(buf, size,
+             "log at %" PRIu64 ", %s, %zu waiting for the log, %" PRIu64 " busy",
+             sw_follower_position(self->follower),
+             sw_follower_is_live(self->follower) ? "live" : "catching up",
+             zhashx_size(self->uncommitted), self->stats.busy);
+}
+
 void intake_server_log_stats(intake_server_t *self)
 {
     sw_info("stats: requests=%" PRIu64 " ok=%" PRIu64 " retry=%" PRIu64

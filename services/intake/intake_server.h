@@ -22,5 +22,7 @@ void intake_server_destroy(intake_server_t **self_p);
 /* Stop taking requests (answer RETRY to what waits). */
 void intake_server_stop(intake_server_t *self);
 void intake_server_log_stats(intake_server_t *self);
+/* One short line for systemd's STATUS= (sw_daemon_set_status). */
+void intake_server_status(intake_server_t *self, char *buf, size_t size);
 
 #endif

@@ -17,6 +17,11 @@ static void s_on_stop(void *arg)
     sw_daemon_stopped(m->daemon);
 }
 
+static void s_status(void *arg, char *buf, size_t size)
+{
+    intake_server_status(((s_main_t *)arg)->server, buf, size);
+}
+
 static void s_on_stats(void *arg)
 {
     intake_server_log_stats(((s_main_t *)arg)->server);
@@ -37,6 +42,7 @@ int main(int argc, char **argv)
         return SW_EXIT_CONFIG;
     }
     sw_daemon_set_handlers(m.daemon, s_on_stop, NULL, s_on_stats, &m, 5.0);
+    sw_daemon_set_status(m.daemon, s_status, &m);
     sw_daemon_ready(m.daemon); /* bound; answers RETRY until caught up */
     rc = sw_daemon_run(m.daemon);
     intake_server_destroy(&m.server);

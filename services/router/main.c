@@ -22,6 +22,11 @@ static void s_on_reload(void *arg)
     router_server_reload(m->server, sw_daemon_config(m->daemon));
 }
 
+static void s_status(void *arg, char *buf, size_t size)
+{
+    router_server_status(((s_main_t *)arg)->server, buf, size);
+}
+
 static void s_on_stats(void *arg)
 {
     router_server_log_stats(((s_main_t *)arg)->server);
@@ -42,6 +47,7 @@ int main(int argc, char **argv)
         return SW_EXIT_CONFIG;
     }
     sw_daemon_set_handlers(m.daemon, s_on_stop, s_on_reload, s_on_stats, &m, 5.0);
+    sw_daemon_set_status(m.daemon, s_status, &m);
     sw_daemon_ready(m.daemon);
     rc = sw_daemon_run(m.daemon);
     router_server_destroy(&m.server);

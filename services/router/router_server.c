@@ -197,6 +197,13 @@ void router_server_reload(router_server_t *self, zconfig_t *cfg)
     }
 }
 
+void router_server_status(router_server_t *self, char *buf, size_t size)
+{
+    snprintf(buf, size, "log at %" PRIu64 ", %zu cases, %zu decisions waiting to commit",
+             sw_follower_position(self->follower), zhashx_size(self->cases),
+             sw_producer_pending(self->producer));
+}
+
 void router_server_log_stats(router_server_t *self)
 {
     sw_info("stats: position=%" PRIu64 " cases=%zu decided=%" PRIu64 " pending=%zu "

@@ -20,5 +20,7 @@ void router_server_destroy(router_server_t **self_p);
 /* SIGHUP: load the directory file again (kept as it was when bad). */
 void router_server_reload(router_server_t *self, zconfig_t *cfg);
 void router_server_log_stats(router_server_t *self);
+/* One short line for systemd's STATUS= (sw_daemon_set_status). */
+void router_server_status(router_server_t *self, char *buf, size_t size);
 
 #endif

@@ -338,6 +338,14 @@ void sla_server_reload(sla_server_t *self)
     free(text);
 }
 
+void sla_server_status(sla_server_t *self, char *buf, size_t size)
+{
+    snprintf(buf, size,
+             "log at %" PRIu64 ", %zu deadlines running, %zu waiting to commit",
+             sw_follower_position(self->follower), sla_rules_running(self->rules),
+             sw_producer_pending(self->producer));
+}
+
 void sla_server_log_stats(sla_server_t *self)
 {
     const sla_rules_stats_t *s = sla_rules_stats(self->rules);

@@ -22,5 +22,7 @@ void sla_server_destroy(sla_server_t **self_p);
 /* SIGHUP: read the calendar file again (unless the log brought one). */
 void sla_server_reload(sla_server_t *self);
 void sla_server_log_stats(sla_server_t *self);
+/* One short line for systemd's STATUS= (sw_daemon_set_status). */
+void sla_server_status(sla_server_t *self, char *buf, size_t size);
 
 #endif

@@ -264,6 +264,7 @@ start_notified() {
 # says PID ASSIGNMENT: how many times PID sent ASSIGNMENT
 says() { grep -cxF "$1 $2" "$NOTES"; }
 ready_again() { [[ $(says "$DPID" READY=1) -ge 2 ]]; }
+status_line() { grep "^$DPID STATUS=" "$NOTES" | grep -qv "=ready$"; }
 
 # readiness NAME: the whole conversation of one daemon with "systemd"
 readiness() {
@@ -278,6 +279,10 @@ readiness() {
     pets=$(says "$DPID" WATCHDOG=1)
     [[ $pets -ge 4 && $pets -le 12 ]] && pass "$name: $pets watchdog pets in 1.5 s at 0.4 s WatchdogSec" ||
         fail "$name: $pets watchdog pets in 1.5 s (want 4..12)"
+    # STATUS= then says what the daemon is doing (every 5 s, when it changed)
+    local line
+    wait_for 8 status_line && line=$(grep "^$DPID STATUS=" "$NOTES" | grep -v "=ready$" | tail -n 1)
+    [[ -n "${line:-}" ]] && pass "$name: ${line#* }" || fail "$name: no STATUS= after ready"
     kill -HUP "$DPID"
     wait_for 10 ready_again &&
         [[ $(says "$DPID" RELOADING=1) -eq 1 ]] &&
