@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "sw_log.h"
+#include "sw_zpl.h"
 
 zconfig_t *sw_config_load(const char *path)
 {
@@ -22,19 +23,18 @@ zconfig_t *sw_config_load(const char *path)
         sw_error("config %s: not a regular file", path);
         return NULL;
     }
-    /* Read the file here and parse the chunk: zconfig_load in czmq 4.2
-       leaks its zfile when the text does not parse. */
-    zchunk_t *chunk = zchunk_slurp(path, 0);
-    if (chunk == NULL) {
-        sw_error("config %s: cannot be read", path);
+    /* the one ZPL reader (sw_zpl.h): a refusal names the file and line */
+    sw_zpl_limits_t limits = {.what = "config", .max_bytes = 1024 * 1024, .max_lines = 0};
+    char *error = NULL;
+    sw_zpl_t *zpl = sw_zpl_new_from_file(path, &limits, &error);
+    if (!zpl) {
+        sw_error("config %s", error ? error : path);
+        free(error);
         return NULL;
     }
-    zconfig_t *cfg = zconfig_chunk_load(chunk);
-    zchunk_destroy(&chunk);
-    if (cfg == NULL)
-        sw_error("config %s: cannot be read as a ZPL file (check indentation and "
-                 "'name = value' lines)",
-                 path);
+    zconfig_t *cfg = sw_zpl_take_root(zpl);
+    sw_zpl_destroy(&zpl);
+    free(error);
     return cfg;
 }
 

@@ -20,6 +20,9 @@ struct _sw_daemon_t {
     sw_watchdog_t *watchdog;
     sw_daemon_fn *on_stop, *on_reload, *on_stats;
     void *arg;
+    bool verbose;                   /* -v: debug whatever log/level says */
+    bool test;                      /* -t: check the configuration and exit */
+    int log_level;                  /* in force (LOG_DEBUG..LOG_ERR) */
     sw_daemon_status_fn *status_fn; /* STATUS= for systemd */
     void *status_arg;
     ev_timer status;
@@ -33,11 +36,14 @@ static void s_usage(const char *name, const char *const *extra)
     printf("usage: shouwen-%s [-c FILE] [-v]", name);
     for (const char *const *f = extra; f && *f; f++)
         printf(" [%s]", *f);
-    printf("\n  -c, --config FILE  configuration (default /etc/shouwen/%s.conf)\n"
-           "  -v, --verbose      log debug messages\n"
-           "  -h, --help         this text\n"
-           "      --version      the version of shouwen\n",
-           name);
+    printf(
+        "\n  -c, --config FILE  configuration (default /etc/shouwen/%s.conf)\n"
+        "  -v, --verbose      log debug messages\n"
+        "  -t, --test         check the configuration file and exit (0, or 78 with the "
+        "line)\n"
+        "  -h, --help         this text\n"
+        "      --version      the version of shouwen\n",
+        name);
 }
 
 static bool s_is_extra(const char *arg, const char *const *extra)
@@ -62,12 +68,99 @@ static void s_on_drain_limit(struct ev_loop *loop, ev_timer *w, int revents)
     s_end_loop(self);
 }
 
+static const struct {
+    const char *name;
+    int priority;
+} s_levels[] = {{"debug", LOG_DEBUG},
+                {"info", LOG_INFO},
+                {"notice", LOG_NOTICE},
+                {"warning", LOG_WARNING},
+                {"error", LOG_ERR}};
+
+/* log/level of cfg: LOG_INFO when absent, -1 (logged) when not a level. */
+static int s_log_level(zconfig_t *cfg)
+{
+    const char *level = sw_config_str(cfg, "log/level", "info");
+    for (size_t i = 0; i < sizeof s_levels / sizeof s_levels[0]; i++)
+        if (streq(level, s_levels[i].name))
+            return s_levels[i].priority;
+    sw_error("config: log/level '%s' is not debug, info, notice, warning or error",
+             level);
+    return -1;
+}
+
+static const char *s_level_name(int priority)
+{
+    for (size_t i = 0; i < sizeof s_levels / sizeof s_levels[0]; i++)
+        if (s_levels[i].priority == priority)
+            return s_levels[i].name;
+    return "?";
+}
+
+/* Every "path = value" of a configuration, one string each. */
+static void s_flatten(zconfig_t *node, const char *prefix, zlistx_t *out)
+{
+    for (; node; node = zconfig_next(node)) {
+        char path[256];
+        snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "/" : "",
+                 zconfig_name(node));
+        const char *value = zconfig_value(node);
+        if (value && *value)
+            zlistx_add_end(out, zsys_sprintf("%s = %s", path, value));
+        s_flatten(zconfig_child(node), path, out);
+    }
+}
+
+/* SIGHUP: the file again.  log/level takes effect now; every other change
+   is named in the log as waiting for a restart (the running settings stay
+   as they were; allow-lists are re-read by themselves, docs/security.md). */
+static void s_reload_config(sw_daemon_t *self)
+{
+    zconfig_t *fresh = sw_config_load(self->config_path);
+    if (!fresh) {
+        sw_warn("SIGHUP: %s not reloaded (see above); the running settings stay",
+                self->config_path);
+        return;
+    }
+    int level = s_log_level(fresh);
+    if (level >= 0 && !self->verbose && level != self->log_level) {
+        sw_info("SIGHUP: log/level %s -> %s", s_level_name(self->log_level),
+                s_level_name(level));
+        self->log_level = level;
+        sw_log_init(self->name, level);
+    }
+    zlistx_t *was = zlistx_new(), *now = zlistx_new();
+    zlistx_set_destructor(was, (zlistx_destructor_fn *)zstr_free);
+    zlistx_set_destructor(now, (zlistx_destructor_fn *)zstr_free);
+    zlistx_set_comparator(was, (zlistx_comparator_fn *)strcmp);
+    zlistx_set_comparator(now, (zlistx_comparator_fn *)strcmp);
+    s_flatten(zconfig_child(self->config), "", was);
+    s_flatten(zconfig_child(fresh), "", now);
+    int changed = 0;
+    for (char *line = (char *)zlistx_first(now); line; line = (char *)zlistx_next(now))
+        if (!zlistx_find(was, line) && strncmp(line, "log/level = ", 12) != 0) {
+            sw_warn("SIGHUP: '%s' takes effect at the next restart", line);
+            changed++;
+        }
+    for (char *line = (char *)zlistx_first(was); line; line = (char *)zlistx_next(was))
+        if (!zlistx_find(now, line) && strncmp(line, "log/level = ", 12) != 0) {
+            sw_warn("SIGHUP: '%s' removed: takes effect at the next restart", line);
+            changed++;
+        }
+    if (!changed)
+        sw_info("SIGHUP: nothing else changed in %s", self->config_path);
+    zlistx_destroy(&was);
+    zlistx_destroy(&now);
+    zconfig_destroy(&fresh);
+}
+
 static void s_on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
     sw_daemon_t *self = (sw_daemon_t *)w->data;
     if (w->signum == SIGHUP) {
         sw_notify_reloading();
         sw_info("SIGHUP: reloading");
+        s_reload_config(self);
         if (self->on_reload)
             self->on_reload(self->arg);
         sw_notify_ready();
@@ -105,6 +198,8 @@ static int s_parse(sw_daemon_t *self, int argc, char **argv, const char *const *
             self->config_path = sw_strdup(argv[++i]);
         } else if (streq(a, "-v") || streq(a, "--verbose"))
             *verbose = true;
+        else if (streq(a, "-t") || streq(a, "--test"))
+            self->test = true;
         else if (streq(a, "-h") || streq(a, "--help")) {
             s_usage(self->name, extra);
             return 0;
@@ -140,14 +235,24 @@ sw_daemon_t *sw_daemon_new(const char *name, int argc, char **argv,
             "config: hub/clock must be 'real', 'test[:unix seconds]' or 'file:PATH'");
         rc = SW_EXIT_CONFIG;
     }
+    self->verbose = verbose;
+    self->log_level = rc < 0 ? s_log_level(self->config) : LOG_INFO;
+    if (rc < 0 && self->log_level < 0)
+        rc = SW_EXIT_CONFIG;
+    if (rc < 0 && self->test) { /* -t: the file reads and the shared settings hold */
+        printf("shouwen-%s: %s: the configuration reads (the daemon's own settings are "
+               "checked when it starts)\n",
+               name, self->config_path);
+        rc = 0;
+    }
     if (rc >= 0) {
         *exit_code = rc;
         sw_daemon_destroy(&self);
         return NULL;
     }
-    const char *level = sw_config_str(self->config, "log/level", NULL);
-    if (!verbose && level && streq(level, "debug"))
-        sw_log_init(name, LOG_DEBUG);
+    if (verbose)
+        self->log_level = LOG_DEBUG;
+    sw_log_init(name, self->log_level);
     zsys_handler_set(NULL); /* libev owns the signals */
     zsys_init();
     self->loop = ev_default_loop(EVFLAG_AUTO);
