@@ -321,7 +321,8 @@ cmd_bootstrap() {
     db=$2
     s_need_cluster "$datadir"
     s_check_name database "$db"
-    (s_psql "$datadir" postgres postgres -q -v ON_ERROR_STOP=1 -v db="$db" <<'SQL'
+    (s_psql "$datadir" postgres postgres -q -v ON_ERROR_STOP=1 -v db="$db" \
+        -v tz="${SHOUWEN_TZ:-Asia/Shanghai}" <<'SQL'
 -- Roles of the shouwen hub: none is superuser (see services/audit/sql).
 DO $$
 DECLARE r text;
@@ -337,6 +338,9 @@ $$;
 -- Auditors query the shouwen schema and, by default, only read.
 ALTER ROLE shouwen_auditor SET search_path = shouwen, public;
 ALTER ROLE shouwen_auditor SET default_transaction_read_only = on;
+-- ... and in the organisation's zone (SHOUWEN_TZ, else Beijing time): a
+-- month, a day and every time they see are the organisation's, as sla's
+SELECT format('ALTER ROLE shouwen_auditor SET TimeZone = %L', :'tz') \gexec
 SELECT format('CREATE DATABASE %I OWNER shouwen_owner ENCODING ''UTF8'' TEMPLATE template0', :'db')
  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \gexec
 SELECT format('ALTER DATABASE %I OWNER TO shouwen_owner', :'db') \gexec

@@ -23,6 +23,11 @@ check "over TCP with the password: who, read-only, search_path" "audit_wang|on|t
     "$(tcp "$secret" "select current_user||'|'||current_setting('default_transaction_read_only')||'|'||
                           pg_has_role('audit_wang', 'shouwen_auditor', 'member')")"
 check "the auditor reads the log" "t" "$(tcp "$secret" "select ok from verify_chain()")"
+check "the auditor's session is in the organisation's zone" "Asia/Shanghai" \
+    "$(tcp "$secret" "show timezone")"
+check "a month begins at Beijing midnight, as sla's month (16:30 UTC on 28 Feb is March)" \
+    "2026-03-01 00:00:00+08" \
+    "$(tcp "$secret" "select date_trunc('month', timestamptz '2026-02-28 16:30:00+00')")"
 out=$(tcp "$secret" "set default_transaction_read_only = off; select shouwen.append_batch('[]'::jsonb)")
 [[ "$out" == *"permission denied"* ]] && check "the auditor cannot write" refused refused ||
     check "the auditor cannot write" refused "$out"

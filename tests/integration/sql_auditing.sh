@@ -627,7 +627,9 @@ check "register_by_day: one branch, totals for March (28 = 12 hotel-b + 16 hotel
     "$(asql <<<"SELECT sum(inquiries), sum(urgent), sum(in_scope) FROM shouwen.register_by_day('2026-03-01', '2026-03-31', 'hotel-b')")"
 check "register_by_day in UTC: C04 (00:30 Beijing) falls on 03-02" \
     "2026-03-02|hotel-a|2 2026-03-02|hotel-b|2" \
-    "$(sql shouwen_auditor <<<"SELECT string_agg(day || '|' || branch_id || '|' || inquiries, ' ') FROM shouwen.register_by_day('2026-03-02', '2026-03-02')")"
+    "$(PGOPTIONS="-c TimeZone=UTC" sql shouwen_auditor <<<"SELECT string_agg(day || '|' || branch_id || '|' || inquiries, ' ') FROM shouwen.register_by_day('2026-03-02', '2026-03-02')")"
+check "the auditor role's sessions are in Beijing time unless they say otherwise" "Asia/Shanghai" \
+    "$(sql shouwen_auditor <<<"SHOW TimeZone")"
 
 # ---------------------------------------------------------------- one case
 
