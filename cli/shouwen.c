@@ -58,7 +58,13 @@ static const struct {
      "  [--received-at @UNIX_SECONDS|YYYY-MM-DDTHH:MM:SS+08:00] when the customer asked\n"
      "  prints the case id; resending with the same --request-id is the same case"},
     {"transfer", "CASE --staff ID (--to-department ID | --to-staff ID) --reason TEXT",
-     "pass the case on, signed and timed (R5, R10, R14); there is no refuse (R13)"},
+     "pass the case on, signed and timed (R5, R10, R14).\n"
+     "  There is no refuse (R13): whoever is asked first owns the case, and whoever\n"
+     "  passes it on, sends it back (return) or forwards it signs a clear written\n"
+     "  opinion why (签注明确意见): --reason here, --opinion for return and forward.\n"
+     "  A blank opinion, or only \"不归我们管\", is refused; the receiver signs for it\n"
+     "  (accept) within the transfer limit (R10), and a case passed back and forth\n"
+     "  too often is locked to one owner (R18)."},
     {"accept", "CASE --staff ID", "sign for a case passed to you (签收, R14)"},
     {"return", "CASE --staff ID --opinion TEXT",
      "send a wrongly passed case back, with a clear written opinion (R13, R18)"},
