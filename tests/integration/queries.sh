@@ -15,9 +15,17 @@ routed() { wait_sql "select count(*) from shouwen.events where type='case.routed
 C1=$(submit --category room_cleaning --phone 13900000001 --name 李雷 --matter "房间需要打扫" --request-id q1)
 C2=$(submit --category check_in --phone 13900000002 --request-id q2)
 routed "$C1" && routed "$C2" && pass "two cases routed ($C1, $C2)" || fail "routing"
+# sla sets the deadlines just after the routing commits: wait for them
+wait_sql "select count(*) >= 2 from shouwen.events where type='sla.deadline_set' and case_id in ('$C1', '$C2')" t 20 ||
+    fail "no deadlines set"
 
-# inbox: fo-01 took both (first owner of each)
-out=$("$CLI" inbox --staff fo-01)
+# inbox: fo-01 took both (first owner of each); intake has the deadlines
+# once it has followed the log past sla's deadline_set
+for ((i = 0; i < 50; i++)); do
+    out=$("$CLI" inbox --staff fo-01)
+    [[ "$out" == *到期* ]] && break
+    sleep 0.2
+done
 [[ "$out" == *"$C1"* && "$out" == *"$C2"* && "$out" == *首问责任人* ]] &&
     pass "inbox --staff fo-01 lists both cases with fo-01's role" || fail "inbox fo-01: $out"
 [[ "$out" =~ 到期\ 20[0-9]{2}-[0-9]{2}-[0-9]{2}\ [0-9]{2}:[0-9]{2}\ \+08:00 ]] &&
