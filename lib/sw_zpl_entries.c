@@ -7,43 +7,58 @@
 #define S_MAX_BYTES (16 * 1024 * 1024) /* a branch request's limit */
 #define S_MAX_DEPTH 32
 
+/* The tree's nodes in pre-order are the text's key lines in order (every
+   line neither blank nor a comment names one key, sw_zpl.h): one cursor
+   over the lines gives each node its line as the walk reaches it, in one
+   pass (sw_zpl_line, which searches from the top, is for one error). */
 typedef struct {
-    sw_zpl_t *zpl;
-    const char *text;
-    size_t len;
+    const char *cur, *end; /* the next line not yet read */
+    size_t line;           /* its number */
     sw_zpl_entry_fn *fn;
     void *arg;
 } s_walk_t;
 
-/* zconfig gives a section and `key = ""` the same empty value: the line
-   tells them apart (its name is followed by "="). */
-static bool s_has_value(const s_walk_t *w, size_t line, const char *name)
+/* The next key line: its number, and *key pointing at its name. */
+static size_t s_next_key(s_walk_t *w, const char **key)
 {
-    const char *p = w->text, *end = w->text + w->len;
-    for (size_t l = 1; l < line && p < end; l++) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        p = nl ? nl + 1 : end;
+    while (w->cur < w->end) {
+        const char *p = w->cur, *nl = memchr(p, '\n', (size_t)(w->end - p));
+        size_t line = ++w->line;
+        w->cur = nl ? nl + 1 : w->end;
+        while (p < w->cur && (*p == ' ' || *p == '\t' || *p == '\r'))
+            p++;
+        if (p < w->cur && *p != '\n' && *p != '#') {
+            *key = p;
+            return line;
+        }
     }
-    while (p < end && *p == ' ')
-        p++;
-    size_t n = strlen(name);
-    if ((size_t)(end - p) < n || memcmp(p, name, n) != 0)
-        return true; /* not found as expected: keep zconfig's value */
-    for (p += n; p < end && (*p == ' ' || *p == '\t');)
-        p++;
-    return p < end && *p == '=';
+    *key = w->end;
+    return 0;
 }
 
-static void s_walk(const s_walk_t *w, zconfig_t *node, char *path, size_t used,
-                   size_t size, int depth)
+/* zconfig gives a section and `key = ""` the same empty value: the line
+   tells them apart (its name is followed by "="). */
+static bool s_has_value(const s_walk_t *w, const char *key, const char *name)
+{
+    size_t n = strlen(name);
+    if ((size_t)(w->end - key) < n || memcmp(key, name, n) != 0)
+        return true; /* not the line expected: keep zconfig's value */
+    for (key += n; key < w->end && (*key == ' ' || *key == '\t');)
+        key++;
+    return key < w->end && *key == '=';
+}
+
+static void s_walk(s_walk_t *w, zconfig_t *node, char *path, size_t used, size_t size,
+                   int depth)
 {
     for (; node; node = zconfig_next(node)) {
         const char *name = zconfig_name(node);
         int n = snprintf(path + used, size - used, "%s%s", used ? "/" : "", name);
         size_t end = n < 0 || (size_t)n >= size - used ? size - 1 : used + (size_t)n;
-        size_t line = sw_zpl_line(w->zpl, node);
+        const char *key;
+        size_t line = s_next_key(w, &key);
         const char *value = zconfig_value(node);
-        if (value && !*value && !s_has_value(w, line, name))
+        if (value && !*value && !s_has_value(w, key, name))
             value = NULL; /* a section, or a name without "= value" */
         w->fn(w->arg, line, path, value);
         if (depth < S_MAX_DEPTH)
@@ -60,7 +75,7 @@ int sw_zpl_entries(const char *text, size_t len, sw_zpl_entry_fn *fn, void *arg,
     if (!zpl)
         return -1;
     char path[1024] = "";
-    s_walk_t w = {zpl, text, len, fn, arg};
+    s_walk_t w = {.cur = text, .end = text + len, .fn = fn, .arg = arg};
     s_walk(&w, zconfig_child(sw_zpl_root(zpl)), path, 0, sizeof path, 0);
     sw_zpl_destroy(&zpl);
     return 0;
