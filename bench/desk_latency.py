@@ -24,8 +24,6 @@ Standard library only (tests/integration/deskclient.py for the calls; the
 event stream is read here).
 """
 
-import http.client
-import json
 import os
 import queue
 import sys
@@ -35,74 +33,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
                                 "integration"))
-from deskclient import Desk  # noqa: E402
+from deskclient import Desk, Events  # noqa: E402
 
 PASSWORD = os.environ.get("DESK_PASSWORD", "shouwen2026")
 SETTLE_S = 10.0      # after the last action, wait at most this for its notification
 CREATE_LIMIT_S = 300  # the inquiries must be registered within this
-
-
-class Stream:
-    """GET /api/events as a browser's EventSource reads it: each event as
-    (event, id, data, time.monotonic() of its last line) on .queue.  The
-    desk sends the stream chunked: HTTPResponse.readline() undoes the
-    chunking (the raw socket file would show the chunk sizes and split an
-    event wherever a chunk ends)."""
-
-    def __init__(self, desk):
-        self.queue = queue.Queue()
-        self.bad = 0  # events whose data was not JSON
-        self.error = None  # why the stream ended before close()
-        self.closed = False
-        self.conn = http.client.HTTPConnection(desk.host, desk.port, timeout=120)
-        self.conn.request("GET", "/api/events",
-                          headers={"Cookie": desk.cookie, "Accept": "text/event-stream"})
-        self.resp = self.conn.getresponse()
-        self.status = self.resp.status
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-
-    def _read(self):
-        event, eid, data = "message", None, []
-        try:
-            while True:
-                line = self.resp.readline()
-                if not line:
-                    break
-                line = line.decode("utf-8").rstrip("\r\n")
-                if line == "":
-                    if data:
-                        try:
-                            self.queue.put((event, eid, json.loads("\n".join(data)),
-                                            time.monotonic()))
-                        except ValueError:
-                            self.bad += 1
-                    event, eid, data = "message", None, []
-                elif line.startswith("event:"):
-                    event = line[6:].strip()
-                elif line.startswith("id:"):
-                    eid = line[3:].strip()
-                elif line.startswith("data:"):
-                    data.append(line[5:].strip())
-        except Exception as e:  # noqa: BLE001 - the stream ends: say why, unless closed
-            if not self.closed:
-                self.error = "%s: %s" % (type(e).__name__, e)
-
-    def drain(self, seconds):
-        deadline = time.monotonic() + seconds
-        while True:
-            try:
-                self.queue.get(timeout=max(0.01, deadline - time.monotonic()))
-            except queue.Empty:
-                return
-
-    def close(self):
-        self.closed = True
-        try:
-            self.conn.sock.shutdown(2)
-        except (OSError, AttributeError):
-            pass
-        self.conn.close()
 
 
 def pct(values, p):
@@ -197,7 +132,7 @@ def main():
     # the stream first: the registrations' own notifications (kind
     # "received", hk-01 is room cleaning's handler) show the branch's watch
     # on the hub is live before anything is measured
-    ev = Stream(hk)
+    ev = Events(hk)
     if ev.status != 200:
         sys.exit("desk_latency: hk-01's event stream: HTTP %s" % ev.status)
     cases = create_cases(fo, n)

@@ -17,8 +17,11 @@
 #define S_PWHASH_OPS crypto_pwhash_OPSLIMIT_INTERACTIVE
 #define S_PWHASH_MEM crypto_pwhash_MEMLIMIT_INTERACTIVE
 
+#define S_NOTICES_KEPT 50000 /* a reconnecting page is sent at most these */
+
 struct _branch_store_t {
     sqlite3 *db;
+    unsigned notices_added; /* since the last pruning */
 };
 
 static const char *s_schema =
@@ -80,7 +83,12 @@ branch_store_t *branch_store_new(const char *path)
                         NULL) != SQLITE_OK ||
         sqlite3_busy_timeout(self->db, 2000) != SQLITE_OK ||
         sqlite3_exec(self->db,
-                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                     /* NORMAL, not FULL: every notice comes in the hub batch's
+                        path, and what a crash may lose here is re-sent (the
+                        watch resumes from the last notice kept), a session or
+                        an account change is made again; the spool, which
+                        holds what the hub has not confirmed, stays FULL */
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                      " PRAGMA foreign_keys=ON;",
                      NULL, NULL, &err) != SQLITE_OK ||
         sqlite3_exec(self->db, s_schema, NULL, NULL, &err) != SQLITE_OK) {
@@ -282,6 +290,16 @@ int branch_store_notice_add(branch_store_t *self, const Shouwen__V1__Notificatio
             rc = sqlite3_changes(self->db) > 0 ? 1 : 0;
     }
     free(buf);
+    if (rc == 1 && ++self->notices_added >= 1000) { /* the newest are kept */
+        self->notices_added = 0;
+        stmt =
+            s_prepare(self, "DELETE FROM notices WHERE position < (SELECT position FROM"
+                            " notices ORDER BY position DESC LIMIT 1 OFFSET ?1)");
+        if (stmt) {
+            sqlite3_bind_int(stmt, 1, S_NOTICES_KEPT - 1);
+            s_done(self, stmt, "prune notices");
+        }
+    }
     return rc;
 }
 

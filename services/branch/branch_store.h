@@ -1,5 +1,5 @@
 /*  branch_store: what the branch's web desk keeps (SQLite, WAL,
-    synchronous=FULL; `desk/db`, beside the spool):
+    synchronous=NORMAL; `desk/db`, beside the spool):
 
     - accounts: a staff member's password, hashed with libsodium's
       crypto_pwhash (Argon2id, interactive limits); `shouwen-branch passwd`
@@ -8,7 +8,8 @@
       cookie itself is never stored), with its CSRF token and expiry;
     - notices: every notification the hub pushed for the branch, by log
       position, so a browser that reconnects (SSE Last-Event-ID) or a daemon
-      that restarts resumes from where it was, none lost and none twice;
+      that restarts resumes from where it was, none lost and none twice
+      (the newest 50,000 are kept);
     - requests: who at the desk made which spooled request, so the hub's
       answer reaches that person (and the 待确认 page lists theirs). */
 #ifndef BRANCH_STORE_H

@@ -75,25 +75,17 @@ static const char *s_dept_name(sw_directory_t *dir, const char *id)
     return s_or(name, id ? id : "");
 }
 
-/* "id" and "id_name"-style pair: key and key with _id replaced by _name */
-static void s_person(json_t *o, sw_directory_t *dir, const char *key, const char *id)
+/* key = id, and beside it key with "_id" made "_name" = its name as the
+   directory has it (s_staff_name or s_dept_name) */
+static void s_named(json_t *o, sw_directory_t *dir, const char *key, const char *id,
+                    const char *(*name)(sw_directory_t *, const char *))
 {
     char name_key[64];
     json_object_set_new(o, key, json_string(id ? id : ""));
     size_t len = strlen(key);
     snprintf(name_key, sizeof name_key, "%.*s_name", (int)(len > 3 ? len - 3 : len), key);
     if (id && *id)
-        json_object_set_new(o, name_key, json_string(s_staff_name(dir, id)));
-}
-
-static void s_department(json_t *o, sw_directory_t *dir, const char *key, const char *id)
-{
-    char name_key[64];
-    json_object_set_new(o, key, json_string(id ? id : ""));
-    size_t len = strlen(key);
-    snprintf(name_key, sizeof name_key, "%.*s_name", (int)(len > 3 ? len - 3 : len), key);
-    if (id && *id)
-        json_object_set_new(o, name_key, json_string(s_dept_name(dir, id)));
+        json_object_set_new(o, name_key, json_string(name(dir, id)));
 }
 
 static void s_enum_set(json_t *o, const char *key, const ProtobufCEnumDescriptor *d,
@@ -125,13 +117,13 @@ json_t *branch_view_case(sw_directory_t *dir, const Shouwen__V1__CaseSummary *c)
     s_enum_set(o, "urgency", &shouwen__v1__urgency__descriptor, c->urgency);
     s_enum_set(o, "channel", &shouwen__v1__channel__descriptor, c->channel);
     json_object_set_new(o, "received_at_us", json_integer(c->received_at_us));
-    s_person(o, dir, "receiver_staff_id", c->receiver_staff_id);
-    s_person(o, dir, "first_owner_id", c->first_owner_id);
-    s_person(o, dir, "factual_owner_id", c->factual_owner_id);
-    s_person(o, dir, "handler_id", c->handler_id);
-    s_department(o, dir, "department_id", c->department_id);
-    s_person(o, dir, "pending_to_staff_id", c->pending_to_staff_id);
-    s_department(o, dir, "pending_to_department_id", c->pending_to_department_id);
+    s_named(o, dir, "receiver_staff_id", c->receiver_staff_id, s_staff_name);
+    s_named(o, dir, "first_owner_id", c->first_owner_id, s_staff_name);
+    s_named(o, dir, "factual_owner_id", c->factual_owner_id, s_staff_name);
+    s_named(o, dir, "handler_id", c->handler_id, s_staff_name);
+    s_named(o, dir, "department_id", c->department_id, s_dept_name);
+    s_named(o, dir, "pending_to_staff_id", c->pending_to_staff_id, s_staff_name);
+    s_named(o, dir, "pending_to_department_id", c->pending_to_department_id, s_dept_name);
     json_object_set_new(o, "waiting", json_boolean(c->waiting));
     json_t *roles = json_array();
     for (size_t i = 0; i < c->n_roles; i++)
@@ -148,8 +140,8 @@ json_t *branch_view_case(sw_directory_t *dir, const Shouwen__V1__CaseSummary *c)
         json_object_set_new(x, "kind_name", json_string(s_label(s_deadline_zh, kind)));
         json_object_set_new(x, "due_at_us", json_integer(d->due_at_us));
         json_object_set_new(x, "warn_at_us", json_integer(d->warn_at_us));
-        s_person(x, dir, "holder_staff_id", d->holder_staff_id);
-        s_department(x, dir, "department_id", d->department_id);
+        s_named(x, dir, "holder_staff_id", d->holder_staff_id, s_staff_name);
+        s_named(x, dir, "department_id", d->department_id, s_dept_name);
         s_enum_set(x, "state", &shouwen__v1__deadline_state__descriptor, d->state);
         json_object_set_new(x, "policy", json_string(d->policy));
         json_array_append_new(deadlines, x);
@@ -174,7 +166,7 @@ json_t *branch_view_timeline(sw_directory_t *dir, const Shouwen__V1__Committed *
         o, "at_us",
         json_integer(e->occurred_at_us ? e->occurred_at_us : c->committed_at_us));
     json_object_set_new(o, "producer", json_string(e->producer));
-    s_person(o, dir, "actor_id", e->actor);
+    s_named(o, dir, "actor_id", e->actor, s_staff_name);
     /* the one summary of an event: the hub's (SQL event_summary_zh) */
     json_object_set_new(o, "summary", json_string(*c->summary ? c->summary : e->type));
     if (e->body_case != SHOUWEN__V1__ENVELOPE__BODY_LEADER_CONTACT &&
@@ -230,10 +222,10 @@ json_t *branch_view_notification(sw_directory_t *dir, const Shouwen__V1__Notific
     json_object_set_new(o, "staff_ids", staff);
     json_object_set_new(o, "department_ids", depts);
     json_object_set_new(o, "occurred_at_us", json_integer(n->occurred_at_us));
-    s_person(o, dir, "actor_id", n->actor);
+    s_named(o, dir, "actor_id", n->actor, s_staff_name);
     json_object_set_new(o, "actor", json_string(n->actor));
-    s_person(o, dir, "from_staff_id", n->from_staff_id);
-    s_department(o, dir, "from_department_id", n->from_department_id);
+    s_named(o, dir, "from_staff_id", n->from_staff_id, s_staff_name);
+    s_named(o, dir, "from_department_id", n->from_department_id, s_dept_name);
     json_object_set_new(o, "text", json_string(n->text));
     json_object_set_new(o, "deadline_kind", json_string(dk));
     json_object_set_new(o, "due_at_us", json_integer(n->due_at_us));
@@ -360,8 +352,8 @@ json_t *branch_view_preview(sw_directory_t *dir, const char *category,
                               : !sdept                       ? "unclear"
                               : odept && streq(odept, sdept) ? "in_scope"
                                                              : "other_department";
-    s_person(o, dir, "natural_owner_id", owner);
-    s_department(o, dir, "department_id", sdept ? sdept : "");
+    s_named(o, dir, "natural_owner_id", owner, s_staff_name);
+    s_named(o, dir, "department_id", sdept ? sdept : "", s_dept_name);
     json_object_set_new(o, "disposition", json_string(disposition));
     char notice[S_LEN * 2];
     if (guidance)

@@ -139,41 +139,14 @@ static bool s_query_ready(intake_server_t *self, const intake_asker_t *a)
 static bool s_staff_askable(intake_server_t *self, const intake_asker_t *a,
                             const char *staff)
 {
-    if (streq(a->who->role, "branch"))
-        return intake_staff_here(self, a, staff);
-    sw_directory_t *dir = intake_access_directory(self->access);
-    if (!dir || !sw_directory_staff_exists(dir, staff)) {
-        intake_reject(self, a, "UNKNOWN_STAFF", "not staff of the organisation in force");
-        return false;
-    }
-    return true;
+    return intake_placed_here(self, a, false, staff, streq(a->who->role, "branch"));
 }
 
 /* A department the asking key may ask about: one that works at its branch. */
 static bool s_dept_askable(intake_server_t *self, const intake_asker_t *a,
                            const char *dept)
 {
-    sw_directory_t *dir = intake_access_directory(self->access);
-    char message[200];
-    if (!dir) {
-        intake_retry(self, a, INTAKE_NO_DIRECTORY,
-                     "no organisation is in force yet: an administrator loads one first");
-        return false;
-    }
-    if (!sw_directory_department_exists(dir, dept)) {
-        snprintf(message, sizeof message, "%s is not a department of %s", dept,
-                 sw_directory_organisation(dir));
-        intake_reject(self, a, "UNKNOWN_DEPARTMENT", message);
-        return false;
-    }
-    const char *at = sw_directory_department(dir, dept, "branch");
-    if (streq(a->who->role, "branch") && (!at || !streq(at, a->origin))) {
-        snprintf(message, sizeof message, "%s works at %s, not at branch %s", dept,
-                 at ? at : "no branch", a->origin);
-        intake_reject(self, a, INTAKE_NOT_AUTHORIZED, message);
-        return false;
-    }
-    return true;
+    return intake_placed_here(self, a, true, dept, streq(a->who->role, "branch"));
 }
 
 void intake_q_inbox(intake_server_t *self, intake_asker_t *a,

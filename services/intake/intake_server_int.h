@@ -84,6 +84,8 @@ void intake_retry(intake_server_t *self, const intake_asker_t *a, const char *co
 void intake_send(intake_server_t *self, zframe_t *routing_id, bool delimiter,
                  Shouwen__V1__BranchReply *reply);
 bool intake_staff_here(intake_server_t *self, const intake_asker_t *a, const char *staff);
+bool intake_placed_here(intake_server_t *self, const intake_asker_t *a, bool dept,
+                        const char *id, bool confined);
 
 /* ----------------------------------------------- intake_queries.c */
 

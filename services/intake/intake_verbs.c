@@ -23,9 +23,12 @@
 
 /* ------------------------------------------------------ who may do what */
 
-/* The branch staff member acts for: the directory must place them at the
-   asking branch (the branch vouches for who its staff are). */
-bool intake_staff_here(intake_server_t *self, const intake_asker_t *a, const char *staff)
+/* A staff member or department (dept) of the organisation in force, and,
+   when confined, placed at the asking branch: RETRY before any organisation
+   is in force, else refused with UNKNOWN_STAFF / UNKNOWN_DEPARTMENT, then
+   STAFF_NOT_AT_BRANCH / NOT_AUTHORIZED. */
+bool intake_placed_here(intake_server_t *self, const intake_asker_t *a, bool dept,
+                        const char *id, bool confined)
 {
     sw_directory_t *dir = intake_access_directory(self->access);
     char message[200];
@@ -34,20 +37,30 @@ bool intake_staff_here(intake_server_t *self, const intake_asker_t *a, const cha
                      "no organisation is in force yet: an administrator loads one first");
         return false;
     }
-    if (!sw_directory_staff_exists(dir, staff)) {
-        snprintf(message, sizeof message, "%s is not staff of %s", staff,
-                 sw_directory_organisation(dir));
-        intake_reject(self, a, "UNKNOWN_STAFF", message);
+    if (dept ? !sw_directory_department_exists(dir, id)
+             : !sw_directory_staff_exists(dir, id)) {
+        snprintf(message, sizeof message, "%s is not %s of %s", id,
+                 dept ? "a department" : "staff", sw_directory_organisation(dir));
+        intake_reject(self, a, dept ? "UNKNOWN_DEPARTMENT" : "UNKNOWN_STAFF", message);
         return false;
     }
-    const char *at = intake_access_staff_branch(self->access, staff);
-    if (!at || !streq(at, a->origin)) {
-        snprintf(message, sizeof message, "%s works at %s, not at branch %s", staff,
+    const char *at = dept ? sw_directory_department(dir, id, "branch")
+                          : intake_access_staff_branch(self->access, id);
+    if (confined && (!at || !streq(at, a->origin))) {
+        snprintf(message, sizeof message, "%s works at %s, not at branch %s", id,
                  at ? at : "no branch", a->origin);
-        intake_reject(self, a, INTAKE_STAFF_NOT_AT_BRANCH, message);
+        intake_reject(self, a, dept ? INTAKE_NOT_AUTHORIZED : INTAKE_STAFF_NOT_AT_BRANCH,
+                      message);
         return false;
     }
     return true;
+}
+
+/* The branch staff member acts for: the directory must place them at the
+   asking branch (the branch vouches for who its staff are). */
+bool intake_staff_here(intake_server_t *self, const intake_asker_t *a, const char *staff)
+{
+    return intake_placed_here(self, a, false, staff, true);
 }
 
 /* When the customer asked: no later than a little ahead of the hub's

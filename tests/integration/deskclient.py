@@ -71,34 +71,44 @@ class Desk:
 
 
 class Events:
-    """The session's SSE stream; each event is (event, id, data, arrival
-    time.monotonic()) on .queue."""
+    """The session's SSE stream as a browser's EventSource reads it: each
+    event as (event, id, data, arrival time.monotonic()) on .queue.  The desk
+    sends it chunked: HTTPResponse.readline() undoes the chunking (the raw
+    socket file would show the chunk sizes and split an event wherever a
+    chunk ends).  .bad counts events whose data was not JSON; .error says
+    why the stream ended before close()."""
 
     def __init__(self, desk, last_event_id=None):
         self.queue = queue.Queue()
-        self.conn = http.client.HTTPConnection(desk.host, desk.port, timeout=60)
+        self.seen = []
+        self.bad = 0
+        self.error = None
+        self.closed = False
+        self.conn = http.client.HTTPConnection(desk.host, desk.port, timeout=120)
         h = {"Cookie": desk.cookie, "Accept": "text/event-stream"}
         if last_event_id is not None:
             h["Last-Event-ID"] = str(last_event_id)
         self.conn.request("GET", "/api/events", headers=h)
         self.resp = self.conn.getresponse()
         self.status = self.resp.status
-        self.open = True
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
 
     def _read(self):
         event, eid, data = "message", None, []
         try:
-            while self.open:
-                line = self.resp.readline()  # undoes the chunked encoding
+            while True:
+                line = self.resp.readline()
                 if not line:
                     break
                 line = line.decode("utf-8").rstrip("\r\n")
                 if line == "":
                     if data:
-                        self.queue.put((event, eid, json.loads("\n".join(data)),
-                                        time.monotonic()))
+                        try:
+                            self.queue.put((event, eid, json.loads("\n".join(data)),
+                                            time.monotonic()))
+                        except ValueError:
+                            self.bad += 1
                     event, eid, data = "message", None, []
                 elif line.startswith("event:"):
                     event = line[6:].strip()
@@ -106,12 +116,13 @@ class Events:
                     eid = int(line[3:].strip())
                 elif line.startswith("data:"):
                     data.append(line[5:].strip())
-        except (OSError, ValueError):
-            pass
+        except Exception as e:  # noqa: BLE001 - the stream ends: say why, unless closed
+            if not self.closed:
+                self.error = "%s: %s" % (type(e).__name__, e)
 
     def wait(self, pred, seconds):
         """The first event (event, id, data, t) for which pred holds, within
-        seconds, else None; events that do not match are kept in .seen."""
+        seconds, else None; every event taken is kept in .seen."""
         deadline = time.monotonic() + seconds
         while True:
             left = deadline - time.monotonic()
@@ -125,8 +136,6 @@ class Events:
             if pred(ev):
                 return ev
 
-    seen = None
-
     def drain(self, seconds):
         """Every event arriving within seconds."""
         out = []
@@ -139,7 +148,7 @@ class Events:
         return out
 
     def close(self):
-        self.open = False
+        self.closed = True
         try:
             self.conn.sock.shutdown(2)
         except (OSError, AttributeError):
@@ -148,6 +157,4 @@ class Events:
 
 
 def new_events(desk, last_event_id=None):
-    ev = Events(desk, last_event_id)
-    ev.seen = []
-    return ev
+    return Events(desk, last_event_id)

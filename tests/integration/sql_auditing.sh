@@ -40,7 +40,6 @@ emit() {
         "$t" "$(id $N)" "$1" "$case_field" "$4" "$N" "$5" "$t" "$6" "$N" >>"$EVENTS"
 }
 
-hex() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'; }
 
 # inquiry CASE TIME BRANCH CHANNEL KIND CATEGORY RECEIVER URGENCY NAME
 inquiry() {
@@ -109,15 +108,8 @@ violation() {
     emit violation.recorded "$1" "$2" sla sla "{\"type\":\"VIOLATION_TYPE_$3\",\"staff_id\":\"$4\",\"department_id\":\"$5\",\"penalty_yuan\":$6,\"occurrence_in_month\":$7$sc,\"rule\":\"$9\"}"
 }
 leader_contact() { emit case.leader_contact "$1" "$2" router "$3" "{\"leader_id\":\"dgm-01\",\"visitor_contact_passed\":\"13800000000\"}"; }
-# a file's entries as intake writes them into directory.loaded (PostgreSQL
-# parses no ZPL); a file intake's reader refuses has none
-entries() {
-    printf '%s' "$1" >"$SQLLIB_TMP/entries.zpl"
-    # (zconfig writes its complaints on stdout: only the JSON line counts)
-    "$BUILD/tests/integration/zpl_entries" "$SQLLIB_TMP/entries.zpl" 2>/dev/null | grep '^\[' || echo null
-}
 directory() { # TIME KIND VERSION CONTENT
-    emit directory.loaded "" "$1" intake admin-01 "{\"kind\":\"$2\",\"version\":\"$3\",\"content\":\"$(hex "$4")\",\"digest\":\"ab12\",\"loaded_by\":\"admin-01\",\"entries\":$(entries "$4")}"
+    emit directory.loaded "" "$1" intake admin-01 "{\"kind\":\"$2\",\"version\":\"$3\",\"content\":\"$(sqllib_hex "$4")\",\"digest\":\"ab12\",\"loaded_by\":\"admin-01\",\"entries\":$(sqllib_entries "$4")}"
 }
 
 FO=front_office

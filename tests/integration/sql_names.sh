@@ -34,15 +34,8 @@ emit() { # TYPE CASE TIME PRODUCER ACTOR BODY
     printf '%s\t{"event_id":"%s","type":"%s",%s"case_version":0,"producer":"%s","producer_seq":%d,"actor":"%s","occurred_at_us":%s,"body":%s,"envelope":"0a10%06x"}\n' \
         "$t" "$(id $N)" "$1" "$case_field" "$4" "$N" "$5" "$t" "$6" "$N" >>"$EVENTS"
 }
-hex() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'; }
-# a file's entries as intake writes them into directory.loaded (PostgreSQL parses no ZPL)
-# (zconfig writes its complaints on stdout: only the JSON line counts)
-entries() {
-    printf '%s' "$1" >"$SQLLIB_TMP/entries.zpl"
-    "$BUILD/tests/integration/zpl_entries" "$SQLLIB_TMP/entries.zpl" 2>/dev/null | grep '^\[' || echo null
-}
 directory() { # TIME VERSION CONTENT
-    emit directory.loaded "" "$1" intake gm-01 "{\"kind\":\"organisation\",\"version\":\"$2\",\"content\":\"$(hex "$3")\",\"loaded_by\":\"gm-01\",\"entries\":$(entries "$3")}"
+    emit directory.loaded "" "$1" intake gm-01 "{\"kind\":\"organisation\",\"version\":\"$2\",\"content\":\"$(sqllib_hex "$3")\",\"loaded_by\":\"gm-01\",\"entries\":$(sqllib_entries "$3")}"
 }
 inquiry() { # CASE TIME KIND RECEIVER
     emit inquiry.received "$1" "$2" intake "$4" "{\"branch_id\":\"hotel\",\"request_id\":\"r-$1\",\"channel\":\"CHANNEL_VISIT\",\"kind\":\"REQUEST_KIND_$3\",\"customer\":{\"name\":\"客人\",\"phone\":\"13800000000\"},\"matter\":\"房间清洁\",\"category\":\"room_cleaning\",\"urgency\":\"URGENCY_NORMAL\",\"receiver_staff_id\":\"$4\",\"received_at_us\":$(us "$2")}"

@@ -82,6 +82,17 @@ sqllib_cluster() {
     bash "$PGSH" bootstrap "$D" "$DB" >/dev/null || { echo "pg.sh bootstrap failed"; exit 1; }
 }
 
+# sqllib_hex TEXT: TEXT as lower-case hex (a directory.loaded's content)
+sqllib_hex() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'; }
+# sqllib_entries TEXT: the ZPL text's entries as intake writes them into a
+# directory.loaded (PostgreSQL parses no ZPL); null when intake's reader
+# refuses the text.  zconfig writes its complaints on stdout: only the JSON
+# line counts.
+sqllib_entries() {
+    printf '%s' "$1" >"$SQLLIB_TMP/entries.zpl"
+    "$BUILD/tests/integration/zpl_entries" "$SQLLIB_TMP/entries.zpl" 2>/dev/null | grep '^\[' || echo null
+}
+
 sqllib_migrate() {
     local out f name
     out=$(sql shouwen_owner <<'SQL'
