@@ -68,6 +68,12 @@ hub_branch_cert() { echo "$HUB/keys/branch/$1.cert"; }
 # Creates the cluster, the database, the configs, and migrates.
 hub_init() {
     HUB=$1 HUB_BUILD=$2 HUB_BASE=$3
+    # ports from BASE to BASE+10 are bound; above 32767 an outgoing
+    # connection may already hold one (Linux's ephemeral range)
+    if ((HUB_BASE < 1024 || HUB_BASE + 10 >= 32768)); then
+        echo "hub_init: base port $HUB_BASE: choose 1024..32757 (32768- is the ephemeral range)" >&2
+        return 1
+    fi
     local dir=${4:-$HUBLIB_SRC/deploy/directory/hotel.conf}
     local cal=${5:-$HUBLIB_SRC/deploy/calendar/cn-2026.conf}
     local db=${6:-shouwen}

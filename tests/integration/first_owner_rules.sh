@@ -7,15 +7,18 @@ source "$(dirname "$0")/lib.sh"
 TEST=${1:?usage: first_owner_rules.sh TEST}
 declare -A PORT=([R5_own_notification]=0 [R18_case1_pingpong]=1 [R7_leader_decides_first]=2
     [R18_lock_owner_and_clock]=3 [R13_blank_opinion]=4 [R10_qa_copy]=5 [R6_guidance_confirmed]=6
-    [R15_conflict_once]=7 [R25_account_manager]=35 [R26_return_contact]=36
-    [R5_texts_in_chinese]=37 [R18_lock_moves_clocks]=38)
+    [R15_conflict_once]=7 [R25_account_manager]=8 [R26_return_contact]=9
+    [R5_texts_in_chinese]=10 [R18_lock_moves_clocks]=11)
 CLOCK=$SHOUWEN_BUILD/itest/first_owner_$TEST.clock
 mkdir -p "$(dirname "$CLOCK")"
 at() {
     printf '%s\n' "$(($(date -d "$1 +0800" +%s) * 1000000))" >"$CLOCK.tmp" && mv "$CLOCK.tmp" "$CLOCK"
 }
 at "2026-03-02 09:00" # a Monday
-HUB_CLOCK=file:$CLOCK itest_hub "first_owner_$TEST" $((32200 + 20 * ${PORT[$TEST]}))
+# 32200..32340 for the first eight, 31500..31560 for the rest: below the
+# ephemeral range (lib.sh) and clear of the other tests' ports
+if ((PORT[$TEST] < 8)); then BASE=$((32200 + 20 * PORT[$TEST])); else BASE=$((31500 + 20 * (PORT[$TEST] - 8))); fi
+HUB_CLOCK=file:$CLOCK itest_hub "first_owner_$TEST" "$BASE"
 HOTEL=$SHOUWEN_SOURCE/deploy/directory/hotel.conf
 "$CLI" directory load "$HOTEL" --by gm-01 >/dev/null || fail "load the hotel"
 

@@ -64,6 +64,8 @@ check_refused() {
 # NAME LOW HIGH: a cluster under the build tree on a free port in LOW..HIGH.
 sqllib_cluster() {
     local name=$1 low=$2 high=$3 port="" candidate i
+    # an outgoing connection may hold any port in Linux's ephemeral range
+    ((high < 32768)) || { echo "sqllib_cluster: $low..$high reaches the ephemeral range (32768-)"; exit 1; }
     mkdir -p "$BUILD/tmp" || exit 1
     chmod 0755 "$BUILD/tmp"
     SQLLIB_TMP=$(mktemp -d -p "$BUILD/tmp") || exit 1
