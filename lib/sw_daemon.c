@@ -2,6 +2,7 @@
 #include "sw_daemon.h"
 #include "sw_alloc.h"
 
+#include <errno.h>
 #include <signal.h>
 
 #include "sw_config.h"
@@ -27,6 +28,9 @@ struct _sw_daemon_t {
     void *status_arg;
     ev_timer status;
     char status_line[256];
+    sw_health_t health; /* what the status function said last */
+    char *health_dir;   /* daemon/health_dir or $RUNTIME_DIRECTORY; NULL: no file */
+    bool health_failed; /* the last write failed (logged when it starts failing) */
     double drain_s;
     bool stopping;
 };
@@ -290,6 +294,7 @@ void sw_daemon_destroy(sw_daemon_t **self_p)
     sw_clock_destroy(&self->clock);
     zlistx_destroy(&self->flags);
     free(self->config_path);
+    free(self->health_dir);
     free(self->name);
     free(self);
     *self_p = NULL;
@@ -337,11 +342,33 @@ void sw_daemon_set_handlers(sw_daemon_t *self, sw_daemon_fn *on_stop,
 
 #define S_STATUS_S 5.0 /* STATUS= is renewed this often */
 
+/* Asks the daemon how it is doing (ask) and writes its health record,
+   state "starting", "ready", "stopping" or "stopped" (sw_health.h). */
+static void s_health(sw_daemon_t *self, const char *state, bool ask)
+{
+    if (ask) {
+        memset(&self->health, 0, sizeof self->health);
+        self->status_fn(self->status_arg, &self->health);
+    }
+    if (!self->health_dir)
+        return;
+    time_t now = time(NULL);
+    if (sw_health_write(&self->health, self->health_dir, self->name, state, now) != 0) {
+        if (!self->health_failed)
+            sw_warn("health: cannot write %s/%s.health: %s", self->health_dir, self->name,
+                    strerror(errno));
+        self->health_failed = true;
+    } else if (self->health_failed) {
+        sw_info("health: %s/%s.health written again", self->health_dir, self->name);
+        self->health_failed = false;
+    }
+}
+
 static void s_on_status(struct ev_loop *loop, ev_timer *w, int revents)
 {
     sw_daemon_t *self = (sw_daemon_t *)w->data;
-    char line[sizeof self->status_line];
-    self->status_fn(self->status_arg, line, sizeof line);
+    s_health(self, self->stopping ? "stopping" : "ready", true);
+    const char *line = self->health.line;
     if (!streq(line, self->status_line)) { /* only what changed reaches systemd */
         snprintf(self->status_line, sizeof self->status_line, "%s", line);
         sw_notify_status("%s", line);
@@ -352,12 +379,19 @@ void sw_daemon_set_status(sw_daemon_t *self, sw_daemon_status_fn *fn, void *arg)
 {
     self->status_fn = fn;
     self->status_arg = arg;
+    const char *dir = sw_health_dir(self->config);
+    free(self->health_dir);
+    self->health_dir = dir ? sw_strdup(dir) : NULL;
+    if (fn)
+        s_health(self, "starting", true);
 }
 
 void sw_daemon_ready(sw_daemon_t *self)
 {
     sw_notify_ready();
     sw_notify_status("ready");
+    if (self->status_fn)
+        s_health(self, "ready", true);
     if (self->status_fn && !ev_is_active(&self->status)) {
         ev_timer_init(&self->status, s_on_status, S_STATUS_S, S_STATUS_S);
         self->status.data = self;
@@ -376,5 +410,7 @@ void sw_daemon_stopped(sw_daemon_t *self)
 int sw_daemon_run(sw_daemon_t *self)
 {
     ev_run(self->loop, 0);
+    if (self->status_fn) /* the last record says so: not hung, stopped */
+        s_health(self, "stopped", false);
     return 0;
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "sw_clock.h"
+#include "sw_health.h"
 
 typedef struct _sw_daemon_t sw_daemon_t;
 typedef void(sw_daemon_fn)(void *arg);
@@ -36,9 +37,13 @@ bool sw_daemon_flag(sw_daemon_t *self, const char *flag);
 void sw_daemon_set_handlers(sw_daemon_t *self, sw_daemon_fn *on_stop,
                             sw_daemon_fn *on_reload, sw_daemon_fn *on_stats, void *arg,
                             double drain_s);
-/* What the daemon is doing, in one short line ("log at 1234, live, 3
-   waiting"): systemd's STATUS= (systemctl status) every 5 s once ready. */
-typedef void(sw_daemon_status_fn)(void *arg, char *buf, size_t size);
+/* What the daemon is doing: the status function fills health (position,
+   live, pending, its own details, and health->line, one short line such as
+   "log at 1234, live, 3 waiting").  Every 5 s once ready the line becomes
+   systemd's STATUS= (systemctl status) and the record is written to
+   <health dir>/<name>.health (sw_health.h); once more when the daemon starts
+   (state "starting"), at ready, and when the loop ends ("stopped"). */
+typedef void(sw_daemon_status_fn)(void *arg, sw_health_t *health);
 void sw_daemon_set_status(sw_daemon_t *self, sw_daemon_status_fn *fn, void *arg);
 /* Tell systemd we are ready and start petting the watchdog. */
 void sw_daemon_ready(sw_daemon_t *self);

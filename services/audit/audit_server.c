@@ -598,12 +598,19 @@ void audit_server_drain(audit_server_t *self, audit_server_fn *on_drained, void 
     ev_idle_start(self->loop, &self->kick);
 }
 
-void audit_server_status(audit_server_t *self, char *buf, size_t size)
+void audit_server_status(audit_server_t *self, sw_health_t *health)
 {
-    snprintf(buf, size,
+    bool up = audit_store_is_up(self->writer);
+    size_t queued = zlistx_size(self->queue);
+    sw_health_position(health, self->head);
+    health->live = self->head_known && up; /* knows the head and can commit */
+    health->pending = queued + (self->inflight ? (uint64_t)self->n_inflight : 0);
+    sw_health_number(health, "queued", (int64_t)queued);
+    sw_health_number(health, "committed", (int64_t)self->stats.committed);
+    sw_health_text(health, "postgresql", up ? "up" : "down");
+    snprintf(health->line, sizeof health->line,
              "log head %" PRIu64 ", %" PRIu64 " committed, %zu queued, PostgreSQL %s",
-             self->head, self->stats.committed, zlistx_size(self->queue),
-             audit_store_is_up(self->writer) ? "up" : "down");
+             self->head, self->stats.committed, queued, up ? "up" : "down");
 }
 
 void audit_server_log_stats(audit_server_t *self)

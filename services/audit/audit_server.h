@@ -9,6 +9,8 @@
 #include <czmq.h>
 #include <ev.h>
 
+#include "sw_health.h"
+
 typedef struct _audit_server_t audit_server_t;
 typedef void(audit_server_fn)(void *arg);
 
@@ -20,7 +22,9 @@ void audit_server_destroy(audit_server_t **self_p);
 /* Stop taking proposals, commit what is queued, then call on_drained. */
 void audit_server_drain(audit_server_t *self, audit_server_fn *on_drained, void *arg);
 void audit_server_log_stats(audit_server_t *self);
-/* One short line for systemd's STATUS= (sw_daemon_set_status). */
-void audit_server_status(audit_server_t *self, char *buf, size_t size);
+/* How audit is doing: health record (position: the log head) and
+   systemd's STATUS= line (sw_daemon_set_status); details queued,
+   committed, postgresql ("up"/"down"). */
+void audit_server_status(audit_server_t *self, sw_health_t *health);
 
 #endif

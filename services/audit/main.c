@@ -29,9 +29,9 @@ static void s_on_stop(void *arg)
     audit_server_drain(m->server, s_on_drained, m);
 }
 
-static void s_status(void *arg, char *buf, size_t size)
+static void s_status(void *arg, sw_health_t *health)
 {
-    audit_server_status(((s_main_t *)arg)->server, buf, size);
+    audit_server_status(((s_main_t *)arg)->server, health);
 }
 
 static void s_on_stats(void *arg)

@@ -752,11 +752,16 @@ void branch_server_stop(branch_server_t *self)
     sw_zwatch_stop(self->desk_w);
 }
 
-void branch_server_status_line(branch_server_t *self, char *buf, size_t size)
+void branch_server_status_line(branch_server_t *self, sw_health_t *health)
 {
-    snprintf(buf, size, "branch %s: hub %s, %" PRId64 " spooled waiting for the hub",
-             self->branch_id, branch_server_hub_up(self) ? "up" : "not answering",
-             branch_spool_count(self->spool, BRANCH_SPOOL_PENDING));
+    int64_t spooled = branch_spool_count(self->spool, BRANCH_SPOOL_PENDING);
+    health->live = branch_server_hub_up(self);
+    health->pending = spooled > 0 ? (uint64_t)spooled : 0;
+    sw_health_text(health, "branch", self->branch_id);
+    sw_health_text(health, "hub", health->live ? "up" : "down");
+    snprintf(health->line, sizeof health->line,
+             "branch %s: hub %s, %" PRId64 " spooled waiting for the hub",
+             self->branch_id, health->live ? "up" : "not answering", spooled);
 }
 
 void branch_server_log_stats(branch_server_t *self)

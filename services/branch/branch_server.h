@@ -18,6 +18,7 @@
 #include "sw_clock.h"
 #include "sw_directory.h"
 #include "sw_envelope.h"
+#include "sw_health.h"
 
 typedef struct _branch_server_t branch_server_t;
 
@@ -41,8 +42,10 @@ void branch_server_destroy(branch_server_t **self_p);
 /* Stop taking desk requests; what is spooled stays for the next start. */
 void branch_server_stop(branch_server_t *self);
 void branch_server_log_stats(branch_server_t *self);
-/* One short line for systemd's STATUS= (sw_daemon_set_status). */
-void branch_server_status_line(branch_server_t *self, char *buf, size_t size);
+/* How the branch is doing: health record (no log position; live: the hub
+   answers; pending: spooled for the hub) and systemd's STATUS= line
+   (sw_daemon_set_status); details branch, hub ("up"/"down"). */
+void branch_server_status_line(branch_server_t *self, sw_health_t *health);
 
 /* The web desk's side door: the request goes exactly where a local desk's
    would (checked, spooled or relayed); the observer's answer(ticket)

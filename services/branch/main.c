@@ -21,9 +21,9 @@ static void s_on_stop(void *arg)
     sw_daemon_stopped(m->daemon);
 }
 
-static void s_status_line(void *arg, char *buf, size_t size)
+static void s_status_line(void *arg, sw_health_t *health)
 {
-    branch_server_status_line(((s_main_t *)arg)->server, buf, size);
+    branch_server_status_line(((s_main_t *)arg)->server, health);
 }
 
 static void s_on_stats(void *arg)

@@ -691,13 +691,17 @@ void intake_server_stop(intake_server_t *self)
     intake_on_sweep(self->loop, &self->sweep, 0);
 }
 
-void intake_server_status(intake_server_t *self, char *buf, size_t size)
+void intake_server_status(intake_server_t *self, sw_health_t *health)
 {
-    snprintf(buf, size,
-             "log at %" PRIu64 ", %s, %zu waiting for the log, %" PRIu64 " busy",
-             sw_follower_position(self->follower),
-             sw_follower_is_live(self->follower) ? "live" : "catching up",
-             zhashx_size(self->uncommitted), self->stats.busy);
+    sw_health_position(health, sw_follower_position(self->follower));
+    health->live = sw_follower_is_live(self->follower);
+    health->pending = zhashx_size(self->uncommitted); /* inquiries not yet in the log */
+    sw_health_number(health, "busy_refusals", (int64_t)self->stats.busy);
+    sw_health_number(health, "requests", (int64_t)self->stats.requests);
+    snprintf(health->line, sizeof health->line,
+             "log at %" PRIu64 ", %s, %" PRIu64 " waiting for the log, %" PRIu64 " busy",
+             health->position, health->live ? "live" : "catching up", health->pending,
+             self->stats.busy);
 }
 
 void intake_server_log_stats(intake_server_t *self)

@@ -13,6 +13,7 @@
 #include <ev.h>
 
 #include "sw_clock.h"
+#include "sw_health.h"
 
 typedef struct _intake_server_t intake_server_t;
 
@@ -22,7 +23,8 @@ void intake_server_destroy(intake_server_t **self_p);
 /* Stop taking requests (answer RETRY to what waits). */
 void intake_server_stop(intake_server_t *self);
 void intake_server_log_stats(intake_server_t *self);
-/* One short line for systemd's STATUS= (sw_daemon_set_status). */
-void intake_server_status(intake_server_t *self, char *buf, size_t size);
+/* How intake is doing: health record and systemd's STATUS= line
+   (sw_daemon_set_status); details busy_refusals, requests. */
+void intake_server_status(intake_server_t *self, sw_health_t *health);
 
 #endif

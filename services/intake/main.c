@@ -17,9 +17,9 @@ static void s_on_stop(void *arg)
     sw_daemon_stopped(m->daemon);
 }
 
-static void s_status(void *arg, char *buf, size_t size)
+static void s_status(void *arg, sw_health_t *health)
 {
-    intake_server_status(((s_main_t *)arg)->server, buf, size);
+    intake_server_status(((s_main_t *)arg)->server, health);
 }
 
 static void s_on_stats(void *arg)

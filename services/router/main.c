@@ -22,9 +22,9 @@ static void s_on_reload(void *arg)
     router_server_reload(m->server, sw_daemon_config(m->daemon));
 }
 
-static void s_status(void *arg, char *buf, size_t size)
+static void s_status(void *arg, sw_health_t *health)
 {
-    router_server_status(((s_main_t *)arg)->server, buf, size);
+    router_server_status(((s_main_t *)arg)->server, health);
 }
 
 static void s_on_stats(void *arg)

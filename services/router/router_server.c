@@ -197,11 +197,16 @@ void router_server_reload(router_server_t *self, zconfig_t *cfg)
     }
 }
 
-void router_server_status(router_server_t *self, char *buf, size_t size)
+void router_server_status(router_server_t *self, sw_health_t *health)
 {
-    snprintf(buf, size, "log at %" PRIu64 ", %zu cases, %zu decisions waiting to commit",
-             sw_follower_position(self->follower), zhashx_size(self->cases),
-             sw_producer_pending(self->producer));
+    sw_health_position(health, sw_follower_position(self->follower));
+    health->live = sw_follower_is_live(self->follower);
+    health->pending = sw_producer_pending(self->producer);
+    sw_health_number(health, "open_cases", (int64_t)zhashx_size(self->cases));
+    snprintf(health->line, sizeof health->line,
+             "log at %" PRIu64 ", %s, %zu cases, %" PRIu64 " decisions waiting to commit",
+             health->position, health->live ? "live" : "catching up",
+             zhashx_size(self->cases), health->pending);
 }
 
 void router_server_log_stats(router_server_t *self)

@@ -11,6 +11,7 @@
 #include <ev.h>
 
 #include "sw_clock.h"
+#include "sw_health.h"
 
 typedef struct _router_server_t router_server_t;
 
@@ -20,7 +21,8 @@ void router_server_destroy(router_server_t **self_p);
 /* SIGHUP: load the directory file again (kept as it was when bad). */
 void router_server_reload(router_server_t *self, zconfig_t *cfg);
 void router_server_log_stats(router_server_t *self);
-/* One short line for systemd's STATUS= (sw_daemon_set_status). */
-void router_server_status(router_server_t *self, char *buf, size_t size);
+/* How router is doing: health record and systemd's STATUS= line
+   (sw_daemon_set_status); detail open_cases. */
+void router_server_status(router_server_t *self, sw_health_t *health);
 
 #endif

@@ -22,9 +22,9 @@ static void s_on_reload(void *arg)
     sla_server_reload(((s_main_t *)arg)->server);
 }
 
-static void s_status(void *arg, char *buf, size_t size)
+static void s_status(void *arg, sw_health_t *health)
 {
-    sla_server_status(((s_main_t *)arg)->server, buf, size);
+    sla_server_status(((s_main_t *)arg)->server, health);
 }
 
 static void s_on_stats(void *arg)

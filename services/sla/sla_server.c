@@ -338,12 +338,18 @@ void sla_server_reload(sla_server_t *self)
     free(text);
 }
 
-void sla_server_status(sla_server_t *self, char *buf, size_t size)
+void sla_server_status(sla_server_t *self, sw_health_t *health)
 {
-    snprintf(buf, size,
-             "log at %" PRIu64 ", %zu deadlines running, %zu waiting to commit",
-             sw_follower_position(self->follower), sla_rules_running(self->rules),
-             sw_producer_pending(self->producer));
+    size_t running = sla_rules_running(self->rules);
+    sw_health_position(health, sw_follower_position(self->follower));
+    health->live = sw_follower_is_live(self->follower);
+    health->pending = sw_producer_pending(self->producer);
+    sw_health_number(health, "running_deadlines", (int64_t)running);
+    snprintf(health->line, sizeof health->line,
+             "log at %" PRIu64 ", %s, %zu deadlines running, %" PRIu64
+             " waiting to commit",
+             health->position, health->live ? "live" : "catching up", running,
+             health->pending);
 }
 
 void sla_server_log_stats(sla_server_t *self)

@@ -13,6 +13,7 @@
 #include <ev.h>
 
 #include "sw_clock.h"
+#include "sw_health.h"
 
 typedef struct _sla_server_t sla_server_t;
 
@@ -22,7 +23,8 @@ void sla_server_destroy(sla_server_t **self_p);
 /* SIGHUP: read the calendar file again (unless the log brought one). */
 void sla_server_reload(sla_server_t *self);
 void sla_server_log_stats(sla_server_t *self);
-/* One short line for systemd's STATUS= (sw_daemon_set_status). */
-void sla_server_status(sla_server_t *self, char *buf, size_t size);
+/* How sla is doing: health record and systemd's STATUS= line
+   (sw_daemon_set_status); detail running_deadlines. */
+void sla_server_status(sla_server_t *self, sw_health_t *health);
 
 #endif
