@@ -33,7 +33,22 @@ struct _sw_daemon_t {
     bool health_failed; /* the last write failed (logged when it starts failing) */
     double drain_s;
     bool stopping;
+    zlistx_t *hot; /* s_hot_t: settings applied at SIGHUP */
 };
+
+typedef struct {
+    char *path;
+    sw_daemon_hot_fn *apply;
+    void *arg;
+} s_hot_t;
+
+static void s_hot_destroy(void **item)
+{
+    s_hot_t *hot = (s_hot_t *)*item;
+    free(hot->path);
+    free(hot);
+    *item = NULL;
+}
 
 static void s_usage(const char *name, const char *const *extra)
 {
@@ -115,9 +130,54 @@ static void s_flatten(zconfig_t *node, const char *prefix, zlistx_t *out)
     }
 }
 
-/* SIGHUP: the file again.  log/level takes effect now; every other change
-   is named in the log as waiting for a restart (the running settings stay
-   as they were; allow-lists are re-read by themselves, docs/security.md). */
+static s_hot_t *s_hot_find(sw_daemon_t *self, const char *path)
+{
+    for (s_hot_t *hot = (s_hot_t *)zlistx_first(self->hot); hot;
+         hot = (s_hot_t *)zlistx_next(self->hot))
+        if (streq(hot->path, path))
+            return hot;
+    return NULL;
+}
+
+/* One setting whose "path = value" line is new in the file (value NULL:
+   the setting was removed).  A hot setting is offered to its daemon and,
+   taken, becomes the running one; any other waits for a restart.  Returns
+   whether it was applied. */
+static bool s_reload_setting(sw_daemon_t *self, zconfig_t *fresh, const char *path,
+                             const char *value)
+{
+    if (streq(path, "log/level"))
+        return true; /* done above */
+    s_hot_t *hot = s_hot_find(self, path);
+    const char *was = sw_config_str(self->config, path, NULL);
+    if (!hot) {
+        if (value)
+            sw_warn("SIGHUP: '%s = %s' takes effect at the next restart", path, value);
+        else
+            sw_warn("SIGHUP: '%s = %s' removed: takes effect at the next restart", path,
+                    was ? was : "");
+        return false;
+    }
+    if (hot->apply(hot->arg, path, fresh) != 0) {
+        sw_warn("SIGHUP: %s = %s refused (see above); %s stays", path,
+                value ? value : "(default)", was ? was : "the default");
+        return false;
+    }
+    sw_info("SIGHUP: %s %s -> %s, in force now", path, was ? was : "(default)",
+            value ? value : "(default)");
+    if (value)
+        zconfig_put(self->config, path, value);
+    else {
+        zconfig_t *item = zconfig_locate(self->config, path);
+        if (item) /* an empty value reads as absent (s_flatten) */
+            zconfig_set_value(item, "%s", "");
+    }
+    return true;
+}
+
+/* SIGHUP: the file again.  log/level and the daemon's hot settings
+   (sw_daemon_hot) take effect now; every other change is named in the log
+   as waiting for a restart (the running settings stay as they were). */
 static void s_reload_config(sw_daemon_t *self)
 {
     zconfig_t *fresh = sw_config_load(self->config_path);
@@ -142,20 +202,37 @@ static void s_reload_config(sw_daemon_t *self)
     s_flatten(zconfig_child(fresh), "", now);
     int changed = 0;
     for (char *line = (char *)zlistx_first(now); line; line = (char *)zlistx_next(now))
-        if (!zlistx_find(was, line) && strncmp(line, "log/level = ", 12) != 0) {
-            sw_warn("SIGHUP: '%s' takes effect at the next restart", line);
-            changed++;
+        if (!zlistx_find(was, line)) {
+            char *eq = strstr(line, " = ");
+            *eq = '\0';
+            changed += !streq(line, "log/level");
+            s_reload_setting(self, fresh, line, eq + 3);
+            *eq = ' ';
         }
-    for (char *line = (char *)zlistx_first(was); line; line = (char *)zlistx_next(was))
-        if (!zlistx_find(now, line) && strncmp(line, "log/level = ", 12) != 0) {
-            sw_warn("SIGHUP: '%s' removed: takes effect at the next restart", line);
-            changed++;
+    for (char *line = (char *)zlistx_first(was); line; line = (char *)zlistx_next(was)) {
+        char *eq = strstr(line, " = ");
+        *eq = '\0';
+        if (!sw_config_str(fresh, line, NULL)) { /* gone, not changed */
+            changed += !streq(line, "log/level");
+            s_reload_setting(self, fresh, line, NULL);
         }
+        *eq = ' ';
+    }
     if (!changed)
         sw_info("SIGHUP: nothing else changed in %s", self->config_path);
     zlistx_destroy(&was);
     zlistx_destroy(&now);
     zconfig_destroy(&fresh);
+}
+
+void sw_daemon_hot(sw_daemon_t *self, const char *path, sw_daemon_hot_fn *apply,
+                   void *arg)
+{
+    s_hot_t *hot = (s_hot_t *)sw_malloc(sizeof *hot);
+    hot->path = sw_strdup(path);
+    hot->apply = apply;
+    hot->arg = arg;
+    zlistx_add_end(self->hot, hot);
 }
 
 static void s_on_signal(struct ev_loop *loop, ev_signal *w, int revents)
@@ -228,6 +305,8 @@ sw_daemon_t *sw_daemon_new(const char *name, int argc, char **argv,
     self->name = sw_strdup(name);
     self->config_path = zsys_sprintf("/etc/shouwen/%s.conf", name);
     self->flags = zlistx_new();
+    self->hot = zlistx_new();
+    zlistx_set_destructor(self->hot, s_hot_destroy);
     bool verbose = false;
     int rc = s_parse(self, argc, argv, extra, &verbose);
     sw_log_init(name, verbose ? LOG_DEBUG : LOG_INFO);
@@ -293,6 +372,7 @@ void sw_daemon_destroy(sw_daemon_t **self_p)
     zconfig_destroy(&self->config);
     sw_clock_destroy(&self->clock);
     zlistx_destroy(&self->flags);
+    zlistx_destroy(&self->hot);
     free(self->config_path);
     free(self->health_dir);
     free(self->name);

@@ -37,6 +37,15 @@ bool sw_daemon_flag(sw_daemon_t *self, const char *flag);
 void sw_daemon_set_handlers(sw_daemon_t *self, sw_daemon_fn *on_stop,
                             sw_daemon_fn *on_reload, sw_daemon_fn *on_stats, void *arg,
                             double drain_s);
+/* A setting the daemon can change while it runs (a limit, a batch size).
+   At SIGHUP a changed or removed value of path is offered to apply with
+   the file as now read (fresh); apply returns 0 when it took the value,
+   -1 (logged) when it refused it and keeps the running one.  The log says
+   "SIGHUP: PATH OLD -> NEW, in force now"; settings not registered here
+   are named as waiting for a restart. */
+typedef int(sw_daemon_hot_fn)(void *arg, const char *path, zconfig_t *fresh);
+void sw_daemon_hot(sw_daemon_t *self, const char *path, sw_daemon_hot_fn *apply,
+                   void *arg);
 /* What the daemon is doing: the status function fills health (position,
    live, pending, its own details, and health->line, one short line such as
    "log at 1234, live, 3 waiting").  Every 5 s once ready the line becomes

@@ -244,6 +244,13 @@ const sw_principal_t *sw_keyring_lookup(sw_keyring_t *self, const char *key_z85)
     return entry ? &entry->principal : NULL;
 }
 
+size_t sw_keyring_rescan(sw_keyring_t *self)
+{
+    assert(self);
+    s_scan(self);
+    return zhashx_size(self->entries);
+}
+
 size_t sw_keyring_size(sw_keyring_t *self)
 {
     assert(self);

@@ -36,6 +36,8 @@ void sw_keyring_destroy(sw_keyring_t **self_p);
    valid until the next call. */
 const sw_principal_t *sw_keyring_lookup(sw_keyring_t *self, const char *key_z85);
 
+/* Reads the directory now (SIGHUP); the principals it admits. */
+size_t sw_keyring_rescan(sw_keyring_t *self);
 /* Principals admitted by the last scan. */
 size_t sw_keyring_size(sw_keyring_t *self);
 const char *sw_keyring_dir(sw_keyring_t *self);

@@ -569,6 +569,32 @@ static int s_settings(intake_server_t *self, zconfig_t *cfg)
     return 0;
 }
 
+const char *const intake_hot_settings[] = {
+    "intake/ack_timeout_ms", "intake/max_received_ahead_s", "intake/max_received_age_s",
+    "intake/max_pending", NULL};
+
+int intake_server_apply(intake_server_t *self, zconfig_t *fresh)
+{
+    int64_t ack = self->ack_timeout_us, ahead = self->max_ahead_us,
+            age = self->max_age_us, keep = self->watch_keep, idle = self->watch_idle_s,
+            pending = self->max_pending;
+    if (s_settings(self, fresh) == 0) {
+        self->watch_keep = keep, self->watch_idle_s = idle; /* the watch's: a restart */
+        return 0;
+    }
+    self->ack_timeout_us = ack, self->max_ahead_us = ahead, self->max_age_us = age;
+    self->watch_keep = keep, self->watch_idle_s = idle, self->max_pending = pending;
+    return -1;
+}
+
+void intake_server_reload(intake_server_t *self)
+{
+    size_t was = sw_keyring_size(self->keys);
+    size_t now = sw_keyring_rescan(self->keys);
+    sw_info("SIGHUP: allow-list %s re-read: %zu keys (was %zu)",
+            sw_keyring_dir(self->keys), now, was);
+}
+
 /* Until the log holds an organisation, the file intake/directory (the one
    router reads) places staff at branches. */
 static void s_directory_file(intake_server_t *self, zconfig_t *cfg)

@@ -22,6 +22,12 @@ intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg,
 void intake_server_destroy(intake_server_t **self_p);
 /* Stop taking requests (answer RETRY to what waits). */
 void intake_server_stop(intake_server_t *self);
+/* The settings intake changes while it runs (SIGHUP), NULL-terminated, and
+   their applier: 0 taken, -1 (logged) refused, the running ones kept. */
+extern const char *const intake_hot_settings[];
+int intake_server_apply(intake_server_t *self, zconfig_t *fresh);
+/* SIGHUP: re-reads the allow-list (intake/branch_keys) now. */
+void intake_server_reload(intake_server_t *self);
 void intake_server_log_stats(intake_server_t *self);
 /* How intake is doing: health record and systemd's STATUS= line
    (sw_daemon_set_status); details busy_refusals, requests. */

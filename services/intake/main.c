@@ -22,6 +22,17 @@ static void s_status(void *arg, sw_health_t *health)
     intake_server_status(((s_main_t *)arg)->server, health);
 }
 
+static void s_on_reload(void *arg)
+{
+    intake_server_reload(((s_main_t *)arg)->server);
+}
+
+static int s_apply(void *arg, const char *path, zconfig_t *fresh)
+{
+    (void)path;
+    return intake_server_apply(((s_main_t *)arg)->server, fresh);
+}
+
 static void s_on_stats(void *arg)
 {
     intake_server_log_stats(((s_main_t *)arg)->server);
@@ -41,7 +52,9 @@ int main(int argc, char **argv)
         sw_daemon_destroy(&m.daemon);
         return SW_EXIT_CONFIG;
     }
-    sw_daemon_set_handlers(m.daemon, s_on_stop, NULL, s_on_stats, &m, 5.0);
+    sw_daemon_set_handlers(m.daemon, s_on_stop, s_on_reload, s_on_stats, &m, 5.0);
+    for (const char *const *path = intake_hot_settings; *path; path++)
+        sw_daemon_hot(m.daemon, *path, s_apply, &m);
     sw_daemon_set_status(m.daemon, s_status, &m);
     sw_daemon_ready(m.daemon); /* bound; answers RETRY until caught up */
     rc = sw_daemon_run(m.daemon);

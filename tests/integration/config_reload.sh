@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Configuration as operators expect it (issue 11): `-t` tests a file (exit 0,
-# or 78 naming the line); SIGHUP re-reads it, applies log/level at once and
-# names every other change as waiting for a restart; the daemon keeps serving.
+# or 78 naming the line); SIGHUP re-reads it, applies log/level, intake's
+# limits and its allow-list at once, and names every other change as waiting
+# for a restart; the daemon keeps serving.
 source "$(dirname "$0")/lib.sh"
 itest_hub config_reload 30150
 INTAKE=$SHOUWEN_BUILD/services/intake/shouwen-intake
@@ -19,20 +20,67 @@ rc=$?
 [[ $rc -eq 78 && "$out" == *"log/level 'loud'"* ]] && pass "-t on an unknown log/level: exit 78, naming it" ||
     fail "-t level: rc=$rc $out"
 
-# SIGHUP: log/level now, the rest named
+# SIGHUP: log/level and intake's limits now, the rest named
+INTAKE_PID=$(hub_pid intake)
 printf 'log\n    level = debug\n' >>"$HUB/etc/intake.conf"
-sed -i 's/ack_timeout_ms = [0-9]*/ack_timeout_ms = 2500/' "$HUB/etc/intake.conf"
-kill -HUP "$(hub_pid intake)"
+sed -i 's/ack_timeout_ms = [0-9]*/ack_timeout_ms = 2500/; s/max_pending = [0-9]*/max_pending = 1/' \
+    "$HUB/etc/intake.conf"
+sed -i 's/^intake$/intake\n    watch_keep = 1000/' "$HUB/etc/intake.conf"
+kill -HUP "$INTAKE_PID"
 for ((i = 0; i < 50; i++)); do
-    grep -q "SIGHUP: 'intake/ack_timeout_ms = 2500' takes effect" "$HUB/log/intake.log" && break
+    grep -q "SIGHUP: allow-list" "$HUB/log/intake.log" && break
     sleep 0.1
 done
 grep -q "SIGHUP: log/level info -> debug" "$HUB/log/intake.log" &&
     pass "SIGHUP applies log/level at once (info -> debug)" || fail "no log level change logged"
-grep -q "SIGHUP: 'intake/ack_timeout_ms = 2500' takes effect at the next restart" "$HUB/log/intake.log" &&
+grep -q "SIGHUP: intake/ack_timeout_ms 3000 -> 2500, in force now" "$HUB/log/intake.log" &&
+    pass "SIGHUP applies a limit at once (ack_timeout_ms 3000 -> 2500)" ||
+    fail "ack_timeout_ms not applied: $(grep SIGHUP "$HUB/log/intake.log")"
+grep -q "SIGHUP: 'intake/watch_keep = 1000' takes effect at the next restart" "$HUB/log/intake.log" &&
     pass "SIGHUP names a setting that waits for a restart" || fail "the changed setting was not named"
 submit --request-id reload-1 >/dev/null && pass "intake still serves after the reload" ||
     fail "no answer after SIGHUP"
 grep -q " DEBUG intake: " "$HUB/log/intake.log" && pass "debug lines are now written" ||
     fail "no debug line after log/level = debug"
+
+# the new bound is the one in force: with the log away, one request waits
+# and the next is told HUB_BUSY (exit 75)
+hub_stop audit
+submit --request-id reload-2 --timeout 1 >/dev/null 2>&1
+out=$(submit --request-id reload-3 --timeout 1 2>&1)
+rc=$?
+[[ $rc -eq 75 ]] && pass "max_pending = 1 from the reload is in force: the second waits (exit 75)" ||
+    fail "reload-3: rc=$rc $out"
+hub_start audit
+for ((k = 0; k < 50; k++)); do
+    submit --request-id reload-3 --timeout 2 >/dev/null 2>&1 && break
+    sleep 0.2
+done
+
+# the allow-list: a branch's key taken out of intake/branch_keys is refused
+# after SIGHUP, and admitted again once it is back, intake never restarting
+BRANCHES=$HUB/keys/branches
+mv "$BRANCHES/$HUB_BRANCH.cert" "$HUB/$HUB_BRANCH.cert.out"
+kill -HUP "$INTAKE_PID"
+for ((i = 0; i < 50; i++)); do
+    [[ $(grep -c "SIGHUP: allow-list" "$HUB/log/intake.log") -ge 2 ]] && break
+    sleep 0.1
+done
+grep "SIGHUP: allow-list" "$HUB/log/intake.log" | tail -n 1 | grep -q "was " &&
+    pass "SIGHUP re-reads the allow-list: $(grep "SIGHUP: allow-list" "$HUB/log/intake.log" | tail -n 1 | sed 's/.*re-read: //')" ||
+    fail "no allow-list line"
+out=$(submit --request-id reload-4 --timeout 2 2>&1)
+rc=$?
+refused=$(grep -c "refused a connection .* domain 'branch'" "$HUB/log/intake.log")
+[[ $rc -ne 0 && $refused -ge 1 ]] && pass "the removed branch key is refused at the handshake (exit $rc, logged)" ||
+    fail "reload-4: rc=$rc, $refused refusals logged"
+mv "$HUB/$HUB_BRANCH.cert.out" "$BRANCHES/$HUB_BRANCH.cert"
+kill -HUP "$INTAKE_PID"
+ok=0
+for ((k = 0; k < 20; k++)); do
+    submit --request-id reload-5 --timeout 2 >/dev/null 2>&1 && { ok=1; break; }
+    sleep 0.2
+done
+check_eq "the key put back is admitted again" 1 "$ok"
+check_eq "intake was never restarted" "$INTAKE_PID" "$(hub_pid intake)"
 itest_done
