@@ -2,10 +2,17 @@
 #include "audit_migrate.h"
 
 #include <libpq-fe.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
 
 #include "sw_log.h"
+
+/* How long systemd waits for the next notice of --migrate (a migration or
+   a chunk of the rebuild: seconds, usually). */
+#define AUDIT_MIGRATE_STEP_US (10ULL * 60 * 1000000)
 
 static const char *s_bootstrap =
     "CREATE SCHEMA IF NOT EXISTS shouwen;"
@@ -39,6 +46,9 @@ static PGconn *s_connect(const char *conninfo)
         return NULL;
     }
     PQclear(PQexec(conn, "SET client_min_messages = warning"));
+    /* A killed --migrate: the server stops its statement within 2 s instead
+       of finishing it for nobody (PostgreSQL 14 and later; else ignored). */
+    PQclear(PQexec(conn, "SET client_connection_check_interval = '2s'"));
     return conn;
 }
 
@@ -89,7 +99,18 @@ static int s_apply_one(PGconn *conn, const audit_migration_t *m)
     return 0;
 }
 
-int audit_migrate_apply(const char *conninfo)
+void audit_migrate_notify(const char *fmt, ...)
+{
+    char text[256];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(text, sizeof text, fmt, args);
+    va_end(args);
+    sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu\nSTATUS=migrate: %s", AUDIT_MIGRATE_STEP_US,
+               text);
+}
+
+int audit_migrate_apply(const char *conninfo, int chunk_events)
 {
     PGconn *conn = s_connect(conninfo);
     if (!conn)
@@ -97,16 +118,21 @@ int audit_migrate_apply(const char *conninfo)
     int rc = s_exec(conn, s_bootstrap, "creating the version table");
     int current = rc == 0 ? s_current(conn) : 0;
     for (const audit_migration_t *m = audit_migrations; rc == 0 && m->name; m++)
-        if (s_version_of(m->name) > current)
+        if (s_version_of(m->name) > current) {
+            audit_migrate_notify("applying %s", m->name);
             rc = s_apply_one(conn, m);
+        }
     if (rc == 0)
         sw_info("migrate: schema at version %d", s_current(conn));
+    if (rc == 0)
+        rc = audit_rebuild_run(conn, chunk_events);
     PQfinish(conn);
     return rc;
 }
 
-int audit_migrate_current(const char *conninfo)
+int audit_migrate_state(const char *conninfo, audit_migrate_state_t *state)
 {
+    memset(state, 0, sizeof *state);
     PGconn *conn = s_connect(conninfo);
     if (!conn)
         return -1;
@@ -114,7 +140,60 @@ int audit_migrate_current(const char *conninfo)
         PQexec(conn, "SELECT to_regclass('shouwen.schema_version') IS NOT NULL");
     int exists = PQresultStatus(res) == PGRES_TUPLES_OK && *PQgetvalue(res, 0, 0) == 't';
     PQclear(res);
-    int v = exists ? s_current(conn) : 0;
+    state->version = exists ? s_current(conn) : 0;
+    int rc = audit_rebuild_state(conn, &state->rebuild);
     PQfinish(conn);
-    return v;
+    return rc;
+}
+
+/* The rebuild's line of --status. */
+static void s_rebuild_line(const audit_rebuild_state_t *r, FILE *out)
+{
+    if (r->due && r->next_position > 0)
+        fprintf(
+            out,
+            "rebuild: pending (due since migration %03d): %lld of %lld events applied, "
+            "resumes at position %lld\n",
+            r->since_version, r->next_position - 1, r->total, r->next_position);
+    else if (r->due)
+        fprintf(out,
+                "rebuild: pending (due since migration %03d): not started, %lld events\n",
+                r->since_version, r->total);
+    else if (r->done)
+        fprintf(out,
+                "rebuild: done (due since migration %03d): %lld events, finished %s\n",
+                r->since_version, r->total, r->finished_at);
+    else
+        fprintf(out, "rebuild: not needed\n");
+}
+
+int audit_migrate_status(const char *conninfo, FILE *out)
+{
+    audit_migrate_state_t state;
+    if (audit_migrate_state(conninfo, &state) != 0)
+        return AUDIT_MIGRATE_UNREACHABLE;
+    int latest = audit_migrate_latest();
+    fprintf(out, "schema version: %d\n", state.version);
+    fprintf(out, "latest known: %d\n", latest);
+    int pending = 0;
+    for (const audit_migration_t *m = audit_migrations; m->name; m++)
+        if (s_version_of(m->name) > state.version) {
+            fprintf(out, "pending migration: %s\n", m->name);
+            pending++;
+        }
+    if (pending == 0)
+        fprintf(out, "pending migrations: none\n");
+    s_rebuild_line(&state.rebuild, out);
+    if (state.version > latest) {
+        fprintf(out,
+                "state: the database is newer than this shouwen-audit: install the one "
+                "that migrated it\n");
+        return AUDIT_MIGRATE_NEWER;
+    }
+    if (pending > 0 || state.rebuild.due) {
+        fprintf(out, "state: pending: run shouwen-audit --migrate\n");
+        return AUDIT_MIGRATE_PENDING;
+    }
+    fprintf(out, "state: up to date\n");
+    return 0;
 }

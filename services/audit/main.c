@@ -1,5 +1,9 @@
 /*  shouwen-audit: the only writer of the history (see audit_server.h).
-    --migrate applies the embedded schema migrations and exits. */
+    --migrate applies the embedded schema migrations, runs a due projection
+    rebuild to its end, and exits; --migrate --status says what --migrate
+    would do. */
+#include <stdio.h>
+
 #include "audit_migrate.h"
 #include "audit_server.h"
 #include "sw_config.h"
@@ -39,7 +43,7 @@ static void s_on_stats(void *arg)
     audit_server_log_stats(((s_main_t *)arg)->server);
 }
 
-static int s_migrate(zconfig_t *cfg)
+static int s_migrate(zconfig_t *cfg, bool status)
 {
     const char *conninfo = sw_config_str(cfg, "audit/migrate_postgres",
                                          sw_config_str(cfg, "audit/postgres", NULL));
@@ -47,7 +51,13 @@ static int s_migrate(zconfig_t *cfg)
         sw_error("config: audit/migrate_postgres or audit/postgres is required");
         return SW_EXIT_CONFIG;
     }
-    return audit_migrate_apply(conninfo) == 0 ? 0 : 1;
+    if (status)
+        return audit_migrate_status(conninfo, stdout);
+    int64_t chunk = 0;
+    if (sw_config_int(cfg, "audit/rebuild_chunk", AUDIT_REBUILD_CHUNK, 1, 10000000,
+                      &chunk) != 0)
+        return SW_EXIT_CONFIG;
+    return audit_migrate_apply(conninfo, (int)chunk) == 0 ? 0 : 1;
 }
 
 static int s_check_schema(zconfig_t *cfg)
@@ -57,27 +67,44 @@ static int s_check_schema(zconfig_t *cfg)
         sw_error("config: audit/postgres (a libpq connection string) is required");
         return SW_EXIT_CONFIG;
     }
-    int current = audit_migrate_current(conninfo);
-    if (current >= 0 && current != audit_migrate_latest()) {
+    audit_migrate_state_t state;
+    if (audit_migrate_state(conninfo, &state) != 0)
+        return 0; /* unreachable now is fine: the server keeps reconnecting */
+    if (state.version != audit_migrate_latest()) {
         sw_error("database schema is at version %d, this audit needs %d: run "
                  "shouwen-audit --migrate",
-                 current, audit_migrate_latest());
+                 state.version, audit_migrate_latest());
         return SW_EXIT_CONFIG;
     }
-    return 0; /* unreachable now is fine: the server keeps reconnecting */
+    if (state.rebuild.due) {
+        sw_error(
+            "the projections are being rebuilt (due since migration %03d, %lld of %lld "
+            "events applied): run shouwen-audit --migrate to finish; audit appends "
+            "nothing until then",
+            state.rebuild.since_version,
+            state.rebuild.next_position > 0 ? state.rebuild.next_position - 1 : 0,
+            state.rebuild.total);
+        return SW_EXIT_CONFIG;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
-    const char *const extra[] = {"--migrate", NULL};
+    const char *const extra[] = {"--migrate", "--status", NULL};
     int rc = 0;
     s_main_t m = {0};
     m.daemon = sw_daemon_new("audit", argc, argv, extra, &rc);
     if (!m.daemon)
         return rc;
     zconfig_t *cfg = sw_daemon_config(m.daemon);
+    if (sw_daemon_flag(m.daemon, "--status") && !sw_daemon_flag(m.daemon, "--migrate")) {
+        fprintf(stderr, "shouwen-audit: --status goes with --migrate\n");
+        sw_daemon_destroy(&m.daemon);
+        return 64;
+    }
     if (sw_daemon_flag(m.daemon, "--migrate")) {
-        rc = s_migrate(cfg);
+        rc = s_migrate(cfg, sw_daemon_flag(m.daemon, "--status"));
         sw_daemon_destroy(&m.daemon);
         return rc;
     }
