@@ -165,8 +165,9 @@ static int s_run(PGconn *conn, int chunk_events, const audit_rebuild_state_t *st
                 s_count(total, b, sizeof b));
     else
         sw_info("migrate: rebuilding projections (due since migration %03d): %s events, "
-                "%d per transaction",
-                state->since_version, s_count(total, b, sizeof b), chunk_events);
+                "%s per transaction",
+                state->since_version, s_count(total, b, sizeof b),
+                s_count(chunk_events, t, sizeof t));
     double started = s_now();
     for (;;) {
         audit_migrate_notify("rebuilding projections: %s of %s events",
