@@ -15,6 +15,7 @@
 #include "sw_alloc.h"
 #include "shouwen_print.h"
 #include "shouwen_query.h"
+#include "shouwen_status.h"
 #include "sw_envelope.h"
 #include "sw_hub.h"
 #include "sw_json.h"
@@ -93,6 +94,9 @@ static const struct {
     {"show", "CASE [--json]",
      "the case's timeline (only cases your branch had a part in)"},
     {"stats", "[--json]", "the hub's counters, refusals among them"},
+    {"status", "[--dir DIR] [--json] [--prometheus FILE]",
+     "every daemon's health from its record (DIR: SHOUWEN_HEALTH_DIR, /run/shouwen);\n"
+     "  exit 0 all healthy, 1 not, 66 no record; docs/operations.md \"Health\""},
     {"inbox", "--staff ID [--limit N] [--json]",
      "the cases a staff member holds (first owner, factual owner, handler, or passed\n"
      "  to them and not yet signed for), soonest deadline first, each running deadline\n"
@@ -714,6 +718,8 @@ int main(int argc, char **argv)
         return s_submit(&o, argc - i, argv + i);
     if (streq(cmd, "stats"))
         return s_stats(&o, argc - i, argv + i);
+    if (streq(cmd, "status"))
+        return shouwen_status(argc - i, argv + i);
     if (streq(cmd, "keygen"))
         return shouwen_keygen(argc - i, argv + i);
     if (streq(cmd, "verify"))

@@ -103,12 +103,19 @@ hub_init() {
         "$dir" >"$HUB/etc/router.conf"
     printf '%s\n    cert = "%s"\nsla\n    calendar = "%s"\n    directory = "%s"\n' "$hubsec" \
         "$HUB/keys/own/sla.cert" "$cal" "$dir" >"$HUB/etc/sla.conf"
+    # each daemon's health record, HUB/run/NAME.health (docs/operations.md "Health")
+    local d
+    for d in audit intake router sla; do
+        [[ -z $(tail -c 1 "$HUB/etc/$d.conf") ]] || echo >>"$HUB/etc/$d.conf"
+        printf 'daemon\n    health_dir = "%s"\n' "$HUB/run" >>"$HUB/etc/$d.conf"
+    done
     "$HUB_BUILD/services/audit/shouwen-audit" -c "$HUB/etc/audit.conf" --migrate \
         >>"$HUB/log/migrate.log" 2>&1 || {
         cat "$HUB/log/migrate.log" >&2
         return 1
     }
     export SHOUWEN_ENDPOINT="tcp://127.0.0.1:$((HUB_BASE + 1))"
+    export SHOUWEN_HEALTH_DIR="$HUB/run" # shouwen status
     HUB_DB=$db
     HUB_DIRECTORY=$dir
 }
