@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,7 @@ int sw_health_write(const sw_health_t *self, const char *dir, const char *daemon
     snprintf(path, sizeof path, "%s/%s.health", dir, daemon);
     int rc = -1, fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd >= 0) {
+        fchmod(fd, 0644); /* readable by `shouwen status` whatever the UMask= */
         rc = s_write_all(fd, text) == 0 && s_write_all(fd, "\n") == 0 ? 0 : -1;
         int saved = errno;
         if (close(fd) != 0 && rc == 0)
