@@ -131,7 +131,9 @@ static sla_rules_t *s_rules(sla_rules_propose_fn *fn, void *arg)
         fprintf(stderr, "%s: %s\n", path, error ? error : "unreadable");
         exit(1);
     }
-    return sla_rules_new(&calendar, &policy, NULL, 20000000, 20000000, fn, arg);
+    sla_rules_t *rules = sla_rules_new(NULL, 20000000, 20000000, fn, arg);
+    sla_rules_set_calendar(rules, &calendar, &policy);
+    return rules;
 }
 
 /* The i-th case's inquiry id and case id. */

@@ -89,20 +89,20 @@ hub_init() {
     owner=$(bash "$HUBLIB_SRC/scripts/pg.sh" conninfo "$HUB/pg" "$db" shouwen_owner)
     hub_keys "$dir" || return 1
     local hubsec
-    hubsec=$(printf 'hub\n    proposals = "%s"\n    committed = "%s"\n    replay = "%s"\n    clock = "%s"\n    audit_cert = "%s"\n' \
+    # hub/directory and hub/calendar seed an empty log (intake reads them)
+    hubsec=$(printf 'hub\n    proposals = "%s"\n    committed = "%s"\n    replay = "%s"\n    clock = "%s"\n    audit_cert = "%s"\n    directory = "%s"\n    calendar = "%s"\n' \
         "${HUB_PROPOSALS:-tcp://127.0.0.1:$((HUB_BASE + 2))}" "${HUB_COMMITTED:-tcp://127.0.0.1:$((HUB_BASE + 3))}" \
-        "${HUB_REPLAY:-tcp://127.0.0.1:$((HUB_BASE + 4))}" "${HUB_CLOCK:-real}" "$HUB/keys/daemons/audit.cert")
+        "${HUB_REPLAY:-tcp://127.0.0.1:$((HUB_BASE + 4))}" "${HUB_CLOCK:-real}" "$HUB/keys/daemons/audit.cert" \
+        "$dir" "$cal")
     printf '%s\n    cert = "%s"\n    daemon_keys = "%s"\naudit\n    postgres = "%s"\n    migrate_postgres = "%s"\n    batch_max = %s\n    flush_ms = %s\n%s' \
         "$hubsec" "$HUB/keys/own/audit.cert" "$HUB/keys/daemons" "$writer" "$owner" "${HUB_BATCH_MAX:-500}" \
         "${HUB_FLUSH_MS:-2}" "${HUB_AUDIT_EXTRA:-$(printf '    anchor_key = "%s"\n    anchor_file = "%s"\n' \
             "$HUB/keys/own/anchor.cert" "$HUB/anchors.log")}" >"$HUB/etc/audit.conf"
-    printf '%s\n    cert = "%s"\nintake\n    bind = "tcp://127.0.0.1:%d"\n    ack_timeout_ms = %s\n    branch_keys = "%s"\n    directory = "%s"\n    max_pending = %s\n' \
+    printf '%s\n    cert = "%s"\nintake\n    bind = "tcp://127.0.0.1:%d"\n    ack_timeout_ms = %s\n    branch_keys = "%s"\n    max_pending = %s\n' \
         "$hubsec" "$HUB/keys/own/intake.cert" $((HUB_BASE + 1)) "${HUB_ACK_TIMEOUT_MS:-3000}" \
-        "$HUB/keys/branches" "$dir" "${HUB_MAX_PENDING:-20000}" >"$HUB/etc/intake.conf"
-    printf '%s\n    cert = "%s"\nrouter\n    directory = "%s"\n' "$hubsec" "$HUB/keys/own/router.cert" \
-        "$dir" >"$HUB/etc/router.conf"
-    printf '%s\n    cert = "%s"\nsla\n    calendar = "%s"\n    directory = "%s"\n' "$hubsec" \
-        "$HUB/keys/own/sla.cert" "$cal" "$dir" >"$HUB/etc/sla.conf"
+        "$HUB/keys/branches" "${HUB_MAX_PENDING:-20000}" >"$HUB/etc/intake.conf"
+    printf '%s\n    cert = "%s"\n' "$hubsec" "$HUB/keys/own/router.cert" >"$HUB/etc/router.conf"
+    printf '%s\n    cert = "%s"\n' "$hubsec" "$HUB/keys/own/sla.cert" >"$HUB/etc/sla.conf"
     # each daemon's health record, HUB/run/NAME.health (docs/operations.md "Health")
     local d
     for d in audit intake router sla; do
@@ -167,8 +167,9 @@ hub_stop_all() {
 hub_wait_ready() {
     local limit=${1:-30} i
     for ((i = 0; i < limit * 5; i++)); do
-        # intake answers stats at once; "live 1" once it follows the log
-        if "$HUB_BUILD/cli/shouwen" stats --timeout 3 2>/dev/null | grep -Eq '^live +1$'; then
+        # intake answers stats at once; "ready 1" once it follows the log
+        # and the log holds an organisation and a calendar
+        if "$HUB_BUILD/cli/shouwen" stats --timeout 3 2>/dev/null | grep -Eq '^ready +1$'; then
             return 0
         fi
         sleep 0.2

@@ -140,6 +140,7 @@ void intake_on_live(void *arg)
     sw_info("following the log at position %" PRIu64 "; %zu requests, %zu cases known",
             sw_follower_position(self->follower), zhashx_size(self->requests),
             intake_access_case_count(self->access));
+    intake_seed_propose(self);
 }
 
 /* audit's counters, shown by `shouwen stats` as audit.* */

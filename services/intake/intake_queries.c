@@ -317,6 +317,12 @@ void intake_q_stats(intake_server_t *self, intake_asker_t *a,
                         {"inquiries_known", zhashx_size(self->requests)},
                         {"log_position", sw_follower_position(self->follower)},
                         {"live", sw_follower_is_live(self->follower) ? 1 : 0},
+                        {"organisation_position", self->in_force[0].position},
+                        {"calendar_position", self->in_force[1].position},
+                        {"ready", sw_follower_is_live(self->follower) &&
+                                          intake_seed_ready(self) && !self->stopping
+                                      ? 1
+                                      : 0},
                         {"queries_waiting", zlistx_size(self->queries)},
                         {"refused_connections", sw_zap_refused(self->zap)},
                         {"admitted_connections", sw_zap_admitted(self->zap)},

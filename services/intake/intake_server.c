@@ -271,10 +271,9 @@ static int s_propose_command(intake_server_t *self, intake_request_t *r,
     return sw_producer_propose(self->producer, &env);
 }
 
-static int s_propose_directory(intake_server_t *self, intake_request_t *r,
-                               const intake_asker_t *a,
-                               const Shouwen__V1__DirectoryLoad *load,
-                               const char *version)
+int intake_propose_directory(intake_server_t *self, intake_request_t *r,
+                             const char *loaded_by,
+                             const Shouwen__V1__DirectoryLoad *load, const char *version)
 {
     uint8_t digest[32];
     crypto_generichash(digest, sizeof digest, load->content.data, load->content.len, NULL,
@@ -285,7 +284,7 @@ static int s_propose_directory(intake_server_t *self, intake_request_t *r,
     body.content = load->content;
     body.digest.data = digest;
     body.digest.len = sizeof digest;
-    body.loaded_by = (char *)a->who->staff; /* the administrator, from the key */
+    body.loaded_by = (char *)loaded_by; /* the administrator, from the key; "" a seed */
     body.request_digest.data = r->digest;
     body.request_digest.len = S_DIGEST;
     /* the file's nodes as our one ZPL reader read them: PostgreSQL's
@@ -295,7 +294,7 @@ static int s_propose_directory(intake_server_t *self, intake_request_t *r,
     sw_envelope_t env = SHOUWEN__V1__ENVELOPE__INIT;
     s_envelope(&env, r, SHOUWEN__V1__ENVELOPE__BODY_DIRECTORY_LOADED);
     env.case_id = NULL;
-    env.actor = (char *)a->who->staff;
+    env.actor = (char *)loaded_by;
     env.directory_loaded = &body;
     int rc = sw_producer_propose(self->producer, &env);
     sw_zpl_entries_free(&body.entries, body.n_entries);
@@ -339,6 +338,13 @@ void intake_record(intake_server_t *self, const intake_asker_t *a,
                      "the hub is catching up with its log; send the same request again");
         return;
     }
+    if (what->kind != S_DIRECTORY && !intake_seed_ready(self)) {
+        intake_retry(self, a, "HUB_NOT_READY",
+                     "the hub's log holds no organisation or no calendar yet (intake "
+                     "seeds them from hub/directory and hub/calendar, or an "
+                     "administrator loads them); send the same request again");
+        return;
+    }
     uint8_t event_id[SW_EVENTID_SIZE];
     s_event_id(a, event_id);
     uint8_t digest[S_DIGEST];
@@ -377,7 +383,8 @@ void intake_record(intake_server_t *self, const intake_asker_t *a,
         int rc = what->kind == S_INQUIRY ? s_propose_inquiry(self, r, a, what->submit)
                  : what->kind == S_COMMAND
                      ? s_propose_command(self, r, a, what->command)
-                     : s_propose_directory(self, r, a, what->load, what->version);
+                     : intake_propose_directory(self, r, a->who->staff, what->load,
+                                                what->version);
         if (rc != 0) {
             void *item = r;
             s_request_destroy(&item);
@@ -595,24 +602,6 @@ void intake_server_reload(intake_server_t *self)
             sw_keyring_dir(self->keys), now, was);
 }
 
-/* Until the log holds an organisation, the file intake/directory (the one
-   router reads) places staff at branches. */
-static void s_directory_file(intake_server_t *self, zconfig_t *cfg)
-{
-    const char *path = sw_config_str(cfg, "intake/directory", NULL);
-    if (!path)
-        return;
-    char *error = NULL;
-    sw_directory_t *dir = sw_directory_new_from_file(path, &error);
-    if (dir) {
-        intake_access_set_directory(self->access, &dir);
-        zchunk_destroy(&self->org_text);
-        self->org_text = zchunk_slurp(path, 0);
-    } else
-        sw_warn("intake/directory: %s", error ? error : path);
-    free(error);
-}
-
 intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg,
                                    sw_clock_t *clock)
 {
@@ -636,7 +625,10 @@ intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg,
         intake_server_destroy(&self);
         return NULL;
     }
-    s_directory_file(self, cfg);
+    if (intake_seed_init(self, cfg) != 0) {
+        intake_server_destroy(&self);
+        return NULL;
+    }
     self->watch = intake_watch_new((size_t)self->watch_keep, (double)self->watch_idle_s,
                                    intake_q_watch_send, self);
     const char *bind = sw_config_str(cfg, "intake/bind", SW_HUB_BRANCHES);
@@ -700,6 +692,7 @@ void intake_server_destroy(intake_server_t **self_p)
     sw_keyring_destroy(&self->keys);
     intake_access_destroy(&self->access);
     zchunk_destroy(&self->org_text);
+    intake_seed_destroy(self);
     intake_cases_destroy(&self->cases);
     intake_watch_destroy(&self->watch);
     zhashx_destroy(&self->uncommitted);

@@ -61,6 +61,8 @@ struct _intake_server_t {
     zhashx_t *rejections;          /* reason code -> count (uint64_t *) */
     zhashx_t *audit_counts;        /* audit's counters from its heartbeat */
     intake_in_force_t in_force[2]; /* organisation, calendar */
+    zchunk_t *seed[2];             /* hub/directory, hub/calendar: an empty log's first */
+    char *seed_file[2];            /* their paths, for the log */
     int64_t ack_timeout_us;        /* wait this long for a commit, then RETRY */
     int64_t max_ahead_us;          /* received_at_us at most this far in the future */
     int64_t max_age_us;            /* ... and at most this old */
@@ -150,6 +152,30 @@ void intake_answer_waiters(intake_server_t *self, intake_request_t *r);
 int intake_kind_index(const char *kind);
 intake_request_t *intake_request_new(const uint8_t *event_id);
 int64_t intake_wall_us(intake_server_t *self);
+
+int intake_propose_directory(intake_server_t *self, intake_request_t *r,
+                             const char *loaded_by,
+                             const Shouwen__V1__DirectoryLoad *load, const char *version);
+
+/* intake_verbs.c: an organisation or calendar parsed as router or sla will
+   parse it: NULL with its version in version[], or the reason (the
+   caller's to free) naming load->file_name, the line and what is wrong */
+char *intake_parse_load(const Shouwen__V1__DirectoryLoad *load, char *version,
+                        size_t version_size);
+
+/* intake_seed.c: the organisation and calendar of an empty log (issue 11).
+   The log is their only source: router, sla and intake read them from
+   directory.loaded events.  The files hub/directory and hub/calendar are
+   read and checked at start (-1, logged: a configuration error) and, once
+   intake follows the log, proposed as the first directory.loaded of their
+   kind if the log holds none (loaded_by ""; one event id per file, so a
+   restart does not seed twice); afterwards they are not read again and a
+   change is `shouwen directory load`.  Inquiries and staff actions wait
+   (RETRY HUB_NOT_READY) until the log holds both. */
+int intake_seed_init(intake_server_t *self, zconfig_t *cfg);
+void intake_seed_propose(intake_server_t *self);
+bool intake_seed_ready(intake_server_t *self);
+void intake_seed_destroy(intake_server_t *self);
 
 /* intake_log.c */
 void intake_on_committed(void *arg, const sw_committed_t *c, const sw_envelope_t *env,

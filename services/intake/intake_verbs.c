@@ -137,8 +137,8 @@ int intake_kind_index(const char *kind)
 /* The organisation or calendar file is parsed here with the parser router
    or sla uses, so a bad one is refused with its line and reason before it
    reaches the log. */
-static char *s_parse_load(const Shouwen__V1__DirectoryLoad *load, char *version,
-                          size_t version_size)
+char *intake_parse_load(const Shouwen__V1__DirectoryLoad *load, char *version,
+                        size_t version_size)
 {
     char *error = NULL;
     const char *file = *load->file_name ? load->file_name : "file";
@@ -179,7 +179,7 @@ void intake_directory_load(intake_server_t *self, intake_asker_t *a,
         return;
     }
     char version[128] = "";
-    char *error = s_parse_load(load, version, sizeof version);
+    char *error = intake_parse_load(load, version, sizeof version);
     if (error) {
         char message[sizeof why.message];
         snprintf(message, sizeof message, "%s", error);

@@ -18,9 +18,8 @@ typedef struct {
 struct _router_server_t {
     struct ev_loop *loop;
     sw_clock_t *clock;          /* borrowed */
-    sw_directory_t *dir;        /* the organisation in force */
-    char *dir_path;             /* the file loaded at start */
-    bool dir_from_log;          /* a directory.loaded event replaced the file */
+    sw_directory_t *dir;        /* the organisation in force, from the log; NULL before */
+    uint64_t without_dir;       /* case events before any organisation (not applied) */
     sw_hub_t *hub;              /* internal endpoints and our key */
     sw_producer_t *producer;    /* decisions to audit */
     sw_follower_t *follower;    /* the committed stream */
@@ -46,7 +45,7 @@ static void s_pending_destroy(void **item_p)
 static void s_decide(router_server_t *self, router_case_t *c)
 {
     router_decision_t *d = &self->decision;
-    if (!router_case_next(c, self->dir, d))
+    if (!self->dir || !router_case_next(c, self->dir, d))
         return;
     s_pending_t *p = (s_pending_t *)zhashx_lookup(self->pending, router_case_id(c));
     if (p && p->version == router_case_version(c) &&
@@ -80,7 +79,6 @@ static void s_take_directory(router_server_t *self, const sw_envelope_t *env)
     }
     sw_directory_destroy(&self->dir);
     self->dir = dir;
-    self->dir_from_log = true;
     sw_info("directory version %s in force (loaded by %s)", sw_directory_version(dir),
             dl->loaded_by);
 }
@@ -95,6 +93,13 @@ static void s_on_committed(void *arg, const sw_committed_t *cm, const sw_envelop
     }
     if (!env->case_id || !*env->case_id)
         return;
+    if (!self->dir) { /* intake records no case before the log has an organisation */
+        if (self->without_dir++ == 0)
+            sw_error("position %" PRIu64 ": a case event before any organisation in the "
+                     "log; case events are not applied until one is loaded",
+                     cm->position);
+        return;
+    }
     router_case_t *c = (router_case_t *)zhashx_lookup(self->cases, env->case_id);
     if (!c) {
         c = router_case_new(env->case_id);
@@ -122,34 +127,16 @@ static void s_on_live(void *arg)
             sw_producer_pending(self->producer));
 }
 
-static sw_directory_t *s_load(const char *path)
-{
-    char *error = NULL;
-    sw_directory_t *dir = sw_directory_new_from_file(path, &error);
-    if (!dir) {
-        sw_error("directory %s rejected: %s", path, error);
-        free(error);
-    } else
-        sw_info("directory %s loaded (version %s)", path, sw_directory_version(dir));
-    return dir;
-}
-
 router_server_t *router_server_new(struct ev_loop *loop, zconfig_t *cfg,
                                    sw_clock_t *clock)
 {
-    const char *path = sw_config_str(cfg, "router/directory", NULL);
-    if (!path) {
-        sw_error("config: router/directory (the organisation file) is required");
-        return NULL;
-    }
-    sw_directory_t *dir = s_load(path);
-    if (!dir)
-        return NULL;
+    if (sw_config_str(cfg, "router/directory", NULL))
+        sw_warn("config: router/directory is no longer read: the organisation comes from "
+                "the log (intake seeds an empty log from hub/directory; change it with "
+                "'shouwen directory load')");
     router_server_t *self = (router_server_t *)zmalloc(sizeof(router_server_t));
     self->loop = loop;
     self->clock = clock;
-    self->dir = dir;
-    self->dir_path = sw_strdup(path);
     self->cases = zhashx_new();
     zhashx_set_destructor(self->cases, s_case_destroy);
     self->pending = zhashx_new();
@@ -178,23 +165,16 @@ void router_server_destroy(router_server_t **self_p)
     zhashx_destroy(&self->cases);
     zhashx_destroy(&self->pending);
     sw_directory_destroy(&self->dir);
-    free(self->dir_path);
     free(self);
     *self_p = NULL;
 }
 
 void router_server_reload(router_server_t *self, zconfig_t *cfg)
 {
-    if (self->dir_from_log) {
-        sw_info("SIGHUP: the directory in force came through the log; load new versions "
-                "with 'shouwen directory load'");
-        return;
-    }
-    sw_directory_t *dir = s_load(self->dir_path);
-    if (dir) {
-        sw_directory_destroy(&self->dir);
-        self->dir = dir;
-    }
+    (void)cfg;
+    sw_info("SIGHUP: the organisation in force (version %s) comes from the log; load a "
+            "new one with 'shouwen directory load'",
+            self->dir ? sw_directory_version(self->dir) : "none yet");
 }
 
 void router_server_status(router_server_t *self, sw_health_t *health)
@@ -215,5 +195,6 @@ void router_server_log_stats(router_server_t *self)
             "republished=%" PRIu64 " replays=%" PRIu64 " directory=%s",
             sw_follower_position(self->follower), zhashx_size(self->cases), self->decided,
             sw_producer_pending(self->producer), sw_producer_republished(self->producer),
-            sw_follower_replays(self->follower), sw_directory_version(self->dir));
+            sw_follower_replays(self->follower),
+            self->dir ? sw_directory_version(self->dir) : "none");
 }

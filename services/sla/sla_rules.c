@@ -8,6 +8,8 @@
 
 #include <sodium.h>
 
+#include "sw_log.h"
+
 /* ------------------------------------------------------------------------
    Small tables keyed by a record index. */
 
@@ -38,16 +40,11 @@ static void s_free_item(void **item_p)
 /* ------------------------------------------------------------------------
    The object. */
 
-sla_rules_t *sla_rules_new(sw_calendar_t **calendar_p, sw_policy_t **policy_p,
-                           zconfig_t *offices, uint32_t max_deadlines, uint32_t max_cases,
+sla_rules_t *sla_rules_new(zconfig_t *offices, uint32_t max_deadlines, uint32_t max_cases,
                            sla_rules_propose_fn *propose, void *arg)
 {
-    assert(calendar_p && *calendar_p && policy_p && *policy_p && propose);
+    assert(propose);
     sla_rules_t *self = (sla_rules_t *)zmalloc(sizeof(sla_rules_t));
-    self->calendar = *calendar_p;
-    self->policy = *policy_p;
-    *calendar_p = NULL;
-    *policy_p = NULL;
     self->offices = offices;
     self->propose = propose;
     self->arg = arg;
@@ -113,6 +110,13 @@ void sla_rules_apply(sla_rules_t *self, const sw_envelope_t *env, bool replaying
     if (!env->case_id || sla_case_key(env->case_id, &key) != 0) {
         if (env->case_id && *env->case_id)
             self->stats.ignored++;
+        return;
+    }
+    if (!self->calendar) { /* intake records no case before the log has a calendar */
+        if (self->stats.errors++ == 0)
+            sw_error("case %s: an event before any calendar in the log; no deadline is "
+                     "set until one is loaded",
+                     env->case_id);
         return;
     }
     bool creates = env->body_case == SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED ||

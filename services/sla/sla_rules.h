@@ -43,10 +43,11 @@ typedef struct {
     uint64_t errors;     /* deadlines not set: calendar or memory errors */
 } sla_rules_stats_t;
 
-/* Takes the calendar and the policy; offices (branch id -> office name,
-   may be NULL) is borrowed.  max_deadlines and max_cases bound memory. */
-sla_rules_t *sla_rules_new(sw_calendar_t **calendar_p, sw_policy_t **policy_p,
-                           zconfig_t *offices, uint32_t max_deadlines, uint32_t max_cases,
+/* Without a calendar: case events are counted as errors and set no
+   deadline until sla_rules_set_calendar (the log's first calendar comes
+   before its first case).  offices (branch id -> office name, may be NULL)
+   is borrowed.  max_deadlines and max_cases bound memory. */
+sla_rules_t *sla_rules_new(zconfig_t *offices, uint32_t max_deadlines, uint32_t max_cases,
                            sla_rules_propose_fn *propose, void *arg);
 void sla_rules_destroy(sla_rules_t **self_p);
 

@@ -22,8 +22,6 @@
 struct _sla_server_t {
     struct ev_loop *loop;
     sw_clock_t *clock;       /* borrowed */
-    char *calendar_path;     /* sla/calendar */
-    bool calendar_from_log;  /* a calendar came through the log: it wins */
     sla_rules_t *rules;      /* the deadlines */
     sw_hub_t *hub;           /* internal endpoints and our key */
     sw_producer_t *producer; /* decisions to audit */
@@ -117,26 +115,6 @@ static void s_propose(void *arg, sw_envelope_t *env)
         self->proposed++;
 }
 
-/* Read a whole file of at most S_MAX_FILE bytes; NULL (logged) on error. */
-static char *s_read_file(const char *path, size_t *len)
-{
-    FILE *file = fopen(path, "rb");
-    char *text = file ? (char *)sw_malloc(S_MAX_FILE + 1) : NULL;
-    size_t n = text ? fread(text, 1, S_MAX_FILE + 1, file) : 0;
-    bool bad = !text || (file && ferror(file)) || n > S_MAX_FILE;
-    if (file)
-        fclose(file);
-    if (bad) {
-        sw_error("%s: cannot read (missing, unreadable or over %d bytes)", path,
-                 S_MAX_FILE);
-        free(text);
-        return NULL;
-    }
-    text[n] = '\0';
-    *len = n;
-    return text;
-}
-
 /* The calendar and its policies from text; NULLs (logged) if bad. */
 static int s_parse_calendar(const char *what, const char *text, size_t len,
                             sw_calendar_t **calendar, sw_policy_t **policy)
@@ -176,7 +154,7 @@ static void s_on_directory(sla_server_t *self, const sw_envelope_t *env, bool re
     const Shouwen__V1__DirectoryLoaded *d = env->directory_loaded;
     char what[160];
     snprintf(what, sizeof what, "'%s' loaded by %s", d->version ? d->version : "",
-             d->loaded_by && *d->loaded_by ? d->loaded_by : "?");
+             d->loaded_by && *d->loaded_by ? d->loaded_by : "intake (the seed)");
     char *text = d->content.len <= S_MAX_FILE
                      ? sw_strndup((const char *)d->content.data, d->content.len)
                      : NULL;
@@ -190,7 +168,6 @@ static void s_on_directory(sla_server_t *self, const sw_envelope_t *env, bool re
         sw_policy_t *policy;
         if (s_parse_calendar(what, text, d->content.len, &calendar, &policy) == 0) {
             sla_rules_set_calendar(self->rules, &calendar, &policy);
-            self->calendar_from_log = true;
             sw_info("calendar %s in force for new deadlines", what);
         }
     } else if (d->kind && streq(d->kind, "organisation")) {
@@ -231,52 +208,40 @@ static void s_on_live(void *arg)
 
 /* ------------------------------------------------------------ life */
 
+/* The deadlines, without a calendar until the log brings one. */
 static sla_rules_t *s_rules_new(sla_server_t *self, zconfig_t *cfg)
 {
-    size_t len = 0;
-    char *text = s_read_file(self->calendar_path, &len);
-    sw_calendar_t *calendar = NULL;
-    sw_policy_t *policy = NULL;
-    int rc =
-        text ? s_parse_calendar(self->calendar_path, text, len, &calendar, &policy) : -1;
-    free(text);
     int64_t max_deadlines = 0, max_cases = 0;
-    if (rc != 0 ||
-        sw_config_int(cfg, "sla/max_deadlines", 16000000, 1000, 1000000000,
+    if (sw_config_int(cfg, "sla/max_deadlines", 16000000, 1000, 1000000000,
                       &max_deadlines) ||
-        sw_config_int(cfg, "sla/max_cases", 16000000, 1000, 1000000000, &max_cases)) {
-        sw_calendar_destroy(&calendar);
-        sw_policy_destroy(&policy);
+        sw_config_int(cfg, "sla/max_cases", 16000000, 1000, 1000000000, &max_cases))
         return NULL;
-    }
-    return sla_rules_new(&calendar, &policy, zconfig_locate(cfg, "sla/offices"),
-                         (uint32_t)max_deadlines, (uint32_t)max_cases, s_propose, self);
+    return sla_rules_new(zconfig_locate(cfg, "sla/offices"), (uint32_t)max_deadlines,
+                         (uint32_t)max_cases, s_propose, self);
 }
+
+/* Settings of earlier versions: sla read the files itself */
+static const char *const s_gone[] = {"sla/calendar", "sla/directory", NULL};
 
 sla_server_t *sla_server_new(struct ev_loop *loop, zconfig_t *cfg, sw_clock_t *clock)
 {
-    const char *path = sw_config_str(cfg, "sla/calendar", NULL);
-    if (!path) {
-        sw_error("config: sla/calendar (the working-day calendar file) is required");
-        return NULL;
-    }
+    for (const char *const *gone = s_gone; *gone; gone++)
+        if (sw_config_str(cfg, *gone, NULL))
+            sw_warn(
+                "config: %s is no longer read: the calendar and the organisation come "
+                "from the log (intake seeds an empty log from hub/calendar and "
+                "hub/directory; change them with 'shouwen directory load')",
+                *gone);
     int64_t poll_ms = 5;
     sla_server_t *self = (sla_server_t *)zmalloc(sizeof(sla_server_t));
     self->loop = loop;
     self->clock = clock;
-    self->calendar_path = sw_strdup(path);
     if (sw_config_int(cfg, "sla/batch", 1000, 1, 1000000, &self->batch) ||
         sw_config_int(cfg, "sla/max_pending", 50000, 100, 10000000, &self->max_pending) ||
         sw_config_int(cfg, "sla/poll_ms", 5, 1, 1000, &poll_ms) ||
         !(self->rules = s_rules_new(self, cfg))) {
         sla_server_destroy(&self);
         return NULL;
-    }
-    const char *directory = sw_config_str(cfg, "sla/directory", NULL);
-    if (directory) {
-        char *error = NULL;
-        s_load_directory(self, directory, sw_directory_new_from_file(directory, &error),
-                         error, NULL, false);
     }
     ev_periodic_init(&self->alarm, s_on_alarm, 0, 0, 0);
     self->alarm.data = self;
@@ -314,28 +279,15 @@ void sla_server_destroy(sla_server_t **self_p)
     sw_producer_destroy(&self->producer);
     sw_hub_destroy(&self->hub);
     sla_rules_destroy(&self->rules);
-    free(self->calendar_path);
     free(self);
     *self_p = NULL;
 }
 
 void sla_server_reload(sla_server_t *self)
 {
-    if (self->calendar_from_log) {
-        sw_warn("SIGHUP: a calendar loaded through the log is in force; %s not re-read",
-                self->calendar_path);
-        return;
-    }
-    size_t len = 0;
-    char *text = s_read_file(self->calendar_path, &len);
-    sw_calendar_t *calendar;
-    sw_policy_t *policy;
-    if (text &&
-        s_parse_calendar(self->calendar_path, text, len, &calendar, &policy) == 0) {
-        sla_rules_set_calendar(self->rules, &calendar, &policy);
-        sw_info("calendar %s reloaded", self->calendar_path);
-    }
-    free(text);
+    (void)self;
+    sw_info("SIGHUP: the calendar and the organisation in force come from the log; load "
+            "new ones with 'shouwen directory load'");
 }
 
 void sla_server_status(sla_server_t *self, sw_health_t *health)

@@ -21,7 +21,7 @@ check_eq "the file's policy: reply within 1 working day" "$(us "2026-03-03 09:00
 sed -e 's/^version = .*/version = "cn-2026.hotel"/' \
     -e '/^    reply /,/^    phone_same_day/ s/limit = 1 working day/limit = 2 working hours/' "$CAL" >"$HUB/cal2.conf"
 "$CLI" directory load "$HUB/cal2.conf" --kind calendar --by gm-01 >/dev/null || fail "load the calendar"
-wait_sql "select body->>'version' from shouwen.events where type='directory.loaded' and body->>'kind'='calendar'" \
+wait_sql "select body->>'version' from shouwen.events where type='directory.loaded' and body->>'kind'='calendar' order by position desc limit 1" \
     cn-2026.hotel 20 || fail "calendar in the log"
 for ((i = 0; i < 100; i++)); do grep -q "calendar 'cn-2026.hotel'.*in force" "$HUB/log/sla.log" && break; sleep 0.05; done
 C1=$(submit --channel visit --kind business --category billing --request-id c1)

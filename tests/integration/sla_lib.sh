@@ -15,7 +15,7 @@ sla_hub() {
     itest_hub "$1" "$2"
     "$CLI" directory load "$SHOUWEN_SOURCE/deploy/directory/hotel.conf" --by gm-01 >/dev/null ||
         fail "organisation loaded through the log"
-    wait_sql "select count(*) from shouwen.events where type='directory.loaded'" 1 20 ||
+    wait_sql "select count(*) from shouwen.events where type='directory.loaded' and body->>'kind'='organisation'" 1 20 ||
         fail "directory.loaded committed"
 }
 

@@ -373,10 +373,12 @@ done
 bad_config audit "no audit/postgres" "$HUBSEC"
 bad_config intake "ack_timeout_ms = 'soon'" "$(sed 's/ack_timeout_ms = 3000/ack_timeout_ms = "soon"/' "$ETC/intake.conf")"
 bad_config intake "ack_timeout_ms out of range" "$(sed 's/ack_timeout_ms = 3000/ack_timeout_ms = 0/' "$ETC/intake.conf")"
-bad_config router "no router/directory" "$HUBSEC"
-bad_config router "a directory file that is not there" "$(sed "s|directory = .*|directory = \"$WORK/none.conf\"|" "$ETC/router.conf")"
-bad_config sla "no sla/calendar" "$HUBSEC"
-bad_config sla "a calendar file that is not there" "$(sed "s|calendar = .*|calendar = \"$WORK/none.conf\"|" "$ETC/sla.conf")"
+# the organisation and calendar that seed an empty log are checked at start
+bad_config intake "a hub/directory file that is not there" \
+    "$(sed "s|^    directory = .*|    directory = \"$WORK/none.conf\"|" "$ETC/intake.conf")"
+printf 'version = "bad"\noffices\n    hq\n        zone = "Asia/Nowhere"\n' >"$WORK/bad-calendar.conf"
+bad_config intake "a hub/calendar that does not load" \
+    "$(sed "s|^    calendar = .*|    calendar = \"$WORK/bad-calendar.conf\"|" "$ETC/intake.conf")"
 bad_config intake "an unknown flag (usage)" "$(cat "$ETC/intake.conf")" 64 --frobnicate
 bad_config branch "a configuration file that is not there" "@missing"
 bad_config branch "no branch/id" "$(sed '/^    id = /d' "$ETC/branch.conf")"

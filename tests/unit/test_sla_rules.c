@@ -112,9 +112,9 @@ static sla_rules_t *s_rules(s_log_t *log)
     if (error)
         fprintf(stderr, "calendar: %s\n", error);
     free(error);
-    sla_rules_t *rules =
-        sla_rules_new(&calendar, &policy, NULL, 100000, 100000, s_collect, log);
+    sla_rules_t *rules = sla_rules_new(NULL, 100000, 100000, s_collect, log);
     CHECK(rules != NULL);
+    sla_rules_set_calendar(rules, &calendar, &policy);
     char *why = NULL;
     sw_directory_t *dir = sw_directory_new_from_file(S_DIRECTORY, &why);
     CHECK(dir != NULL);
