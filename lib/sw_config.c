@@ -2,6 +2,7 @@
 #include "sw_config.h"
 
 #include <assert.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -11,9 +12,8 @@
 #include "sw_log.h"
 #include "sw_zpl.h"
 
-zconfig_t *sw_config_load(const char *path)
+static zconfig_t *s_load_file(const char *path)
 {
-    assert(path);
     struct stat st;
     if (stat(path, &st) < 0) {
         sw_error("config %s: %s", path, strerror(errno));
@@ -36,6 +36,68 @@ zconfig_t *sw_config_load(const char *path)
     sw_zpl_destroy(&zpl);
     free(error);
     return cfg;
+}
+
+/* Every value of a drop-in set over the tree, at the same path. */
+static void s_merge(zconfig_t *into, zconfig_t *node, const char *prefix)
+{
+    for (; node; node = zconfig_next(node)) {
+        char path[256];
+        snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "/" : "",
+                 zconfig_name(node));
+        const char *value = zconfig_value(node);
+        if (value && *value)
+            zconfig_put(into, path, value);
+        s_merge(into, zconfig_child(node), path);
+    }
+}
+
+/* The *.conf files of dir in name order; NULL when there is no dir. */
+static zlistx_t *s_dropins(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    zlistx_t *names = zlistx_new();
+    zlistx_set_destructor(names, (zlistx_destructor_fn *)zstr_free);
+    zlistx_set_comparator(names, (zlistx_comparator_fn *)strcmp);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] != '.' && len > 5 && streq(e->d_name + len - 5, ".conf"))
+            zlistx_add_end(names, zsys_sprintf("%s/%s", dir, e->d_name));
+    }
+    closedir(d);
+    zlistx_sort(names);
+    return names;
+}
+
+zconfig_t *sw_config_load(const char *path)
+{
+    assert(path);
+    zconfig_t *cfg = s_load_file(path);
+    char *dir = zsys_sprintf("%s.d", path);
+    zlistx_t *dropins = cfg ? s_dropins(dir) : NULL;
+    zstr_free(&dir);
+    for (char *file = dropins ? (char *)zlistx_first(dropins) : NULL; file && cfg;
+         file = (char *)zlistx_next(dropins)) {
+        zconfig_t *dropin = s_load_file(file);
+        if (dropin)
+            s_merge(cfg, zconfig_child(dropin), "");
+        else
+            zconfig_destroy(&cfg); /* logged, with the drop-in's name and line */
+        zconfig_destroy(&dropin);
+    }
+    zlistx_destroy(&dropins);
+    return cfg;
+}
+
+const char *sw_config_own_cert(zconfig_t *cfg, const char *daemon)
+{
+    char path[64];
+    snprintf(path, sizeof path, "%s/cert", daemon);
+    const char *own = sw_config_str(cfg, path, NULL);
+    return own && *own ? own : sw_config_str(cfg, "hub/cert", NULL);
 }
 
 const char *sw_config_str(zconfig_t *cfg, const char *path, const char *def)

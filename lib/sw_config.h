@@ -1,7 +1,10 @@
 /*  sw_config: daemon configuration through czmq's zconfig (ZPL files).
-    Every daemon reads /etc/shouwen/<name>.conf unless -c/--config says
-    otherwise; a bad file is reported with the reason and the daemon exits
-    with EX_CONFIG (78). */
+    The hub's daemons read /etc/shouwen/shouwen.conf (a branch office's
+    shouwen-branch /etc/shouwen/branch.conf) unless -c/--config says
+    otherwise, then the drop-ins FILE.d/NAME.conf in name order, each setting
+    the keys it holds over the file's; a bad file is reported with the
+    file, the line and the reason, and the daemon exits with EX_CONFIG
+    (78). */
 #ifndef SW_CONFIG_H
 #define SW_CONFIG_H
 
@@ -11,8 +14,12 @@
 
 #define SW_EXIT_CONFIG 78
 
-/* Load and return the tree, or NULL after logging why. */
+/* Load path and its drop-ins (path.d/NAME.conf) and return the tree, or NULL
+   after logging why. */
 zconfig_t *sw_config_load(const char *path);
+/* A daemon's own certificate: DAEMON/cert, else hub/cert (a file of its
+   own per daemon, as before the shared shouwen.conf); NULL when neither. */
+const char *sw_config_own_cert(zconfig_t *cfg, const char *daemon);
 /* Value at path ("audit/postgres"), or def when absent. */
 const char *sw_config_str(zconfig_t *cfg, const char *path, const char *def);
 /* Integer at path; def when absent; -1 (logged) when present but not an

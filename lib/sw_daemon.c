@@ -56,13 +56,14 @@ static void s_usage(const char *name, const char *const *extra)
     for (const char *const *f = extra; f && *f; f++)
         printf(" [%s]", *f);
     printf(
-        "\n  -c, --config FILE  configuration (default /etc/shouwen/%s.conf)\n"
+        "\n  -c, --config FILE  configuration (default /etc/shouwen/%s.conf, then "
+        "FILE.d/*.conf)\n"
         "  -v, --verbose      log debug messages\n"
         "  -t, --test         check the configuration file and exit (0, or 78 with the "
         "line)\n"
         "  -h, --help         this text\n"
         "      --version      the version of shouwen\n",
-        name);
+        streq(name, "branch") ? "branch" : "shouwen");
 }
 
 static bool s_is_extra(const char *arg, const char *const *extra)
@@ -303,7 +304,9 @@ sw_daemon_t *sw_daemon_new(const char *name, int argc, char **argv,
 {
     sw_daemon_t *self = (sw_daemon_t *)zmalloc(sizeof(sw_daemon_t));
     self->name = sw_strdup(name);
-    self->config_path = zsys_sprintf("/etc/shouwen/%s.conf", name);
+    /* the hub's daemons share one file; a branch office has its own */
+    self->config_path = zsys_sprintf("/etc/shouwen/%s.conf",
+                                     streq(name, "branch") ? "branch" : "shouwen");
     self->flags = zlistx_new();
     self->hot = zlistx_new();
     zlistx_set_destructor(self->hot, s_hot_destroy);

@@ -26,12 +26,12 @@ static bool s_cert_ok(const char *path, bool with_secret, const char *what)
 
 sw_hub_t *sw_hub_new(zconfig_t *cfg, const char *daemon)
 {
-    const char *cert = sw_config_str(cfg, "hub/cert", NULL);
+    const char *cert = sw_config_own_cert(cfg, daemon);
     const char *audit = sw_config_str(cfg, "hub/audit_cert", NULL);
-    if (!s_cert_ok(cert, true, "hub/cert")) {
-        sw_error("config: hub/cert must name %s's certificate with its _secret file "
-                 "(shouwen keygen %s --daemon %s); got '%s'",
-                 daemon, daemon, daemon, cert ? cert : "(none)");
+    if (!s_cert_ok(cert, true, "the daemon's certificate")) {
+        sw_error("config: %s/cert (or hub/cert) must name %s's certificate with its "
+                 "_secret file (shouwen keygen %s --daemon %s); got '%s'",
+                 daemon, daemon, daemon, daemon, cert ? cert : "(none)");
         return NULL;
     }
     if (!s_cert_ok(audit, false, "hub/audit_cert")) {

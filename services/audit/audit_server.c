@@ -503,13 +503,15 @@ audit_server_t *audit_server_new(struct ev_loop *loop, zconfig_t *cfg,
 
     /* CURVE on every internal endpoint: only the hub daemons' keys get in,
        and each proposal carries the daemon its key belongs to */
-    const char *cert = sw_config_str(cfg, "hub/cert", NULL);
-    const char *keys = sw_config_str(cfg, "hub/daemon_keys", NULL);
+    const char *cert = sw_config_own_cert(cfg, "audit");
+    const char *keys = sw_config_str(cfg, "audit/daemon_keys",
+                                     sw_config_str(cfg, "hub/daemon_keys", NULL));
     self->daemon_keys = keys ? sw_keyring_new(keys) : NULL;
     if (!cert || !self->daemon_keys) {
-        sw_error("config: hub/cert (audit's certificate with its _secret file) and "
-                 "hub/daemon_keys (a directory of the daemons' public certificates) "
-                 "are required; see docs/security.md");
+        sw_error("config: audit/cert (audit's certificate with its _secret file) and "
+                 "audit/daemon_keys (a directory of the daemons' public certificates) "
+                 "are required (hub/cert and hub/daemon_keys in a file of audit's own); "
+                 "see docs/security.md");
         audit_server_destroy(&self);
         return NULL;
     }

@@ -531,19 +531,20 @@ static void s_on_branches(struct ev_loop *loop, sw_zwatch_t *w, int revents, voi
 /* ---------------------------------------------------------- lifecycle */
 
 /* CURVE on the branch endpoint: the hub's certificate (intake/server_cert,
-   else hub/cert) and intake/branch_keys, the directory of the branches' and
-   administrators' public certificates.  Our ZAP handler starts before the
-   socket binds. */
+   else intake's own: intake/cert or hub/cert) and intake/branch_keys, the directory of
+   the branches' and administrators' public certificates.  Our ZAP handler starts before
+   the socket binds. */
 static int s_curve(intake_server_t *self, zconfig_t *cfg)
 {
     const char *server =
-        sw_config_str(cfg, "intake/server_cert", sw_config_str(cfg, "hub/cert", NULL));
+        sw_config_str(cfg, "intake/server_cert", sw_config_own_cert(cfg, "intake"));
     const char *dir = sw_config_str(cfg, "intake/branch_keys", NULL);
     self->keys = dir ? sw_keyring_new(dir) : NULL;
     if (!server || !self->keys) {
         sw_error("config: intake/branch_keys (a directory of branch and administrator "
-                 "certificates) and intake/server_cert or hub/cert (the hub's "
-                 "certificate with its _secret file) are required; see docs/security.md");
+                 "certificates) and intake/cert (the hub's certificate with "
+                 "its _secret file; intake/server_cert names another) are required; see "
+                 "docs/security.md");
         return -1;
     }
     self->zap = sw_zap_new(self->loop, "intake");

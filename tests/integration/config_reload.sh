@@ -22,7 +22,16 @@ rc=$?
 
 # SIGHUP: log/level and intake's limits now, the rest named
 INTAKE_PID=$(hub_pid intake)
-printf 'log\n    level = debug\n' >>"$HUB/etc/intake.conf"
+# log/level from a drop-in (FILE.d/NAME.conf, read after the file in name order)
+mkdir -p "$HUB/etc/intake.conf.d"
+printf 'log\n   level = debug\n' >"$HUB/etc/intake.conf.d/20-bad.conf"
+out=$("$INTAKE" -t -c "$HUB/etc/intake.conf" 2>&1)
+rc=$?
+[[ $rc -eq 78 && "$out" == *"intake.conf.d/20-bad.conf"*"line 2"* ]] &&
+    pass "-t reads the drop-ins too: a bad one exits 78 naming it and its line" ||
+    fail "-t bad drop-in: rc=$rc $out"
+rm "$HUB/etc/intake.conf.d/20-bad.conf"
+printf 'log\n    level = debug\n' >"$HUB/etc/intake.conf.d/10-log.conf"
 sed -i 's/ack_timeout_ms = [0-9]*/ack_timeout_ms = 2500/; s/max_pending = [0-9]*/max_pending = 1/' \
     "$HUB/etc/intake.conf"
 sed -i 's/^intake$/intake\n    watch_keep = 1000/' "$HUB/etc/intake.conf"
@@ -32,7 +41,7 @@ for ((i = 0; i < 50; i++)); do
     sleep 0.1
 done
 grep -q "SIGHUP: log/level info -> debug" "$HUB/log/intake.log" &&
-    pass "SIGHUP applies log/level at once (info -> debug)" || fail "no log level change logged"
+    pass "SIGHUP applies log/level from the drop-in at once (info -> debug)" || fail "no log level change logged"
 grep -q "SIGHUP: intake/ack_timeout_ms 3000 -> 2500, in force now" "$HUB/log/intake.log" &&
     pass "SIGHUP applies a limit at once (ack_timeout_ms 3000 -> 2500)" ||
     fail "ack_timeout_ms not applied: $(grep SIGHUP "$HUB/log/intake.log")"

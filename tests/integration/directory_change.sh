@@ -6,7 +6,7 @@
 # Here the operator fo-03 moves from the front office to
 # housekeeping: a room-cleaning inquiry fo-03 takes was another department's
 # (router transfers it; sla sets fo-03's transfer deadline in the front office)
-# and is now her own department's (router: in scope; sla: housekeeping).
+# and is now its own department's (router: in scope; sla: housekeeping).
 source "$(dirname "$0")/lib.sh"
 itest_hub directory_change 31720
 HOTEL=$SHOUWEN_SOURCE/deploy/directory/hotel.conf

@@ -84,19 +84,21 @@ for d in "${DAEMONS[@]}" branch; do [[ -x "$ROOT$prefix/sbin/shouwen-$d" ]] || m
 [[ -f "$ROOT$prefix/lib/sysusers.d/shouwen.conf" ]] || missing+=" sysusers.d/shouwen.conf"
 check_eq "units, daemons and sysusers.d file installed" "" "$missing"
 # the configuration directory the installed units name
-confdir=$(sed -n 's|^ExecStart=.* -c \(.*\)/intake\.conf$|\1|p' "$UNITDIR/shouwen-intake.service")
+confdir=$(sed -n 's|^ExecStart=.* -c \(.*\)/shouwen\.conf$|\1|p' "$UNITDIR/shouwen-intake.service")
 check_eq "installed units name the installed daemons" "$prefix/sbin/shouwen-intake" \
     "$(sed -n 's|^ExecStart=\([^ ]*\) .*|\1|p' "$UNITDIR/shouwen-intake.service")"
 modes=""
-for f in audit intake router sla branch directory calendar migrate; do
+for f in shouwen branch directory calendar migrate; do
     modes+="$f=$(stat -c %a "$ROOT$confdir/$f.conf" 2>/dev/null) "
 done
 check_eq "first install puts the samples in $confdir (migrate.conf root's alone)" \
-    "audit=640 intake=640 router=640 sla=640 branch=640 directory=640 calendar=640 migrate=600 " "$modes"
-echo "# changed by the site" >>"$ROOT$confdir/audit.conf"
+    "shouwen=640 branch=640 directory=640 calendar=640 migrate=600 " "$modes"
+check_eq "... and an empty drop-in directory shouwen.conf.d" "yes" \
+    "$([[ -d "$ROOT$confdir/shouwen.conf.d" ]] && echo yes || echo no)"
+echo "# changed by the site" >>"$ROOT$confdir/shouwen.conf"
 DESTDIR=$ROOT cmake --install "$BUILD" >"$WORK/install2.log" 2>&1
 check_eq "a second install keeps the site's configuration" "# changed by the site" \
-    "$(tail -n 1 "$ROOT$confdir/audit.conf")"
+    "$(tail -n 1 "$ROOT$confdir/shouwen.conf")"
 
 # ------------------------------------------- 2. systemd-analyze verify, security
 if ! command -v systemd-analyze >/dev/null; then
@@ -164,7 +166,8 @@ SANDBOX=$SRC/deploy/systemd/shouwen-.service.d/sandbox.conf
 has() { grep -qxF -- "$1" "$2" || grep -qxF -- "$1" "$SANDBOX"; }
 for d in "${DAEMONS[@]}"; do
     unit=$SRC/deploy/systemd/shouwen-$d.service
-    want=("${COMMON[@]}" "ExecStart=/usr/sbin/shouwen-$d -c /etc/shouwen/$d.conf")
+    want=("${COMMON[@]}" "ExecStart=/usr/sbin/shouwen-$d -c /etc/shouwen/shouwen.conf"
+        "RuntimeDirectory=shouwen" "RuntimeDirectoryPreserve=yes")
     absent=""
     for line in "${want[@]}"; do has "$line" "$unit" || absent+=" [$line]"; done
     grep -qE '^LimitNOFILE=[0-9]+$' "$unit" || absent+=" [LimitNOFILE=N]"
@@ -222,7 +225,7 @@ writer=$(bash "$SRC/scripts/pg.sh" conninfo "$HUB/pg" "$HUB_DB" shouwen_writer)
 owner=$(bash "$SRC/scripts/pg.sh" conninfo "$HUB/pg" "$HUB_DB" shouwen_owner)
 ETC=$WORK/etc
 mkdir -p "$ETC"
-for f in audit intake router sla migrate; do
+for f in shouwen migrate; do
     sed -e 's|:7701"|:30201"|; s|:7702"|:30202"|; s|:7703"|:30203"|; s|:7704"|:30204"|' \
         -e "s|\"/etc/shouwen/directory.conf\"|\"$SRC/deploy/directory/hotel.conf\"|" \
         -e "s|\"/etc/shouwen/calendar.conf\"|\"$SRC/deploy/calendar/cn-2026.conf\"|" \
@@ -255,7 +258,9 @@ start_notified() {
     LPID=$!
     STARTED+=("$LPID")
     wait_for 5 test -S "$sock" || fail "$name: notify_listen did not bind $sock"
-    env NOTIFY_SOCKET="$sock" "$@" "$BUILD/services/$name/shouwen-$name" -c "$ETC/$name.conf" \
+    local conf=$ETC/shouwen.conf # the hub's daemons share it; a branch has its own
+    [[ $name == branch ]] && conf=$ETC/branch.conf
+    env NOTIFY_SOCKET="$sock" "$@" "$BUILD/services/$name/shouwen-$name" -c "$conf" \
         2>>"$WORK/$name.log" &
     DPID=$!
     STARTED+=("$DPID")
@@ -364,22 +369,22 @@ bad_config() {
     wait "$LPID" 2>/dev/null
     check_eq "$name: $what exits $want, never READY=1" "$want 0" "$rc $(grep -c 'READY=1' "$NOTES")"
 }
-HUBSEC=$(sed -n '/^hub$/,/^$/p' "$ETC/intake.conf")
+HUBSEC=$(sed -n '/^hub$/,/^$/p' "$ETC/shouwen.conf")
 for d in "${DAEMONS[@]}"; do
     bad_config "$d" "a configuration file that is not there" "@missing"
     bad_config "$d" "a file that is not ZPL" $'hub\n  proposals = "x"\n bad'
-    bad_config "$d" "hub/clock = 'sundial'" "$(sed 's/clock = "real"/clock = "sundial"/' "$ETC/$d.conf")"
+    bad_config "$d" "hub/clock = 'sundial'" "$(sed 's/clock = "real"/clock = "sundial"/' "$ETC/shouwen.conf")"
 done
 bad_config audit "no audit/postgres" "$HUBSEC"
-bad_config intake "ack_timeout_ms = 'soon'" "$(sed 's/ack_timeout_ms = 3000/ack_timeout_ms = "soon"/' "$ETC/intake.conf")"
-bad_config intake "ack_timeout_ms out of range" "$(sed 's/ack_timeout_ms = 3000/ack_timeout_ms = 0/' "$ETC/intake.conf")"
+bad_config intake "ack_timeout_ms = 'soon'" "$(sed 's/ack_timeout_ms = 3000/ack_timeout_ms = "soon"/' "$ETC/shouwen.conf")"
+bad_config intake "ack_timeout_ms out of range" "$(sed 's/ack_timeout_ms = 3000/ack_timeout_ms = 0/' "$ETC/shouwen.conf")"
 # the organisation and calendar that seed an empty log are checked at start
 bad_config intake "a hub/directory file that is not there" \
-    "$(sed "s|^    directory = .*|    directory = \"$WORK/none.conf\"|" "$ETC/intake.conf")"
+    "$(sed "s|^    directory = .*|    directory = \"$WORK/none.conf\"|" "$ETC/shouwen.conf")"
 printf 'version = "bad"\noffices\n    hq\n        zone = "Asia/Nowhere"\n' >"$WORK/bad-calendar.conf"
 bad_config intake "a hub/calendar that does not load" \
-    "$(sed "s|^    calendar = .*|    calendar = \"$WORK/bad-calendar.conf\"|" "$ETC/intake.conf")"
-bad_config intake "an unknown flag (usage)" "$(cat "$ETC/intake.conf")" 64 --frobnicate
+    "$(sed "s|^    calendar = .*|    calendar = \"$WORK/bad-calendar.conf\"|" "$ETC/shouwen.conf")"
+bad_config intake "an unknown flag (usage)" "$(cat "$ETC/shouwen.conf")" 64 --frobnicate
 bad_config branch "a configuration file that is not there" "@missing"
 bad_config branch "no branch/id" "$(sed '/^    id = /d' "$ETC/branch.conf")"
 "$CLI" keygen elsewhere --dir "$WORK" --branch elsewhere >/dev/null

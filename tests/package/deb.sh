@@ -45,8 +45,8 @@ out=$(systemd-analyze verify --man=no $units 2>&1)
 [[ -z "$out" ]] && ok "systemd-analyze verify accepts the installed units" || bad "verify: $out"
 enabled=$(ls /etc/systemd/system/*.wants 2>/dev/null | grep -c shouwen)
 [[ $enabled -eq 0 ]] && ok "no unit is enabled by the package" || bad "$enabled units enabled"
-[[ -f /etc/shouwen/intake.conf ]] && dpkg-query -W -f='${Conffiles}' shouwen | grep -q /etc/shouwen/intake.conf &&
-    ok "the sample configuration is under /etc/shouwen, as conffiles" || bad "no conffile /etc/shouwen/intake.conf"
+[[ -f /etc/shouwen/shouwen.conf ]] && dpkg-query -W -f='${Conffiles}' shouwen | grep -q /etc/shouwen/shouwen.conf &&
+    ok "the sample configuration is under /etc/shouwen, as conffiles" || bad "no conffile /etc/shouwen/shouwen.conf"
 man -w shouwen >/dev/null 2>&1 && ok "man shouwen is installed" || bad "no man page"
 files=$(dpkg -L shouwen | grep -v '^/\.$')
 dpkg --purge shouwen >"$WORK/purge.log" 2>&1 && ok "dpkg --purge removes it" || bad "purge: $(tail -n 5 "$WORK/purge.log")"
