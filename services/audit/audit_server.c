@@ -472,6 +472,27 @@ static int s_settings(audit_server_t *self, zconfig_t *cfg)
     return 0;
 }
 
+const char *const audit_hot_settings[] = {"audit/flush_ms", "audit/max_queue", NULL};
+
+int audit_server_apply(audit_server_t *self, zconfig_t *fresh)
+{
+    int64_t flush_ms, max_queue;
+    if (sw_config_int(fresh, "audit/flush_ms", 2, 0, 10000, &flush_ms) != 0 ||
+        sw_config_int(fresh, "audit/max_queue", 100000, 1000, 10000000, &max_queue) != 0)
+        return -1;
+    self->flush_ms = (int)flush_ms;
+    self->max_queue = (int)max_queue;
+    return 0;
+}
+
+void audit_server_reload(audit_server_t *self)
+{
+    size_t was = sw_keyring_size(self->daemon_keys);
+    size_t now = sw_keyring_rescan(self->daemon_keys);
+    sw_info("SIGHUP: allow-list %s re-read: %zu keys (was %zu)",
+            sw_keyring_dir(self->daemon_keys), now, was);
+}
+
 audit_server_t *audit_server_new(struct ev_loop *loop, zconfig_t *cfg,
                                  audit_server_fn *on_ready, void *arg)
 {

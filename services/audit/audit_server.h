@@ -26,5 +26,12 @@ void audit_server_log_stats(audit_server_t *self);
    systemd's STATUS= line (sw_daemon_set_status); details queued,
    committed, postgresql ("up"/"down"). */
 void audit_server_status(audit_server_t *self, sw_health_t *health);
+/* The settings audit changes while it runs (SIGHUP; batch_max sizes a
+   buffer and waits for a restart), NULL-terminated, and their applier: 0
+   taken, -1 (logged) refused and the running ones kept. */
+extern const char *const audit_hot_settings[];
+int audit_server_apply(audit_server_t *self, zconfig_t *fresh);
+/* SIGHUP: re-reads the daemons' allow-list (audit/daemon_keys) now. */
+void audit_server_reload(audit_server_t *self);
 
 #endif

@@ -89,6 +89,17 @@ static int s_check_schema(zconfig_t *cfg)
     return 0;
 }
 
+static void s_on_reload(void *arg)
+{
+    audit_server_reload(((s_main_t *)arg)->server);
+}
+
+static int s_apply(void *arg, const char *path, zconfig_t *fresh)
+{
+    (void)path;
+    return audit_server_apply(((s_main_t *)arg)->server, fresh);
+}
+
 int main(int argc, char **argv)
 {
     const char *const extra[] = {"--migrate", "--status", NULL};
@@ -117,7 +128,9 @@ int main(int argc, char **argv)
         sw_daemon_destroy(&m.daemon);
         return SW_EXIT_CONFIG;
     }
-    sw_daemon_set_handlers(m.daemon, s_on_stop, NULL, s_on_stats, &m, 5.0);
+    sw_daemon_set_handlers(m.daemon, s_on_stop, s_on_reload, s_on_stats, &m, 5.0);
+    for (const char *const *path = audit_hot_settings; *path; path++)
+        sw_daemon_hot(m.daemon, *path, s_apply, &m);
     sw_daemon_set_status(m.daemon, s_status, &m);
     rc = sw_daemon_run(m.daemon);
     audit_server_destroy(&m.server);

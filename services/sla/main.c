@@ -22,6 +22,12 @@ static void s_on_reload(void *arg)
     sla_server_reload(((s_main_t *)arg)->server);
 }
 
+static int s_apply(void *arg, const char *path, zconfig_t *fresh)
+{
+    (void)path;
+    return sla_server_apply(((s_main_t *)arg)->server, fresh);
+}
+
 static void s_status(void *arg, sw_health_t *health)
 {
     sla_server_status(((s_main_t *)arg)->server, health);
@@ -46,6 +52,8 @@ int main(int argc, char **argv)
         return SW_EXIT_CONFIG;
     }
     sw_daemon_set_handlers(m.daemon, s_on_stop, s_on_reload, s_on_stats, &m, 5.0);
+    for (const char *const *path = sla_hot_settings; *path; path++)
+        sw_daemon_hot(m.daemon, *path, s_apply, &m);
     sw_daemon_set_status(m.daemon, s_status, &m);
     sw_daemon_ready(m.daemon);
     rc = sw_daemon_run(m.daemon);

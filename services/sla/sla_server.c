@@ -283,6 +283,19 @@ void sla_server_destroy(sla_server_t **self_p)
     *self_p = NULL;
 }
 
+const char *const sla_hot_settings[] = {"sla/batch", "sla/max_pending", NULL};
+
+int sla_server_apply(sla_server_t *self, zconfig_t *fresh)
+{
+    int64_t batch, max_pending;
+    if (sw_config_int(fresh, "sla/batch", 1000, 1, 1000000, &batch) ||
+        sw_config_int(fresh, "sla/max_pending", 50000, 100, 10000000, &max_pending))
+        return -1;
+    self->batch = batch;
+    self->max_pending = max_pending;
+    return 0;
+}
+
 void sla_server_reload(sla_server_t *self)
 {
     (void)self;

@@ -22,6 +22,10 @@ sla_server_t *sla_server_new(struct ev_loop *loop, zconfig_t *cfg, sw_clock_t *c
 void sla_server_destroy(sla_server_t **self_p);
 /* SIGHUP: read the calendar file again (unless the log brought one). */
 void sla_server_reload(sla_server_t *self);
+/* The settings sla changes while it runs (SIGHUP), NULL-terminated, and
+   their applier: 0 taken, -1 (logged) refused and the running ones kept. */
+extern const char *const sla_hot_settings[];
+int sla_server_apply(sla_server_t *self, zconfig_t *fresh);
 void sla_server_log_stats(sla_server_t *self);
 /* How sla is doing: health record and systemd's STATUS= line
    (sw_daemon_set_status); detail running_deadlines. */

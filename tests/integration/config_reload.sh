@@ -92,4 +92,22 @@ for ((k = 0; k < 20; k++)); do
 done
 check_eq "the key put back is admitted again" 1 "$ok"
 check_eq "intake was never restarted" "$INTAKE_PID" "$(hub_pid intake)"
+
+# audit's and sla's limits too; audit's batch size sizes a buffer: a restart's
+sed -i 's/flush_ms = [0-9]*/flush_ms = 5/; s/batch_max = [0-9]*/batch_max = 400/' "$HUB/etc/audit.conf"
+printf 'sla\n    batch = 500\n' >>"$HUB/etc/sla.conf"
+kill -HUP "$(hub_pid audit)" "$(hub_pid sla)"
+for ((i = 0; i < 50; i++)); do
+    grep -q "SIGHUP: allow-list" "$HUB/log/audit.log" && grep -q "SIGHUP: sla/batch" "$HUB/log/sla.log" && break
+    sleep 0.1
+done
+grep -q "SIGHUP: audit/flush_ms 2 -> 5, in force now" "$HUB/log/audit.log" &&
+    grep -q "SIGHUP: 'audit/batch_max = 400' takes effect at the next restart" "$HUB/log/audit.log" &&
+    grep -q "SIGHUP: allow-list .* re-read: 4 keys (was 4)" "$HUB/log/audit.log" &&
+    pass "audit at SIGHUP: flush_ms in force, batch_max at the next restart, its allow-list re-read" ||
+    fail "audit SIGHUP: $(grep SIGHUP "$HUB/log/audit.log")"
+grep -q "SIGHUP: sla/batch (default) -> 500, in force now" "$HUB/log/sla.log" &&
+    pass "sla at SIGHUP: sla/batch in force" || fail "sla SIGHUP: $(grep SIGHUP "$HUB/log/sla.log")"
+submit --request-id reload-6 >/dev/null && pass "the hub still serves after every reload" ||
+    fail "no answer after the reloads"
 itest_done
