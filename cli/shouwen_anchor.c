@@ -5,43 +5,25 @@
     holds the public key, NAME.cert_secret the 32-byte seed (mode 0600),
     both with metadata role = "anchor". */
 #include "shouwen_anchor.h"
+#include "shouwen_i18n.h"
+#include "shouwen_verbs.h"
 
 #include <czmq.h>
 #include <sodium.h>
 #include <errno.h>
 #include <sys/stat.h>
 
-#define S_EXIT_USAGE 64
-
-bool shouwen_anchor_wanted(int argc, char **argv)
+/* keygen NAME --anchor [--dir DIR]: the Ed25519 key audit signs with. */
+static int s_anchor_keygen(const char *name, const char *dir)
 {
-    for (int i = 2; i < argc; i++)
-        if (streq(argv[i], "--anchor"))
-            return true;
-    return false;
-}
-
-int shouwen_anchor_keygen(int argc, char **argv)
-{
-    const char *dir = ".";
-    bool usage = argc < 2 || argv[1][0] == '-';
-    for (int i = 2; i < argc && !usage; i++) {
-        if (streq(argv[i], "--dir") && i + 1 < argc)
-            dir = argv[++i];
-        else if (!streq(argv[i], "--anchor"))
-            usage = true;
-    }
-    if (usage) {
-        fprintf(stderr, "shouwen: usage: keygen NAME --anchor [--dir DIR]\n");
-        return S_EXIT_USAGE;
-    }
     char path[512], secret_path[520];
-    snprintf(path, sizeof path, "%s/%s.cert", dir, argv[1]);
+    snprintf(path, sizeof path, "%s/%s.cert", dir, name);
     snprintf(secret_path, sizeof secret_path, "%s_secret", path);
     struct stat st;
     if (stat(path, &st) == 0 || stat(secret_path, &st) == 0) {
         fprintf(stderr,
-                "shouwen: %s already exists: an anchor key is never overwritten\n", path);
+                _("shouwen: %s already exists: an anchor key is never overwritten\n"),
+                path);
         return 1;
     }
     uint8_t seed[crypto_sign_SEEDBYTES], pk[crypto_sign_PUBLICKEYBYTES],
@@ -51,12 +33,12 @@ int shouwen_anchor_keygen(int argc, char **argv)
     zcert_t *cert = zcert_new_from(pk, seed);
     sodium_memzero(seed, sizeof seed);
     sodium_memzero(sk, sizeof sk);
-    zcert_set_meta(cert, "name", "%s", argv[1]);
+    zcert_set_meta(cert, "name", "%s", name);
     zcert_set_meta(cert, "role", "anchor");
     int rc = zcert_save(cert, path);
     zcert_destroy(&cert);
     if (rc != 0 || chmod(secret_path, 0600) != 0) {
-        fprintf(stderr, "shouwen: cannot write %s and %s\n", path, secret_path);
+        fprintf(stderr, _("shouwen: cannot write %s and %s\n"), path, secret_path);
         return 1;
     }
     char hex[sizeof pk * 2 + 1];
@@ -70,47 +52,40 @@ int shouwen_anchor_keygen(int argc, char **argv)
    branch, staff or daemon, and name), goes to an allow-list (lib/sw_keyring.h);
    NAME.cert_secret (0600) stays with its owner.  Without a role: a key with
    only a name, for a hub server. */
-int shouwen_keygen(int argc, char **argv)
+int shouwen_keygen(const shouwen_verb_t *verb, shouwen_args_t *a)
 {
-    if (shouwen_anchor_wanted(argc, argv)) /* Ed25519, cli/shouwen_anchor.c */
-        return shouwen_anchor_keygen(argc, argv);
-    const char *dir = ".", *role = NULL, *id_name = NULL, *id = NULL;
-    int roles = 0;
-    bool usage = argc < 2 || argv[1][0] == '-';
-    for (int i = 2; i < argc && !usage; i += 2) {
-        const char *flag = argv[i], *value = i + 1 < argc ? argv[i + 1] : "";
-        if (!*value)
-            usage = true;
-        else if (streq(flag, "--dir"))
-            dir = value;
-        else if (streq(flag, "--branch") || streq(flag, "--admin") ||
-                 streq(flag, "--daemon")) {
-            role = flag + 2;
-            id_name = streq(role, "admin") ? "staff" : role;
-            id = value;
-            roles++;
-        } else
-            usage = true;
+    const char *name = a->operands[0], *dir = a->dir ? a->dir : ".";
+    const char *role = a->key_branch ? "branch" : a->key_admin ? "admin" : "daemon";
+    const char *id = a->key_branch  ? a->key_branch
+                     : a->key_admin ? a->key_admin
+                                    : a->key_daemon;
+    const char *id_name = a->key_admin ? "staff" : role;
+    int roles = !!a->key_branch + !!a->key_admin + !!a->key_daemon + a->anchor;
+    if (roles > 1 || !*dir || (id && !*id)) {
+        fprintf(stderr,
+                _("shouwen: usage: keygen NAME [--dir DIR] [--branch ID | --admin "
+                  "STAFF_ID | --daemon intake|router|sla|audit | --anchor]\n"));
+        return SHOUWEN_EXIT_USAGE;
     }
-    if (usage || roles > 1) {
-        fprintf(stderr, "shouwen: usage: keygen NAME [--dir DIR] [--branch ID | --admin "
-                        "STAFF_ID | --daemon intake|router|sla|audit]\n");
-        return S_EXIT_USAGE;
-    }
-    if (role && streq(role, "daemon") && !streq(id, "intake") && !streq(id, "router") &&
+    if (a->anchor) /* Ed25519, not CURVE */
+        return s_anchor_keygen(name, dir);
+    if (!id)
+        role = NULL;
+    if (a->key_daemon && !streq(id, "intake") && !streq(id, "router") &&
         !streq(id, "sla") && !streq(id, "audit")) {
         fprintf(stderr,
-                "shouwen: --daemon takes intake, router, sla or audit, not '%s'\n", id);
-        return S_EXIT_USAGE;
+                _("shouwen: --daemon takes intake, router, sla or audit, not '%s'\n"),
+                id);
+        return SHOUWEN_EXIT_USAGE;
     }
     zcert_t *cert = zcert_new();
-    zcert_set_meta(cert, "name", "%s", argv[1]);
+    zcert_set_meta(cert, "name", "%s", name);
     if (role) {
         zcert_set_meta(cert, "role", "%s", role);
         zcert_set_meta(cert, id_name, "%s", id);
     }
     char path[512], secret[520];
-    snprintf(path, sizeof path, "%s/%s.cert", dir, argv[1]);
+    snprintf(path, sizeof path, "%s/%s.cert", dir, name);
     snprintf(secret, sizeof secret, "%s_secret", path);
     /* zcert_save creates the secret 0600 but keeps the mode of a file it
        overwrites; and it reports only the secret half's failure */
@@ -121,7 +96,7 @@ int shouwen_keygen(int argc, char **argv)
         rc = chmod(secret, 0600);
     zcert_destroy(&cert);
     if (rc != 0) {
-        fprintf(stderr, "shouwen: cannot write %s: %s\n", path, strerror(errno));
+        fprintf(stderr, _("shouwen: cannot write %s: %s\n"), path, strerror(errno));
         return 1;
     }
     printf("%s\n", path);

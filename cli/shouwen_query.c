@@ -8,10 +8,11 @@
     NOT_WATCHING (a restarted hub) watches again from the last position on
     a fresh connection: nothing is lost, nothing shown twice. */
 #include "shouwen_query.h"
+#include "shouwen_i18n.h"
+#include "shouwen_verbs.h"
 #include "sw_alloc.h"
 #include "sw_zap.h"
 
-#include <getopt.h>
 #include <sodium.h>
 #include <time.h>
 
@@ -24,16 +25,6 @@
 #define S_ACK_MS         5000  /* a watch acks this often */
 #define S_SILENCE_MS     12000 /* no word from the hub this long: watch again */
 
-static const char *s_verbs[] = {"inbox", "queue", "due", "find", "watch"};
-
-bool shouwen_query_verb(const char *verb)
-{
-    for (size_t i = 0; i < sizeof s_verbs / sizeof s_verbs[0]; i++)
-        if (streq(verb, s_verbs[i]))
-            return true;
-    return false;
-}
-
 /* ------------------------------------------------------------ the link */
 
 zsock_t *shouwen_connect(const shouwen_link_t *l)
@@ -44,13 +35,13 @@ zsock_t *shouwen_connect(const shouwen_link_t *l)
     if ((l->cert || l->server_cert) &&
         (!l->cert || !l->server_cert ||
          sw_curve_client(dealer, l->cert, l->server_cert) != 0)) {
-        fprintf(stderr, "shouwen: need both --cert (with its _secret file) and "
-                        "--server-cert for CURVE\n");
+        fprintf(stderr, _("shouwen: need both --cert (with its _secret file) and "
+                          "--server-cert for CURVE\n"));
         zsock_destroy(&dealer);
         return NULL;
     }
     if (zsock_connect(dealer, "%s", l->endpoint) != 0) {
-        fprintf(stderr, "shouwen: bad endpoint '%s'\n", l->endpoint);
+        fprintf(stderr, _("shouwen: bad endpoint '%s'\n"), l->endpoint);
         zsock_destroy(&dealer);
     }
     return dealer;
@@ -110,7 +101,8 @@ static int s_ask(const shouwen_link_t *l, Shouwen__V1__BranchRequest *req,
         return S_EXIT_USAGE;
     int64_t give_up = zclock_mono() + (int64_t)(timeout_s * 1000);
     int rc = S_EXIT_NO_ANSWER, backoff = 100;
-    char last[240] = "no answer from the hub";
+    char last[240];
+    snprintf(last, sizeof last, "%s", _("no answer from the hub"));
     while (zclock_mono() < give_up && rc == S_EXIT_NO_ANSWER) {
         if (s_send(dealer, req) != 0) {
             zclock_sleep(100);
@@ -131,7 +123,8 @@ static int s_ask(const shouwen_link_t *l, Shouwen__V1__BranchRequest *req,
             break;
         }
         if (reply->status == SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED) {
-            fprintf(stderr, "shouwen: rejected: %s: %s\n", reply->code, reply->message);
+            fprintf(stderr, _("shouwen: rejected: %s: %s\n"), reply->code,
+                    reply->message);
             rc = S_EXIT_REJECTED;
         } else
             snprintf(last, sizeof last, "%s: %s", reply->code, reply->message);
@@ -142,7 +135,7 @@ static int s_ask(const shouwen_link_t *l, Shouwen__V1__BranchRequest *req,
         }
     }
     if (rc == S_EXIT_NO_ANSWER)
-        fprintf(stderr, "shouwen: no answer within %.0f s (%s)\n", timeout_s, last);
+        fprintf(stderr, _("shouwen: no answer within %.0f s (%s)\n"), timeout_s, last);
     zsock_destroy(&dealer);
     return rc;
 }
@@ -307,87 +300,9 @@ static void s_print_notification(const Shouwen__V1__Notification *n, bool json)
 
 /* ------------------------------------------------------------- queries */
 
-typedef struct {
-    const char *staff, *dept, *phone, *case_id, *request_id;
-    unsigned within, limit;
-    bool callbacks, json;
-    double timeout_s;
-    uint64_t from;
-    bool from_given;
-    double for_s;
-    char **staffs, **depts; /* watch: repeated */
-    size_t n_staffs, n_depts;
-} s_args_t;
-
-static int s_parse(int argc, char **argv, s_args_t *a)
-{
-    static const struct option longopts[] = {{"staff", 1, 0, 's'},
-                                             {"department", 1, 0, 'd'},
-                                             {"phone", 1, 0, 'p'},
-                                             {"case", 1, 0, 'c'},
-                                             {"within", 1, 0, 'w'},
-                                             {"limit", 1, 0, 'l'},
-                                             {"callbacks", 0, 0, 'C'},
-                                             {"json", 0, 0, 'j'},
-                                             {"timeout", 1, 0, 't'},
-                                             {"request-id", 1, 0, 'i'},
-                                             {"from", 1, 0, 'f'},
-                                             {"for", 1, 0, 'F'},
-                                             {0, 0, 0, 0}};
-    a->timeout_s = 30;
-    a->staffs = (char **)sw_calloc((size_t)argc, sizeof(char *));
-    a->depts = (char **)sw_calloc((size_t)argc, sizeof(char *));
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 's':
-            a->staff = optarg;
-            a->staffs[a->n_staffs++] = optarg;
-            break;
-        case 'd':
-            a->dept = optarg;
-            a->depts[a->n_depts++] = optarg;
-            break;
-        case 'p':
-            a->phone = optarg;
-            break;
-        case 'c':
-            a->case_id = optarg;
-            break;
-        case 'w':
-            a->within = (unsigned)strtoul(optarg, NULL, 10);
-            break;
-        case 'l':
-            a->limit = (unsigned)strtoul(optarg, NULL, 10);
-            break;
-        case 'C':
-            a->callbacks = true;
-            break;
-        case 'j':
-            a->json = true;
-            break;
-        case 't':
-            a->timeout_s = atof(optarg);
-            break;
-        case 'i':
-            a->request_id = optarg;
-            break;
-        case 'f':
-            a->from = strtoull(optarg, NULL, 10);
-            a->from_given = true;
-            break;
-        case 'F':
-            a->for_s = atof(optarg);
-            break;
-        default:
-            return -1;
-        }
-    }
-    if (optind < argc && !a->case_id && streq(argv[0], "find"))
-        a->case_id = argv[optind++]; /* find CASE */
-    return optind == argc ? 0 : -1;
-}
+/* The options (shouwen_verbs.c): --staff, --department, --phone, --case,
+   --within, --limit, --callbacks, --from, --for and every request's. */
+typedef shouwen_args_t s_args_t;
 
 static int s_query(const shouwen_link_t *l, const char *verb, s_args_t *a)
 {
@@ -399,17 +314,12 @@ static int s_query(const shouwen_link_t *l, const char *verb, s_args_t *a)
     Shouwen__V1__DueQuery due = SHOUWEN__V1__DUE_QUERY__INIT;
     Shouwen__V1__FindQuery find = SHOUWEN__V1__FIND_QUERY__INIT;
     if (streq(verb, "inbox")) {
-        if (!a->staff)
-            return fprintf(stderr, "shouwen: inbox needs --staff ID\n"), S_EXIT_USAGE;
         inbox.staff_id = (char *)a->staff;
         inbox.limit = a->limit;
         req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_INBOX;
         req.inbox = &inbox;
     } else if (streq(verb, "queue")) {
-        if (!a->dept)
-            return fprintf(stderr, "shouwen: queue needs --department ID\n"),
-                   S_EXIT_USAGE;
-        queue.department_id = (char *)a->dept;
+        queue.department_id = (char *)a->department;
         queue.limit = a->limit;
         req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_QUEUE;
         req.queue = &queue;
@@ -417,13 +327,15 @@ static int s_query(const shouwen_link_t *l, const char *verb, s_args_t *a)
         due.within_minutes = a->within;
         due.callbacks_only = a->callbacks;
         due.staff_id = (char *)(a->staff ? a->staff : "");
-        due.department_id = (char *)(a->dept ? a->dept : "");
+        due.department_id = (char *)(a->department ? a->department : "");
         due.limit = a->limit;
         req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_DUE;
         req.due = &due;
     } else {
+        if (a->n_operands && !a->case_id)
+            a->case_id = a->operands[0]; /* find CASE */
         if (!a->phone && !a->case_id)
-            return fprintf(stderr, "shouwen: find needs --phone P or --case ID\n"),
+            return fprintf(stderr, _("shouwen: find needs --phone P or --case ID\n")),
                    S_EXIT_USAGE;
         find.phone = (char *)(a->phone ? a->phone : "");
         find.case_id = (char *)(a->case_id ? a->case_id : "");
@@ -461,10 +373,10 @@ static int s_watch_send(s_watcher_t *w)
         return -1;
     Shouwen__V1__WatchRequest body = SHOUWEN__V1__WATCH_REQUEST__INIT;
     body.from_position = w->last;
-    body.n_staff_ids = w->a->n_staffs;
-    body.staff_ids = w->a->staffs;
-    body.n_department_ids = w->a->n_depts;
-    body.department_ids = w->a->depts;
+    body.n_staff_ids = w->a->staffs.n;
+    body.staff_ids = w->a->staffs.items;
+    body.n_department_ids = w->a->departments.n;
+    body.department_ids = w->a->departments.items;
     Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
     s_address(w->l, &req, w->watch_id, sizeof w->watch_id, NULL);
     req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_WATCH;
@@ -494,7 +406,7 @@ static int s_watch_reply(s_watcher_t *w, Shouwen__V1__BranchReply *r)
 {
     w->heard = zclock_mono();
     if (r->status == SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_REJECTED) {
-        fprintf(stderr, "shouwen: rejected: %s: %s\n", r->code, r->message);
+        fprintf(stderr, _("shouwen: rejected: %s: %s\n"), r->code, r->message);
         return -1;
     }
     if (r->status == SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_RETRY) {
@@ -559,19 +471,13 @@ static int s_watch(const shouwen_link_t *l, s_args_t *a)
     return rc;
 }
 
-int shouwen_query(const shouwen_link_t *link, int argc, char **argv)
+int shouwen_query(const shouwen_verb_t *verb, shouwen_args_t *a)
 {
-    s_args_t a = {0};
-    int rc;
-    if (s_parse(argc, argv, &a) != 0) {
-        fprintf(stderr, "shouwen: bad options for %s (shouwen help %s)\n", argv[0],
-                argv[0]);
-        rc = S_EXIT_USAGE;
-    } else if (streq(argv[0], "watch"))
-        rc = s_watch(link, &a);
-    else
-        rc = s_query(link, argv[0], &a);
-    free(a.staffs);
-    free(a.depts);
-    return rc;
+    shouwen_link_t link = {.endpoint = a->endpoint,
+                           .branch_id = a->branch_id,
+                           .cert = a->cert,
+                           .server_cert = a->server_cert};
+    if (streq(verb->name, "watch"))
+        return s_watch(&link, a);
+    return s_query(&link, verb->name, a);
 }

@@ -26,9 +26,6 @@ zsock_t *shouwen_connect(const shouwen_link_t *link);
 /* A request id made for this run: "cli-" and 24 random hex digits. */
 void shouwen_fresh_request_id(char *out, size_t size);
 
-/* True if verb is one of the above. */
-bool shouwen_query_verb(const char *verb);
-/* argv[0] is the verb; the exit code. */
-int shouwen_query(const shouwen_link_t *link, int argc, char **argv);
+/* The verbs themselves: shouwen_query() in shouwen_verbs.h. */
 
 #endif

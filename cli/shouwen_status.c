@@ -10,19 +10,19 @@
     renamed.  A record older than SHOUWEN_STATUS_STALE_S seconds is stale:
     the daemon is not running or hangs.  docs/operations.md, "Health". */
 #include "shouwen_status.h"
+#include "shouwen_i18n.h"
+#include "shouwen_verbs.h"
 #include "sw_alloc.h"
 
 #include <czmq.h>
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <signal.h>
 #include <time.h>
 
-#define S_EXIT_USAGE 64
-#define S_MAX        64 /* records read from one directory */
+#define S_MAX 64 /* records read from one directory */
 
 /* One daemon's record and what we make of it. */
 typedef struct {
@@ -428,7 +428,7 @@ static int s_prometheus(const s_status_t *st, const char *path)
     char *tmp = zsys_sprintf("%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        fprintf(stderr, "shouwen: cannot write %s: %s\n", tmp, strerror(errno));
+        fprintf(stderr, _("shouwen: cannot write %s: %s\n"), tmp, strerror(errno));
         zstr_free(&tmp);
         return -1;
     }
@@ -447,41 +447,20 @@ static int s_prometheus(const s_status_t *st, const char *path)
     if (rc == 0 && rename(tmp, path) != 0)
         rc = -1;
     if (rc != 0) {
-        fprintf(stderr, "shouwen: cannot write %s: %s\n", path, strerror(errno));
+        fprintf(stderr, _("shouwen: cannot write %s: %s\n"), path, strerror(errno));
         unlink(tmp);
     }
     zstr_free(&tmp);
     return rc;
 }
 
-int shouwen_status(int argc, char **argv)
+int shouwen_status(const shouwen_verb_t *verb, shouwen_args_t *a)
 {
-    static const struct option longopts[] = {
-        {"dir", 1, 0, 'd'}, {"json", 0, 0, 'j'}, {"prometheus", 1, 0, 'p'}, {0, 0, 0, 0}};
     s_status_t *st = (s_status_t *)zmalloc(sizeof *st);
     const char *env = getenv("SHOUWEN_HEALTH_DIR");
-    st->dir = env && *env ? env : "/run/shouwen";
-    const char *prom = NULL;
-    bool json = false;
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1)
-        if (ch == 'd')
-            st->dir = optarg;
-        else if (ch == 'j')
-            json = true;
-        else if (ch == 'p')
-            prom = optarg;
-        else {
-            fprintf(stderr, "shouwen: bad options for status (shouwen help status)\n");
-            free(st);
-            return S_EXIT_USAGE;
-        }
-    if (optind < argc) {
-        fprintf(stderr, "shouwen: status takes no argument '%s'\n", argv[optind]);
-        free(st);
-        return S_EXIT_USAGE;
-    }
+    st->dir = a->dir ? a->dir : env && *env ? env : "/run/shouwen";
+    const char *prom = a->prometheus;
+    bool json = a->json;
     st->now = time(NULL);
     int rc = 0;
     if (s_load(st) != 0) {

@@ -14,7 +14,6 @@
    running, or hangs (it renews its record every 5 s). */
 #define SHOUWEN_STATUS_STALE_S 15
 
-/* status ...: argv[0] is "status"; the exit code above. */
-int shouwen_status(int argc, char **argv);
+/* The verb itself: shouwen_status() in shouwen_verbs.h. */
 
 #endif

@@ -7,11 +7,11 @@
     position.  Exit 0 intact, 1 the log or the anchors disagree, 2 usage
     or connection error. */
 #include "shouwen_anchor.h"
+#include "shouwen_i18n.h"
 #include "sw_alloc.h"
 
 #include <czmq.h>
 #include <endian.h>
-#include <getopt.h>
 #include <libpq-fe.h>
 #include <sodium.h>
 #include <time.h>
@@ -86,7 +86,7 @@ static int s_read_anchors(const char *file, const uint8_t *key, s_walk_t *w)
 {
     FILE *f = fopen(file, "r");
     if (!f) {
-        fprintf(stderr, "shouwen: cannot read %s: %s\n", file, strerror(errno));
+        fprintf(stderr, _("shouwen: cannot read %s: %s\n"), file, strerror(errno));
         return -1;
     }
     char *text = NULL;
@@ -291,56 +291,28 @@ static int s_check_end(s_walk_t *w, uint64_t head, const uint8_t *head_hash)
     return bad;
 }
 
-static void s_usage(void)
-{
-    fprintf(stderr, "usage: shouwen verify --anchors FILE [--postgres CONNINFO] "
-                    "[--key PUBLIC_CERT]\n"
-                    "  CONNINFO is a libpq connection string; without it the PG* "
-                    "environment (PGHOST, PGPORT, PGDATABASE, PGUSER) applies\n");
-}
-
 /* The public key of a certificate written by keygen --anchor; -1 when
    missing (reported). */
 static int s_load_key(const char *path, uint8_t *key)
 {
     zcert_t *cert = zcert_load(path);
     if (!cert) {
-        fprintf(stderr, "shouwen: cannot read the certificate %s\n", path);
+        fprintf(stderr, _("shouwen: cannot read the certificate %s\n"), path);
         return -1;
     }
     const char *role = zcert_meta(cert, "role");
     if (!role || !streq(role, "anchor"))
-        fprintf(stderr, "shouwen: note: %s is not marked role = \"anchor\"\n", path);
+        fprintf(stderr, _("shouwen: note: %s is not marked role = \"anchor\"\n"), path);
     memcpy(key, zcert_public_key(cert), crypto_sign_PUBLICKEYBYTES);
     zcert_destroy(&cert);
     return 0;
 }
 
-int shouwen_verify(int argc, char **argv)
+int shouwen_verify(const shouwen_verb_t *verb, shouwen_args_t *a)
 {
-    static const struct option longopts[] = {{"anchors", 1, 0, 'a'},
-                                             {"postgres", 1, 0, 'p'},
-                                             {"key", 1, 0, 'k'},
-                                             {0, 0, 0, 0}};
-    const char *file = NULL, *conninfo = "", *key_path = NULL;
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (ch == 'a')
-            file = optarg;
-        else if (ch == 'p')
-            conninfo = optarg;
-        else if (ch == 'k')
-            key_path = optarg;
-        else {
-            s_usage();
-            return S_ERROR;
-        }
-    }
-    if (!file || optind < argc) {
-        s_usage();
-        return S_ERROR;
-    }
+    /* --anchors is required: the parser says so (exit 2, S_ERROR) */
+    const char *file = a->anchors, *conninfo = a->postgres ? a->postgres : "",
+               *key_path = a->key;
     uint8_t key[crypto_sign_PUBLICKEYBYTES];
     if (key_path && s_load_key(key_path, key) != 0)
         return S_ERROR;
@@ -361,12 +333,13 @@ int shouwen_verify(int argc, char **argv)
     }
     if (w.n_anchors == 0 && bad == 0) {
         fprintf(stderr,
-                "shouwen: %s holds no anchors: nothing to check the log against\n", file);
+                _("shouwen: %s holds no anchors: nothing to check the log against\n"),
+                file);
         return S_ERROR;
     }
     PGconn *conn = PQconnectdb(conninfo);
     if (PQstatus(conn) != CONNECTION_OK) {
-        fprintf(stderr, "shouwen: cannot connect to PostgreSQL: %s",
+        fprintf(stderr, _("shouwen: cannot connect to PostgreSQL: %s"),
                 PQerrorMessage(conn));
         PQfinish(conn);
         free(w.anchors);
