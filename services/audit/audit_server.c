@@ -25,6 +25,13 @@ static const char *s_append_sql =
     "SELECT idx, event_position, case_version, committed_at_us, status "
     "FROM shouwen.append_batch($1::jsonb) ORDER BY idx";
 static const char *s_head_sql = "SELECT shouwen.head_position()";
+/* The writer's lease (migration 012): one audit appends at a time */
+static const char *s_lease_sql =
+    "SELECT pg_try_advisory_lock(1398210561), "
+    "(SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 "
+    "AND objid = 1398210561 AND objsubid = 1 AND granted AND pid <> pg_backend_pid() "
+    "LIMIT 1)";
+#define S_LEASE_RETRY_S 1.0
 
 static void s_flush(audit_server_t *self);
 
@@ -193,6 +200,15 @@ static void s_on_append(void *arg, PGresult *res)
         return;
     }
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        if (state && streq(state, "55P03")) { /* the lease is not ours (012) */
+            sw_error("append refused: %s", PQresultErrorMessage(res));
+            s_requeue_inflight(self);
+            self->head_known = false;
+            self->lease = false;
+            ev_timer_start(self->loop, &self->lease_retry);
+            return;
+        }
         if (s_transient(res) || self->n_inflight == 0) {
             sw_warn("append failed, will retry: %s", PQresultErrorMessage(res));
             s_requeue_inflight(self);
@@ -255,12 +271,58 @@ static void s_on_head(void *arg, PGresult *res)
     ev_idle_start(self->loop, &self->kick);
 }
 
+static void s_on_lease(void *arg, PGresult *res)
+{
+    audit_server_t *self = (audit_server_t *)arg;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        sw_error("cannot take the log's writer lease: %s",
+                 res ? PQresultErrorMessage(res) : "connection lost");
+        if (res) /* still connected: ask again */
+            ev_timer_start(self->loop, &self->lease_retry);
+        return; /* else a reconnect asks again */
+    }
+    if (*PQgetvalue(res, 0, 0) != 't') {
+        if (!self->lease_told)
+            sw_warn(
+                "another shouwen-audit (PostgreSQL backend %s) holds the log's writer "
+                "lease: this one appends nothing until it is free (asking every %.0f s)",
+                PQgetisnull(res, 0, 1) ? "?" : PQgetvalue(res, 0, 1), S_LEASE_RETRY_S);
+        self->lease_told = true;
+        ev_timer_start(self->loop, &self->lease_retry);
+        return;
+    }
+    self->lease = true;
+    if (self->lease_told)
+        sw_info("the log's writer lease is ours now");
+    self->lease_told = false;
+    audit_store_query(self->writer, s_head_sql, 0, NULL, 0, s_on_head, self);
+}
+
+static void s_ask_lease(audit_server_t *self)
+{
+    if (audit_store_query(self->writer, s_lease_sql, 0, NULL, 0, s_on_lease, self) != 0)
+        ev_timer_start(self->loop, &self->lease_retry);
+}
+
+static void s_on_lease_retry(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    audit_server_t *self = (audit_server_t *)w->data;
+    ev_timer_stop(loop, w);
+    if (audit_store_is_up(self->writer) && !self->lease)
+        s_ask_lease(self);
+}
+
+/* Each connection takes the lease before it reads the head and appends:
+   a session-level lock, so it is ours while this connection lives and
+   gone with it (a reconnect asks again). */
 static void s_on_writer_state(void *arg, bool up)
 {
     audit_server_t *self = (audit_server_t *)arg;
     self->head_known = false;
+    self->lease = false;
+    ev_timer_stop(self->loop, &self->lease_retry);
     if (up)
-        audit_store_query(self->writer, s_head_sql, 0, NULL, 0, s_on_head, self);
+        s_ask_lease(self);
 }
 
 static void s_check_drained(audit_server_t *self)
@@ -516,6 +578,8 @@ audit_server_t *audit_server_new(struct ev_loop *loop, zconfig_t *cfg,
         (audit_item_t **)sw_calloc((size_t)self->batch_max, sizeof(audit_item_t *));
     self->json = sw_json_new();
     ev_timer_init(&self->flush_timer, s_on_flush_timer, 0., 0.);
+    ev_timer_init(&self->lease_retry, s_on_lease_retry, S_LEASE_RETRY_S, 0.);
+    self->lease_retry.data = self;
     self->flush_timer.data = self;
     ev_timer_init(&self->heartbeat, s_on_heartbeat, 1., 1.);
     self->heartbeat.data = self;
@@ -578,6 +642,7 @@ void audit_server_destroy(audit_server_t **self_p)
         return;
     audit_server_t *self = *self_p;
     ev_timer_stop(self->loop, &self->flush_timer);
+    ev_timer_stop(self->loop, &self->lease_retry);
     ev_timer_stop(self->loop, &self->heartbeat);
     ev_idle_stop(self->loop, &self->kick);
     audit_store_destroy(&self->writer);
@@ -631,9 +696,11 @@ void audit_server_status(audit_server_t *self, sw_health_t *health)
     sw_health_number(health, "queued", (int64_t)queued);
     sw_health_number(health, "committed", (int64_t)self->stats.committed);
     sw_health_text(health, "postgresql", up ? "up" : "down");
+    sw_health_text(health, "lease", self->lease ? "held" : "waiting");
     snprintf(health->line, sizeof health->line,
-             "log head %" PRIu64 ", %" PRIu64 " committed, %zu queued, PostgreSQL %s",
-             self->head, self->stats.committed, queued, up ? "up" : "down");
+             "log head %" PRIu64 ", %" PRIu64 " committed, %zu queued, PostgreSQL %s%s",
+             self->head, self->stats.committed, queued, up ? "up" : "down",
+             up && !self->lease ? ", waiting for the writer lease" : "");
 }
 
 void audit_server_log_stats(audit_server_t *self)

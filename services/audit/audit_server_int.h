@@ -61,12 +61,15 @@ struct _audit_server_t {
     size_t solo;       /* items left to send one at a time */
     zlistx_t *replays; /* audit_replay_t waiting */
     audit_replay_t *replay_inflight;
-    sw_json_t *json; /* batch text buffer */
-    int batch_max;   /* events per transaction, at most */
-    int flush_ms;    /* wait this long for a batch to fill */
-    int max_queue;   /* stop reading proposals above this */
-    uint64_t head;   /* last committed position */
-    bool head_known; /* head read since the writer connected */
+    sw_json_t *json;      /* batch text buffer */
+    int batch_max;        /* events per transaction, at most */
+    int flush_ms;         /* wait this long for a batch to fill */
+    int max_queue;        /* stop reading proposals above this */
+    uint64_t head;        /* last committed position */
+    bool head_known;      /* head read since the writer connected */
+    bool lease;           /* the writer's session holds the log's lease */
+    bool lease_told;      /* "waiting for the lease" logged for this wait */
+    ev_timer lease_retry; /* another audit holds it: ask again */
     bool ready_sent;
     bool draining;
     ev_timer flush_timer;
