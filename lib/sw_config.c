@@ -53,11 +53,16 @@ static void s_merge(zconfig_t *into, zconfig_t *node, const char *prefix)
 }
 
 /* The *.conf files of dir in name order; NULL when there is no dir. */
-static zlistx_t *s_dropins(const char *dir)
+static zlistx_t *s_dropins(const char *dir, bool *failed)
 {
     DIR *d = opendir(dir);
-    if (!d)
+    if (!d) {
+        if (errno != ENOENT) {
+            sw_error("config %s: %s", dir, strerror(errno));
+            *failed = true;
+        }
         return NULL;
+    }
     zlistx_t *names = zlistx_new();
     zlistx_set_destructor(names, (zlistx_destructor_fn *)zstr_free);
     zlistx_set_comparator(names, (zlistx_comparator_fn *)strcmp);
@@ -77,8 +82,11 @@ zconfig_t *sw_config_load(const char *path)
     assert(path);
     zconfig_t *cfg = s_load_file(path);
     char *dir = zsys_sprintf("%s.d", path);
-    zlistx_t *dropins = cfg ? s_dropins(dir) : NULL;
+    bool failed = false;
+    zlistx_t *dropins = cfg ? s_dropins(dir, &failed) : NULL;
     zstr_free(&dir);
+    if (failed)
+        zconfig_destroy(&cfg);
     for (char *file = dropins ? (char *)zlistx_first(dropins) : NULL; file && cfg;
          file = (char *)zlistx_next(dropins)) {
         zconfig_t *dropin = s_load_file(file);

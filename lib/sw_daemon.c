@@ -140,6 +140,18 @@ static s_hot_t *s_hot_find(sw_daemon_t *self, const char *path)
     return NULL;
 }
 
+/* Whether a setting is this daemon's: the shared sections and its own (the
+   hub's daemons share shouwen.conf; another daemon's section is not ours). */
+static bool s_ours(sw_daemon_t *self, const char *path)
+{
+    size_t len = strcspn(path, "/");
+    static const char *const shared[] = {"hub", "log", "daemon", NULL};
+    for (const char *const *s = shared; *s; s++)
+        if (strlen(*s) == len && strncmp(path, *s, len) == 0)
+            return true;
+    return strlen(self->name) == len && strncmp(path, self->name, len) == 0;
+}
+
 /* One setting whose "path = value" line is new in the file (value NULL:
    the setting was removed).  A hot setting is offered to its daemon and,
    taken, becomes the running one; any other waits for a restart.  Returns
@@ -147,8 +159,8 @@ static s_hot_t *s_hot_find(sw_daemon_t *self, const char *path)
 static bool s_reload_setting(sw_daemon_t *self, zconfig_t *fresh, const char *path,
                              const char *value)
 {
-    if (streq(path, "log/level"))
-        return true; /* done above */
+    if (streq(path, "log/level") || !s_ours(self, path))
+        return true; /* done above, or another daemon's */
     s_hot_t *hot = s_hot_find(self, path);
     const char *was = sw_config_str(self->config, path, NULL);
     if (!hot) {
@@ -206,7 +218,7 @@ static void s_reload_config(sw_daemon_t *self)
         if (!zlistx_find(was, line)) {
             char *eq = strstr(line, " = ");
             *eq = '\0';
-            changed += !streq(line, "log/level");
+            changed += !streq(line, "log/level") && s_ours(self, line);
             s_reload_setting(self, fresh, line, eq + 3);
             *eq = ' ';
         }
@@ -214,7 +226,7 @@ static void s_reload_config(sw_daemon_t *self)
         char *eq = strstr(line, " = ");
         *eq = '\0';
         if (!sw_config_str(fresh, line, NULL)) { /* gone, not changed */
-            changed += !streq(line, "log/level");
+            changed += !streq(line, "log/level") && s_ours(self, line);
             s_reload_setting(self, fresh, line, NULL);
         }
         *eq = ' ';

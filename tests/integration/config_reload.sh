@@ -35,6 +35,8 @@ printf 'log\n    level = debug\n' >"$HUB/etc/intake.conf.d/10-log.conf"
 sed -i 's/ack_timeout_ms = [0-9]*/ack_timeout_ms = 2500/; s/max_pending = [0-9]*/max_pending = 1/' \
     "$HUB/etc/intake.conf"
 sed -i 's/^intake$/intake\n    watch_keep = 1000/' "$HUB/etc/intake.conf"
+# another daemon's section (the hub's daemons share shouwen.conf) is not intake's
+printf 'sla\n    batch = 7\n' >>"$HUB/etc/intake.conf"
 kill -HUP "$INTAKE_PID"
 for ((i = 0; i < 50; i++)); do
     grep -q "SIGHUP: allow-list" "$HUB/log/intake.log" && break
@@ -47,6 +49,8 @@ grep -q "SIGHUP: intake/ack_timeout_ms 3000 -> 2500, in force now" "$HUB/log/int
     fail "ack_timeout_ms not applied: $(grep SIGHUP "$HUB/log/intake.log")"
 grep -q "SIGHUP: 'intake/watch_keep = 1000' takes effect at the next restart" "$HUB/log/intake.log" &&
     pass "SIGHUP names a setting that waits for a restart" || fail "the changed setting was not named"
+grep -q "sla/batch" "$HUB/log/intake.log" && fail "intake spoke of sla's setting" ||
+    pass "SIGHUP leaves another daemon's section to that daemon"
 submit --request-id reload-1 >/dev/null && pass "intake still serves after the reload" ||
     fail "no answer after SIGHUP"
 grep -q " DEBUG intake: " "$HUB/log/intake.log" && pass "debug lines are now written" ||
