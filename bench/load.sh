@@ -127,6 +127,20 @@ settle() {
     echo "$last"
 }
 
+# the hub's counters (shouwen stats: intake's own, audit's from its heartbeat)
+stats() { timeout 20 "$BUILD/cli/shouwen" stats --timeout 5 2>/dev/null | awk 'NF == 2 && $2 ~ /^[0-9]+$/ { print $1 "=" $2 }'; }
+# stats_delta BEFORE AFTER NAME...: "NAME +N" for each
+stats_delta() {
+    local before=$1 after=$2 n b a out=""
+    shift 2
+    for n in "$@"; do
+        b=$(sed -n "s/^$n=//p" <<<"$before")
+        a=$(sed -n "s/^$n=//p" <<<"$after")
+        out+="${out:+, }${n#audit.} $(( ${a:-0} - ${b:-0} ))"
+    done
+    echo "$out"
+}
+
 declare -a ROWS=()
 RUN=$(date +%H%M%S)
 # step NAME RATE SECONDS: one run of bench/load, then the log's side
@@ -134,9 +148,13 @@ step() {
     local name=$1 rate=$2 secs=$3 tag lo hi out rc
     tag="$name-$rate-$RUN"
     lo=$(($(head_pos) + 1))
+    local st0
+    st0=$(stats)
     say ""
     say "## $name: $rate inquiries/s for $secs s ($CLIENTS connections); load average before: $(loadavg)"
     out=$DIR/out-$tag
+    local pglog_at
+    pglog_at=$(wc -l <"$PGHOME/postgres.log")
     timeout $((secs + DRAIN_S + 90)) "$LOAD" --endpoint "tcp://127.0.0.1:$((BASE + 1))" \
         --rate "$rate" --seconds "$secs" --clients "$CLIENTS" --drain "$DRAIN_S" --tag "$tag" \
         --acked "$DIR/acked-$tag" \
@@ -148,7 +166,15 @@ step() {
     [[ $rc -le 1 ]] || { echo "load.sh: bench/load exited $rc" >&2; return 1; }
     local la_end
     la_end=$(loadavg)
+    # PostgreSQL's checkpoints while the requests were offered and answered
+    # (log_checkpoints is on by default): a checkpoint's fsyncs stall commits
+    local ckpt
+    ckpt=$(tail -n +$((pglog_at + 1)) "$PGHOME/postgres.log" | grep -o 'checkpoint complete:.*' |
+        sed -n 's/.*write=\([0-9.]*\) s, sync=\([0-9.]*\) s, total=\([0-9.]*\) s.*/write \1 s, sync \2 s, total \3 s/p' | paste -sd';')
+    say "  PostgreSQL checkpoints during the step: ${ckpt:-none}"
     hi=$(settle)
+    sleep 2 # audit's counters come with its heartbeat
+    say "  audit's proposals during the step: $(stats_delta "$st0" "$(stats)" audit.received audit.committed audit.duplicate audit.stale) (a duplicate: a proposal republished by its producer, sw_producer, before its commit came back)"
     # the log's side: events of the step, the acknowledged ids in the log
     local acked_file="$PGHOME/acked-$tag"
     cp "$DIR/acked-$tag" "$acked_file" && chmod 644 "$acked_file"
