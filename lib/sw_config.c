@@ -38,8 +38,7 @@ static zconfig_t *s_load_file(const char *path)
     return cfg;
 }
 
-/* Every value of a drop-in set over the tree, at the same path. */
-static void s_merge(zconfig_t *into, zconfig_t *node, const char *prefix)
+static void s_each(zconfig_t *node, const char *prefix, sw_config_each_fn *fn, void *arg)
 {
     for (; node; node = zconfig_next(node)) {
         char path[256];
@@ -47,9 +46,20 @@ static void s_merge(zconfig_t *into, zconfig_t *node, const char *prefix)
                  zconfig_name(node));
         const char *value = zconfig_value(node);
         if (value && *value)
-            zconfig_put(into, path, value);
-        s_merge(into, zconfig_child(node), path);
+            fn(arg, path, value);
+        s_each(zconfig_child(node), path, fn, arg);
     }
+}
+
+void sw_config_each(zconfig_t *cfg, sw_config_each_fn *fn, void *arg)
+{
+    s_each(zconfig_child(cfg), "", fn, arg);
+}
+
+/* A drop-in's value set over the tree, at the same path. */
+static void s_put(void *into, const char *path, const char *value)
+{
+    zconfig_put((zconfig_t *)into, path, value);
 }
 
 /* The *.conf files of dir in name order; NULL when there is no dir. */
@@ -91,7 +101,7 @@ zconfig_t *sw_config_load(const char *path)
          file = (char *)zlistx_next(dropins)) {
         zconfig_t *dropin = s_load_file(file);
         if (dropin)
-            s_merge(cfg, zconfig_child(dropin), "");
+            sw_config_each(dropin, s_put, cfg);
         else
             zconfig_destroy(&cfg); /* logged, with the drop-in's name and line */
         zconfig_destroy(&dropin);

@@ -17,6 +17,9 @@
 /* Load path and its drop-ins (path.d/NAME.conf) and return the tree, or NULL
    after logging why. */
 zconfig_t *sw_config_load(const char *path);
+/* fn(arg, "section/key", value) for every key with a value, in file order. */
+typedef void(sw_config_each_fn)(void *arg, const char *path, const char *value);
+void sw_config_each(zconfig_t *cfg, sw_config_each_fn *fn, void *arg);
 /* A daemon's own certificate: DAEMON/cert, else hub/cert (a file of its
    own per daemon, as before the shared shouwen.conf); NULL when neither. */
 const char *sw_config_own_cert(zconfig_t *cfg, const char *daemon);

@@ -118,17 +118,9 @@ static const char *s_level_name(int priority)
 }
 
 /* Every "path = value" of a configuration, one string each. */
-static void s_flatten(zconfig_t *node, const char *prefix, zlistx_t *out)
+static void s_flatten(void *out, const char *path, const char *value)
 {
-    for (; node; node = zconfig_next(node)) {
-        char path[256];
-        snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "/" : "",
-                 zconfig_name(node));
-        const char *value = zconfig_value(node);
-        if (value && *value)
-            zlistx_add_end(out, zsys_sprintf("%s = %s", path, value));
-        s_flatten(zconfig_child(node), path, out);
-    }
+    zlistx_add_end((zlistx_t *)out, zsys_sprintf("%s = %s", path, value));
 }
 
 static s_hot_t *s_hot_find(sw_daemon_t *self, const char *path)
@@ -211,8 +203,8 @@ static void s_reload_config(sw_daemon_t *self)
     zlistx_set_destructor(now, (zlistx_destructor_fn *)zstr_free);
     zlistx_set_comparator(was, (zlistx_comparator_fn *)strcmp);
     zlistx_set_comparator(now, (zlistx_comparator_fn *)strcmp);
-    s_flatten(zconfig_child(self->config), "", was);
-    s_flatten(zconfig_child(fresh), "", now);
+    sw_config_each(self->config, s_flatten, was);
+    sw_config_each(fresh, s_flatten, now);
     int changed = 0;
     for (char *line = (char *)zlistx_first(now); line; line = (char *)zlistx_next(now))
         if (!zlistx_find(was, line)) {

@@ -164,6 +164,11 @@ static bool s_transfer(router_case_t *self, sw_directory_t *dir, router_decision
                  s_or(self->department, "本部门")));
         return s_reject(self, d, k, "OWNERSHIP_LOCKED", d->text2);
     }
+    /* the first owner's transfer is signed with its reason (R13, R14): the
+       desk writes it as the opinion, the CLI as --reason */
+    const char *why = !s_blank(c->reason) ? c->reason : c->opinion;
+    if (!forward && s_blank(why))
+        return s_reject(self, d, k, "OPINION_REQUIRED", "转办须写明转办理由（R13、R14）");
     self->hops++; /* the handoff's hop; the state moves when it commits */
     const char *from_dept =
         forward && self->state == ROUTER_TRANSFERRING ? self->to_dept : self->department;
@@ -180,7 +185,7 @@ static bool s_transfer(router_case_t *self, sw_directory_t *dir, router_decision
         s_answer(self, d, k, SHOUWEN__V1__ENVELOPE__BODY_TRANSFERRED);
         shouwen__v1__transferred__init(&d->transferred);
         d->transferred.handoff = &d->handoff;
-        d->transferred.reason = c->reason;
+        d->transferred.reason = (char *)why;
         d->transferred.qa_copy = s_qa_copy(dir, d);
         d->env.transferred = &d->transferred;
     }

@@ -38,10 +38,7 @@ sed -i 's/^intake$/intake\n    watch_keep = 1000/' "$HUB/etc/intake.conf"
 # another daemon's section (the hub's daemons share shouwen.conf) is not intake's
 printf 'sla\n    batch = 7\n' >>"$HUB/etc/intake.conf"
 kill -HUP "$INTAKE_PID"
-for ((i = 0; i < 50; i++)); do
-    grep -q "SIGHUP: allow-list" "$HUB/log/intake.log" && break
-    sleep 0.1
-done
+wait_log "$HUB/log/intake.log" "SIGHUP: allow-list" 5
 grep -q "SIGHUP: log/level info -> debug" "$HUB/log/intake.log" &&
     pass "SIGHUP applies log/level from the drop-in at once (info -> debug)" || fail "no log level change logged"
 grep -q "SIGHUP: intake/ack_timeout_ms 3000 -> 2500, in force now" "$HUB/log/intake.log" &&
@@ -75,10 +72,7 @@ done
 BRANCHES=$HUB/keys/branches
 mv "$BRANCHES/$HUB_BRANCH.cert" "$HUB/$HUB_BRANCH.cert.out"
 kill -HUP "$INTAKE_PID"
-for ((i = 0; i < 50; i++)); do
-    [[ $(grep -c "SIGHUP: allow-list" "$HUB/log/intake.log") -ge 2 ]] && break
-    sleep 0.1
-done
+wait_log "$HUB/log/intake.log" "SIGHUP: allow-list" 5 2
 grep "SIGHUP: allow-list" "$HUB/log/intake.log" | tail -n 1 | grep -q "was " &&
     pass "SIGHUP re-reads the allow-list: $(grep "SIGHUP: allow-list" "$HUB/log/intake.log" | tail -n 1 | sed 's/.*re-read: //')" ||
     fail "no allow-list line"
@@ -101,10 +95,8 @@ check_eq "intake was never restarted" "$INTAKE_PID" "$(hub_pid intake)"
 sed -i 's/flush_ms = [0-9]*/flush_ms = 5/; s/batch_max = [0-9]*/batch_max = 400/' "$HUB/etc/audit.conf"
 printf 'sla\n    batch = 500\n' >>"$HUB/etc/sla.conf"
 kill -HUP "$(hub_pid audit)" "$(hub_pid sla)"
-for ((i = 0; i < 50; i++)); do
-    grep -q "SIGHUP: allow-list" "$HUB/log/audit.log" && grep -q "SIGHUP: sla/batch" "$HUB/log/sla.log" && break
-    sleep 0.1
-done
+wait_log "$HUB/log/audit.log" "SIGHUP: allow-list" 5
+wait_log "$HUB/log/sla.log" "SIGHUP: sla/batch" 5
 grep -q "SIGHUP: audit/flush_ms 2 -> 5, in force now" "$HUB/log/audit.log" &&
     grep -q "SIGHUP: 'audit/batch_max = 400' takes effect at the next restart" "$HUB/log/audit.log" &&
     grep -q "SIGHUP: allow-list .* re-read: 4 keys (was 4)" "$HUB/log/audit.log" &&

@@ -45,23 +45,16 @@ sed -e '0,/version = "/s/version = "[^"]*"/version = "hotel-moved"/' \
 "$CLI" directory load "$HUB/moved.conf" --by gm-01 >/dev/null || fail "load hotel-moved"
 wait_sql "select count(*) from shouwen.events where type='directory.loaded' and body->>'version'='hotel-moved'" 1 20 ||
     fail "hotel-moved committed"
-for d in router sla; do
-    for ((i = 0; i < 50; i++)); do
-        grep -q "hotel-moved" "$HUB/log/$d.log" && break
-        sleep 0.1
-    done
-done
+wait_log "$HUB/log/router.log" "hotel-moved" 5
+wait_log "$HUB/log/sla.log" "hotel-moved" 5
 C2=$(case_of after-1)
 check_eq "after the load: router keeps it in fo-03's new department; sla holds fo-03 in housekeeping" \
     "DISPOSITION_SAME_DEPARTMENT housekeeping | housekeeping" "$(views "$C2")"
 
 # SIGHUP reads no file: the organisation stays the log's
 kill -HUP "$(hub_pid router)" "$(hub_pid sla)"
-for ((i = 0; i < 50; i++)); do
-    grep -q "SIGHUP: the organisation in force (version hotel-moved) comes from the log" "$HUB/log/router.log" &&
-        grep -q "SIGHUP: the calendar and the organisation in force come from the log" "$HUB/log/sla.log" && break
-    sleep 0.1
-done
+wait_log "$HUB/log/router.log" "SIGHUP: the organisation in force (version hotel-moved)" 5
+wait_log "$HUB/log/sla.log" "SIGHUP: the calendar and the organisation in force come from the log" 5
 grep -q "SIGHUP: the organisation in force (version hotel-moved) comes from the log" "$HUB/log/router.log" &&
     pass "router at SIGHUP: the organisation in force comes from the log" || fail "router SIGHUP line"
 C3=$(case_of after-hup)

@@ -78,6 +78,17 @@ wait_sql() {
     return 1
 }
 
+# wait_log FILE PATTERN [SECONDS] [COUNT]: poll until FILE has COUNT (1)
+# lines matching the grep pattern
+wait_log() {
+    local file=$1 pattern=$2 limit=${3:-10} count=${4:-1} i
+    for ((i = 0; i < limit * 10; i++)); do
+        [[ $(grep -c -- "$pattern" "$file" 2>/dev/null) -ge $count ]] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 # submit [cli flags...]: a well-formed phone inquiry, overridable by flags
 submit() {
     "$CLI" submit --channel phone --kind consultation --name 张三 --phone 13800000000 \

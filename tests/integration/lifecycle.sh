@@ -151,7 +151,9 @@ R13) # nobody refuses: return or forward only with a clear written opinion
 R14) # every handoff signed and time-stamped by sender and receiver
     C=$(submit --category repair --request-id r14)
     routed "$C"
-    expect_ok transfer "$C" --staff fo-01 --to-department engineering
+    # the sender signs with the transfer's reason (R13, R14); none is refused
+    expect_reject OPINION_REQUIRED transfer "$C" --staff fo-01 --to-department engineering
+    expect_ok transfer "$C" --staff fo-01 --to-department engineering --reason "设备维修归工程部"
     expect_reject NOT_RECEIVER accept "$C" --staff hk-01
     expect_ok accept "$C" --staff en-head
     check_eq "R14 both sides signed" "fo-01|en-head" \
@@ -164,7 +166,7 @@ R14) # every handoff signed and time-stamped by sender and receiver
 R16) # callback by the first owner once handling ends, with a rating
     C=$(submit --category room_cleaning --request-id r16)
     routed "$C"
-    expect_ok transfer "$C" --staff fo-01 --to-department housekeeping
+    expect_ok transfer "$C" --staff fo-01 --to-department housekeeping --reason "客房清洁归客房部"
     expect_ok accept "$C" --staff hk-01
     expect_reject WRONG_STATE callback "$C" --staff fo-01 --reached yes --rating 5
     expect_ok resolve "$C" --staff hk-01 --summary "已完成清洁"
@@ -192,7 +194,7 @@ R18) # ping-pong and too many hops lock ownership; coordination sheet; shirking 
     # hop limit: transfer, forward, forward, then a fourth pass is refused
     C2=$(submit --category repair --request-id r18b)
     routed "$C2"
-    expect_ok transfer "$C2" --staff fo-01 --to-department housekeeping
+    expect_ok transfer "$C2" --staff fo-01 --to-department housekeeping --reason "先交客房部查看"
     expect_ok forward "$C2" --staff hk-01 --to-department concierge --opinion "非客房部职责，转礼宾部"
     expect_ok forward "$C2" --staff cg-head --to-department food_beverage --opinion "非礼宾部职责，转餐饮部"
     expect_reject OWNERSHIP_LOCKED forward "$C2" --staff fb-head --to-department engineering --opinion "非餐饮部职责，转工程部"

@@ -23,10 +23,7 @@ sed -e "s|:$((HUB_BASE + 2))\"|:$((HUB_BASE + 12))\"|; s|:$((HUB_BASE + 3))\"|:$
 sed -i "/health_dir/d" "$HUB/etc/audit2.conf"
 "$AUDIT" -c "$HUB/etc/audit2.conf" >"$HUB/log/audit2.log" 2>&1 &
 SECOND=$!
-for ((i = 0; i < 100; i++)); do
-    grep -q "holds the log's writer lease" "$HUB/log/audit2.log" && break
-    sleep 0.1
-done
+wait_log "$HUB/log/audit2.log" "holds the log's writer lease"
 grep -q "another shouwen-audit (PostgreSQL backend $holder) holds the log's writer lease" "$HUB/log/audit2.log" &&
     pass "a second audit waits for the lease and names its holder" ||
     fail "second audit: $(tail -n 3 "$HUB/log/audit2.log")"
@@ -47,26 +44,17 @@ check_eq "  and nothing was appended" 0 \
 
 # the holder dies: the waiting audit takes the lease over
 hub_stop audit KILL
-for ((i = 0; i < 100; i++)); do
-    grep -q "the log's writer lease is ours now" "$HUB/log/audit2.log" && break
-    sleep 0.1
-done
+wait_log "$HUB/log/audit2.log" "the log's writer lease is ours now"
 grep -q "the log's writer lease is ours now" "$HUB/log/audit2.log" &&
     pass "after kill -9 of the holder the waiting audit takes the lease" || fail "no takeover"
 # the hub's audit comes back and waits in its turn
 hub_start audit
-for ((i = 0; i < 100; i++)); do
-    grep -q "holds the log's writer lease" "$HUB/log/audit.log" && break
-    sleep 0.1
-done
+wait_log "$HUB/log/audit.log" "holds the log's writer lease"
 grep -q "holds the log's writer lease" "$HUB/log/audit.log" &&
     pass "the restarted audit waits while the other holds the lease" || fail "restarted audit did not wait"
 kill -TERM "$SECOND"
 wait "$SECOND" 2>/dev/null
-for ((i = 0; i < 100; i++)); do
-    [[ $(grep -c "the log's writer lease is ours now" "$HUB/log/audit.log") -ge 1 ]] && break
-    sleep 0.1
-done
+wait_log "$HUB/log/audit.log" "the log's writer lease is ours now"
 grep -q "the log's writer lease is ours now" "$HUB/log/audit.log" &&
     pass "once the other stops, the hub's audit takes the lease" || fail "no takeover back"
 ok=0
