@@ -32,9 +32,16 @@ bool intake_placed_here(intake_server_t *self, const intake_asker_t *a, bool dep
 {
     sw_directory_t *dir = intake_access_directory(self->access);
     char message[200];
+    if (!dir && !sw_follower_is_live(self->follower)) {
+        intake_retry(self, a, "HUB_NOT_READY",
+                     "the hub is catching up with its log; send the same request again");
+        return false;
+    }
     if (!dir) {
-        intake_retry(self, a, INTAKE_NO_DIRECTORY,
-                     "no organisation is in force yet: an administrator loads one first");
+        intake_retry(
+            self, a, INTAKE_NO_DIRECTORY,
+            "no organisation is in force yet (intake seeds it from hub/directory, "
+            "or an administrator loads one)");
         return false;
     }
     if (dept ? !sw_directory_department_exists(dir, id)
