@@ -20,6 +20,9 @@ struct _sw_follower_t {
     uint64_t next;         /* next position we expect */
     bool live;             /* caught up, delivering from the stream */
     bool replaying;        /* a replay request is outstanding */
+    uint64_t tag;          /* of the last replay request sent */
+    uint64_t want_tag;     /* the answer to handle next */
+    uint64_t ahead_tag;    /* the page asked ahead while handling one, 0 none */
     uint64_t replays;      /* replay rounds started (statistics) */
     ev_timer replay_timer; /* replay request timeout */
     sw_follower_event_fn *on_event;
@@ -50,14 +53,24 @@ static int s_open_dealer(sw_follower_t *self)
     return 0;
 }
 
-static void s_ask(sw_follower_t *self)
+/* Asks for a page from position from; its tag. */
+static uint64_t s_send_ask(sw_follower_t *self, uint64_t from)
 {
     Shouwen__V1__ReplayRequest req = SHOUWEN__V1__REPLAY_REQUEST__INIT;
-    req.from_position = self->next;
+    req.from_position = from;
     req.max_events = S_REPLAY_PAGE;
+    req.tag = ++self->tag;
     zframe_t *f = sw_pack_frame(&req.base);
     zframe_send(&f, self->dealer, ZFRAME_DONTWAIT);
     zframe_destroy(&f);
+    return req.tag;
+}
+
+/* Asks for the page at next (any page asked ahead is forgotten). */
+static void s_ask(sw_follower_t *self)
+{
+    self->want_tag = s_send_ask(self, self->next);
+    self->ahead_tag = 0;
     ev_timer_stop(self->loop, &self->replay_timer);
     ev_timer_set(&self->replay_timer, S_REPLAY_TIMEOUT_S, 0.);
     ev_timer_start(self->loop, &self->replay_timer);
@@ -116,7 +129,7 @@ static void s_on_dealer(struct ev_loop *loop, sw_zwatch_t *w, int revents, void 
     if (zframe_size(f) <= 64 * 1024 * 1024)
         rep = shouwen__v1__replay_reply__unpack(NULL, zframe_size(f), zframe_data(f));
     zframe_destroy(&f);
-    if (!self->replaying) {
+    if (!self->replaying || (rep && rep->tag != self->want_tag)) {
         if (rep)
             shouwen__v1__replay_reply__free_unpacked(rep, NULL);
         return; /* an answer we no longer wait for */
@@ -131,11 +144,16 @@ static void s_on_dealer(struct ev_loop *loop, sw_zwatch_t *w, int revents, void 
         ev_timer_start(loop, &self->replay_timer);
         return;
     }
+    /* a full page with more behind it: ask for the next one now, so that
+       audit and PostgreSQL fetch it while this one is applied */
+    uint64_t head = rep->head_position;
+    size_t n = rep->n_events;
+    uint64_t last = n ? rep->events[n - 1]->position : 0;
+    if (n == S_REPLAY_PAGE && last < head && last + 1 > self->next)
+        self->ahead_tag = s_send_ask(self, last + 1);
     bool ok = true;
     for (size_t i = 0; i < rep->n_events && ok; i++)
         ok = s_deliver(self, rep->events[i]);
-    uint64_t head = rep->head_position;
-    size_t n = rep->n_events;
     shouwen__v1__replay_reply__free_unpacked(rep, NULL);
     if (!ok)
         sw_warn("%s: replay skipped a position before %" PRIu64 "; asking again",
@@ -149,6 +167,11 @@ static void s_on_dealer(struct ev_loop *loop, sw_zwatch_t *w, int revents, void 
     } else if (ok && n == 0 && self->next <= head) {
         /* head is ahead but nothing came back yet: ask again shortly */
         ev_timer_set(&self->replay_timer, 0.05, 0.);
+        ev_timer_start(loop, &self->replay_timer);
+    } else if (ok && self->ahead_tag && last + 1 == self->next) {
+        self->want_tag = self->ahead_tag; /* the page asked ahead is the next */
+        self->ahead_tag = 0;
+        ev_timer_set(&self->replay_timer, S_REPLAY_TIMEOUT_S, 0.);
         ev_timer_start(loop, &self->replay_timer);
     } else
         s_ask(self);
