@@ -48,6 +48,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "bench_submit.h"
 #include "sw_envelope.h"
 #include "sw_zap.h"
 
@@ -362,20 +363,7 @@ static int s_send(void **socks, int n_socks, const char *tag, uint32_t i)
     char id[96], matter[128];
     snprintf(id, sizeof id, "%s-%u", tag, i);
     snprintf(matter, sizeof matter, "想预订下周的房间 (load %s, %u)", tag, i);
-    Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
-    req.request_id = id;
-    req.branch_id = "";
-    req.protocol_version = SHOUWEN__V1__BRANCH_PROTOCOL__BRANCH_PROTOCOL_CURRENT;
-    req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_SUBMIT;
-    Shouwen__V1__InquirySubmit s = s_submit;
-    s.matter = matter;
-    req.submit = &s;
-    uint8_t buf[1024];
-    size_t len = protobuf_c_message_get_packed_size(&req.base);
-    assert(len <= sizeof buf);
-    protobuf_c_message_pack(&req.base, buf);
-    return zmq_send(socks[i % (uint32_t)n_socks], buf, len, ZMQ_DONTWAIT) == (int)len ? 0
-                                                                                       : -1;
+    return bench_submit_send(socks[i % (uint32_t)n_socks], id, matter, &s_submit);
 }
 
 int main(int argc, char **argv)
@@ -390,25 +378,49 @@ int main(int argc, char **argv)
     snprintf(tag_buf, sizeof tag_buf, "load%d", (int)getpid());
     o.tag = tag_buf;
     static const struct option longopts[] = {
-        {"endpoint", 1, 0, 'e'}, {"cert", 1, 0, 'c'},      {"server-cert", 1, 0, 's'},
-        {"clients", 1, 0, 'n'},  {"rate", 1, 0, 'r'},      {"seconds", 1, 0, 'S'},
-        {"drain", 1, 0, 'd'},    {"tag", 1, 0, 't'},       {"acked", 1, 0, 'a'},
-        {"proc", 1, 0, 'p'},     {"proc-tree", 1, 0, 'P'}, {"receiver", 1, 0, 'R'},
-        {"category", 1, 0, 'g'}, {0, 0, 0, 0}};
+        {"endpoint", 1, 0, 'e'},    {"cert", 1, 0, 'c'},
+        {"server-cert", 1, 0, 's'}, {"clients", 1, 0, 'n'},
+        {"rate", 1, 0, 'r'},        {"seconds", 1, 0, 'S'},
+        {"drain", 1, 0, 'd'},       {"tag", 1, 0, 't'},
+        {"acked", 1, 0, 'a'},       {"proc", 1, 0, 'p'},
+        {"proc-tree", 1, 0, 'P'},   {"receiver", 1, 0, 'R'},
+        {"category", 1, 0, 'g'},    {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'e': o.endpoint = optarg; break;
-        case 'c': o.cert = optarg; break;
-        case 's': o.server_cert = optarg; break;
-        case 'n': o.clients = atoi(optarg); break;
-        case 'r': o.rate = atof(optarg); break;
-        case 'S': o.seconds = atof(optarg); break;
-        case 'd': o.drain_s = atoi(optarg); break;
-        case 't': o.tag = optarg; break;
-        case 'a': o.acked_path = optarg; break;
-        case 'R': o.receiver = optarg; break;
-        case 'g': o.category = optarg; break;
+        case 'e':
+            o.endpoint = optarg;
+            break;
+        case 'c':
+            o.cert = optarg;
+            break;
+        case 's':
+            o.server_cert = optarg;
+            break;
+        case 'n':
+            o.clients = atoi(optarg);
+            break;
+        case 'r':
+            o.rate = atof(optarg);
+            break;
+        case 'S':
+            o.seconds = atof(optarg);
+            break;
+        case 'd':
+            o.drain_s = atoi(optarg);
+            break;
+        case 't':
+            o.tag = optarg;
+            break;
+        case 'a':
+            o.acked_path = optarg;
+            break;
+        case 'R':
+            o.receiver = optarg;
+            break;
+        case 'g':
+            o.category = optarg;
+            break;
         case 'p':
         case 'P':
             if (s_add_proc(optarg, ch == 'P') != 0) {
@@ -416,16 +428,18 @@ int main(int argc, char **argv)
                 return 64;
             }
             break;
-        default: s_usage();
+        default:
+            s_usage();
         }
     }
     if (!o.endpoint || !o.cert || !o.server_cert || o.clients < 1 ||
         o.clients > MAX_CLIENTS || !(o.rate >= 1 && o.rate <= MAX_RATE) ||
         !(o.seconds >= 1 && o.seconds <= MAX_SECONDS) || o.drain_s < 1 ||
         o.drain_s > MAX_DRAIN || strlen(o.tag) > 40) {
-        fprintf(stderr, "load: --endpoint, keys (SHOUWEN_CERT, SHOUWEN_SERVER_CERT), "
-                        "1-%d clients, rate 1-%d/s, 1-%d s, drain 1-%d s, a tag of at "
-                        "most 40 characters\n",
+        fprintf(stderr,
+                "load: --endpoint, keys (SHOUWEN_CERT, SHOUWEN_SERVER_CERT), "
+                "1-%d clients, rate 1-%d/s, 1-%d s, drain 1-%d s, a tag of at "
+                "most 40 characters\n",
                 MAX_CLIENTS, MAX_RATE, MAX_SECONDS, MAX_DRAIN);
         s_usage();
     }
@@ -440,13 +454,7 @@ int main(int argc, char **argv)
     zsys_init();
     zsys_set_logstream(NULL);
     zsys_set_linger(0);
-    s_customer.name = "张三";
-    s_customer.phone = "13800000000";
-    s_submit.channel = SHOUWEN__V1__CHANNEL__CHANNEL_PHONE;
-    s_submit.kind = SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_CONSULTATION;
-    s_submit.customer = &s_customer;
-    s_submit.category = (char *)o.category;
-    s_submit.receiver_staff_id = (char *)o.receiver;
+    bench_submit_init(&s_customer, &s_submit, o.category, o.receiver);
 
     zsock_t *socks[MAX_CLIENTS];
     void *raw[MAX_CLIENTS];
@@ -698,8 +706,8 @@ int main(int argc, char **argv)
         s_sample(false, true);
 
     /* every request id in exactly one state */
-    uint64_t st_ok = 0, st_rej = 0, st_refused = 0, st_refused_busy = 0, st_unanswered = 0,
-             st_unsent = 0, ok_more_than_once = 0;
+    uint64_t st_ok = 0, st_rej = 0, st_refused = 0, st_refused_busy = 0,
+             st_unanswered = 0, st_unsent = 0, ok_more_than_once = 0;
     FILE *acked = o.acked_path ? fopen(o.acked_path, "w") : NULL;
     for (uint32_t i = 0; i < total; i++) {
         req_t *r = &s_reqs[i];
@@ -711,22 +719,28 @@ int main(int argc, char **argv)
             if (acked)
                 fprintf(acked, "%s-%u\n", o.tag, i);
             break;
-        case Q_REJECTED: st_rej++; break;
+        case Q_REJECTED:
+            st_rej++;
+            break;
         case Q_BACKOFF:
             st_refused++;
             st_refused_busy += r->last_retry == 1;
             break;
-        case Q_WAITING: st_unanswered++; break;
-        default: st_unsent++;
+        case Q_WAITING:
+            st_unanswered++;
+            break;
+        default:
+            st_unsent++;
         }
     }
     if (acked)
         fclose(acked);
 
     double offered_s = o.seconds;
-    double ack_window_s =
-        last_ok_us > t0 ? (double)(last_ok_us - t0) / 1e6 : offered_s; /* to the last OK */
-    double acked_per_s = (double)st_ok / (ack_window_s > offered_s ? ack_window_s : offered_s);
+    double ack_window_s = last_ok_us > t0 ? (double)(last_ok_us - t0) / 1e6
+                                          : offered_s; /* to the last OK */
+    double acked_per_s =
+        (double)st_ok / (ack_window_s > offered_s ? ack_window_s : offered_s);
     long tck = sysconf(_SC_CLK_TCK);
     printf("load %s: %u inquiries offered at %.0f/s for %.0f s over %d connections "
            "(sender's worst lag %.1f ms)\n",

@@ -65,30 +65,15 @@ for d in audit intake router sla; do
     [[ -x "$BUILD/services/$d/shouwen-$d" ]] || { echo "load.sh: no $BUILD/services/$d/shouwen-$d (build it first)" >&2; exit 64; }
 done
 [[ -x "$LOAD" && -x "$BUILD/cli/shouwen" ]] || { echo "load.sh: no $LOAD or $BUILD/cli/shouwen (build the targets load and shouwen)" >&2; exit 64; }
-grep -q 'CMAKE_BUILD_TYPE:STRING=Release' "$BUILD/CMakeCache.txt" 2>/dev/null ||
-    echo "load.sh: warning: $BUILD is not a Release build; its figures are not the ones of record" >&2
-grep -q 'SHOUWEN_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt" 2>/dev/null &&
-    echo "load.sh: warning: $BUILD has the sanitizers on" >&2
+source "$SRC/bench/benchlib.sh"
+bench_check_build load.sh
 
 source "$SRC/scripts/hublib.sh"
 [[ "${LOAD_PG_FAST:-0}" == 1 ]] && export SHOUWEN_PG_FAST=1 || unset SHOUWEN_PG_FAST
 PGSH=$SRC/scripts/pg.sh
 
-cleanup() {
-    [[ -n "${HUB:-}" ]] || return 0
-    hub_destroy
-    if [[ -z "${BENCH_KEEP:-}" ]]; then
-        bash "$PGSH" destroy "$HUB/pg" >/dev/null 2>&1
-        rm -rf "$DIR"
-    else
-        echo "kept $DIR (stop its cluster with: bash scripts/pg.sh stop $DIR/pg)"
-    fi
-}
-trap cleanup EXIT
+trap bench_destroy_hub EXIT
 trap 'exit 130' INT TERM
-
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-say() { printf '%s\n' "$*"; }
 
 rm -rf "$DIR"
 bash "$PGSH" destroy "$DIR/pg" >/dev/null 2>&1

@@ -8,11 +8,11 @@ set -uo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${1:-$SRC/build-c}" && pwd)
 source "$SRC/scripts/hublib.sh"
-HUBLIB_SRC=$SRC
+source "$SRC/bench/benchlib.sh"
 DIR=$BUILD/bench/perf.run
 rm -rf "$DIR"
 hub_init "$DIR/hub" "$BUILD" 32570 >/dev/null || exit 1
-trap 'hub_stop_all; bash $SRC/scripts/pg.sh destroy "$HUB/pg" >/dev/null 2>&1' EXIT
+trap bench_destroy_hub EXIT
 hub_start_all
 hub_wait_ready 60 || exit 1
 "$BUILD/bench/load" --endpoint "tcp://127.0.0.1:32571" --rate 500 --seconds 45 --clients 8 --drain 20 --tag perf >"$DIR/load.out" 2>&1 &
@@ -26,4 +26,4 @@ wait $LPID
 grep -E "^  (acknowledged|ack latency)" "$DIR/load.out"
 echo "# the writer backend, inclusive (children) per function, named frames only"
 perf report -i "$DIR/pg.data" --children --stdio --sort symbol -g none 2>/dev/null |
-    grep -E "^ +[0-9]" | grep -v "0x0000" | awk '{print $1, $2, $4}' | head -70
+    grep -E "^ +[0-9]" | grep -v "0x0000" | awk '{print $1, $2, $4}' | sed -n 1,70p

@@ -46,10 +46,8 @@ for f in services/audit/shouwen-audit services/intake/shouwen-intake services/ro
     services/sla/shouwen-sla cli/shouwen bench/load bench/restart_probe; do
     [[ -x "$BUILD/$f" ]] || { echo "restart.sh: no $BUILD/$f (build the targets shouwen-audit shouwen-intake shouwen-router shouwen-sla shouwen load restart_probe)" >&2; exit 64; }
 done
-grep -q 'CMAKE_BUILD_TYPE:STRING=Release' "$BUILD/CMakeCache.txt" 2>/dev/null ||
-    echo "restart.sh: warning: $BUILD is not a Release build; its figures are not the ones of record" >&2
-grep -q 'SHOUWEN_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt" 2>/dev/null &&
-    echo "restart.sh: warning: $BUILD has the sanitizers on" >&2
+source "$SRC/bench/benchlib.sh"
+bench_check_build restart.sh
 
 source "$SRC/scripts/hublib.sh"
 unset SHOUWEN_PG_FAST
@@ -58,21 +56,12 @@ PGSH=$SRC/scripts/pg.sh
 cleanup() {
     [[ -n "${PROBE_PID:-}" ]] && kill "$PROBE_PID" 2>/dev/null
     [[ -n "${PGCTL_PID:-}" ]] && wait "$PGCTL_PID" 2>/dev/null
-    [[ -n "${HUB:-}" ]] || return 0
-    hub_destroy
-    if [[ -z "${BENCH_KEEP:-}" ]]; then
-        bash "$PGSH" destroy "$HUB/pg" >/dev/null 2>&1
-        rm -rf "$DIR"
-    else
-        echo "kept $DIR (stop its cluster with: bash scripts/pg.sh stop $DIR/hub/pg)"
-    fi
+    bench_destroy_hub
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say() { printf '%s\n' "$*"; }
 now_us() { local t=$EPOCHREALTIME; echo $((${t/./})); }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 [[ -d "$DIR/hub/pg" ]] && bash "$PGSH" destroy "$DIR/hub/pg" >/dev/null 2>&1
 rm -rf "$DIR"

@@ -25,6 +25,7 @@
 #include <getopt.h>
 #include <unistd.h>
 
+#include "bench_submit.h"
 #include "sw_envelope.h"
 #include "sw_zap.h"
 
@@ -54,11 +55,20 @@ int main(int argc, char **argv)
     int ch;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'e': endpoint = optarg; break;
-        case 'T': timeout_s = atof(optarg); break;
-        case 'i': interval_ms = atoi(optarg); break;
-        case 't': tag = optarg; break;
-        default: goto usage;
+        case 'e':
+            endpoint = optarg;
+            break;
+        case 'T':
+            timeout_s = atof(optarg);
+            break;
+        case 'i':
+            interval_ms = atoi(optarg);
+            break;
+        case 't':
+            tag = optarg;
+            break;
+        default:
+            goto usage;
         }
     }
     if (!endpoint || !cert || !server_cert || !(timeout_s >= 0.1 && timeout_s <= 600) ||
@@ -71,8 +81,8 @@ int main(int argc, char **argv)
     zsys_set_linger(0);
     zsock_t *sock = zsock_new(ZMQ_DEALER);
     if (!sock || sw_curve_client(sock, cert, server_cert) != 0) {
-        fprintf(stderr, "restart_probe: cannot set up the connection (keys %s, %s)\n", cert,
-                server_cert);
+        fprintf(stderr, "restart_probe: cannot set up the connection (keys %s, %s)\n",
+                cert, server_cert);
         return 64;
     }
     zsock_set_linger(sock, 0);
@@ -87,15 +97,9 @@ int main(int argc, char **argv)
     }
     void *raw = zsock_resolve(sock);
 
-    Shouwen__V1__Customer customer = SHOUWEN__V1__CUSTOMER__INIT;
-    customer.name = "张三";
-    customer.phone = "13800000000";
-    Shouwen__V1__InquirySubmit submit = SHOUWEN__V1__INQUIRY_SUBMIT__INIT;
-    submit.channel = SHOUWEN__V1__CHANNEL__CHANNEL_PHONE;
-    submit.kind = SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_CONSULTATION;
-    submit.customer = &customer;
-    submit.category = "room_booking";
-    submit.receiver_staff_id = "fo-01";
+    Shouwen__V1__Customer customer;
+    Shouwen__V1__InquirySubmit submit;
+    bench_submit_init(&customer, &submit, "room_booking", "fo-01");
 
     int64_t connected = 0, first_answer = 0, ok = 0, next_send = start;
     int64_t end = start + (int64_t)(timeout_s * 1e6);
@@ -110,21 +114,9 @@ int main(int argc, char **argv)
         if (now >= next_send && inflight < MAX_INFLIGHT) {
             char id[96], matter[128];
             snprintf(id, sizeof id, "%s-%" PRIu64, tag, sent);
-            snprintf(matter, sizeof matter, "想预订下周的房间 (restart probe %s, %" PRIu64 ")",
-                     tag, sent);
-            Shouwen__V1__BranchRequest req = SHOUWEN__V1__BRANCH_REQUEST__INIT;
-            req.request_id = id;
-            req.branch_id = "";
-            req.protocol_version = SHOUWEN__V1__BRANCH_PROTOCOL__BRANCH_PROTOCOL_CURRENT;
-            req.body_case = SHOUWEN__V1__BRANCH_REQUEST__BODY_SUBMIT;
-            Shouwen__V1__InquirySubmit s = submit;
-            s.matter = matter;
-            req.submit = &s;
-            uint8_t buf[1024];
-            size_t len = protobuf_c_message_get_packed_size(&req.base);
-            assert(len <= sizeof buf);
-            protobuf_c_message_pack(&req.base, buf);
-            if (zmq_send(raw, buf, len, ZMQ_DONTWAIT) == (int)len) {
+            snprintf(matter, sizeof matter,
+                     "想预订下周的房间 (restart probe %s, %" PRIu64 ")", tag, sent);
+            if (bench_submit_send(raw, id, matter, &submit) == 0) {
                 if (!connected)
                     connected = now;
                 sent++;

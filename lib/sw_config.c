@@ -110,6 +110,21 @@ zconfig_t *sw_config_load(const char *path)
     return cfg;
 }
 
+void sw_config_warn_gone(zconfig_t *cfg)
+{
+    /* the daemons read these files themselves before the organisation and
+       the calendar came only from the log (intake_seed.c) */
+    static const char *const gone[] = {"intake/directory", "router/directory",
+                                       "sla/directory", "sla/calendar", NULL};
+    for (const char *const *path = gone; *path; path++)
+        if (sw_config_str(cfg, *path, NULL))
+            sw_warn(
+                "config: %s is no longer read: the organisation and the calendar come "
+                "from the log (intake seeds an empty log from hub/directory and "
+                "hub/calendar; change them with 'shouwen directory load')",
+                *path);
+}
+
 const char *sw_config_own_cert(zconfig_t *cfg, const char *daemon)
 {
     char path[64];

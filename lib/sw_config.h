@@ -20,6 +20,8 @@ zconfig_t *sw_config_load(const char *path);
 /* fn(arg, "section/key", value) for every key with a value, in file order. */
 typedef void(sw_config_each_fn)(void *arg, const char *path, const char *value);
 void sw_config_each(zconfig_t *cfg, sw_config_each_fn *fn, void *arg);
+/* Logs each setting of an earlier version that is no longer read. */
+void sw_config_warn_gone(zconfig_t *cfg);
 /* A daemon's own certificate: DAEMON/cert, else hub/cert (a file of its
    own per daemon, as before the shared shouwen.conf); NULL when neither. */
 const char *sw_config_own_cert(zconfig_t *cfg, const char *daemon);

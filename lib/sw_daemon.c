@@ -319,6 +319,8 @@ sw_daemon_t *sw_daemon_new(const char *name, int argc, char **argv,
     sw_log_init(name, verbose ? LOG_DEBUG : LOG_INFO);
     if (rc < 0 && !(self->config = sw_config_load(self->config_path)))
         rc = SW_EXIT_CONFIG;
+    if (self->config)
+        sw_config_warn_gone(self->config);
     if (rc < 0 && !(self->clock = sw_clock_new_from_spec(
                         sw_config_str(self->config, "hub/clock", "real")))) {
         sw_error(

@@ -32,6 +32,11 @@ void sw_notify_stopping(void)
     sd_notify(0, "STOPPING=1");
 }
 
+void sw_notify_extend_timeout(uint64_t usec)
+{
+    sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu", (unsigned long long)usec);
+}
+
 void sw_notify_status(const char *fmt, ...)
 {
     char text[512];

@@ -4,6 +4,7 @@
 #define SW_NOTIFY_H
 
 #include <ev.h>
+#include <stdint.h>
 
 typedef struct _sw_watchdog_t sw_watchdog_t;
 
@@ -11,6 +12,8 @@ void sw_notify_ready(void);
 void sw_notify_reloading(void);
 void sw_notify_stopping(void);
 void sw_notify_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* EXTEND_TIMEOUT_USEC=: a start (or stop) still advancing gets usec more. */
+void sw_notify_extend_timeout(uint64_t usec);
 
 /* Pets the watchdog at half of WatchdogSec= (sd_watchdog_enabled); returns
    a stopped-and-harmless object when no watchdog is configured. */

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
 
 #include "sw_log.h"
+#include "sw_notify.h"
 
 /* How long systemd waits for the next notice of --migrate (a migration or
    a chunk of the rebuild: seconds, usually). */
@@ -106,8 +106,8 @@ void audit_migrate_notify(const char *fmt, ...)
     va_start(args, fmt);
     vsnprintf(text, sizeof text, fmt, args);
     va_end(args);
-    sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu\nSTATUS=migrate: %s", AUDIT_MIGRATE_STEP_US,
-               text);
+    sw_notify_extend_timeout(AUDIT_MIGRATE_STEP_US);
+    sw_notify_status("migrate: %s", text);
 }
 
 int audit_migrate_apply(const char *conninfo, int chunk_events)

@@ -14,10 +14,6 @@
 static const char *const s_kind[2] = {"organisation", "calendar"};
 static const char *const s_key[2] = {"hub/directory", "hub/calendar"};
 
-/* Settings of earlier versions: the daemons read the files themselves */
-static const char *const s_gone[] = {"intake/directory", "router/directory",
-                                     "sla/directory", "sla/calendar", NULL};
-
 static void s_load(const char *path, const char *kind, zchunk_t *text,
                    Shouwen__V1__DirectoryLoad *load)
 {
@@ -29,13 +25,6 @@ static void s_load(const char *path, const char *kind, zchunk_t *text,
 
 int intake_seed_init(intake_server_t *self, zconfig_t *cfg)
 {
-    for (const char *const *gone = s_gone; *gone; gone++)
-        if (sw_config_str(cfg, *gone, NULL))
-            sw_warn(
-                "config: %s is no longer read: the organisation and the calendar come "
-                "from the log (an empty log is seeded from hub/directory and "
-                "hub/calendar; change them with 'shouwen directory load')",
-                *gone);
     for (int k = 0; k < 2; k++) {
         const char *path = sw_config_str(cfg, s_key[k], NULL);
         if (!path || !*path)

@@ -130,10 +130,6 @@ static void s_on_live(void *arg)
 router_server_t *router_server_new(struct ev_loop *loop, zconfig_t *cfg,
                                    sw_clock_t *clock)
 {
-    if (sw_config_str(cfg, "router/directory", NULL))
-        sw_warn("config: router/directory is no longer read: the organisation comes from "
-                "the log (intake seeds an empty log from hub/directory; change it with "
-                "'shouwen directory load')");
     router_server_t *self = (router_server_t *)zmalloc(sizeof(router_server_t));
     self->loop = loop;
     self->clock = clock;

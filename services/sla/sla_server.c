@@ -220,18 +220,8 @@ static sla_rules_t *s_rules_new(sla_server_t *self, zconfig_t *cfg)
                          (uint32_t)max_cases, s_propose, self);
 }
 
-/* Settings of earlier versions: sla read the files itself */
-static const char *const s_gone[] = {"sla/calendar", "sla/directory", NULL};
-
 sla_server_t *sla_server_new(struct ev_loop *loop, zconfig_t *cfg, sw_clock_t *clock)
 {
-    for (const char *const *gone = s_gone; *gone; gone++)
-        if (sw_config_str(cfg, *gone, NULL))
-            sw_warn(
-                "config: %s is no longer read: the calendar and the organisation come "
-                "from the log (intake seeds an empty log from hub/calendar and "
-                "hub/directory; change them with 'shouwen directory load')",
-                *gone);
     int64_t poll_ms = 5;
     sla_server_t *self = (sla_server_t *)zmalloc(sizeof(sla_server_t));
     self->loop = loop;

@@ -14,6 +14,11 @@ out=$("$INTAKE" -t -c "$HUB/bad.conf" 2>&1)
 rc=$?
 [[ $rc -eq 78 && "$out" == *"line 2"* ]] && pass "-t on a badly indented file: exit 78, naming line 2" ||
     fail "-t bad: rc=$rc $out"
+# settings of earlier versions are named as no longer read (sw_config_warn_gone)
+printf 'router\n    directory = "/etc/shouwen/directory.conf"\n' >"$HUB/gone.conf"
+out=$("$SHOUWEN_BUILD/services/router/shouwen-router" -t -c "$HUB/gone.conf" 2>&1)
+[[ "$out" == *"router/directory is no longer read"* ]] &&
+    pass "a setting of an earlier version is named as no longer read" || fail "gone: $out"
 printf 'log\n    level = loud\n' >"$HUB/level.conf"
 out=$("$INTAKE" -t -c "$HUB/level.conf" 2>&1)
 rc=$?
