@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "sw_alloc.h"
+#include "sw_config.h"
 
 /* On disk: a 104-byte header, then the payload.
      0  magic "SWSNAP\r\n"          8
@@ -29,6 +30,29 @@
 #define S_SUM_AT 72
 /* A snapshot larger than this is refused as corrupt. */
 #define S_MAX_PAYLOAD ((uint64_t)4 << 30)
+
+char *sw_snapshot_path(zconfig_t *cfg, const char *daemon)
+{
+    const char *dir = cfg ? sw_config_str(cfg, "daemon/state_dir", "") : "";
+    if (!*dir)
+        dir = getenv("STATE_DIRECTORY"); /* "a:b" when a unit names several */
+    if (!dir || !*dir)
+        return NULL;
+    size_t n = strcspn(dir, ":");
+    size_t len = n + strlen(daemon) + 16;
+    char *path = sw_malloc(len);
+    snprintf(path, len, "%.*s/%s.snapshot", (int)n, dir, daemon);
+    return path;
+}
+
+int64_t sw_snapshot_interval_s(zconfig_t *cfg)
+{
+    int64_t seconds = 300;
+    if (cfg &&
+        sw_config_int(cfg, "daemon/snapshot_interval_s", 300, 0, 86400, &seconds) != 0)
+        seconds = 300; /* logged by sw_config_int; -t refuses it */
+    return seconds;
+}
 
 struct _sw_snapshot_t {
     char daemon[17];

@@ -25,8 +25,23 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <czmq.h>
 
 typedef struct _sw_snapshot_t sw_snapshot_t;
+
+/* ---- where and when (shared by every daemon that snapshots) */
+
+/* STATE_DIR/DAEMON.snapshot, STATE_DIR being daemon/state_dir or else
+   $STATE_DIRECTORY (systemd's StateDirectory=); NULL when neither is set:
+   the daemon keeps no snapshot and replays the whole log at start.
+   Caller frees. */
+char *sw_snapshot_path(zconfig_t *cfg, const char *daemon);
+/* daemon/snapshot_interval_s: seconds between periodic snapshots while the
+   position moves (default 300; 0: only on SIGTERM). */
+/* daemon/snapshot_interval_s: seconds between periodic snapshots while the
+   position moves (default 300; 0: only on SIGTERM; a bad value is logged
+   and the default used). */
+int64_t sw_snapshot_interval_s(zconfig_t *cfg);
 
 /* ---- writing */
 

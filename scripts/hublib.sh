@@ -77,7 +77,7 @@ hub_init() {
     local dir=${4:-$HUBLIB_SRC/deploy/directory/hotel.conf}
     local cal=${5:-$HUBLIB_SRC/deploy/calendar/cn-2026.conf}
     local db=${6:-shouwen}
-    mkdir -p "$HUB"/{etc,log,run}
+    mkdir -p "$HUB"/{etc,log,run,state}
     if [[ ! -f "$HUB/pg/port" ]]; then
         bash "$HUBLIB_SRC/scripts/pg.sh" init "$HUB/pg" $((HUB_BASE + 10)) >/dev/null
     fi
@@ -107,7 +107,8 @@ hub_init() {
     local d
     for d in audit intake router sla; do
         [[ -z $(tail -c 1 "$HUB/etc/$d.conf") ]] || echo >>"$HUB/etc/$d.conf"
-        printf 'daemon\n    health_dir = "%s"\n' "$HUB/run" >>"$HUB/etc/$d.conf"
+        printf 'daemon\n    health_dir = "%s"\n    state_dir = "%s"\n    snapshot_interval_s = %s\n' \
+            "$HUB/run" "$HUB/state" "${HUB_SNAPSHOT_INTERVAL_S:-300}" >>"$HUB/etc/$d.conf"
     done
     "$HUB_BUILD/services/audit/shouwen-audit" -c "$HUB/etc/audit.conf" --migrate \
         >>"$HUB/log/migrate.log" 2>&1 || {
