@@ -12,6 +12,7 @@ typedef struct {
 static void s_on_stop(void *arg)
 {
     s_main_t *m = (s_main_t *)arg;
+    router_server_stop(m->server); /* the snapshot, before the loop ends */
     router_server_log_stats(m->server);
     sw_daemon_stopped(m->daemon); /* uncommitted decisions are re-made after restart */
 }

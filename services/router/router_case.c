@@ -504,3 +504,238 @@ void router_case_summary(router_case_t *self, char *buf, size_t size)
         router_append(buf, size, &n, " %s", s_hex(id, a));
     s_append_keys(buf, size, &n, " granted=", self->granted);
 }
+
+/* ---------------------------------------------------------- packing */
+
+/* Format of a packed case (router_state.h's ROUTER_SNAPSHOT_FORMAT covers
+   it): little-endian integers, strings as a u32 length (0xFFFFFFFF for
+   NULL) and their bytes, sets as a count and their keys sorted, lists in
+   their order, a staff action as its packed Command. */
+#define S_NULL 0xFFFFFFFFu
+
+static void s_put(zchunk_t *out, const void *data, size_t size)
+{
+    zchunk_extend(out, data, size);
+}
+
+static void s_put_u64(zchunk_t *out, uint64_t v, int n)
+{
+    uint8_t b[8];
+    for (int i = 0; i < n; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    s_put(out, b, (size_t)n);
+}
+
+static void s_put_str(zchunk_t *out, const char *text)
+{
+    if (!text) {
+        s_put_u64(out, S_NULL, 4);
+        return;
+    }
+    size_t len = strlen(text);
+    s_put_u64(out, len, 4);
+    s_put(out, text, len);
+}
+
+static void s_put_set(zchunk_t *out, zhashx_t *set)
+{
+    zlistx_t *keys = zhashx_keys(set);
+    zlistx_set_comparator(keys, s_compare_text);
+    zlistx_sort(keys);
+    s_put_u64(out, zlistx_size(keys), 4);
+    for (const char *k = (const char *)zlistx_first(keys); k;
+         k = (const char *)zlistx_next(keys))
+        s_put_str(out, k);
+    zlistx_destroy(&keys);
+}
+
+void router_case_pack(router_case_t *self, zchunk_t *out)
+{
+    s_put_str(out, self->case_id);
+    s_put_u64(out, self->version, 8);
+    uint8_t flags[] = {
+        (uint8_t)self->state, (uint8_t)self->before_wait, self->received,
+        self->routed,         self->urgent_pending,       self->locked,
+        self->lock_pending,   self->leader_decided,       self->called_back};
+    s_put(out, flags, sizeof flags);
+    s_put(out, self->inquiry_id, SW_EVENTID_SIZE);
+    s_put(out, self->routed_id, SW_EVENTID_SIZE);
+    s_put(out, self->lock_cause, SW_EVENTID_SIZE);
+    const char *strings[] = {
+        self->receiver,      self->named_employee, self->category,
+        self->linked_case,   self->customer_name,  self->customer_phone,
+        self->customer_unit, self->natural_owner,  self->leader,
+        self->factual_owner, self->handler,        self->department,
+        self->guidance,      self->from_staff,     self->from_dept,
+        self->to_staff,      self->to_dept,        self->sender,
+        self->shirker,       self->shirker_dept,   self->lock_owner,
+        self->lock_dept};
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
+        s_put_str(out, strings[i]);
+    int numbers[] = {self->urgency, self->channel, self->kind, self->disposition,
+                     self->hops,    self->bounces, self->level};
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
+        s_put_u64(out, (uint32_t)numbers[i], 4);
+    s_put_u64(out, (uint64_t)self->sent_at_us, 8);
+    s_put_set(out, self->passed_on);
+    s_put_set(out, self->conflict_depts);
+    s_put_set(out, self->granted);
+    s_put_u64(out, zlistx_size(self->commands), 4);
+    for (router_command_t *k = (router_command_t *)zlistx_first(self->commands); k;
+         k = (router_command_t *)zlistx_next(self->commands)) {
+        s_put(out, k->id, SW_EVENTID_SIZE);
+        s_put_u64(out, (uint64_t)k->at_us, 8);
+        size_t len = protobuf_c_message_get_packed_size(&k->cmd->base);
+        uint8_t *buf = (uint8_t *)sw_malloc(len ? len : 1);
+        protobuf_c_message_pack(&k->cmd->base, buf);
+        s_put_u64(out, len, 4);
+        s_put(out, buf, len);
+        free(buf);
+    }
+    s_put_u64(out, zlistx_size(self->breaches), 4);
+    for (uint8_t *id = (uint8_t *)zlistx_first(self->breaches); id;
+         id = (uint8_t *)zlistx_next(self->breaches))
+        s_put(out, id, SW_EVENTID_SIZE);
+}
+
+/* Reading: every take fails (and every later one) past the end. */
+typedef struct {
+    const uint8_t *data;
+    size_t size, at;
+    bool failed;
+} s_reader_t;
+
+static const uint8_t *s_take(s_reader_t *r, size_t n)
+{
+    if (r->failed || n > r->size - r->at) {
+        r->failed = true;
+        return NULL;
+    }
+    r->at += n;
+    return r->data + r->at - n;
+}
+
+static uint64_t s_take_u64(s_reader_t *r, int n)
+{
+    const uint8_t *b = s_take(r, (size_t)n);
+    uint64_t v = 0;
+    for (int i = 0; b && i < n; i++)
+        v |= (uint64_t)b[i] << (8 * i);
+    return v;
+}
+
+static void s_take_id(s_reader_t *r, uint8_t *id)
+{
+    const uint8_t *b = s_take(r, SW_EVENTID_SIZE);
+    if (b)
+        memcpy(id, b, SW_EVENTID_SIZE);
+}
+
+/* A fresh string or NULL; *ok false when malformed. */
+static char *s_take_str(s_reader_t *r)
+{
+    uint64_t len = s_take_u64(r, 4);
+    if (r->failed || len == S_NULL)
+        return NULL;
+    const uint8_t *b = s_take(r, (size_t)len);
+    if (!b || memchr(b, 0, (size_t)len)) {
+        r->failed = true;
+        return NULL;
+    }
+    char *text = (char *)sw_malloc((size_t)len + 1);
+    memcpy(text, b, (size_t)len);
+    text[len] = '\0';
+    return text;
+}
+
+static void s_take_set(s_reader_t *r, zhashx_t *set)
+{
+    uint64_t n = s_take_u64(r, 4);
+    for (uint64_t i = 0; i < n && !r->failed; i++) {
+        char *key = s_take_str(r);
+        if (key)
+            zhashx_update(set, key, (void *)1);
+        else
+            r->failed = true;
+        free(key);
+    }
+}
+
+router_case_t *router_case_unpack(const uint8_t *data, size_t size)
+{
+    s_reader_t r = {data, size, 0, false};
+    char *id = s_take_str(&r);
+    if (!id || strlen(id) > SW_CASEID_STRLEN) {
+        free(id);
+        return NULL;
+    }
+    router_case_t *self = router_case_new(id);
+    free(id);
+    self->version = s_take_u64(&r, 8);
+    const uint8_t *flags = s_take(&r, 9);
+    if (flags) {
+        r.failed = flags[0] > ROUTER_CLOSED || flags[1] > ROUTER_CLOSED;
+        self->state = (router_state_t)flags[0];
+        self->before_wait = (router_state_t)flags[1];
+        self->received = flags[2];
+        self->routed = flags[3];
+        self->urgent_pending = flags[4];
+        self->locked = flags[5];
+        self->lock_pending = flags[6];
+        self->leader_decided = flags[7];
+        self->called_back = flags[8];
+    }
+    s_take_id(&r, self->inquiry_id);
+    s_take_id(&r, self->routed_id);
+    s_take_id(&r, self->lock_cause);
+    char **strings[] = {
+        &self->receiver,      &self->named_employee, &self->category,
+        &self->linked_case,   &self->customer_name,  &self->customer_phone,
+        &self->customer_unit, &self->natural_owner,  &self->leader,
+        &self->factual_owner, &self->handler,        &self->department,
+        &self->guidance,      &self->from_staff,     &self->from_dept,
+        &self->to_staff,      &self->to_dept,        &self->sender,
+        &self->shirker,       &self->shirker_dept,   &self->lock_owner,
+        &self->lock_dept};
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
+        *strings[i] = s_take_str(&r);
+    int *numbers[] = {&self->urgency, &self->channel, &self->kind, &self->disposition,
+                      &self->hops,    &self->bounces, &self->level};
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
+        *numbers[i] = (int)(uint32_t)s_take_u64(&r, 4);
+    self->sent_at_us = (int64_t)s_take_u64(&r, 8);
+    s_take_set(&r, self->passed_on);
+    s_take_set(&r, self->conflict_depts);
+    s_take_set(&r, self->granted);
+    uint64_t n = s_take_u64(&r, 4);
+    for (uint64_t i = 0; i < n && !r.failed; i++) {
+        router_command_t *k = (router_command_t *)zmalloc(sizeof(router_command_t));
+        s_take_id(&r, k->id);
+        k->at_us = (int64_t)s_take_u64(&r, 8);
+        uint64_t len = s_take_u64(&r, 4);
+        const uint8_t *packed = s_take(&r, (size_t)len);
+        k->cmd = packed ? shouwen__v1__command__unpack(NULL, (size_t)len, packed) : NULL;
+        if (k->cmd)
+            zlistx_add_end(self->commands, k);
+        else {
+            r.failed = true;
+            free(k);
+        }
+    }
+    n = s_take_u64(&r, 4);
+    for (uint64_t i = 0; i < n && !r.failed; i++) {
+        uint8_t *b = (uint8_t *)sw_malloc(SW_EVENTID_SIZE);
+        s_take_id(&r, b);
+        zlistx_add_end(self->breaches, b);
+    }
+    if (r.failed || r.at != r.size)
+        router_case_destroy(&self);
+    return self;
+}
+
+bool router_case_settled(router_case_t *self)
+{
+    return self->state == ROUTER_CLOSED && self->received && self->routed &&
+           !self->urgent_pending && !self->lock_pending &&
+           zlistx_size(self->commands) == 0 && zlistx_size(self->breaches) == 0;
+}

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <czmq.h>
 
 #include "sw_directory.h"
 #include "sw_envelope.h"
@@ -80,5 +81,15 @@ bool router_case_next(router_case_t *self, sw_directory_t *dir, router_decision_
 /* The whole state as one line of text, for tests that compare a case
    rebuilt from the log with the live one; truncated to fit buf (size > 0). */
 void router_case_summary(router_case_t *self, char *buf, size_t size);
+
+/* Closed with nothing owed (no action unanswered, no breach to escalate,
+   no lock or urgent escalation due): router has no decision to make on it
+   until a later event comes (router_store keeps it packed meanwhile). */
+bool router_case_settled(router_case_t *self);
+/* The whole state appended to out as bytes, the same bytes for the same
+   state (sets in key order): what a snapshot stores. */
+void router_case_pack(router_case_t *self, zchunk_t *out);
+/* The case packed in data, or NULL when the bytes are malformed. */
+router_case_t *router_case_unpack(const uint8_t *data, size_t size);
 
 #endif

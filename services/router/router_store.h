@@ -1,0 +1,54 @@
+/*  router_store: everything router holds that the log builds — the
+    organisation in force (and the text it was parsed from), the cases, and
+    the position and event id last applied — with its snapshot.
+
+    Live cases are kept as router_case_t.  A case that is closed with
+    nothing owed (router_case_settled) is kept packed, a few hundred bytes,
+    and unpacked again when a later event on it comes (a late action is
+    answered, a reopen brings it back to work): issue 10's "keep in memory
+    only what is live" in its compact form; the events of a closed case are
+    not fetched from the log again.
+
+    The snapshot's payload (format ROUTER_SNAPSHOT_FORMAT): the count of case
+    events met before any organisation, the organisation's text (or none),
+    then every case, live or packed, in case id order, as its packed bytes.
+    The same state gives the same bytes, whether it was built by a full
+    replay or from a snapshot and the tail (test_router_snapshot). */
+#ifndef ROUTER_STORE_H
+#define ROUTER_STORE_H
+
+#include "router_case.h"
+#include "sw_snapshot.h"
+
+/* Bump when what router_store_save writes (or router_case_pack) changes. */
+#define ROUTER_SNAPSHOT_FORMAT 1
+
+typedef struct _router_store_t router_store_t;
+
+router_store_t *router_store_new(void);
+void router_store_destroy(router_store_t **self_p);
+
+/* Takes one committed event in.  The live case it touched, or NULL (not a
+   case event, no organisation yet, or the case is settled and was packed). */
+router_case_t *router_store_apply(router_store_t *self, const sw_committed_t *cm,
+                                  const sw_envelope_t *env);
+/* The organisation in force, NULL before any. */
+sw_directory_t *router_store_directory(router_store_t *self);
+/* Position of the last event applied (0 before any) and its id. */
+uint64_t router_store_position(router_store_t *self);
+const uint8_t *router_store_event_id(router_store_t *self);
+size_t router_store_live_cases(router_store_t *self);
+size_t router_store_packed_cases(router_store_t *self);
+/* True when the case is held packed (closed, nothing owed). */
+bool router_store_is_packed(router_store_t *self, const char *case_id);
+/* The live cases, in no particular order. */
+router_case_t *router_store_first(router_store_t *self);
+router_case_t *router_store_next(router_store_t *self);
+
+/* A snapshot of the state at its position (caller writes and destroys). */
+sw_snapshot_t *router_store_save(router_store_t *self);
+/* The state in snap (opened with ROUTER_SNAPSHOT_FORMAT), or NULL with
+ *why when its payload does not read back. */
+router_store_t *router_store_load(sw_snapshot_t *snap, const char **why);
+
+#endif
