@@ -20,6 +20,7 @@ struct _sw_json_t {
     char *data;  /* NUL-terminated text */
     size_t len;  /* bytes of text, without the NUL */
     size_t size; /* bytes allocated */
+    bool jsonb;  /* sw_json_message_jsonb under way */
 };
 
 sw_json_t *sw_json_new(void)
@@ -183,6 +184,29 @@ void sw_json_stringn(sw_json_t *self, const char *text, size_t len)
         i++;
     }
     s_append(self, "\"", 1);
+}
+
+char *sw_json_utf8_clean(const char *text)
+{
+    static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+    size_t len = strlen(text);
+    char *out = sw_malloc(3 * len + 1);
+    const unsigned char *p = (const unsigned char *)text;
+    size_t i = 0, o = 0;
+    while (i < len) {
+        size_t n = p[i] < 0x80 ? 1 : s_utf8_len(p + i, len - i);
+        if (n == 0) {
+            memcpy(out + o, replacement, 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(out + o, p + i, n);
+            o += n;
+            i += n;
+        }
+    }
+    out[o] = '\0';
+    return out;
 }
 
 void sw_json_string(sw_json_t *self, const char *text)
@@ -394,10 +418,19 @@ static bool s_is_present(const ProtobufCMessage *msg,
 static void s_key(sw_json_t *self, bool *first, const char *name)
 {
     if (!*first)
-        s_append(self, ",", 1);
+        s_append(self, self->jsonb ? ", " : ",", self->jsonb ? 2 : 1);
     *first = false;
     sw_json_string(self, name);
-    s_append(self, ":", 1);
+    s_append(self, self->jsonb ? ": " : ":", self->jsonb ? 2 : 1);
+}
+
+/* jsonb keeps an object's keys shorter first, then in byte order. */
+static int s_jsonb_key_cmp(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la != lb)
+        return la < lb ? -1 : 1;
+    return memcmp(a, b, la);
 }
 
 void sw_json_message(sw_json_t *self, const ProtobufCMessage *msg)
@@ -406,9 +439,21 @@ void sw_json_message(sw_json_t *self, const ProtobufCMessage *msg)
     const ProtobufCMessageDescriptor *desc = msg->descriptor;
     const char *base = (const char *)msg;
     bool first = true;
-    s_append(self, "{", 1);
+    /* the order fields are written in: the descriptor's, or jsonb's */
+    unsigned *order = sw_malloc((desc->n_fields + 1) * sizeof *order);
     for (unsigned i = 0; i < desc->n_fields; i++) {
-        const ProtobufCFieldDescriptor *field = &desc->fields[i];
+        unsigned j = i;
+        while (self->jsonb && j > 0 &&
+               s_jsonb_key_cmp(desc->fields[order[j - 1]].name, desc->fields[i].name) >
+                   0) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+    s_append(self, "{", 1);
+    for (unsigned k = 0; k < desc->n_fields; k++) {
+        const ProtobufCFieldDescriptor *field = &desc->fields[order[k]];
         const void *p = base + field->offset;
         if (field->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *)(base + field->quantifier_offset);
@@ -420,7 +465,7 @@ void sw_json_message(sw_json_t *self, const ProtobufCMessage *msg)
             s_append(self, "[", 1);
             for (size_t j = 0; j < n; j++) {
                 if (j > 0)
-                    s_append(self, ",", 1);
+                    s_append(self, self->jsonb ? ", " : ",", self->jsonb ? 2 : 1);
                 s_value(self, field, array + j * step);
             }
             s_append(self, "]", 1);
@@ -429,5 +474,14 @@ void sw_json_message(sw_json_t *self, const ProtobufCMessage *msg)
             s_value(self, field, p);
         }
     }
+    free(order);
     s_append(self, "}", 1);
+}
+
+void sw_json_message_jsonb(sw_json_t *self, const ProtobufCMessage *msg)
+{
+    bool was = self->jsonb;
+    self->jsonb = true;
+    sw_json_message(self, msg);
+    self->jsonb = was;
 }

@@ -24,11 +24,18 @@ void sw_json_raw(sw_json_t *self, const char *text);
 /* A JSON string literal, escaped (invalid UTF-8 bytes become U+FFFD). */
 void sw_json_string(sw_json_t *self, const char *text);
 void sw_json_stringn(sw_json_t *self, const char *text, size_t len);
+/* A fresh copy of text (caller frees) with what sw_json_string would
+   replace by U+FFFD replaced: the text PostgreSQL stores from its JSON. */
+char *sw_json_utf8_clean(const char *text);
 void sw_json_int(sw_json_t *self, long long value);
 void sw_json_uint(sw_json_t *self, unsigned long long value);
 /* Bytes as a hex string literal. */
 void sw_json_hex(sw_json_t *self, const void *data, size_t len);
 /* The message as an object, appended. */
 void sw_json_message(sw_json_t *self, const ProtobufCMessage *msg);
+/* The same object as PostgreSQL prints it once stored as jsonb
+   (jsonb::text): keys shorter first then in byte order, ", " and ": "
+   between.  audit hashes this text into the log's chain (event_hash). */
+void sw_json_message_jsonb(sw_json_t *self, const ProtobufCMessage *msg);
 
 #endif

@@ -21,10 +21,6 @@
 #define S_RECV_BATCH 256  /* proposals read per wake-up */
 #define S_REPLAY_MAX 5000 /* events per replay answer, at most */
 
-static const char *s_append_sql =
-    "SELECT idx, event_position, case_version, committed_at_us, status "
-    "FROM shouwen.append_batch($1::jsonb) ORDER BY idx";
-static const char *s_head_sql = "SELECT shouwen.head_position()";
 /* The writer's lease (migration 012): one audit appends at a time */
 static const char *s_lease_sql =
     "SELECT pg_try_advisory_lock(1398210561), "
@@ -33,91 +29,9 @@ static const char *s_lease_sql =
     "LIMIT 1)";
 #define S_LEASE_RETRY_S 1.0
 
-static void s_flush(audit_server_t *self);
-
-/* --------------------------------------------------------------- items */
-
-static void s_item_destroy(audit_item_t **item_p)
-{
-    if (*item_p) {
-        zframe_destroy(&(*item_p)->envelope);
-        free((*item_p)->json);
-        free(*item_p);
-        *item_p = NULL;
-    }
-}
-
-static const ProtobufCMessage *s_body_of(const sw_envelope_t *env)
-{
-    const ProtobufCFieldDescriptor *f =
-        protobuf_c_message_descriptor_get_field(env->base.descriptor, env->body_case);
-    return f ? *(const ProtobufCMessage *const *)((const char *)env + f->offset) : NULL;
-}
-
-static void s_json_uuid(sw_json_t *j, const char *name, const ProtobufCBinaryData *id)
-{
-    if (id->len != SW_EVENTID_SIZE)
-        return;
-    char text[SW_UUID_STRLEN + 1];
-    sw_eventid_format(id->data, text);
-    sw_json_raw(j, ",\"");
-    sw_json_raw(j, name);
-    sw_json_raw(j, "\":");
-    sw_json_string(j, text);
-}
-
-/* The append_batch element for one envelope (see 001_events.sql). */
-static char *s_item_json(sw_json_t *j, const sw_envelope_t *env, zframe_t *bytes)
-{
-    sw_json_reset(j);
-    char id[SW_UUID_STRLEN + 1];
-    sw_eventid_format(env->event_id.data, id);
-    sw_json_raw(j, "{\"event_id\":");
-    sw_json_string(j, id);
-    sw_json_raw(j, ",\"type\":");
-    sw_json_string(j, env->type);
-    if (env->case_id && *env->case_id) {
-        sw_json_raw(j, ",\"case_id\":");
-        sw_json_string(j, env->case_id);
-    }
-    sw_json_raw(j, ",\"case_version\":");
-    sw_json_uint(j, env->case_version);
-    s_json_uuid(j, "causation_id", &env->causation_id);
-    sw_json_raw(j, ",\"producer\":");
-    sw_json_string(j, env->producer);
-    sw_json_raw(j, ",\"producer_seq\":");
-    sw_json_uint(j, env->producer_seq);
-    if (env->actor && *env->actor) {
-        sw_json_raw(j, ",\"actor\":");
-        sw_json_string(j, env->actor);
-    }
-    sw_json_raw(j, ",\"occurred_at_us\":");
-    sw_json_int(j, env->occurred_at_us);
-    sw_json_raw(j, ",\"body\":");
-    sw_json_message(j, s_body_of(env));
-    sw_json_raw(j, ",\"envelope\":");
-    sw_json_hex(j, zframe_data(bytes), zframe_size(bytes));
-    sw_json_raw(j, "}");
-    return sw_strdup(sw_json_text(j));
-}
-
 /* ------------------------------------------------------ the write path */
 
-static void s_publish(audit_server_t *self, audit_item_t *item, uint64_t position,
-                      uint64_t version, int64_t committed_at_us)
-{
-    sw_committed_t c = SHOUWEN__V1__COMMITTED__INIT;
-    c.position = position;
-    c.case_version = version;
-    c.committed_at_us = committed_at_us;
-    c.envelope.data = zframe_data(item->envelope);
-    c.envelope.len = zframe_size(item->envelope);
-    zframe_t *body = sw_pack_frame(&c.base);
-    zstr_sendm(self->committed, item->topic);
-    zframe_send(&body, self->committed, ZFRAME_DONTWAIT);
-}
-
-static void s_heartbeat_now(audit_server_t *self)
+void audit_heartbeat_now(audit_server_t *self)
 {
     Shouwen__V1__Heartbeat hb = SHOUWEN__V1__HEARTBEAT__INIT;
     hb.head_position = self->head;
@@ -150,127 +64,6 @@ static void s_heartbeat_now(audit_server_t *self)
     zframe_send(&body, self->committed, ZFRAME_DONTWAIT);
 }
 
-static void s_release_inflight(audit_server_t *self)
-{
-    for (size_t i = 0; i < self->n_inflight; i++) {
-        zhashx_delete(self->queued, self->inflight[i]->key);
-        s_item_destroy(&self->inflight[i]);
-    }
-    self->n_inflight = 0;
-}
-
-/* Put the in-flight batch back at the head of the queue, in order. */
-static void s_requeue_inflight(audit_server_t *self)
-{
-    for (size_t i = self->n_inflight; i > 0; i--)
-        zlistx_add_start(self->queue, self->inflight[i - 1]);
-    self->n_inflight = 0;
-}
-
-static bool s_transient(PGresult *res)
-{
-    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    if (!state)
-        return true;
-    return strncmp(state, "08", 2) == 0 || strncmp(state, "57", 2) == 0 ||
-           strncmp(state, "53", 2) == 0 || strncmp(state, "40", 2) == 0;
-}
-
-static void s_count_status(audit_server_t *self, const char *status, audit_item_t *item)
-{
-    if (streq(status, "duplicate"))
-        self->stats.duplicate++;
-    else if (streq(status, "stale"))
-        self->stats.stale++;
-    else if (streq(status, "unknown_case"))
-        self->stats.unknown_case++;
-    else if (streq(status, "case_exists"))
-        self->stats.case_exists++;
-    else
-        self->stats.failed++;
-    sw_debug("proposal %s not committed: %s", item->key, status);
-}
-
-static void s_on_append(void *arg, PGresult *res)
-{
-    audit_server_t *self = (audit_server_t *)arg;
-    if (!res) { /* connection lost: the batch may or may not be in */
-        s_requeue_inflight(self);
-        self->head_known = false;
-        return;
-    }
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-        if (state && streq(state, "55P03")) { /* the lease is not ours (012) */
-            sw_error("append refused: %s", PQresultErrorMessage(res));
-            s_requeue_inflight(self);
-            self->head_known = false;
-            self->lease = false;
-            ev_timer_start(self->loop, &self->lease_retry);
-            return;
-        }
-        if (s_transient(res) || self->n_inflight == 0) {
-            sw_warn("append failed, will retry: %s", PQresultErrorMessage(res));
-            s_requeue_inflight(self);
-        } else if (self->n_inflight == 1) {
-            sw_error("proposal %s refused by the database and dropped: %s",
-                     self->inflight[0]->key, PQresultErrorMessage(res));
-            self->stats.failed++;
-            s_release_inflight(self);
-        } else {
-            /* find the poisonous proposal: send this batch one at a time */
-            sw_warn("append of %zu failed (%s); retrying one by one", self->n_inflight,
-                    PQresultErrorMessage(res));
-            self->solo = self->n_inflight;
-            s_requeue_inflight(self);
-        }
-        ev_idle_start(self->loop, &self->kick);
-        return;
-    }
-    self->stats.batches++;
-    int rows = PQntuples(res);
-    for (int r = 0; r < rows; r++) {
-        size_t idx = (size_t)strtoull(PQgetvalue(res, r, 0), NULL, 10);
-        const char *status = PQgetvalue(res, r, 4);
-        if (idx >= self->n_inflight)
-            continue;
-        audit_item_t *item = self->inflight[idx];
-        if (streq(status, "committed")) {
-            uint64_t pos = strtoull(PQgetvalue(res, r, 1), NULL, 10);
-            uint64_t ver = strtoull(PQgetvalue(res, r, 2), NULL, 10);
-            int64_t at = strtoll(PQgetvalue(res, r, 3), NULL, 10);
-            s_publish(self, item, pos, ver, at);
-            if (pos > self->head)
-                self->head = pos;
-            self->stats.committed++;
-        } else
-            s_count_status(self, status, item);
-    }
-    s_release_inflight(self);
-    audit_anchor_notify(self->anchor);
-    ev_idle_start(self->loop, &self->kick);
-}
-
-static void s_on_head(void *arg, PGresult *res)
-{
-    audit_server_t *self = (audit_server_t *)arg;
-    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        sw_error("cannot read the log head: %s",
-                 res ? PQresultErrorMessage(res) : "connection lost");
-        return; /* a reconnect asks again */
-    }
-    self->head = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
-    self->head_known = true;
-    sw_info("log head at position %" PRIu64, self->head);
-    s_heartbeat_now(self);
-    if (!self->ready_sent) {
-        self->ready_sent = true;
-        if (self->on_ready)
-            self->on_ready(self->ready_arg);
-    }
-    ev_idle_start(self->loop, &self->kick);
-}
-
 static void s_on_lease(void *arg, PGresult *res)
 {
     audit_server_t *self = (audit_server_t *)arg;
@@ -295,7 +88,7 @@ static void s_on_lease(void *arg, PGresult *res)
     if (self->lease_told)
         sw_info("the log's writer lease is ours now");
     self->lease_told = false;
-    audit_store_query(self->writer, s_head_sql, 0, NULL, 0, s_on_head, self);
+    audit_commit_read_head(self);
 }
 
 static void s_ask_lease(audit_server_t *self)
@@ -325,7 +118,7 @@ static void s_on_writer_state(void *arg, bool up)
         s_ask_lease(self);
 }
 
-static void s_check_drained(audit_server_t *self)
+void audit_check_drained(audit_server_t *self)
 {
     if (self->draining && self->n_inflight == 0 && zlistx_size(self->queue) == 0 &&
         self->on_drained) {
@@ -335,56 +128,23 @@ static void s_check_drained(audit_server_t *self)
     }
 }
 
-static void s_flush(audit_server_t *self)
-{
-    if (self->n_inflight > 0 || !self->head_known || !audit_store_is_idle(self->writer)) {
-        s_check_drained(self);
-        return;
-    }
-    size_t limit = self->solo > 0 ? 1 : (size_t)self->batch_max;
-    sw_json_reset(self->json);
-    sw_json_raw(self->json, "[");
-    audit_item_t *item;
-    while (self->n_inflight < limit &&
-           (item = (audit_item_t *)zlistx_first(self->queue))) {
-        zlistx_detach_cur(self->queue);
-        if (self->n_inflight > 0)
-            sw_json_raw(self->json, ",");
-        sw_json_raw(self->json, item->json);
-        self->inflight[self->n_inflight++] = item;
-    }
-    sw_json_raw(self->json, "]");
-    if (self->n_inflight == 0) {
-        s_check_drained(self);
-        return;
-    }
-    if (self->solo > 0)
-        self->solo--;
-    const char *params[1] = {sw_json_text(self->json)};
-    if (audit_store_query(self->writer, s_append_sql, 1, params, 0, s_on_append, self) !=
-        0)
-        s_requeue_inflight(self);
-    if (!self->draining && zlistx_size(self->queue) < (size_t)self->max_queue)
-        sw_zwatch_start(self->proposals_w);
-}
-
 static void s_on_kick(struct ev_loop *loop, ev_idle *w, int revents)
 {
     audit_server_t *self = (audit_server_t *)w->data;
     ev_idle_stop(loop, w);
     if (zlistx_size(self->queue) >= (size_t)self->batch_max || self->draining ||
         self->solo > 0)
-        s_flush(self);
+        audit_commit_flush(self);
     else if (zlistx_size(self->queue) > 0 && !ev_is_active(&self->flush_timer)) {
         ev_timer_set(&self->flush_timer, self->flush_ms / 1000.0, 0.);
         ev_timer_start(loop, &self->flush_timer);
     }
-    s_check_drained(self);
+    audit_check_drained(self);
 }
 
 static void s_on_flush_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
-    s_flush((audit_server_t *)w->data);
+    audit_commit_flush((audit_server_t *)w->data);
 }
 
 /* Who may propose what (docs/security.md): intake records facts from
@@ -454,16 +214,13 @@ static void s_take_proposal(audit_server_t *self, zmsg_t *msg)
         sw_envelope_free(env);
         return;
     }
-    audit_item_t *item = (audit_item_t *)zmalloc(sizeof(audit_item_t));
-    sodium_bin2hex(item->key, sizeof item->key, env->event_id.data, SW_EVENTID_SIZE);
-    if (zhashx_lookup(self->queued, item->key)) {
-        free(item); /* a republish of something queued or in flight */
-        sw_envelope_free(env);
+    char id[33];
+    sodium_bin2hex(id, sizeof id, env->event_id.data, SW_EVENTID_SIZE);
+    if (zhashx_lookup(self->queued, id)) {
+        sw_envelope_free(env); /* a republish of something queued or in flight */
         return;
     }
-    sw_topic_for(env->type, item->topic, sizeof item->topic);
-    item->envelope = zframe_dup(body);
-    item->json = s_item_json(self->json, env, body);
+    audit_item_t *item = audit_item_new(self, env, body);
     sw_envelope_free(env);
     zhashx_insert(self->queued, item->key, (void *)1);
     zlistx_add_end(self->queue, item);
@@ -491,7 +248,7 @@ static void s_on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
 {
     audit_server_t *self = (audit_server_t *)w->data;
     if (self->head_known)
-        s_heartbeat_now(self);
+        audit_heartbeat_now(self);
 }
 
 static zsock_t *s_bind(int type, const char *endpoint, const char *cert, const char *what)
@@ -577,6 +334,7 @@ audit_server_t *audit_server_new(struct ev_loop *loop, zconfig_t *cfg,
     self->inflight =
         (audit_item_t **)sw_calloc((size_t)self->batch_max, sizeof(audit_item_t *));
     self->json = sw_json_new();
+    audit_commit_init(self);
     ev_timer_init(&self->flush_timer, s_on_flush_timer, 0., 0.);
     ev_timer_init(&self->lease_retry, s_on_lease_retry, S_LEASE_RETRY_S, 0.);
     self->lease_retry.data = self;
@@ -658,10 +416,10 @@ void audit_server_destroy(audit_server_t **self_p)
     audit_item_t *item;
     while (self->queue && (item = (audit_item_t *)zlistx_first(self->queue))) {
         zlistx_detach_cur(self->queue);
-        s_item_destroy(&item);
+        audit_item_destroy(&item);
     }
     for (size_t i = 0; i < self->n_inflight; i++)
-        s_item_destroy(&self->inflight[i]);
+        audit_item_destroy(&self->inflight[i]);
     audit_replay_t *r;
     while (self->replays && (r = (audit_replay_t *)zlistx_first(self->replays))) {
         zlistx_detach_cur(self->replays);
@@ -673,6 +431,7 @@ void audit_server_destroy(audit_server_t **self_p)
     zhashx_destroy(&self->queued);
     free(self->inflight);
     sw_json_destroy(&self->json);
+    audit_commit_destroy(self);
     free(self);
     *self_p = NULL;
 }

@@ -7,19 +7,54 @@
 #include "audit_anchor.h"
 #include "audit_server.h"
 #include "audit_store.h"
+#include "sw_envelope.h"
 #include "sw_hub.h"
 #include "sw_json.h"
 #include "sw_keyring.h"
 #include "sw_zap.h"
 #include "sw_zwatch.h"
 
-/* One proposal waiting for (or in) a batch. */
+/* What became of a proposal in its batch. */
+typedef enum {
+    AUDIT_COMMITTED,
+    AUDIT_DUPLICATE,
+    AUDIT_STALE,
+    AUDIT_UNKNOWN_CASE,
+    AUDIT_CASE_EXISTS,
+    AUDIT_INVALID
+} audit_status_t;
+
+/* One proposal waiting for (or in) a batch: the envelope's columns as
+   they go into shouwen.events (audit_commit.c). */
 typedef struct {
     char key[33];       /* event id, hex: dedupe key */
     char topic[96];     /* "<type>." for the committed stream */
     zframe_t *envelope; /* the producer's bytes, published verbatim */
-    char *json;         /* the append_batch element for it */
+    uint8_t event_id[16];
+    char *type, *case_id, *producer, *actor; /* valid UTF-8; NULL when empty */
+    uint64_t wanted;                         /* case version decided on (based_on) */
+    uint64_t producer_seq;
+    int64_t occurred_us;
+    bool has_causation;
+    uint8_t causation[16];
+    char *body; /* the body as jsonb prints it (sw_json_message_jsonb) */
+    bool valid; /* what the log can take at all */
+    /* in a batch */
+    audit_status_t status;
+    bool duplicate; /* found in the log by its event id */
+    uint64_t position, version;
+    int64_t committed_us;
+    uint8_t hash[32];
 } audit_item_t;
+
+/* A growable text buffer (array literals for append_rows). */
+typedef struct {
+    char *data;
+    size_t len, size;
+} audit_buf_t;
+
+/* Columns append_rows takes as arrays, after the head it follows. */
+#define AUDIT_COLS 14
 
 /* A replay request waiting for the reader connection. */
 typedef struct {
@@ -61,15 +96,20 @@ struct _audit_server_t {
     size_t solo;       /* items left to send one at a time */
     zlistx_t *replays; /* audit_replay_t waiting */
     audit_replay_t *replay_inflight;
-    sw_json_t *json;      /* batch text buffer */
-    int batch_max;        /* events per transaction, at most */
-    int flush_ms;         /* wait this long for a batch to fill */
-    int max_queue;        /* stop reading proposals above this */
-    uint64_t head;        /* last committed position */
-    bool head_known;      /* head read since the writer connected */
-    bool lease;           /* the writer's session holds the log's lease */
-    bool lease_told;      /* "waiting for the lease" logged for this wait */
-    ev_timer lease_retry; /* another audit holds it: ask again */
+    sw_json_t *json;       /* batch text buffer */
+    int batch_max;         /* events per transaction, at most */
+    int flush_ms;          /* wait this long for a batch to fill */
+    int max_queue;         /* stop reading proposals above this */
+    uint64_t head;         /* last committed position */
+    uint8_t head_hash[32]; /* its chain hash */
+    zhashx_t *versions;    /* case id -> version, a cache of shouwen.cases */
+    audit_buf_t cols[AUDIT_COLS];
+    uint64_t batch_head;    /* the batch in flight ends here */
+    uint8_t batch_hash[32]; /* with this hash */
+    bool head_known;        /* head read since the writer connected */
+    bool lease;             /* the writer's session holds the log's lease */
+    bool lease_told;        /* "waiting for the lease" logged for this wait */
+    ev_timer lease_retry;   /* another audit holds it: ask again */
     bool ready_sent;
     bool draining;
     ev_timer flush_timer;
@@ -86,6 +126,22 @@ struct _audit_server_t {
 #define S_REPLAY_MAX 5000 /* events per replay answer, at most */
 
 /* audit_server.c */
+void audit_heartbeat_now(audit_server_t *self);
+void audit_check_drained(audit_server_t *self);
+
+/* audit_commit.c: the write path */
+audit_item_t *audit_item_new(audit_server_t *self, const sw_envelope_t *env,
+                             zframe_t *bytes);
+void audit_item_destroy(audit_item_t **item_p);
+void audit_commit_init(audit_server_t *self);
+void audit_commit_destroy(audit_server_t *self);
+/* Sends the next batch when the writer is idle and the head known. */
+void audit_commit_flush(audit_server_t *self);
+/* Reads the log head (position and hash); then audit is ready. */
+void audit_commit_read_head(audit_server_t *self);
+/* shouwen.event_hash of item after prev, computed in C. */
+void audit_chain_link(sw_json_t *j, const uint8_t prev[32], const audit_item_t *item,
+                      uint8_t out[32]);
 
 /* audit_replay.c */
 void audit_on_reader_state(void *arg, bool up);
