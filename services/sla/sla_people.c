@@ -190,3 +190,37 @@ size_t sla_people_load_directory(sla_people_t *self, sw_directory_t *directory)
     }
     return learnt;
 }
+
+void sla_people_save(sla_people_t *self, sw_snapshot_t *snap)
+{
+    sw_snapshot_put_u32(snap, (uint32_t)self->count);
+    for (size_t id = 1; id < self->count; id++) {
+        sw_snapshot_put_str(snap, self->entries[id].name);
+        sw_snapshot_put_u32(snap, self->entries[id].department);
+        sw_snapshot_put_u32(snap, self->entries[id].head);
+    }
+    sw_snapshot_put_u32(snap, self->qa_office);
+}
+
+bool sla_people_restore(sla_people_t *self, sw_snapshot_t *snap)
+{
+    uint32_t count;
+    if (self->count != 1 || !sw_snapshot_get_u32(snap, &count) || count == 0 ||
+        count > S_MAX_NAMES)
+        return false;
+    for (uint32_t id = 1; id < count; id++) {
+        char *name = NULL;
+        uint32_t department, head;
+        if (!sw_snapshot_get_str(snap, &name) ||
+            !sw_snapshot_get_u32(snap, &department) ||
+            !sw_snapshot_get_u32(snap, &head) || !name ||
+            sla_people_intern(self, name) != id || department >= count || head >= count) {
+            free(name);
+            return false;
+        }
+        free(name);
+        self->entries[id].department = department;
+        self->entries[id].head = head;
+    }
+    return sw_snapshot_get_u32(snap, &self->qa_office) && self->qa_office < count;
+}

@@ -8,10 +8,12 @@
 #ifndef SLA_PEOPLE_H
 #define SLA_PEOPLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "sw_directory.h"
+#include "sw_snapshot.h"
 
 typedef struct _sla_people_t sla_people_t;
 
@@ -40,5 +42,12 @@ uint32_t sla_people_qa_office(sla_people_t *self);
 /* Learn every person's department and every department's head from the
    organisation directory.  Returns the number of people learnt. */
 size_t sla_people_load_directory(sla_people_t *self, sw_directory_t *directory);
+
+/* Snapshots: every name in id order with its department and head, and the
+   QA office.  Restoring into a fresh table interns the names in the same
+   order, so every id held elsewhere names the same person again; false
+   when the snapshot is short or the table was not fresh. */
+void sla_people_save(sla_people_t *self, sw_snapshot_t *snap);
+bool sla_people_restore(sla_people_t *self, sw_snapshot_t *snap);
 
 #endif

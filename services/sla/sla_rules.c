@@ -82,6 +82,7 @@ void sla_rules_destroy(sla_rules_t **self_p)
     sla_people_destroy(&self->people);
     sw_policy_destroy(&self->policy);
     sw_calendar_destroy(&self->calendar);
+    free(self->calendar_text);
     free(self);
     *self_p = NULL;
 }
@@ -89,12 +90,29 @@ void sla_rules_destroy(sla_rules_t **self_p)
 void sla_rules_set_calendar(sla_rules_t *self, sw_calendar_t **calendar_p,
                             sw_policy_t **policy_p)
 {
+    free(self->calendar_text);
+    self->calendar_text = NULL;
+    self->calendar_len = 0;
     sw_calendar_destroy(&self->calendar);
     sw_policy_destroy(&self->policy);
     self->calendar = *calendar_p;
     self->policy = *policy_p;
     *calendar_p = NULL;
     *policy_p = NULL;
+}
+
+int sla_rules_load_calendar(sla_rules_t *self, const char *text, size_t len, char **error)
+{
+    sw_calendar_t *calendar;
+    sw_policy_t *policy;
+    if (sw_policy_load(text, len, &calendar, &policy, error) != 0)
+        return -1;
+    sla_rules_set_calendar(self, &calendar, &policy);
+    self->calendar_text = (char *)sw_malloc(len + 1);
+    memcpy(self->calendar_text, text, len);
+    self->calendar_text[len] = '\0';
+    self->calendar_len = len;
+    return 0;
 }
 
 sla_people_t *sla_rules_people(sla_rules_t *self)
@@ -134,35 +152,51 @@ void sla_rules_apply(sla_rules_t *self, const sw_envelope_t *env, bool replaying
         sla_on_case_event(self, ci, env, replaying);
 }
 
-static int s_compare_keys(const void *a, const void *b)
+/* A case of the away table, ordered by its id. */
+typedef struct {
+    uint64_t key;   /* the case id's bits */
+    uint32_t ci;    /* its record */
+    uint32_t staff; /* the handler who was away */
+} s_away_t;
+
+static int s_compare_away(const void *a, const void *b)
 {
-    return strcmp((const char *)a, (const char *)b);
+    uint64_t x = ((const s_away_t *)a)->key, y = ((const s_away_t *)b)->key;
+    return x < y ? -1 : x > y;
 }
 
 /* R26: a directory load (the event env) in which handlers who were away
    at a hand-over are on post again: each one's return-contact clock starts
-   on each such case, from the load. */
+   on each such case, from the load, in the order of the case ids (the same
+   on every run, whatever records the cases sit in). */
 void sla_rules_back_on_post(sla_rules_t *self, sw_directory_t *dir,
                             const sw_envelope_t *env, bool replaying)
 {
-    zlistx_t *keys = zhashx_keys(self->away);
-    zlistx_set_comparator(keys, s_compare_keys);
-    zlistx_sort(keys); /* the same order on every run */
-    for (const char *key = (const char *)zlistx_first(keys); key;
-         key = (const char *)zlistx_next(keys)) {
-        uint32_t staff = *(uint32_t *)zhashx_lookup(self->away, key);
-        const char *id = sla_people_name(self->people, staff);
+    size_t n = 0, size = zhashx_size(self->away);
+    s_away_t *list = (s_away_t *)sw_malloc((size ? size : 1) * sizeof(s_away_t));
+    for (uint32_t *staff = (uint32_t *)zhashx_first(self->away); staff && n < size;
+         staff = (uint32_t *)zhashx_next(self->away)) {
+        const char *key = (const char *)zhashx_cursor(self->away);
+        uint32_t ci = (uint32_t)strtoul(key, NULL, 10);
+        list[n++] =
+            (s_away_t){s_case(self, ci)->key & ((UINT64_C(1) << 60) - 1), ci, *staff};
+    }
+    qsort(list, n, sizeof *list, s_compare_away);
+    for (size_t i = 0; i < n; i++) {
+        const char *id = sla_people_name(self->people, list[i].staff);
         if (sw_directory_availability(dir, id) != SW_AVAILABLE_ON_POST)
             continue;
-        uint32_t ci = (uint32_t)strtoul(key, NULL, 10);
+        uint32_t ci = list[i].ci, staff = list[i].staff;
         sla_case_t *c = s_case(self, ci);
         uint32_t dept = sla_people_department(self->people, staff);
         sw_case_facts_t facts = sla_facts(c);
         sla_start(self, ci, K_RETURN, env->event_id.data, env->occurred_at_us, staff,
                   dept ? dept : c->department, &facts, 0, replaying);
+        char key[12];
+        sla_index_key(ci, key);
         zhashx_delete(self->away, key);
     }
-    zlistx_destroy(&keys);
+    free(list);
 }
 
 /* ------------------------------------------------------------------------
@@ -170,8 +204,24 @@ void sla_rules_back_on_post(sla_rules_t *self, sw_directory_t *dir,
 
 /* A decision still to propose when live. */
 typedef struct {
+    uint64_t key;    /* the case id's bits: decisions go out by case id */
+    uint32_t order;  /* the deadline's place in its case's list */
     uint32_t ci, di; /* case and deadline records */
 } s_due_t;
+
+static int s_compare_due(const void *a, const void *b)
+{
+    const s_due_t *x = (const s_due_t *)a, *y = (const s_due_t *)b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int s_compare_violations(const void *a, const void *b)
+{
+    return memcmp((*(sla_violation_t *const *)a)->id, (*(sla_violation_t *const *)b)->id,
+                  SW_EVENTID_SIZE);
+}
 
 /* The deadlines whose set, clear or violation the log lacks. */
 static size_t s_due_list(sla_rules_t *self, s_due_t **out)
@@ -179,9 +229,10 @@ static size_t s_due_list(sla_rules_t *self, s_due_t **out)
     size_t n = 0, size = 0, cursor = 0;
     s_due_t *due = NULL;
     uint32_t ci;
-    while (sla_cases_next(self->cases, &cursor, &ci))
+    while (sla_cases_next(self->cases, &cursor, &ci)) {
+        uint32_t order = 0;
         for (uint32_t di = s_case(self, ci)->deadlines; di != SLA_POOL_NONE;
-             di = s_dl(self, di)->next) {
+             di = s_dl(self, di)->next, order++) {
             const sla_deadline_t *d = s_dl(self, di);
             bool unset =
                 !(d->flags & (SLA_DL_SET_DONE | S_SET_SENT)) &&
@@ -196,8 +247,12 @@ static size_t s_due_list(sla_rules_t *self, s_due_t **out)
                 size = size ? 2 * size : 1024;
                 due = (s_due_t *)sw_realloc(due, size * sizeof(s_due_t));
             }
-            due[n++] = (s_due_t){ci, di};
+            due[n++] = (s_due_t){s_case(self, ci)->key & ((UINT64_C(1) << 60) - 1), order,
+                                 ci, di};
         }
+    }
+    if (n > 1) /* the same order whatever slots and records the cases sit in */
+        qsort(due, n, sizeof *due, s_compare_due);
     *out = due;
     return n;
 }
@@ -224,10 +279,17 @@ void sla_rules_live(sla_rules_t *self)
             sla_remove_deadline(self, ci, di); /* its rule no longer applies */
     }
     free(due);
-    for (sla_violation_t *v = (sla_violation_t *)zhashx_first(self->violations); v;
-         v = (sla_violation_t *)zhashx_next(self->violations))
-        if (!v->sent)
-            sla_send_violation(self, v);
+    size_t count = zhashx_size(self->violations), k = 0;
+    sla_violation_t **list =
+        (sla_violation_t **)sw_malloc((count ? count : 1) * sizeof(sla_violation_t *));
+    for (sla_violation_t *v = (sla_violation_t *)zhashx_first(self->violations);
+         v && k < count; v = (sla_violation_t *)zhashx_next(self->violations))
+        list[k++] = v;
+    qsort(list, k, sizeof *list, s_compare_violations); /* by id: the same on every run */
+    for (size_t i = 0; i < k; i++)
+        if (!list[i]->sent)
+            sla_send_violation(self, list[i]);
+    free(list);
 }
 
 /* ------------------------------------------------------------------------

@@ -24,6 +24,7 @@
 #include "sw_policy.h"
 #include "sw_directory.h"
 #include "sw_envelope.h"
+#include "sw_snapshot.h"
 
 typedef struct _sla_rules_t sla_rules_t;
 
@@ -55,6 +56,10 @@ void sla_rules_destroy(sla_rules_t **self_p);
    keep their instants). */
 void sla_rules_set_calendar(sla_rules_t *self, sw_calendar_t **calendar_p,
                             sw_policy_t **policy_p);
+/* The same from the calendar file's text (kept for snapshots): 0, or -1
+   with *error (caller frees) and the calendar in force kept. */
+int sla_rules_load_calendar(sla_rules_t *self, const char *text, size_t len,
+                            char **error);
 /* Who is who (departments and heads, from the organisation directory). */
 sla_people_t *sla_rules_people(sla_rules_t *self);
 
@@ -83,5 +88,22 @@ size_t sla_rules_deadlines(sla_rules_t *self);
 size_t sla_rules_running(sla_rules_t *self);
 /* Bytes held by the case and deadline structures. */
 size_t sla_rules_bytes(sla_rules_t *self);
+
+/* ---- snapshots (sla_snapshot.c; docs/snapshots-sla.md) */
+
+/* The payload format sla_rules_save writes; raise it when it changes. */
+#define SLA_SNAPSHOT_FORMAT 1
+
+/* Everything a replay of the log builds, in a canonical order (cases by
+   id, their deadlines in list order, tables sorted), without what only
+   this process knows: a decision proposed and not yet committed is
+   written as undecided, so the process that loads it proposes it again
+   (the same event id; audit keeps one). */
+void sla_rules_save(sla_rules_t *self, sw_snapshot_t *snap);
+/* Into a fresh rules object (no event applied, no calendar): false with
+   *why when the payload is malformed (the object is then to destroy).
+   The running deadlines are scheduled as a replay leaves them; the heap
+   is ordered at sla_rules_live. */
+bool sla_rules_restore(sla_rules_t *self, sw_snapshot_t *snap, const char **why);
 
 #endif

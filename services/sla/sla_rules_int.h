@@ -20,6 +20,7 @@
 #define S_SELF_CRITICISM 0x800 /* violating: a repeat offence (V2) */
 #define S_VIOLATION_SENT 0x1000 /* violating: its violation.recorded was proposed */
 #define S_DEFERRED       0x2000 /* proposed while replaying: due_us is still the start */
+#define S_WARN_DONE      0x4000 /* its sla.warning is committed (SLA_DL_WARNED: proposed) */
 
 #define S_MAX_PER_CASE 32 /* deadline records of one case handled at once */
 
@@ -76,6 +77,8 @@ struct _sla_rules_t {
     zhashx_t *triggers;   /* deadline record index -> trigger id, until its set commits */
     zhashx_t *violations; /* violation id (hex) -> sla_violation_t (the rare ones) */
     bool live;            /* sla_rules_live was called: the heap is ordered */
+    char *calendar_text;  /* the text calendar and policy were parsed from, or NULL */
+    size_t calendar_len;
     sla_rules_propose_fn *propose;
     void *arg;
     sla_rules_stats_t stats;

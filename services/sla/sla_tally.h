@@ -7,8 +7,11 @@
 #ifndef SLA_TALLY_H
 #define SLA_TALLY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "sw_snapshot.h"
 
 typedef struct _sla_tally_t sla_tally_t;
 
@@ -22,5 +25,9 @@ uint32_t sla_tally_person(sla_tally_t *self, uint32_t staff, int month);
 uint32_t sla_tally_department(sla_tally_t *self, uint32_t department, int month);
 /* Counts held. */
 size_t sla_tally_size(sla_tally_t *self);
+/* Snapshots: the newest month and every count, sorted by key; restoring
+   into a fresh tally gives it back (false when the snapshot is short). */
+void sla_tally_save(sla_tally_t *self, sw_snapshot_t *snap);
+bool sla_tally_restore(sla_tally_t *self, sw_snapshot_t *snap);
 
 #endif

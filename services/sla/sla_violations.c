@@ -107,7 +107,7 @@ void sla_on_warning(sla_rules_t *self, uint32_t ci, const sw_envelope_t *env)
     if (di == SLA_POOL_NONE)
         return;
     sla_deadline_t *d = s_dl(self, di);
-    d->flags |= SLA_DL_WARNED;
+    d->flags |= SLA_DL_WARNED | S_WARN_DONE;
     if (d->heap_pos)
         sla_schedule(self, di); /* now it fires at its due instant */
 }
