@@ -18,8 +18,12 @@ struct _intake_access_t {
     sw_directory_t *dir;    /* the organisation in force, or NULL */
     zhashx_t *branch_index; /* branch id -> index + 1 */
     zlistx_t *branch_ids;   /* index -> branch id (owned strings) */
-    zhashx_t *cases;        /* case id -> s_parties_t */
+    zhashx_t *cases;        /* case id -> s_parties_t, open cases */
+    zhashx_t *closed;       /* case id -> s_parties_t, closed ones read again */
+    zlistx_t *closed_order; /* their ids, oldest first */
 };
+
+#define S_CLOSED_KEPT 4096 /* closed cases read from the log, kept */
 
 static void s_parties_destroy(void **item_p)
 {
@@ -40,6 +44,10 @@ intake_access_t *intake_access_new(void)
     zlistx_set_destructor(self->branch_ids, (zlistx_destructor_fn *)zstr_free);
     self->cases = zhashx_new();
     zhashx_set_destructor(self->cases, s_parties_destroy);
+    self->closed = zhashx_new();
+    zhashx_set_destructor(self->closed, s_parties_destroy);
+    self->closed_order = zlistx_new();
+    zlistx_set_destructor(self->closed_order, (zlistx_destructor_fn *)zstr_free);
     return self;
 }
 
@@ -52,6 +60,8 @@ void intake_access_destroy(intake_access_t **self_p)
     zhashx_destroy(&self->branch_index);
     zlistx_destroy(&self->branch_ids);
     zhashx_destroy(&self->cases);
+    zhashx_destroy(&self->closed);
+    zlistx_destroy(&self->closed_order);
     free(self);
     *self_p = NULL;
 }
@@ -81,11 +91,17 @@ static uint32_t s_branch_index(intake_access_t *self, const char *branch)
     return (uint32_t)i;
 }
 
+static void s_add_index(s_parties_t *p, uint32_t b);
+
 static void s_add(intake_access_t *self, s_parties_t *p, const char *branch)
 {
     if (!branch || !*branch)
         return;
-    uint32_t b = s_branch_index(self, branch);
+    s_add_index(p, s_branch_index(self, branch));
+}
+
+static void s_add_index(s_parties_t *p, uint32_t b)
+{
     for (uint16_t i = 0; i < p->count; i++)
         if (p->branches[i] == b)
             return;
@@ -202,6 +218,14 @@ static void s_note_parties(intake_access_t *self, s_parties_t *p,
     }
 }
 
+static s_parties_t *s_parties_new(void)
+{
+    s_parties_t *p = (s_parties_t *)zmalloc(sizeof(s_parties_t));
+    p->branches = p->inline_slots;
+    p->size = 2;
+    return p;
+}
+
 void intake_access_note(intake_access_t *self, const sw_envelope_t *env)
 {
     if (!env->case_id || !*env->case_id)
@@ -210,17 +234,133 @@ void intake_access_note(intake_access_t *self, const sw_envelope_t *env)
     if (!p) {
         if (env->body_case != SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED)
             return; /* only an inquiry opens a case */
-        p = (s_parties_t *)zmalloc(sizeof(s_parties_t));
-        p->branches = p->inline_slots;
-        p->size = 2;
+        p = s_parties_new();
         zhashx_insert(self->cases, env->case_id, p);
     }
     s_note_parties(self, p, env);
+    if (env->body_case == SHOUWEN__V1__ENVELOPE__BODY_CLOSED)
+        zhashx_delete(self->cases, env->case_id); /* issue 10: only what is live */
+}
+
+/* A closed case read again is kept among the last S_CLOSED_KEPT. */
+static void s_keep_closed(intake_access_t *self, const char *case_id, s_parties_t *p)
+{
+    zhashx_delete(self->closed, case_id);
+    zhashx_insert(self->closed, case_id, p);
+    zlistx_add_end(self->closed_order, sw_strdup(case_id));
+    while (zlistx_size(self->closed_order) > S_CLOSED_KEPT) {
+        char *old = (char *)zlistx_first(self->closed_order);
+        if (!zhashx_lookup(self->cases, old))
+            zhashx_delete(self->closed, old);
+        zlistx_delete(self->closed_order, zlistx_cursor(self->closed_order));
+    }
+}
+
+bool intake_access_rebuild(intake_access_t *self, const char *case_id, size_t n,
+                           sw_envelope_t **envs)
+{
+    if (zhashx_lookup(self->cases, case_id))
+        return true;
+    s_parties_t *p = NULL;
+    bool closed = false;
+    for (size_t i = 0; i < n; i++) {
+        const sw_envelope_t *env = envs[i];
+        if (!env || !env->case_id || !streq(env->case_id, case_id))
+            continue;
+        if (!p && env->body_case != SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED)
+            continue;
+        if (!p)
+            p = s_parties_new();
+        s_note_parties(self, p, env);
+        if (env->body_case == SHOUWEN__V1__ENVELOPE__BODY_CLOSED)
+            closed = true;
+        else if (env->body_case == SHOUWEN__V1__ENVELOPE__BODY_REOPENED)
+            closed = false;
+    }
+    if (!p)
+        return false;
+    if (closed)
+        s_keep_closed(self, case_id, p);
+    else {
+        zhashx_delete(self->closed, case_id);
+        zhashx_insert(self->cases, case_id, p);
+    }
+    return true;
+}
+
+static s_parties_t *s_find(intake_access_t *self, const char *case_id)
+{
+    if (!case_id)
+        return NULL;
+    s_parties_t *p = (s_parties_t *)zhashx_lookup(self->cases, case_id);
+    return p ? p : (s_parties_t *)zhashx_lookup(self->closed, case_id);
 }
 
 bool intake_access_case_exists(intake_access_t *self, const char *case_id)
 {
+    return s_find(self, case_id) != NULL;
+}
+
+bool intake_access_case_open(intake_access_t *self, const char *case_id)
+{
     return case_id && zhashx_lookup(self->cases, case_id) != NULL;
+}
+
+/* Format: the branch table in index order, then each open case's id and
+   branch indices. */
+void intake_access_save(intake_access_t *self, sw_snapshot_t *snap)
+{
+    sw_snapshot_put_u32(snap, (uint32_t)zlistx_size(self->branch_ids));
+    for (const char *b = (const char *)zlistx_first(self->branch_ids); b;
+         b = (const char *)zlistx_next(self->branch_ids))
+        sw_snapshot_put_str(snap, b);
+    sw_snapshot_put_u64(snap, zhashx_size(self->cases));
+    for (s_parties_t *p = (s_parties_t *)zhashx_first(self->cases); p;
+         p = (s_parties_t *)zhashx_next(self->cases)) {
+        sw_snapshot_put_str(snap, (const char *)zhashx_cursor(self->cases));
+        sw_snapshot_put_u32(snap, p->count);
+        for (uint16_t i = 0; i < p->count; i++)
+            sw_snapshot_put_u32(snap, p->branches[i]);
+    }
+}
+
+bool intake_access_load(intake_access_t *self, sw_snapshot_t *snap)
+{
+    uint32_t nb = 0;
+    if (!sw_snapshot_get_u32(snap, &nb) || zlistx_size(self->branch_ids) != 0)
+        return false;
+    for (uint32_t i = 0; i < nb; i++) {
+        char *b = NULL;
+        if (!sw_snapshot_get_str(snap, &b) || !b ||
+            zhashx_lookup(self->branch_index, b)) {
+            free(b);
+            return false;
+        }
+        s_branch_index(self, b);
+        free(b);
+    }
+    uint64_t count = 0;
+    if (!sw_snapshot_get_u64(snap, &count))
+        return false;
+    for (uint64_t k = 0; k < count; k++) {
+        char *id = NULL;
+        uint32_t n = 0;
+        if (!sw_snapshot_get_str(snap, &id) || !id || !sw_snapshot_get_u32(snap, &n) ||
+            n > UINT16_MAX / 2 || zhashx_lookup(self->cases, id)) {
+            free(id);
+            return false;
+        }
+        s_parties_t *p = s_parties_new();
+        zhashx_insert(self->cases, id, p);
+        free(id);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t b = UINT32_MAX;
+            if (!sw_snapshot_get_u32(snap, &b) || b >= nb)
+                return false;
+            s_add_index(p, b);
+        }
+    }
+    return true;
 }
 
 size_t intake_access_case_count(intake_access_t *self)
@@ -236,7 +376,7 @@ const char *intake_access_staff_branch(intake_access_t *self, const char *staff)
 bool intake_access_may_read(intake_access_t *self, const char *branch,
                             const char *case_id)
 {
-    s_parties_t *p = case_id ? (s_parties_t *)zhashx_lookup(self->cases, case_id) : NULL;
+    s_parties_t *p = s_find(self, case_id);
     uintptr_t b = branch ? (uintptr_t)zhashx_lookup(self->branch_index, branch) : 0;
     if (!p || !b)
         return false;

@@ -38,7 +38,9 @@ struct _intake_case_t {
     char *first_owner, *factual_owner, *handler, *department; /* who holds it */
     char *pending_staff, *pending_dept; /* passed on, not yet signed for */
     bool waiting;
-    uint64_t position;   /* of its last event */
+    uint64_t position;    /* of its last event */
+    zlistx_t *phone_list; /* its phone's index list, borrowed; NULL when none */
+    void *phone_handle;
     zlistx_t *deadlines; /* s_deadline_t, running */
     s_slot_t staff_slots[S_STAFF_SLOTS];
     s_slot_t dept_slots[S_DEPT_SLOTS];
@@ -50,6 +52,7 @@ struct _intake_cases_t {
     zhashx_t *by_dept;   /* department id -> zlistx */
     zhashx_t *by_phone;  /* phone digits -> zlistx */
     zhashx_t *deadlines; /* deadline key -> s_deadline_t (borrowed from its case) */
+    bool rebuilding;     /* a closed case's events read again: keep it till the end */
 };
 
 static void s_set(char **field, const char *value)
@@ -196,6 +199,38 @@ static void s_phone_key(const char *phone, char *key, size_t size)
     key[n] = 0;
 }
 
+static void s_phone_index(intake_cases_t *self, intake_case_t *c)
+{
+    char key[40];
+    s_phone_key(c->phone, key, sizeof key);
+    if (*key) {
+        c->phone_list = s_list(self->by_phone, key);
+        c->phone_handle = zlistx_add_end(c->phone_list, c);
+    }
+}
+
+/* A closed case leaves intake's memory (issue 10): its indices, its
+   deadlines, its details.  A late action on it reads its events from the
+   log again (intake_cases_rebuild). */
+static void s_drop(intake_cases_t *self, intake_case_t *c)
+{
+    const char *none[S_STAFF_SLOTS] = {NULL};
+    s_reslot(self->by_staff, c, c->staff_slots, S_STAFF_SLOTS, none);
+    s_reslot(self->by_dept, c, c->dept_slots, S_DEPT_SLOTS, none);
+    for (s_deadline_t *d = (s_deadline_t *)zlistx_first(c->deadlines); d;
+         d = (s_deadline_t *)zlistx_next(c->deadlines))
+        zhashx_delete(self->deadlines, d->key);
+    if (c->phone_list) {
+        zlistx_delete(c->phone_list, c->phone_handle);
+        if (zlistx_size(c->phone_list) == 0) {
+            char key[40];
+            s_phone_key(c->phone, key, sizeof key);
+            zhashx_delete(self->by_phone, key);
+        }
+    }
+    zhashx_delete(self->cases, c->case_id);
+}
+
 /* ------------------------------------------------------------ events */
 
 static void s_received(intake_cases_t *self, const sw_envelope_t *env)
@@ -223,10 +258,7 @@ static void s_received(intake_cases_t *self, const sw_envelope_t *env)
     c->deadlines = zlistx_new();
     zlistx_set_destructor(c->deadlines, s_deadline_free);
     zhashx_insert(self->cases, c->case_id, c);
-    char key[40];
-    s_phone_key(c->phone, key, sizeof key);
-    if (*key)
-        zlistx_add_end(s_list(self->by_phone, key), c);
+    s_phone_index(self, c);
 }
 
 /* A case passed on (transfer, return, forward): it waits for the receiver. */
@@ -372,18 +404,148 @@ static void s_apply(intake_cases_t *self, intake_case_t *c, const sw_envelope_t 
     }
 }
 
-void intake_cases_note(intake_cases_t *self, uint64_t position, const sw_envelope_t *env)
+bool intake_cases_note(intake_cases_t *self, uint64_t position, const sw_envelope_t *env)
 {
     if (!env->case_id || !*env->case_id)
-        return;
+        return false;
     if (env->body_case == SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED)
         s_received(self, env);
     intake_case_t *c = (intake_case_t *)zhashx_lookup(self->cases, env->case_id);
     if (!c)
-        return;
+        return env->body_case == SHOUWEN__V1__ENVELOPE__BODY_REOPENED;
     c->position = position;
     s_apply(self, c, env);
     s_reindex(self, c);
+    if (c->state == SHOUWEN__V1__CASE_STATE__CASE_STATE_CLOSED && !self->rebuilding)
+        s_drop(self, c);
+    return false;
+}
+
+bool intake_cases_rebuild(intake_cases_t *self, const char *case_id, size_t n,
+                          const uint64_t *positions, sw_envelope_t **envs)
+{
+    if (zhashx_lookup(self->cases, case_id))
+        return false;
+    self->rebuilding = true;
+    for (size_t i = 0; i < n; i++)
+        if (envs[i] && envs[i]->case_id && streq(envs[i]->case_id, case_id))
+            intake_cases_note(self, positions[i], envs[i]);
+    self->rebuilding = false;
+    intake_case_t *c = (intake_case_t *)zhashx_lookup(self->cases, case_id);
+    if (c && c->state == SHOUWEN__V1__CASE_STATE__CASE_STATE_CLOSED) {
+        s_drop(self, c);
+        return false;
+    }
+    return c != NULL;
+}
+
+/* ---------------------------------------------------------- snapshot */
+
+/* Format: count, then per case its fields and its running deadlines. */
+void intake_cases_save(intake_cases_t *self, sw_snapshot_t *snap)
+{
+    sw_snapshot_put_u64(snap, zhashx_size(self->cases));
+    for (intake_case_t *c = (intake_case_t *)zhashx_first(self->cases); c;
+         c = (intake_case_t *)zhashx_next(self->cases)) {
+        sw_snapshot_put_str(snap, c->case_id);
+        sw_snapshot_put_u32(snap, (uint32_t)c->state);
+        const char *strs[] = {c->unit,        c->name,          c->phone,
+                              c->matter,      c->category,      c->receiver,
+                              c->first_owner, c->factual_owner, c->handler,
+                              c->department,  c->pending_staff, c->pending_dept};
+        for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+            sw_snapshot_put_str(snap, strs[i]);
+        sw_snapshot_put_u32(snap, (uint32_t)c->kind);
+        sw_snapshot_put_u32(snap, (uint32_t)c->urgency);
+        sw_snapshot_put_u32(snap, (uint32_t)c->channel);
+        sw_snapshot_put_i64(snap, c->received_at_us);
+        sw_snapshot_put_u8(snap, c->waiting);
+        sw_snapshot_put_u64(snap, c->position);
+        sw_snapshot_put_u32(snap, (uint32_t)zlistx_size(c->deadlines));
+        for (s_deadline_t *d = (s_deadline_t *)zlistx_first(c->deadlines); d;
+             d = (s_deadline_t *)zlistx_next(c->deadlines)) {
+            sw_snapshot_put_str(snap, d->key);
+            sw_snapshot_put_u32(snap, (uint32_t)d->kind);
+            sw_snapshot_put_i64(snap, d->due_us);
+            sw_snapshot_put_i64(snap, d->warn_us);
+            sw_snapshot_put_str(snap, d->holder);
+            sw_snapshot_put_str(snap, d->dept);
+            sw_snapshot_put_str(snap, d->policy);
+            sw_snapshot_put_u32(snap, (uint32_t)d->state);
+        }
+    }
+}
+
+static bool s_get_int(sw_snapshot_t *snap, int *v)
+{
+    uint32_t u = 0;
+    bool ok = sw_snapshot_get_u32(snap, &u);
+    *v = (int)u;
+    return ok;
+}
+
+bool intake_cases_load(intake_cases_t *self, sw_snapshot_t *snap)
+{
+    uint64_t count = 0;
+    if (!sw_snapshot_get_u64(snap, &count))
+        return false;
+    for (uint64_t k = 0; k < count; k++) {
+        char *id = NULL;
+        if (!sw_snapshot_get_str(snap, &id) || !id || strlen(id) >= 24) {
+            free(id);
+            return false;
+        }
+        intake_case_t *c = (intake_case_t *)zmalloc(sizeof(intake_case_t));
+        snprintf(c->case_id, sizeof c->case_id, "%s", id);
+        free(id);
+        c->deadlines = zlistx_new();
+        zlistx_set_destructor(c->deadlines, s_deadline_free);
+        char **strs[] = {&c->unit,        &c->name,          &c->phone,
+                         &c->matter,      &c->category,      &c->receiver,
+                         &c->first_owner, &c->factual_owner, &c->handler,
+                         &c->department,  &c->pending_staff, &c->pending_dept};
+        bool ok = s_get_int(snap, &c->state);
+        for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+            ok = ok && sw_snapshot_get_str(snap, strs[i]);
+        uint8_t waiting = 0;
+        uint32_t n = 0;
+        ok = ok && s_get_int(snap, &c->kind) && s_get_int(snap, &c->urgency) &&
+             s_get_int(snap, &c->channel) &&
+             sw_snapshot_get_i64(snap, &c->received_at_us) &&
+             sw_snapshot_get_u8(snap, &waiting) &&
+             sw_snapshot_get_u64(snap, &c->position) && sw_snapshot_get_u32(snap, &n);
+        c->waiting = waiting != 0;
+        if (!ok || zhashx_lookup(self->cases, c->case_id)) {
+            void *item = c;
+            s_case_free(&item);
+            return false;
+        }
+        zhashx_insert(self->cases, c->case_id, c);
+        s_phone_index(self, c);
+        for (uint32_t i = 0; i < n; i++) {
+            s_deadline_t *d = (s_deadline_t *)zmalloc(sizeof(s_deadline_t));
+            char *key = NULL;
+            ok = sw_snapshot_get_str(snap, &key) && key && strlen(key) < sizeof d->key &&
+                 s_get_int(snap, &d->kind) && sw_snapshot_get_i64(snap, &d->due_us) &&
+                 sw_snapshot_get_i64(snap, &d->warn_us) &&
+                 sw_snapshot_get_str(snap, &d->holder) &&
+                 sw_snapshot_get_str(snap, &d->dept) &&
+                 sw_snapshot_get_str(snap, &d->policy) && s_get_int(snap, &d->state);
+            if (key)
+                snprintf(d->key, sizeof d->key, "%s", key);
+            free(key);
+            if (!ok || zhashx_lookup(self->deadlines, d->key)) {
+                void *item = d;
+                s_deadline_free(&item);
+                return false;
+            }
+            d->owner = c;
+            zlistx_add_end(c->deadlines, d);
+            zhashx_insert(self->deadlines, d->key, d);
+        }
+        s_reindex(self, c);
+    }
+    return true;
 }
 
 /* ------------------------------------------------------------ queries */

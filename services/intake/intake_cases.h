@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "sw_envelope.h"
+#include "sw_snapshot.h"
 
 typedef struct _intake_cases_t intake_cases_t;
 
@@ -24,8 +25,18 @@ typedef struct _intake_case_t intake_case_t;
 intake_cases_t *intake_cases_new(void);
 void intake_cases_destroy(intake_cases_t **self_p);
 
-/* A committed event at position. */
-void intake_cases_note(intake_cases_t *self, uint64_t position, const sw_envelope_t *env);
+/* A committed event at position.  A case that closes leaves memory
+   (issue 10); true when the event reopens a case not in memory: the caller
+   reads its events from the log and gives them to intake_cases_rebuild. */
+bool intake_cases_note(intake_cases_t *self, uint64_t position, const sw_envelope_t *env);
+/* A case not in memory rebuilt from its events (positions[i] of envs[i],
+   in log order; other cases' events skipped): kept if it ends open
+   (true), dropped again if it ends closed. */
+bool intake_cases_rebuild(intake_cases_t *self, const char *case_id, size_t n,
+                          const uint64_t *positions, sw_envelope_t **envs);
+/* The open cases into a snapshot, and back (false: the snapshot is bad). */
+void intake_cases_save(intake_cases_t *self, sw_snapshot_t *snap);
+bool intake_cases_load(intake_cases_t *self, sw_snapshot_t *snap);
 
 size_t intake_cases_size(intake_cases_t *self);
 
@@ -39,8 +50,8 @@ void intake_cases_of_staff(intake_cases_t *self, const char *staff, intake_cases
 /* The open cases a department handles or was passed. */
 void intake_cases_of_department(intake_cases_t *self, const char *dept,
                                 intake_cases_fn *fn, void *arg);
-/* Every case (closed ones too) of a customer phone number, compared with
-   only its digits and a leading '+'. */
+/* Every open case of a customer phone number, compared with only its
+   digits and a leading '+' (closed cases are not kept: issue 10). */
 void intake_cases_of_phone(intake_cases_t *self, const char *phone, intake_cases_fn *fn,
                            void *arg);
 /* Every open case with a running deadline due at or before due_before_us. */

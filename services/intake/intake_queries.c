@@ -210,7 +210,8 @@ void intake_q_find(intake_server_t *self, intake_asker_t *a,
         const intake_case_t *c = intake_cases_find(self->cases, q->case_id);
         if (!c) {
             zlistx_destroy(&g.found);
-            intake_reject(self, a, INTAKE_UNKNOWN_CASE, "no such case in the log");
+            intake_reject(self, a, INTAKE_UNKNOWN_CASE,
+                          "no such open case (a closed case: shouwen show CASE)");
             return;
         }
         if (!s_branch_reads(&g, c)) {
@@ -315,6 +316,8 @@ void intake_q_stats(intake_server_t *self, intake_asker_t *a,
                         {"rejected", self->stats.rejected},
                         {"pending", zhashx_size(self->uncommitted)},
                         {"inquiries_known", zhashx_size(self->requests)},
+                        {"requests_looked_up", self->lookups},
+                        {"requests_found_in_log", self->found_in_log},
                         {"log_position", sw_follower_position(self->follower)},
                         {"live", sw_follower_is_live(self->follower) ? 1 : 0},
                         {"organisation_position", self->in_force[0].position},

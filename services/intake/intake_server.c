@@ -60,11 +60,13 @@ static void s_counter_destroy(void **item_p)
     *item_p = NULL;
 }
 
-static void s_query_destroy(void **item_p)
+void intake_query_free(void **item_p)
 {
     intake_query_t *q = (intake_query_t *)*item_p;
     if (q) {
         s_waiter_clear(&q->w);
+        zframe_destroy(&q->request);
+        free(q->key);
         free(q);
         *item_p = NULL;
     }
@@ -361,6 +363,19 @@ void intake_record(intake_server_t *self, const intake_asker_t *a,
         s_reply_ok(self, r, a->routing_id, a->delimiter, a->request_id);
         return;
     }
+    if (!r && what->kind != S_DIRECTORY && !a->looked_up &&
+        intake_seen_maybe(self, event_id)) {
+        /* not in the window, but perhaps in the log: an old retry is
+           answered with what it became there, never made a second time */
+        char case_id[SW_CASEID_STRLEN + 8];
+        if (what->kind == S_INQUIRY)
+            sw_caseid_from_event(event_id, case_id);
+        else
+            snprintf(case_id, sizeof case_id, "%s", what->command->case_id);
+        self->lookups++;
+        intake_park(self, a, case_id, event_id);
+        return;
+    }
     if (!r && (int64_t)zhashx_size(self->uncommitted) >= self->max_pending) {
         /* back-pressure: the log is behind; a new request waits at the branch
            (RETRY at once, nothing recorded) rather than in an unbounded queue
@@ -441,10 +456,11 @@ static unsigned s_role_bit(const sw_principal_t *who)
 }
 
 /* The key's principal speaks: a branch for its own branch id only. */
-static void s_dispatch(intake_server_t *self, intake_asker_t *a,
-                       Shouwen__V1__BranchRequest *req)
+void intake_dispatch(intake_server_t *self, intake_asker_t *a,
+                     Shouwen__V1__BranchRequest *req)
 {
     a->request_id = req->request_id;
+    a->req = req;
     if (!a->who) {
         intake_reject(self, a, INTAKE_NOT_AUTHORIZED,
                       "this key is not (or no longer) on the hub's allow-list");
@@ -508,12 +524,80 @@ static void s_handle(intake_server_t *self, zmsg_t *msg)
                                        &why) != 0)
             intake_reject(self, &a, why.code, why.message);
         else
-            s_dispatch(self, &a, req);
+            intake_dispatch(self, &a, req);
     }
     if (req)
         shouwen__v1__branch_request__free_unpacked(req, NULL);
     zframe_destroy(&a.routing_id);
     zframe_destroy(&body);
+}
+
+/* ------------------------------------------- cases read from the log */
+
+static void s_ask_case(intake_server_t *self, intake_query_t *q)
+{
+    q->tag = ++self->next_tag;
+    zlistx_add_end(self->queries, q);
+    Shouwen__V1__ReplayRequest rr = SHOUWEN__V1__REPLAY_REQUEST__INIT;
+    rr.from_position = 1;
+    rr.max_events = 5000;
+    rr.case_id = q->case_id;
+    rr.tag = q->tag;
+    zframe_t *f = sw_pack_frame(&rr.base);
+    zframe_send(&f, self->query, ZFRAME_DONTWAIT);
+    zframe_destroy(&f);
+}
+
+void intake_park(intake_server_t *self, const intake_asker_t *a, const char *case_id,
+                 const uint8_t *event_id)
+{
+    if (!sw_follower_is_live(self->follower) || self->stopping || !a->req) {
+        intake_retry(self, a, "HUB_NOT_READY",
+                     "the hub is catching up with its log; send the same request again");
+        return;
+    }
+    intake_query_t *q = (intake_query_t *)zmalloc(sizeof(intake_query_t));
+    intake_waiter_init(self, &q->w, a);
+    q->request = sw_pack_frame(&a->req->base);
+    q->key = a->key ? sw_strdup(a->key) : NULL;
+    q->looked_up = a->looked_up;
+    q->case_loaded = a->case_loaded;
+    snprintf(q->case_id, sizeof q->case_id, "%s", case_id);
+    if (event_id) {
+        q->want_event = true;
+        memcpy(q->event_id, event_id, SW_EVENTID_SIZE);
+    }
+    s_ask_case(self, q);
+}
+
+void intake_case_reload(intake_server_t *self, const char *case_id)
+{
+    intake_query_t *q = (intake_query_t *)zmalloc(sizeof(intake_query_t));
+    q->w.deadline_us = intake_wall_us(self) + 30 * 1000000LL;
+    q->reload = true;
+    snprintf(q->case_id, sizeof q->case_id, "%s", case_id);
+    s_ask_case(self, q);
+}
+
+void intake_unpark(intake_server_t *self, intake_query_t *q)
+{
+    if (!q->request || !q->w.routing_id)
+        return;
+    intake_asker_t a = {.request_id = q->w.request_id,
+                        .routing_id = q->w.routing_id,
+                        .delimiter = q->w.delimiter,
+                        .key = q->key,
+                        .looked_up = q->want_event || q->looked_up,
+                        .case_loaded = !q->want_event || q->case_loaded};
+    a.who = a.key ? sw_keyring_lookup(self->keys, a.key) : NULL;
+    Shouwen__V1__BranchRequest *req = shouwen__v1__branch_request__unpack(
+        NULL, zframe_size(q->request), zframe_data(q->request));
+    if (!req) {
+        intake_reject(self, &a, INTAKE_MALFORMED, "the request could not be read again");
+        return;
+    }
+    intake_dispatch(self, &a, req);
+    shouwen__v1__branch_request__free_unpacked(req, NULL);
 }
 
 static void s_on_branches(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *arg)
@@ -559,13 +643,17 @@ static int s_curve(intake_server_t *self, zconfig_t *cfg)
 
 static int s_settings(intake_server_t *self, zconfig_t *cfg)
 {
-    int64_t ack_ms, ahead_s, age_s;
+    int64_t ack_ms, ahead_s, age_s, window_s;
     if (sw_config_int(cfg, "intake/ack_timeout_ms", 3000, 10, 600000, &ack_ms) != 0 ||
         sw_config_int(cfg, "intake/max_received_ahead_s", 300, 0, 86400, &ahead_s) != 0 ||
         sw_config_int(cfg, "intake/max_received_age_s", 30 * 86400, 60, 3660L * 86400,
                       &age_s) != 0 ||
-        sw_config_int(cfg, "intake/watch_keep", 200000, 1, 100000000,
-                      &self->watch_keep) != 0 ||
+        sw_config_int(cfg, "intake/watch_keep", 20000, 1, 100000000, &self->watch_keep) !=
+            0 ||
+        sw_config_int(cfg, "intake/idempotency_window_s", 86400, 1, 3660L * 86400,
+                      &window_s) != 0 ||
+        sw_config_int(cfg, "intake/idempotency_max", 1000000, 1000, 100000000,
+                      &self->window_max) != 0 ||
         sw_config_int(cfg, "intake/watch_idle_s", 30, 2, 86400, &self->watch_idle_s) !=
             0 ||
         sw_config_int(cfg, "intake/max_pending", 20000, 1, 10000000,
@@ -574,24 +662,31 @@ static int s_settings(intake_server_t *self, zconfig_t *cfg)
     self->ack_timeout_us = ack_ms * 1000;
     self->max_ahead_us = ahead_s * 1000000;
     self->max_age_us = age_s * 1000000;
+    self->window_us = window_s * 1000000;
     return 0;
 }
 
-const char *const intake_hot_settings[] = {
-    "intake/ack_timeout_ms", "intake/max_received_ahead_s", "intake/max_received_age_s",
-    "intake/max_pending", NULL};
+const char *const intake_hot_settings[] = {"intake/ack_timeout_ms",
+                                           "intake/max_received_ahead_s",
+                                           "intake/max_received_age_s",
+                                           "intake/max_pending",
+                                           "intake/idempotency_window_s",
+                                           "intake/idempotency_max",
+                                           NULL};
 
 int intake_server_apply(intake_server_t *self, zconfig_t *fresh)
 {
     int64_t ack = self->ack_timeout_us, ahead = self->max_ahead_us,
             age = self->max_age_us, keep = self->watch_keep, idle = self->watch_idle_s,
-            pending = self->max_pending;
+            pending = self->max_pending, window = self->window_us,
+            window_max = self->window_max;
     if (s_settings(self, fresh) == 0) {
         self->watch_keep = keep, self->watch_idle_s = idle; /* the watch's: a restart */
         return 0;
     }
     self->ack_timeout_us = ack, self->max_ahead_us = ahead, self->max_age_us = age;
     self->watch_keep = keep, self->watch_idle_s = idle, self->max_pending = pending;
+    self->window_us = window, self->window_max = window_max;
     return -1;
 }
 
@@ -611,9 +706,11 @@ intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg,
     self->clock = clock;
     self->requests = zhashx_new();
     zhashx_set_destructor(self->requests, s_request_destroy);
+    self->window = zlistx_new();
+    self->seen = (uint8_t *)sw_calloc(S_SEEN_BITS / 8, 1);
     self->uncommitted = zhashx_new();
     self->queries = zlistx_new();
-    zlistx_set_destructor(self->queries, s_query_destroy);
+    zlistx_set_destructor(self->queries, intake_query_free);
     self->rejections = zhashx_new();
     zhashx_set_destructor(self->rejections, s_counter_destroy);
     self->audit_counts = zhashx_new();
@@ -650,7 +747,9 @@ intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg,
     /* a plain client never reaches ZAP: libzmq fails its handshake first */
     sw_zap_monitor(self->zap, self->branches, "branch");
     self->producer = sw_producer_new(loop, "intake", self->hub, clock);
-    self->follower = sw_follower_new(loop, "intake", self->hub, 1, intake_on_committed,
+    intake_snapshot_init(self, cfg);
+    uint64_t from = intake_snapshot_load(self);
+    self->follower = sw_follower_new(loop, "intake", self->hub, from, intake_on_committed,
                                      intake_on_live, self);
     if (self->follower)
         sw_follower_set_heartbeat_fn(self->follower, intake_on_heartbeat);
@@ -682,6 +781,7 @@ void intake_server_destroy(intake_server_t **self_p)
         return;
     intake_server_t *self = *self_p;
     ev_timer_stop(self->loop, &self->sweep);
+    intake_snapshot_destroy(self);
     sw_zwatch_destroy(&self->branches_w);
     sw_zwatch_destroy(&self->query_w);
     zsock_destroy(&self->query);
@@ -697,7 +797,9 @@ void intake_server_destroy(intake_server_t **self_p)
     intake_cases_destroy(&self->cases);
     intake_watch_destroy(&self->watch);
     zhashx_destroy(&self->uncommitted);
+    zlistx_destroy(&self->window);
     zhashx_destroy(&self->requests);
+    free(self->seen);
     zhashx_destroy(&self->rejections);
     zhashx_destroy(&self->audit_counts);
     sw_hub_destroy(&self->hub);
@@ -709,6 +811,7 @@ void intake_server_stop(intake_server_t *self)
 {
     self->stopping = true;
     intake_on_sweep(self->loop, &self->sweep, 0);
+    intake_snapshot_write(self, "on SIGTERM");
 }
 
 void intake_server_status(intake_server_t *self, sw_health_t *health)
@@ -727,9 +830,11 @@ void intake_server_status(intake_server_t *self, sw_health_t *health)
 void intake_server_log_stats(intake_server_t *self)
 {
     sw_info("stats: requests=%" PRIu64 " ok=%" PRIu64 " retry=%" PRIu64
-            " rejected=%" PRIu64 " pending=%zu known=%zu position=%" PRIu64
+            " rejected=%" PRIu64 " pending=%zu known=%zu open_cases=%zu"
+            " looked_up=%" PRIu64 " found_in_log=%" PRIu64 " position=%" PRIu64
             " refused_connections=%" PRIu64,
             self->stats.requests, self->stats.ok, self->stats.retry, self->stats.rejected,
             zhashx_size(self->uncommitted), zhashx_size(self->requests),
+            intake_cases_size(self->cases), self->lookups, self->found_in_log,
             sw_follower_position(self->follower), sw_zap_refused(self->zap));
 }

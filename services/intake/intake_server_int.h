@@ -14,17 +14,21 @@
 #include "sw_hub.h"
 #include "sw_keyring.h"
 #include "sw_producer.h"
+#include "sw_snapshot.h"
 #include "sw_zap.h"
 #include "sw_zwatch.h"
 
 /* Who asked, and where the answer goes: one request being handled. */
 typedef struct {
-    zframe_t *routing_id;      /* ROUTER identity of the connection, borrowed */
-    bool delimiter;            /* REQ peers want an empty frame first */
-    const char *request_id;    /* "" until the request decoded */
-    const sw_principal_t *who; /* the key's principal, borrowed; NULL if none */
-    const char *key;           /* the key (Z85), for logs */
-    char origin[80];           /* branch id, or "admin:<staff>": names events */
+    zframe_t *routing_id;            /* ROUTER identity of the connection, borrowed */
+    bool delimiter;                  /* REQ peers want an empty frame first */
+    const char *request_id;          /* "" until the request decoded */
+    const sw_principal_t *who;       /* the key's principal, borrowed; NULL if none */
+    const char *key;                 /* the key (Z85), for logs */
+    char origin[80];                 /* branch id, or "admin:<staff>": names events */
+    Shouwen__V1__BranchRequest *req; /* the request, borrowed (a lookup parks it) */
+    bool looked_up;                  /* its own event was looked for in the log */
+    bool case_loaded;                /* the case it names was read from the log */
 } intake_asker_t;
 
 /* The organisation or calendar in force: a load of the same file again is
@@ -52,8 +56,15 @@ struct _intake_server_t {
     intake_watch_t *watch;   /* notifications kept and pushed to branches */
     sw_producer_t *producer; /* proposals to audit */
     sw_follower_t *follower; /* the committed stream */
-    zhashx_t *requests;      /* key -> intake_request_t, every request seen */
-    zsock_t *query;          /* DEALER to audit's replay: case timelines */
+    zhashx_t *requests;      /* key -> intake_request_t, inside the window */
+    zlistx_t *window;        /* intake_request_t (borrowed), oldest outcome first */
+    int64_t window_us;       /* intake/idempotency_window_s, in the log's time */
+    int64_t window_max;      /* intake/idempotency_max: at most this many kept */
+    int64_t log_now_us;      /* committed_at_us of the last event followed */
+    uint8_t *seen;           /* bloom filter of our event ids in the log */
+    uint64_t lookups, found_in_log;   /* retries looked up in the log, found */
+    uint8_t last_id[SW_EVENTID_SIZE]; /* of the event at the follower's position */
+    zsock_t *query;                   /* DEALER to audit's replay: case timelines */
     sw_zwatch_t *query_w;
     zlistx_t *queries; /* intake_query_t waiting, oldest first */
     uint64_t next_tag;
@@ -70,6 +81,16 @@ struct _intake_server_t {
     int64_t watch_idle_s;          /* a watch not acked this long ends */
     int64_t max_pending;           /* proposals awaiting commit; beyond: RETRY at once */
     ev_timer sweep;                /* expires waiters and queries */
+    char *snap_path;               /* NULL: no snapshots */
+    int64_t snap_interval_s;       /* 0: only on SIGTERM */
+    ev_timer snap_timer;
+    uint64_t snap_position; /* of the last snapshot written or loaded */
+    bool verify;            /* the first event must be verify_id at verify_at */
+    uint64_t verify_at;
+    uint8_t verify_id[SW_EVENTID_SIZE];
+    ev_timer restart;  /* a snapshot of another log: follow from 1 */
+    uint64_t replayed; /* events applied since start, for progress */
+    double replay_started, replay_logged;
     bool stopping;
     intake_stats_t stats;
     double log_window; /* start of the refusal-log window (loop time) */
@@ -127,10 +148,19 @@ typedef enum {
     S_DIRECTORY, /* directory.loaded: done when committed */
 } intake_kind_t;
 
-/* A case query waiting for audit's replay answer. */
+/* A case query waiting for audit's replay answer; or (request set) a
+   request parked while its case's events are read from the log: a retry
+   older than the idempotency window, or a closed case acted on. */
 typedef struct {
     uint64_t tag;
     intake_waiter_t w;
+    zframe_t *request; /* the BranchRequest, packed; NULL for a case query */
+    char *key;         /* the asking key (Z85), to find who it is again */
+    char case_id[SW_CASEID_STRLEN + 8];
+    bool want_event; /* look for event_id among the case's events */
+    uint8_t event_id[SW_EVENTID_SIZE];
+    bool reload;                 /* a reopened case: rebuild it (no request) */
+    bool looked_up, case_loaded; /* the asker's, carried over */
 } intake_query_t;
 
 /* What intake knows of one (origin, request id): the event it became and,
@@ -142,12 +172,26 @@ typedef struct {
     char case_id[SW_CASEID_STRLEN + 1];
     uint8_t digest[S_DIGEST]; /* of the request, to spot a reused id */
     uint64_t position;        /* of the outcome; 0 until known */
+    bool logged;              /* its event is in the log (else only proposed) */
+    int64_t done_us;          /* committed_at_us of the outcome */
+    void *in_window;          /* its handle in self->window, NULL if not there */
     char *code;               /* router's rejection, NULL when OK */
     char *message;
     zlistx_t *waiters; /* intake_waiter_t, NULL when none */
 } intake_request_t;
 
 /* intake_server.c */
+void intake_dispatch(intake_server_t *self, intake_asker_t *a,
+                     Shouwen__V1__BranchRequest *req);
+/* Park a's request until the case's events come from the log (event_id:
+   look for that event too), then handle it again. */
+void intake_park(intake_server_t *self, const intake_asker_t *a, const char *case_id,
+                 const uint8_t *event_id);
+void intake_query_free(void **item_p);
+/* A case that reopened but is not in memory: its events from the log. */
+void intake_case_reload(intake_server_t *self, const char *case_id);
+/* The log answered a parked request's case: handle the request again. */
+void intake_unpark(intake_server_t *self, intake_query_t *q);
 void intake_answer_waiters(intake_server_t *self, intake_request_t *r);
 int intake_kind_index(const char *kind);
 intake_request_t *intake_request_new(const uint8_t *event_id);
@@ -178,6 +222,14 @@ bool intake_seed_ready(intake_server_t *self);
 void intake_seed_destroy(intake_server_t *self);
 
 /* intake_log.c */
+#define S_SEEN_BITS ((uint64_t)1 << 24) /* the bloom filter: 2 MiB */
+bool intake_seen_maybe(intake_server_t *self, const uint8_t *event_id);
+/* A request's outcome is known: into the window, the oldest out. */
+void intake_window_add(intake_server_t *self, intake_request_t *r);
+void intake_window_trim(intake_server_t *self);
+/* The events of a case from the log (a parked request's answer). */
+void intake_on_case_events(intake_server_t *self, intake_query_t *q,
+                           Shouwen__V1__ReplayReply *rep);
 void intake_on_committed(void *arg, const sw_committed_t *c, const sw_envelope_t *env,
                          bool replaying);
 void intake_on_heartbeat(void *arg, const Shouwen__V1__Heartbeat *hb);
@@ -211,5 +263,19 @@ void intake_directory_load(intake_server_t *self, intake_asker_t *a,
 void intake_on_query_reply(struct ev_loop *loop, sw_zwatch_t *w, int revents, void *arg);
 void intake_submit(intake_server_t *self, intake_asker_t *a,
                    Shouwen__V1__BranchRequest *req);
+
+/* intake_snapshot.c */
+void intake_snapshot_init(intake_server_t *self, zconfig_t *cfg);
+/* Loads the snapshot if there is one that fits: the position to follow
+   from (its own, checked by intake_snapshot_verify), else 1. */
+uint64_t intake_snapshot_load(intake_server_t *self);
+/* The first event followed: false (state dropped, follower restarted from
+   1) when it is not the snapshot's. */
+bool intake_snapshot_verify(intake_server_t *self, const sw_committed_t *c,
+                            const sw_envelope_t *env);
+void intake_snapshot_write(intake_server_t *self, const char *why);
+void intake_snapshot_destroy(intake_server_t *self);
+/* Drops everything followed from the log (a snapshot of another log). */
+void intake_state_reset(intake_server_t *self);
 
 #endif

@@ -108,6 +108,10 @@ void intake_submit(intake_server_t *self, intake_asker_t *a,
         return;
     if (*s->linked_case_id &&
         !intake_access_case_exists(self->access, s->linked_case_id)) {
+        if (!a->case_loaded) { /* closed cases are read from the log */
+            intake_park(self, a, s->linked_case_id, NULL);
+            return;
+        }
         intake_reject(self, a, INTAKE_UNKNOWN_CASE,
                       "the linked case is not known to this hub");
         return;
@@ -127,6 +131,9 @@ void intake_command(intake_server_t *self, intake_asker_t *a,
     intake_rejection_t why;
     if (intake_validate_command(req->command, &why) != 0)
         intake_reject(self, a, why.code, why.message);
+    else if (!intake_access_case_exists(self->access, req->command->case_id) &&
+             !a->case_loaded)
+        intake_park(self, a, req->command->case_id, NULL); /* closed: from the log */
     else if (!intake_access_case_exists(self->access, req->command->case_id))
         intake_reject(self, a, INTAKE_UNKNOWN_CASE, "no such case in the log");
     else if (intake_staff_here(self, a, req->command->staff_id)) {
@@ -222,6 +229,11 @@ void intake_case_query(intake_server_t *self, intake_asker_t *a,
                        Shouwen__V1__BranchRequest *req)
 {
     const char *case_id = req->case_query->case_id;
+    if (case_id && *case_id && !a->case_loaded &&
+        !intake_access_case_exists(self->access, case_id)) {
+        intake_park(self, a, case_id, NULL); /* a closed case: from the log */
+        return;
+    }
     if (!case_id || !intake_access_case_exists(self->access, case_id)) {
         intake_reject(self, a, INTAKE_UNKNOWN_CASE, "no such case in the log");
         return;
@@ -264,6 +276,17 @@ void intake_on_query_reply(struct ev_loop *loop, sw_zwatch_t *w, int revents, vo
              q = (intake_query_t *)zlistx_next(self->queries)) {
             if (q->tag != rep->tag)
                 continue;
+            if ((q->request || q->reload) && !*rep->error) {
+                /* out of the list first: handling the request again may park it anew */
+                zlistx_detach_cur(self->queries);
+                intake_on_case_events(self, q, rep);
+                intake_unpark(self, q);
+                void *item = q;
+                intake_query_free(&item);
+                break;
+            }
+            if (q->reload)
+                break; /* the sweep forgets it */
             Shouwen__V1__BranchReply reply = SHOUWEN__V1__BRANCH_REPLY__INIT;
             reply.request_id = q->w.request_id;
             if (*rep->error) {

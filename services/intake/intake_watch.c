@@ -380,6 +380,86 @@ void intake_watch_note(intake_watch_t *self, uint64_t position, const sw_envelop
     }
 }
 
+/* ------------------------------------------------------------ snapshot */
+
+void intake_watch_save(intake_watch_t *self, sw_snapshot_t *snap)
+{
+    sw_snapshot_put_u64(snap, self->oldest);
+    sw_snapshot_put_u64(snap, zlistx_size(self->kept));
+    for (s_kept_t *k = (s_kept_t *)zlistx_first(self->kept); k;
+         k = (s_kept_t *)zlistx_next(self->kept)) {
+        sw_snapshot_put_str(snap, k->branch);
+        size_t len = protobuf_c_message_get_packed_size(&k->n->base);
+        uint8_t *buf = (uint8_t *)sw_malloc(len ? len : 1);
+        protobuf_c_message_pack(&k->n->base, buf);
+        sw_snapshot_put_bytes(snap, buf, len);
+        free(buf);
+    }
+}
+
+static char **s_copy_ids(char **ids, size_t n)
+{
+    char **copy = (char **)sw_calloc(n ? n : 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++)
+        copy[i] = sw_strdup(ids[i]);
+    return copy;
+}
+
+bool intake_watch_load(intake_watch_t *self, sw_snapshot_t *snap)
+{
+    uint64_t oldest = 0, count = 0;
+    if (!sw_snapshot_get_u64(snap, &oldest) || !sw_snapshot_get_u64(snap, &count))
+        return false;
+    self->oldest = oldest;
+    for (uint64_t i = 0; i < count; i++) {
+        char *branch = NULL;
+        const uint8_t *data = NULL;
+        size_t size = 0;
+        if (!sw_snapshot_get_str(snap, &branch) || !branch ||
+            !sw_snapshot_get_bytes(snap, &data, &size)) {
+            free(branch);
+            return false;
+        }
+        Shouwen__V1__Notification *u =
+            shouwen__v1__notification__unpack(NULL, size, data);
+        if (!u) {
+            free(branch);
+            return false;
+        }
+        /* owned as intake_watch keeps it: every string its own allocation */
+        Shouwen__V1__Notification *n =
+            (Shouwen__V1__Notification *)zmalloc(sizeof(Shouwen__V1__Notification));
+        shouwen__v1__notification__init(n);
+        n->position = u->position;
+        n->kind = u->kind;
+        n->occurred_at_us = u->occurred_at_us;
+        n->deadline_kind = u->deadline_kind;
+        n->due_at_us = u->due_at_us;
+        n->level = u->level;
+        n->n_staff_ids = u->n_staff_ids;
+        n->n_department_ids = u->n_department_ids;
+        n->case_id = sw_strdup(u->case_id);
+        n->actor = sw_strdup(u->actor);
+        n->from_staff_id = sw_strdup(u->from_staff_id);
+        n->from_department_id = sw_strdup(u->from_department_id);
+        n->text = sw_strdup(u->text);
+        n->staff_ids = s_copy_ids(u->staff_ids, u->n_staff_ids);
+        n->department_ids = s_copy_ids(u->department_ids, u->n_department_ids);
+        shouwen__v1__notification__free_unpacked(u, NULL);
+        s_kept_t *k = (s_kept_t *)zmalloc(sizeof(s_kept_t));
+        k->position = n->position;
+        k->branch = branch;
+        k->n = n;
+        zlistx_add_end(self->kept, k);
+    }
+    while (zlistx_size(self->kept) > self->keep) { /* watch_keep made smaller */
+        s_kept_t *old = (s_kept_t *)zlistx_first(self->kept);
+        self->oldest = old->position + 1;
+        zlistx_delete(self->kept, zlistx_cursor(self->kept));
+    }
+    return true;
+}
+
 /* ------------------------------------------------------------ requests */
 
 static zlistx_t *s_ids(char **ids, size_t n)

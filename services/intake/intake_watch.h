@@ -19,6 +19,7 @@
 
 #include "sw_directory.h"
 #include "sw_envelope.h"
+#include "sw_snapshot.h"
 
 typedef struct _intake_watch_t intake_watch_t;
 
@@ -52,6 +53,10 @@ bool intake_watch_ack(intake_watch_t *self, zframe_t *routing_id,
 
 /* Ends watches not heard from for idle_s. */
 void intake_watch_sweep(intake_watch_t *self, double now);
+
+/* The kept notifications into a snapshot, and back (false: bad). */
+void intake_watch_save(intake_watch_t *self, sw_snapshot_t *snap);
+bool intake_watch_load(intake_watch_t *self, sw_snapshot_t *snap);
 
 size_t intake_watch_watchers(intake_watch_t *self);
 uint64_t intake_watch_pushed(intake_watch_t *self);
