@@ -27,6 +27,17 @@ SNAP=$HUB/state/intake.snapshot
 inquiries() { sql "select count(*) from shouwen.events where type='inquiry.received'"; }
 rows_of() { sql "select count(*) from shouwen.events where type='inquiry.received' and body->>'request_id'='$1'"; }
 counter() { "$CLI" stats | awk -v k="$1" '$1 == k {print $2}'; }
+# what the queries answer, to compare state kept live, loaded with its tail
+# and rebuilt by a full replay (the round trip is the replay)
+answers() {
+    local s d
+    {
+        for s in fo-01 fo-02 hk-01; do "$CLI" inbox --staff "$s" --json; done
+        for d in front_office housekeeping; do "$CLI" queue --department "$d" --json; done
+        "$CLI" due --within 100000 --json
+        for p in 1 3 8; do "$CLI" find --phone "1390000000$p" --json; done
+    } | sed 's/"request_id":"cli-[0-9a-f]*",//' # the CLI's own, new each time
+}
 restart_intake() { # SIGNAL
     hub_stop intake "$1"
     hub_start intake
@@ -61,6 +72,8 @@ CASE[a6]=$(submit --request-id a-6 --phone 13900000006)
 # 2. kill -9: the SIGTERM snapshot, and the tail since
 for i in 7 8; do CASE[a$i]=$(submit --request-id "a-$i" --phone "1390000000$i"); done
 wait_sql "select count(*) from shouwen.events where type='case.routed'" 8 30 || fail "routed 8"
+sleep 1
+LIVE=$(answers)
 loaded=$(grep -c "snapshot: loaded position" "$LOG")
 restart_intake KILL
 wait_log "$LOG" "snapshot: loaded position" 10 $((loaded + 1)) &&
@@ -68,6 +81,9 @@ wait_log "$LOG" "snapshot: loaded position" 10 $((loaded + 1)) &&
 tail_n=$(grep "following the log at position" "$LOG" | tail -1 | sed -n 's/.* \([0-9]*\) events replayed.*/\1/p')
 [[ ${tail_n:-0} -ge 3 ]] && pass "2: ... and only the tail replayed ($tail_n events)" ||
     fail "2: tail: $(grep "following the log" "$LOG" | tail -1)"
+TAIL=$(answers)
+[[ -n $LIVE && $TAIL == "$LIVE" ]] && pass "2: the snapshot and its tail answer every query as the live state did" ||
+    fail "2: answers differ: $(diff <(echo "$LIVE") <(echo "$TAIL") | head -8 | cut -c1-400)"
 check_eq "2: a retry of an inquiry of the tail: its original case" "${CASE[a8]}" \
     "$(submit --request-id a-8 --phone 13900000008)"
 check_eq "2: a retry from before the snapshot: its original case" "${CASE[a1]}" \
@@ -86,6 +102,9 @@ full=$(grep "following the log at position" "$LOG" | tail -1 | sed -n 's/.* \([0
 head=$(sql "select max(position) from shouwen.events")
 [[ ${full:-0} -ge $((head - 2)) ]] && pass "3: the whole log replayed ($full of $head events)" ||
     fail "3: replayed $full of $head"
+FULL=$(answers)
+[[ $FULL == "$TAIL" ]] && pass "3: the full replay answers every query as the snapshot and its tail did" ||
+    fail "3: answers differ: $(diff <(echo "$TAIL") <(echo "$FULL") | head -8 | cut -c1-400)"
 check_eq "3: a retry after the full replay: its original case" "${CASE[a2]}" \
     "$(submit --request-id a-2 --phone 13900000002)"
 check_eq "3: the open cases rebuilt" 8 "$(counter cases_known)"
