@@ -12,6 +12,7 @@ typedef struct {
 static void s_on_stop(void *arg)
 {
     s_main_t *m = (s_main_t *)arg;
+    sla_server_snapshot(m->server, "SIGTERM");
     sla_server_log_stats(m->server);
     sw_daemon_stopped(
         m->daemon); /* uncommitted deadlines are proposed again after restart */

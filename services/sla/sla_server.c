@@ -15,9 +15,12 @@
 #include "sw_follower.h"
 #include "sw_log.h"
 #include "sw_producer.h"
+#include "sw_eventid.h"
+#include "sw_snapshot.h"
 
 #define S_MAX_FILE  (1 << 20) /* largest calendar or directory file */
 #define S_BACKOFF_S 0.010     /* wait while too many proposals are uncommitted */
+#define S_PROGRESS  100000    /* events between progress lines of a replay */
 
 struct _sla_server_t {
     struct ev_loop *loop;
@@ -35,6 +38,18 @@ struct _sla_server_t {
     ev_idle more;            /* more due than one batch: go on next iteration */
     ev_timer backoff;        /* too many uncommitted: try again shortly */
     uint64_t proposed;       /* proposals made (statistics) */
+    zconfig_t *cfg;          /* borrowed: to make the rules again */
+    /* snapshots (docs/snapshots-sla.md) */
+    char *snap_path;                  /* NULL: none kept */
+    ev_timer snap_timer;              /* every sw_snapshot_interval_s */
+    uint64_t position;                /* last position applied */
+    uint8_t last_id[SW_EVENTID_SIZE]; /* the event id at position */
+    uint64_t snap_position;           /* of the last snapshot loaded or written */
+    bool verify;                      /* loaded: the first event must be last_id */
+    bool restart;                     /* the log is not the snapshot's: start over */
+    ev_idle restart_w;                /* starts over outside the follower's callback */
+    uint64_t replay_start;            /* first position of this replay */
+    int64_t replay_started_us;        /* its start, for the progress lines */
 };
 
 static void s_expire(sla_server_t *self);
@@ -115,19 +130,6 @@ static void s_propose(void *arg, sw_envelope_t *env)
         self->proposed++;
 }
 
-/* The calendar and its policies from text; NULLs (logged) if bad. */
-static int s_parse_calendar(const char *what, const char *text, size_t len,
-                            sw_calendar_t **calendar, sw_policy_t **policy)
-{
-    char *error = NULL;
-    if (sw_policy_load(text, len, calendar, policy, &error) != 0) {
-        sw_error("calendar %s rejected: %s", what, error ? error : "?");
-        free(error);
-        return -1;
-    }
-    return 0;
-}
-
 /* The organisation: who works in which department, who heads each. */
 static void s_load_directory(sla_server_t *self, const char *what,
                              sw_directory_t *directory, char *error,
@@ -164,12 +166,12 @@ static void s_on_directory(sla_server_t *self, const sw_envelope_t *env, bool re
         return;
     }
     if (d->kind && streq(d->kind, "calendar")) {
-        sw_calendar_t *calendar;
-        sw_policy_t *policy;
-        if (s_parse_calendar(what, text, d->content.len, &calendar, &policy) == 0) {
-            sla_rules_set_calendar(self->rules, &calendar, &policy);
+        char *error = NULL;
+        if (sla_rules_load_calendar(self->rules, text, d->content.len, &error) == 0)
             sw_info("calendar %s in force for new deadlines", what);
-        }
+        else
+            sw_error("calendar %s rejected: %s", what, error ? error : "?");
+        free(error);
     } else if (d->kind && streq(d->kind, "organisation")) {
         char *error = NULL;
         sw_directory_t *directory =
@@ -179,10 +181,63 @@ static void s_on_directory(sla_server_t *self, const sw_envelope_t *env, bool re
     free(text);
 }
 
+/* The snapshot's event was not at its position: drop what was loaded. */
+static void s_not_this_log(sla_server_t *self, const char *what)
+{
+    sw_warn("snapshot: %s is not the log the snapshot of position %" PRIu64
+            " was taken from (%s): dropping it and replaying the whole log",
+            self->snap_path, self->snap_position, what);
+    self->verify = false;
+    self->restart = true;
+    ev_idle_start(self->loop, &self->restart_w);
+}
+
+/* The first event of the tail is the one the snapshot was taken at. */
+static void s_verify(sla_server_t *self, const sw_committed_t *cm,
+                     const sw_envelope_t *env)
+{
+    if (cm->position == self->position && env->event_id.len == SW_EVENTID_SIZE &&
+        memcmp(env->event_id.data, self->last_id, SW_EVENTID_SIZE) == 0) {
+        self->verify = false;
+        self->replay_start = cm->position + 1; /* the tail */
+        sw_info("snapshot: event at position %" PRIu64 " matches; replaying the tail",
+                cm->position);
+        return;
+    }
+    char what[96];
+    snprintf(what, sizeof what, "another event at position %" PRIu64, cm->position);
+    s_not_this_log(self, what);
+}
+
+static void s_progress(sla_server_t *self, uint64_t position)
+{
+    if ((position - self->replay_start) % S_PROGRESS != 0 ||
+        position == self->replay_start)
+        return;
+    double secs = (double)(zclock_usecs() - self->replay_started_us) / 1e6;
+    sw_info("replaying: at position %" PRIu64 " (%" PRIu64 " events in %.1f s): %zu "
+            "cases, %zu deadlines",
+            position, position - self->replay_start, secs, sla_rules_cases(self->rules),
+            sla_rules_deadlines(self->rules));
+}
+
 static void s_on_committed(void *arg, const sw_committed_t *cm, const sw_envelope_t *env,
                            bool replaying)
 {
     sla_server_t *self = (sla_server_t *)arg;
+    if (self->restart)
+        return; /* starting over */
+    if (self->verify) {
+        s_verify(self, cm, env);
+        return; /* applied already: it is in the snapshot */
+    }
+    self->position = cm->position;
+    if (env->event_id.len == SW_EVENTID_SIZE)
+        memcpy(self->last_id, env->event_id.data, SW_EVENTID_SIZE);
+    else
+        memset(self->last_id, 0, SW_EVENTID_SIZE);
+    if (replaying)
+        s_progress(self, cm->position);
     if (env->producer && streq(env->producer, "sla"))
         sw_producer_forget(self->producer, env->event_id.data);
     if (env->body_case == SHOUWEN__V1__ENVELOPE__BODY_DIRECTORY_LOADED)
@@ -196,6 +251,16 @@ static void s_on_committed(void *arg, const sw_committed_t *cm, const sw_envelop
 static void s_on_live(void *arg)
 {
     sla_server_t *self = (sla_server_t *)arg;
+    if (self->restart)
+        return;
+    if (self->verify) { /* the log ends before the snapshot's position */
+        char what[96];
+        snprintf(what, sizeof what, "the log ends at position %" PRIu64,
+                 sw_follower_position(self->follower));
+        s_not_this_log(self, what);
+        return;
+    }
+    bool first = !self->live;
     sla_rules_live(self->rules);
     self->live = true;
     sw_info("live at position %" PRIu64 ": %zu cases, %zu deadlines (%zu running), %zu "
@@ -203,6 +268,13 @@ static void s_on_live(void *arg)
             sw_follower_position(self->follower), sla_rules_cases(self->rules),
             sla_rules_deadlines(self->rules), sla_rules_running(self->rules),
             sw_producer_pending(self->producer));
+    uint64_t at = sw_follower_position(self->follower);
+    if (first)
+        sw_info("replayed positions %" PRIu64 "..%" PRIu64 " (%" PRIu64
+                " events) in %.1f s",
+                self->replay_start, at,
+                at >= self->replay_start ? at - self->replay_start + 1 : 0,
+                (double)(zclock_usecs() - self->replay_started_us) / 1e6);
     s_expire(self);
 }
 
@@ -220,12 +292,114 @@ static sla_rules_t *s_rules_new(sla_server_t *self, zconfig_t *cfg)
                          (uint32_t)max_cases, s_propose, self);
 }
 
+/* ------------------------------------------------------------ snapshots */
+
+/* Load the snapshot into the fresh rules: the position to replay from (its
+   own, checked by s_verify), or 1 after logging why not. */
+static uint64_t s_load_snapshot(sla_server_t *self)
+{
+    if (!self->snap_path) {
+        sw_info("snapshot: no state directory (daemon/state_dir): replaying the whole "
+                "log");
+        return 1;
+    }
+    int64_t started = zclock_usecs();
+    const char *why = NULL;
+    sw_snapshot_t *snap =
+        sw_snapshot_open(self->snap_path, "sla", SLA_SNAPSHOT_FORMAT, &why);
+    if (snap && sw_snapshot_position(snap) == 0)
+        why = "position 0";
+    else if (snap && !sla_rules_restore(self->rules, snap, &why)) {
+        sla_rules_destroy(&self->rules);
+        self->rules = s_rules_new(self, self->cfg);
+    } else if (snap) {
+        self->position = self->snap_position = sw_snapshot_position(snap);
+        memcpy(self->last_id, sw_snapshot_event_id(snap), SW_EVENTID_SIZE);
+        self->verify = true;
+        sw_info("snapshot: loaded position %" PRIu64 " (%zu open cases, %zu deadlines, "
+                "%zu running) from %s in %.0f ms, replaying the tail",
+                self->position, sla_rules_cases(self->rules),
+                sla_rules_deadlines(self->rules), sla_rules_running(self->rules),
+                self->snap_path, (double)(zclock_usecs() - started) / 1e3);
+        sw_snapshot_destroy(&snap);
+        return self->position;
+    }
+    sw_snapshot_destroy(&snap);
+    sw_info("snapshot: %s not used (%s): replaying the whole log", self->snap_path, why);
+    return 1;
+}
+
+int sla_server_snapshot(sla_server_t *self, const char *when)
+{
+    if (!self->snap_path || self->verify || self->restart || self->position == 0 ||
+        !self->rules)
+        return 0;
+    int64_t started = zclock_usecs();
+    sw_snapshot_t *snap =
+        sw_snapshot_new("sla", SLA_SNAPSHOT_FORMAT, self->position, self->last_id);
+    sla_rules_save(self->rules, snap);
+    size_t bytes = sw_snapshot_size(snap);
+    const char *why = NULL;
+    int rc = sw_snapshot_write(snap, self->snap_path, &why);
+    sw_snapshot_destroy(&snap);
+    if (rc != 0) {
+        sw_error("snapshot: %s not written (%s: %s); the previous one stays",
+                 self->snap_path, why ? why : "?", strerror(errno));
+        return -1;
+    }
+    self->snap_position = self->position;
+    sw_info("snapshot: position %" PRIu64 " (%zu open cases, %zu deadlines) written to "
+            "%s (%s) in %.0f ms, %zu bytes",
+            self->position, sla_rules_cases(self->rules),
+            sla_rules_deadlines(self->rules), self->snap_path, when,
+            (double)(zclock_usecs() - started) / 1e3, bytes);
+    return 0;
+}
+
+static void s_on_snap_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    sla_server_t *self = (sla_server_t *)w->data;
+    if (self->position != self->snap_position)
+        sla_server_snapshot(self, "periodic");
+}
+
+static sw_follower_t *s_follow(sla_server_t *self, uint64_t from)
+{
+    self->replay_start = from;
+    self->replay_started_us = zclock_usecs();
+    return sw_follower_new(self->loop, "sla", self->hub, from, s_on_committed, s_on_live,
+                           self);
+}
+
+/* The snapshot's log is not this one: forget it all and replay from 1. */
+static void s_on_restart(struct ev_loop *loop, ev_idle *w, int revents)
+{
+    sla_server_t *self = (sla_server_t *)w->data;
+    ev_idle_stop(loop, w);
+    sw_follower_destroy(&self->follower);
+    sla_rules_destroy(&self->rules);
+    self->rules = s_rules_new(self, self->cfg);
+    self->position = self->snap_position = 0;
+    memset(self->last_id, 0, SW_EVENTID_SIZE);
+    self->restart = false;
+    self->follower = self->rules ? s_follow(self, 1) : NULL;
+    if (!self->follower) {
+        sw_error("cannot follow the log again; stopping");
+        ev_break(loop, EVBREAK_ALL);
+    }
+}
+
 sla_server_t *sla_server_new(struct ev_loop *loop, zconfig_t *cfg, sw_clock_t *clock)
 {
     int64_t poll_ms = 5;
     sla_server_t *self = (sla_server_t *)zmalloc(sizeof(sla_server_t));
     self->loop = loop;
     self->clock = clock;
+    self->cfg = cfg;
+    ev_timer_init(&self->snap_timer, s_on_snap_timer, 0., 0.);
+    self->snap_timer.data = self;
+    ev_idle_init(&self->restart_w, s_on_restart);
+    self->restart_w.data = self;
     if (sw_config_int(cfg, "sla/batch", 1000, 1, 1000000, &self->batch) ||
         sw_config_int(cfg, "sla/max_pending", 50000, 100, 10000000, &self->max_pending) ||
         sw_config_int(cfg, "sla/poll_ms", 5, 1, 1000, &poll_ms) ||
@@ -249,8 +423,13 @@ sla_server_t *sla_server_new(struct ev_loop *loop, zconfig_t *cfg, sw_clock_t *c
         return NULL;
     }
     self->producer = sw_producer_new(loop, "sla", self->hub, clock);
-    self->follower =
-        sw_follower_new(loop, "sla", self->hub, 1, s_on_committed, s_on_live, self);
+    self->snap_path = sw_snapshot_path(cfg, "sla");
+    int64_t interval = sw_snapshot_interval_s(cfg);
+    if (self->snap_path && interval > 0) {
+        ev_timer_set(&self->snap_timer, (double)interval, (double)interval);
+        ev_timer_start(loop, &self->snap_timer);
+    }
+    self->follower = s_follow(self, s_load_snapshot(self));
     if (!self->producer || !self->follower)
         sla_server_destroy(&self);
     return self;
@@ -265,10 +444,13 @@ void sla_server_destroy(sla_server_t **self_p)
     ev_timer_stop(self->loop, &self->poll);
     ev_timer_stop(self->loop, &self->backoff);
     ev_idle_stop(self->loop, &self->more);
+    ev_timer_stop(self->loop, &self->snap_timer);
+    ev_idle_stop(self->loop, &self->restart_w);
     sw_follower_destroy(&self->follower);
     sw_producer_destroy(&self->producer);
     sw_hub_destroy(&self->hub);
     sla_rules_destroy(&self->rules);
+    free(self->snap_path);
     free(self);
     *self_p = NULL;
 }
@@ -300,6 +482,8 @@ void sla_server_status(sla_server_t *self, sw_health_t *health)
     health->live = sw_follower_is_live(self->follower);
     health->pending = sw_producer_pending(self->producer);
     sw_health_number(health, "running_deadlines", (int64_t)running);
+    if (self->snap_path)
+        sw_health_number(health, "snapshot_position", (int64_t)self->snap_position);
     snprintf(health->line, sizeof health->line,
              "log at %" PRIu64 ", %s, %zu deadlines running, %" PRIu64
              " waiting to commit",

@@ -27,6 +27,10 @@ void sla_server_reload(sla_server_t *self);
 extern const char *const sla_hot_settings[];
 int sla_server_apply(sla_server_t *self, zconfig_t *fresh);
 void sla_server_log_stats(sla_server_t *self);
+/* Write the snapshot of what is applied (when a state directory is set and
+   something was applied); when names the occasion in the log line
+   ("SIGTERM", "periodic").  0, or -1 (logged) and the old one kept. */
+int sla_server_snapshot(sla_server_t *self, const char *when);
 /* How sla is doing: health record and systemd's STATUS= line
    (sw_daemon_set_status); detail running_deadlines. */
 void sla_server_status(sla_server_t *self, sw_health_t *health);
