@@ -15,28 +15,30 @@ typedef struct {
     int kind;       /* DeadlineKind */
     int64_t due_us; /* when it falls due */
     int64_t warn_us;
-    char *holder; /* staff who holds it */
-    char *dept;
-    char *policy;
+    const char *holder; /* staff who holds it (interned: intake_cases_t names) */
+    const char *dept;
+    const char *policy;
     int state;            /* DeadlineState */
     intake_case_t *owner; /* the case, borrowed */
 } s_deadline_t;
 
 /* Where a case sits in one index list, so it leaves in O(1). */
 typedef struct {
-    char *id;       /* the staff or department id */
+    const char *id; /* the staff or department id, interned */
     zlistx_t *list; /* the index list, borrowed */
     void *handle;   /* this case in it */
 } s_slot_t;
 
 struct _intake_case_t {
     char case_id[24];
-    int state; /* CaseState */
-    char *unit, *name, *phone, *matter, *category, *receiver;
+    int state;                          /* CaseState */
+    char *unit, *name, *phone, *matter; /* the case's own */
+    const char *category, *receiver;    /* interned, like every id below */
     int kind, urgency, channel;
     int64_t received_at_us;
-    char *first_owner, *factual_owner, *handler, *department; /* who holds it */
-    char *pending_staff, *pending_dept; /* passed on, not yet signed for */
+    const char *first_owner, *factual_owner, *handler, *department; /* who holds it */
+    const char *pending_staff, *pending_dept; /* passed on, not yet signed for */
+    intake_cases_t *set;                      /* the table it is in, borrowed */
     bool waiting;
     uint64_t position;    /* of its last event */
     zlistx_t *phone_list; /* its phone's index list, borrowed; NULL when none */
@@ -53,7 +55,26 @@ struct _intake_cases_t {
     zhashx_t *by_phone;  /* phone digits -> zlistx */
     zhashx_t *deadlines; /* deadline key -> s_deadline_t (borrowed from its case) */
     bool rebuilding;     /* a closed case's events read again: keep it till the end */
+    zhashx_t *names;     /* interned ids (staff, departments, categories, policies) */
 };
+
+/* One copy of each id however many cases name it (issue 10: memory); the
+   table grows with the organisation, not with the log. */
+static const char *s_name(intake_cases_t *self, const char *value)
+{
+    if (!value || !*value)
+        return NULL;
+    const char *v = (const char *)zhashx_lookup(self->names, value);
+    if (!v) {
+        char *copy = sw_strdup(value);
+        zhashx_insert(self->names, copy, copy);
+        v = copy;
+    }
+    return v;
+}
+
+/* An id field of a case: interned. */
+#define s_id(c, field, value) ((c)->field = s_name((c)->set, (value)))
 
 static void s_set(char **field, const char *value)
 {
@@ -67,9 +88,6 @@ static void s_deadline_free(void **item_p)
 {
     s_deadline_t *d = (s_deadline_t *)*item_p;
     if (d) {
-        free(d->holder);
-        free(d->dept);
-        free(d->policy);
         free(d);
         *item_p = NULL;
     }
@@ -80,15 +98,10 @@ static void s_case_free(void **item_p)
     intake_case_t *c = (intake_case_t *)*item_p;
     if (!c)
         return;
-    char **fields[] = {&c->unit,     &c->name,       &c->phone,         &c->matter,
-                       &c->category, &c->receiver,   &c->first_owner,   &c->factual_owner,
-                       &c->handler,  &c->department, &c->pending_staff, &c->pending_dept};
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        free(*fields[i]);
-    for (int i = 0; i < S_STAFF_SLOTS; i++)
-        free(c->staff_slots[i].id);
-    for (int i = 0; i < S_DEPT_SLOTS; i++)
-        free(c->dept_slots[i].id);
+    free(c->unit);
+    free(c->name);
+    free(c->phone);
+    free(c->matter);
     zlistx_destroy(&c->deadlines);
     free(c);
     *item_p = NULL;
@@ -110,6 +123,10 @@ intake_cases_t *intake_cases_new(void)
         zhashx_set_destructor(*lists[i], s_list_free);
     }
     self->deadlines = zhashx_new();
+    self->names = zhashx_new();
+    zhashx_set_key_duplicator(self->names, NULL); /* the key is the item */
+    zhashx_set_key_destructor(self->names, NULL);
+    zhashx_set_destructor(self->names, (zhashx_destructor_fn *)zstr_free);
     return self;
 }
 
@@ -123,6 +140,7 @@ void intake_cases_destroy(intake_cases_t **self_p)
     zhashx_destroy(&self->by_dept);
     zhashx_destroy(&self->by_phone);
     zhashx_destroy(&self->cases);
+    zhashx_destroy(&self->names);
     free(self);
     *self_p = NULL;
 }
@@ -147,7 +165,7 @@ static zlistx_t *s_list(zhashx_t *index, const char *id)
 /* Put the case in the lists of ids[] (NULL entries skipped), leaving the
    ones it no longer belongs to. */
 static void s_reslot(zhashx_t *index, intake_case_t *c, s_slot_t *slots, int n,
-                     const char **ids)
+                     const char *const *ids)
 {
     for (int i = 0; i < n; i++) {
         const char *want = ids[i];
@@ -159,10 +177,10 @@ static void s_reslot(zhashx_t *index, intake_case_t *c, s_slot_t *slots, int n,
             continue;
         if (s->id) {
             zlistx_delete(s->list, s->handle);
-            zstr_free(&s->id);
+            s->id = NULL;
         }
         if (want) {
-            s->id = sw_strdup(want);
+            s->id = s_name(c->set, want);
             s->list = s_list(index, want);
             s->handle = zlistx_add_end(s->list, c);
         }
@@ -239,6 +257,7 @@ static void s_received(intake_cases_t *self, const sw_envelope_t *env)
         return;
     const Shouwen__V1__InquiryReceived *r = env->inquiry_received;
     intake_case_t *c = (intake_case_t *)zmalloc(sizeof(intake_case_t));
+    c->set = self;
     snprintf(c->case_id, sizeof c->case_id, "%s", env->case_id);
     c->state = SHOUWEN__V1__CASE_STATE__CASE_STATE_OPEN;
     if (r->customer) {
@@ -247,14 +266,14 @@ static void s_received(intake_cases_t *self, const sw_envelope_t *env)
         s_set(&c->phone, r->customer->phone);
     }
     s_set(&c->matter, r->matter);
-    s_set(&c->category, r->category);
-    s_set(&c->receiver, r->receiver_staff_id);
+    s_id(c, category, r->category);
+    s_id(c, receiver, r->receiver_staff_id);
     c->kind = r->kind;
     c->urgency = r->urgency;
     c->channel = r->channel;
     c->received_at_us = r->received_at_us;
     /* until router decides, the receiver holds it (R1) */
-    s_set(&c->first_owner, r->receiver_staff_id);
+    s_id(c, first_owner, r->receiver_staff_id);
     c->deadlines = zlistx_new();
     zlistx_set_destructor(c->deadlines, s_deadline_free);
     zhashx_insert(self->cases, c->case_id, c);
@@ -266,8 +285,8 @@ static void s_passed(intake_case_t *c, const Shouwen__V1__Handoff *h)
 {
     if (!h)
         return;
-    s_set(&c->pending_staff, h->to_staff_id);
-    s_set(&c->pending_dept, h->to_department_id);
+    s_id(c, pending_staff, h->to_staff_id);
+    s_id(c, pending_dept, h->to_department_id);
 }
 
 static void s_deadline_set(intake_cases_t *self, intake_case_t *c,
@@ -284,9 +303,9 @@ static void s_deadline_set(intake_cases_t *self, intake_case_t *c,
     dl->kind = d->kind;
     dl->due_us = d->due_at_us;
     dl->warn_us = d->warn_at_us;
-    s_set(&dl->holder, d->holder_staff_id);
-    s_set(&dl->dept, d->department_id);
-    s_set(&dl->policy, d->policy);
+    dl->holder = s_name(self, d->holder_staff_id);
+    dl->dept = s_name(self, d->department_id);
+    dl->policy = s_name(self, d->policy);
     dl->state = SHOUWEN__V1__DEADLINE_STATE__DEADLINE_STATE_RUNNING;
     dl->owner = c;
     zlistx_add_end(c->deadlines, dl);
@@ -324,10 +343,10 @@ static void s_clear_all(intake_cases_t *self, intake_case_t *c)
 
 static void s_routed(intake_case_t *c, const Shouwen__V1__Routed *r)
 {
-    s_set(&c->first_owner, r->natural_owner_id);
-    s_set(&c->factual_owner, r->factual_owner_id);
-    s_set(&c->handler, r->handler_id);
-    s_set(&c->department, r->department_id);
+    s_id(c, first_owner, r->natural_owner_id);
+    s_id(c, factual_owner, r->factual_owner_id);
+    s_id(c, handler, r->handler_id);
+    s_id(c, department, r->department_id);
 }
 
 static void s_accepted(intake_case_t *c, const Shouwen__V1__Handoff *h)
@@ -335,12 +354,12 @@ static void s_accepted(intake_case_t *c, const Shouwen__V1__Handoff *h)
     if (!h)
         return;
     const char *to = *h->to_staff_id ? h->to_staff_id : h->receiver_signer_id;
-    s_set(&c->factual_owner, to);
-    s_set(&c->handler, to);
+    s_id(c, factual_owner, to);
+    s_id(c, handler, to);
     if (*h->to_department_id)
-        s_set(&c->department, h->to_department_id);
-    s_set(&c->pending_staff, NULL);
-    s_set(&c->pending_dept, NULL);
+        s_id(c, department, h->to_department_id);
+    s_id(c, pending_staff, NULL);
+    s_id(c, pending_dept, NULL);
 }
 
 /* What an event changes in its case's holders and deadlines. */
@@ -364,9 +383,9 @@ static void s_apply(intake_cases_t *self, intake_case_t *c, const sw_envelope_t 
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_COORDINATION:
         if (env->coordination->ownership_locked && *env->coordination->owner_staff_id)
-            s_set(&c->factual_owner, env->coordination->owner_staff_id);
+            s_id(c, factual_owner, env->coordination->owner_staff_id);
         if (*env->coordination->lead_department_id)
-            s_set(&c->department, env->coordination->lead_department_id);
+            s_id(c, department, env->coordination->lead_department_id);
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_RESOLVED:
         c->state = SHOUWEN__V1__CASE_STATE__CASE_STATE_RESOLVED;
@@ -496,17 +515,23 @@ bool intake_cases_load(intake_cases_t *self, sw_snapshot_t *snap)
             return false;
         }
         intake_case_t *c = (intake_case_t *)zmalloc(sizeof(intake_case_t));
+        c->set = self;
         snprintf(c->case_id, sizeof c->case_id, "%s", id);
         free(id);
         c->deadlines = zlistx_new();
         zlistx_set_destructor(c->deadlines, s_deadline_free);
-        char **strs[] = {&c->unit,        &c->name,          &c->phone,
-                         &c->matter,      &c->category,      &c->receiver,
-                         &c->first_owner, &c->factual_owner, &c->handler,
-                         &c->department,  &c->pending_staff, &c->pending_dept};
+        char *strs[12] = {NULL};
         bool ok = s_get_int(snap, &c->state);
-        for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
-            ok = ok && sw_snapshot_get_str(snap, strs[i]);
+        for (size_t i = 0; i < 12; i++)
+            ok = ok && sw_snapshot_get_str(snap, &strs[i]);
+        c->unit = strs[0], c->name = strs[1], c->phone = strs[2], c->matter = strs[3];
+        const char **ids[] = {&c->category,      &c->receiver,    &c->first_owner,
+                              &c->factual_owner, &c->handler,     &c->department,
+                              &c->pending_staff, &c->pending_dept};
+        for (size_t i = 0; i < 8; i++) {
+            *ids[i] = s_name(self, strs[4 + i]);
+            free(strs[4 + i]);
+        }
         uint8_t waiting = 0;
         uint32_t n = 0;
         ok = ok && s_get_int(snap, &c->kind) && s_get_int(snap, &c->urgency) &&
@@ -524,16 +549,21 @@ bool intake_cases_load(intake_cases_t *self, sw_snapshot_t *snap)
         s_phone_index(self, c);
         for (uint32_t i = 0; i < n; i++) {
             s_deadline_t *d = (s_deadline_t *)zmalloc(sizeof(s_deadline_t));
-            char *key = NULL;
+            char *key = NULL, *holder = NULL, *dept = NULL, *policy = NULL;
             ok = sw_snapshot_get_str(snap, &key) && key && strlen(key) < sizeof d->key &&
                  s_get_int(snap, &d->kind) && sw_snapshot_get_i64(snap, &d->due_us) &&
                  sw_snapshot_get_i64(snap, &d->warn_us) &&
-                 sw_snapshot_get_str(snap, &d->holder) &&
-                 sw_snapshot_get_str(snap, &d->dept) &&
-                 sw_snapshot_get_str(snap, &d->policy) && s_get_int(snap, &d->state);
+                 sw_snapshot_get_str(snap, &holder) && sw_snapshot_get_str(snap, &dept) &&
+                 sw_snapshot_get_str(snap, &policy) && s_get_int(snap, &d->state);
             if (key)
                 snprintf(d->key, sizeof d->key, "%s", key);
+            d->holder = s_name(self, holder);
+            d->dept = s_name(self, dept);
+            d->policy = s_name(self, policy);
             free(key);
+            free(holder);
+            free(dept);
+            free(policy);
             if (!ok || zhashx_lookup(self->deadlines, d->key)) {
                 void *item = d;
                 s_deadline_free(&item);

@@ -706,6 +706,8 @@ intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg,
     self->clock = clock;
     self->requests = zhashx_new();
     zhashx_set_destructor(self->requests, s_request_destroy);
+    zhashx_set_key_duplicator(self->requests, NULL); /* the key lives in the item */
+    zhashx_set_key_destructor(self->requests, NULL);
     self->window = zlistx_new();
     self->seen = (uint8_t *)sw_calloc(S_SEEN_BITS / 8, 1);
     self->uncommitted = zhashx_new();
