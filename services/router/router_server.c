@@ -32,6 +32,7 @@ struct _router_server_t {
     uint64_t decided;
     /* snapshots */
     char *snapshot_path;       /* NULL: none kept */
+    char *spill_path;          /* closed cases (router_store.h); NULL: a temporary file */
     ev_timer snapshot_timer;   /* every daemon/snapshot_interval_s */
     uint64_t snapshot_at;      /* position of the last snapshot loaded or written */
     bool verify;               /* the first event must be the snapshot's */
@@ -95,7 +96,7 @@ static void s_on_restart(struct ev_loop *loop, ev_timer *w, int revents)
     router_server_t *self = (router_server_t *)w->data;
     sw_follower_destroy(&self->follower);
     router_store_destroy(&self->state);
-    self->state = router_store_new();
+    self->state = router_store_new(self->spill_path);
     zhashx_purge(self->pending);
     self->restarting = false;
     self->replay_started_ms = zclock_mono();
@@ -212,14 +213,14 @@ static uint64_t s_load_snapshot(router_server_t *self)
     if (snap && sw_snapshot_position(snap) == 0)
         why = "position 0";
     else if (snap)
-        state = router_store_load(snap, &why);
+        state = router_store_load(snap, self->spill_path, &why);
     sw_snapshot_destroy(&snap);
     if (!state) {
         sw_info("snapshot: %s not used (%s): replaying the whole log",
                 self->snapshot_path, why);
+        self->state = router_store_new(self->spill_path);
         return 1;
     }
-    router_store_destroy(&self->state);
     self->state = state;
     self->verify = true;
     self->snapshot_at = router_store_position(state);
@@ -237,7 +238,6 @@ router_server_t *router_server_new(struct ev_loop *loop, zconfig_t *cfg,
     router_server_t *self = (router_server_t *)zmalloc(sizeof(router_server_t));
     self->loop = loop;
     self->clock = clock;
-    self->state = router_store_new();
     self->pending = zhashx_new();
     zhashx_set_destructor(self->pending, s_pending_destroy);
     ev_timer_init(&self->restart_timer, s_on_restart, 0., 0.);
@@ -252,14 +252,21 @@ router_server_t *router_server_new(struct ev_loop *loop, zconfig_t *cfg,
     self->snapshot_path = sw_snapshot_path(cfg, "router");
     uint64_t from = 1;
     if (self->snapshot_path) {
+        size_t len = strlen(self->snapshot_path) + 8;
+        self->spill_path = (char *)sw_malloc(len);
+        snprintf(self->spill_path, len, "%.*s.closed",
+                 (int)(strlen(self->snapshot_path) - strlen(".snapshot")),
+                 self->snapshot_path);
         from = s_load_snapshot(self);
         int64_t interval = sw_snapshot_interval_s(cfg);
         if (interval > 0) {
             ev_timer_set(&self->snapshot_timer, (double)interval, (double)interval);
             ev_timer_start(loop, &self->snapshot_timer);
         }
-    } else
+    } else {
         sw_info("snapshot: none kept (no daemon/state_dir): replaying the whole log");
+        self->state = router_store_new(NULL);
+    }
     self->replay_started_ms = zclock_mono();
     self->producer = sw_producer_new(loop, "router", self->hub, clock);
     self->follower =
@@ -282,6 +289,7 @@ void router_server_destroy(router_server_t **self_p)
     router_store_destroy(&self->state);
     zhashx_destroy(&self->pending);
     free(self->snapshot_path);
+    free(self->spill_path);
     free(self);
     *self_p = NULL;
 }

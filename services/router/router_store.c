@@ -5,11 +5,24 @@
 
 #include "sw_log.h"
 
-/* A settled case, packed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#define S_SPILL_BUFFER (64 * 1024)
+#define S_SIZE_BITS    24 /* a packed case's place: offset << 24 | size */
+
+/* The spill file: settled cases, packed, one after the other; a case
+   brought back leaves its old bytes behind.  Made anew by every process
+   (the snapshot and the log are what lasts), read back with pread. */
 typedef struct {
-    size_t size;
-    uint8_t data[];
-} s_packed_t;
+    int fd;
+    char *path;
+    uint64_t flushed; /* bytes in the file */
+    uint8_t *buf;     /* bytes after those, not written yet */
+    size_t buffered;
+    bool failed; /* a write failed: cases stay live */
+} s_spill_t;
 
 struct _router_store_t {
     sw_directory_t *dir; /* the organisation in force; NULL before */
@@ -17,7 +30,9 @@ struct _router_store_t {
     size_t dir_len;
     uint64_t without_dir; /* case events before any organisation (not applied) */
     zhashx_t *cases;      /* case id -> router_case_t, live */
-    zhashx_t *packed;     /* case id -> s_packed_t, settled */
+    zhashx_t *packed;     /* case id -> its place in the spill file, settled */
+    s_spill_t spill;
+    uint64_t packed_bytes; /* of the settled cases now in the spill */
     uint64_t position;
     uint8_t event_id[SW_EVENTID_SIZE];
 };
@@ -27,19 +42,120 @@ static void s_case_destroy(void **item_p)
     router_case_destroy((router_case_t **)item_p);
 }
 
-static void s_free(void **item_p)
+static bool s_spill_flush(s_spill_t *sp)
 {
-    free(*item_p);
-    *item_p = NULL;
+    size_t done = 0;
+    while (done < sp->buffered) {
+        ssize_t n = pwrite(sp->fd, sp->buf + done, sp->buffered - done,
+                           (off_t)(sp->flushed + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            sw_error("router: cannot write %s: %s; closed cases stay in memory", sp->path,
+                     strerror(errno));
+            sp->failed = true;
+            return false;
+        }
+        done += (size_t)n;
+    }
+    sp->flushed += sp->buffered;
+    sp->buffered = 0;
+    return true;
 }
 
-router_store_t *router_store_new(void)
+/* Appends; the place of the bytes, or 0 when they cannot be kept. */
+static uintptr_t s_spill_put(s_spill_t *sp, const uint8_t *data, size_t size)
+{
+    if (sp->failed || sp->fd < 0 || size == 0 || size >= ((size_t)1 << S_SIZE_BITS))
+        return 0;
+    if (sp->buffered + size > S_SPILL_BUFFER && !s_spill_flush(sp))
+        return 0;
+    uint64_t offset = sp->flushed + sp->buffered;
+    if (size > S_SPILL_BUFFER) { /* larger than the buffer: straight to the file */
+        for (size_t done = 0; done < size;) {
+            ssize_t n = pwrite(sp->fd, data + done, size - done, (off_t)(offset + done));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                sp->failed = true;
+                return 0;
+            }
+            done += (size_t)n;
+        }
+        sp->flushed += size;
+    } else {
+        memcpy(sp->buf + sp->buffered, data, size);
+        sp->buffered += size;
+    }
+    return (uintptr_t)(offset << S_SIZE_BITS | size);
+}
+
+/* The bytes at place (caller frees), their size in *size.  A spill file
+   that cannot be read back is fatal, as running out of memory is: the
+   restarted daemon rebuilds it from the snapshot and the log. */
+static uint8_t *s_spill_get(s_spill_t *sp, uintptr_t place, size_t *size)
+{
+    uint64_t offset = (uint64_t)place >> S_SIZE_BITS;
+    *size = (size_t)(place & (((uintptr_t)1 << S_SIZE_BITS) - 1));
+    uint8_t *data = (uint8_t *)sw_malloc(*size);
+    if (offset >= sp->flushed) {
+        memcpy(data, sp->buf + (offset - sp->flushed), *size);
+        return data;
+    }
+    for (size_t done = 0; done < *size;) {
+        ssize_t n = pread(sp->fd, data + done, *size - done, (off_t)(offset + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            sw_error("router: cannot read back a closed case from %s: %s", sp->path,
+                     n < 0 ? strerror(errno) : "short file");
+            abort();
+        }
+        done += (size_t)n;
+    }
+    return data;
+}
+
+static void s_spill_open(s_spill_t *sp, const char *path)
+{
+    sp->fd = -1;
+    sp->buf = (uint8_t *)sw_malloc(S_SPILL_BUFFER);
+    if (path) {
+        sp->path = sw_strdup(path);
+        sp->fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    } else { /* a file no one else sees, gone with the process */
+        const char *tmp = getenv("TMPDIR");
+        size_t len = strlen(tmp && *tmp ? tmp : "/tmp") + 32;
+        sp->path = (char *)sw_malloc(len);
+        snprintf(sp->path, len, "%s/router-closed.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        sp->fd = mkstemp(sp->path);
+        if (sp->fd >= 0) {
+            fcntl(sp->fd, F_SETFD, FD_CLOEXEC);
+            unlink(sp->path);
+        }
+    }
+    if (sp->fd < 0) {
+        sw_error("router: cannot open %s: %s; closed cases stay in memory", sp->path,
+                 strerror(errno));
+        sp->failed = true;
+    }
+}
+
+static void s_spill_close(s_spill_t *sp)
+{
+    if (sp->fd >= 0)
+        close(sp->fd);
+    free(sp->path);
+    free(sp->buf);
+}
+
+router_store_t *router_store_new(const char *spill_path)
 {
     router_store_t *self = (router_store_t *)zmalloc(sizeof(router_store_t));
     self->cases = zhashx_new();
     zhashx_set_destructor(self->cases, s_case_destroy);
     self->packed = zhashx_new();
-    zhashx_set_destructor(self->packed, s_free);
+    s_spill_open(&self->spill, spill_path);
     return self;
 }
 
@@ -50,22 +166,25 @@ void router_store_destroy(router_store_t **self_p)
     router_store_t *self = *self_p;
     zhashx_destroy(&self->cases);
     zhashx_destroy(&self->packed);
+    s_spill_close(&self->spill);
     sw_directory_destroy(&self->dir);
     free(self->dir_text);
     free(self);
     *self_p = NULL;
 }
 
-static s_packed_t *s_pack(router_case_t *c)
+/* Keeps a settled case in the spill; false when it cannot (it stays live). */
+static bool s_pack(router_store_t *self, router_case_t *c)
 {
     zchunk_t *chunk = zchunk_new(NULL, 512);
     router_case_pack(c, chunk);
-    size_t size = zchunk_size(chunk);
-    s_packed_t *p = (s_packed_t *)sw_malloc(sizeof(s_packed_t) + size);
-    p->size = size;
-    memcpy(p->data, zchunk_data(chunk), size);
+    uintptr_t place = s_spill_put(&self->spill, zchunk_data(chunk), zchunk_size(chunk));
+    if (place) {
+        zhashx_insert(self->packed, router_case_id(c), (void *)place);
+        self->packed_bytes += zchunk_size(chunk);
+    }
     zchunk_destroy(&chunk);
-    return p;
+    return place != 0;
 }
 
 /* Takes the organisation's text from the log; false when it does not parse. */
@@ -122,19 +241,22 @@ router_case_t *router_store_apply(router_store_t *self, const sw_committed_t *cm
     }
     router_case_t *c = (router_case_t *)zhashx_lookup(self->cases, env->case_id);
     if (!c) {
-        s_packed_t *p = (s_packed_t *)zhashx_lookup(self->packed, env->case_id);
-        if (p) { /* a later event on a settled case: back to work */
-            c = router_case_unpack(p->data, p->size);
+        uintptr_t place = (uintptr_t)zhashx_lookup(self->packed, env->case_id);
+        if (place) { /* a later event on a settled case: back to work */
+            size_t size = 0;
+            uint8_t *data = s_spill_get(&self->spill, place, &size);
+            c = router_case_unpack(data, size);
+            free(data);
             assert(c); /* packed by this process */
             zhashx_delete(self->packed, env->case_id);
+            self->packed_bytes -= size;
         } else
             c = router_case_new(env->case_id);
         zhashx_insert(self->cases, router_case_id(c), c);
     }
     router_case_apply(c, cm, env, self->dir);
-    if (!router_case_settled(c))
+    if (!router_case_settled(c) || !s_pack(self, c))
         return c;
-    zhashx_insert(self->packed, router_case_id(c), s_pack(c));
     zhashx_delete(self->cases, env->case_id);
     return NULL;
 }
@@ -162,6 +284,11 @@ size_t router_store_live_cases(router_store_t *self)
 size_t router_store_packed_cases(router_store_t *self)
 {
     return zhashx_size(self->packed);
+}
+
+uint64_t router_store_packed_bytes(router_store_t *self)
+{
+    return self->packed_bytes;
 }
 
 bool router_store_is_packed(router_store_t *self, const char *case_id)
@@ -205,13 +332,17 @@ sw_snapshot_t *router_store_save(router_store_t *self)
     zchunk_t *chunk = zchunk_new(NULL, 4096);
     for (i = 0; i < n; i++) {
         router_case_t *c = (router_case_t *)zhashx_lookup(self->cases, ids[i]);
+        sw_snapshot_put_u8(snap, c ? 0 : 1); /* live, or settled */
         if (c) {
             zchunk_set(chunk, NULL, 0);
             router_case_pack(c, chunk);
             sw_snapshot_put_bytes(snap, zchunk_data(chunk), zchunk_size(chunk));
         } else {
-            s_packed_t *p = (s_packed_t *)zhashx_lookup(self->packed, ids[i]);
-            sw_snapshot_put_bytes(snap, p->data, p->size);
+            size_t size = 0;
+            uint8_t *data = s_spill_get(
+                &self->spill, (uintptr_t)zhashx_lookup(self->packed, ids[i]), &size);
+            sw_snapshot_put_bytes(snap, data, size);
+            free(data);
         }
     }
     zchunk_destroy(&chunk);
@@ -219,9 +350,24 @@ sw_snapshot_t *router_store_save(router_store_t *self)
     return snap;
 }
 
-router_store_t *router_store_load(sw_snapshot_t *snap, const char **why)
+/* The case id a packed case starts with (router_case_pack), into id. */
+static bool s_packed_id(const uint8_t *data, size_t size, char *id)
 {
-    router_store_t *self = router_store_new();
+    if (size < 4)
+        return false;
+    uint32_t len = (uint32_t)data[0] | (uint32_t)data[1] << 8 | (uint32_t)data[2] << 16 |
+                   (uint32_t)data[3] << 24;
+    if (len == 0 || len > SW_CASEID_STRLEN || len > size - 4 || memchr(data + 4, 0, len))
+        return false;
+    memcpy(id, data + 4, len);
+    id[len] = '\0';
+    return true;
+}
+
+router_store_t *router_store_load(sw_snapshot_t *snap, const char *spill_path,
+                                  const char **why)
+{
+    router_store_t *self = router_store_new(spill_path);
     self->position = sw_snapshot_position(snap);
     memcpy(self->event_id, sw_snapshot_event_id(snap), SW_EVENTID_SIZE);
     uint8_t has_dir = 0;
@@ -242,23 +388,28 @@ router_store_t *router_store_load(sw_snapshot_t *snap, const char **why)
     }
     if (!*why && !sw_snapshot_get_u64(snap, &n))
         *why = "payload too short";
+    char id[SW_CASEID_STRLEN + 1];
     for (uint64_t i = 0; i < n && !*why; i++) {
         router_case_t *c = NULL;
-        if (!sw_snapshot_get_bytes(snap, &data, &size) ||
-            !(c = router_case_unpack(data, size)))
+        uint8_t settled = 0;
+        if (!sw_snapshot_get_u8(snap, &settled) ||
+            !sw_snapshot_get_bytes(snap, &data, &size) || !s_packed_id(data, size, id))
             *why = "a case does not read back";
-        else if (zhashx_lookup(self->cases, router_case_id(c)) ||
-                 zhashx_lookup(self->packed, router_case_id(c))) {
+        else if (zhashx_lookup(self->cases, id) || zhashx_lookup(self->packed, id))
             *why = "a case is there twice";
-            router_case_destroy(&c);
-        } else if (router_case_settled(c)) {
-            s_packed_t *p = (s_packed_t *)sw_malloc(sizeof(s_packed_t) + size);
-            p->size = size;
-            memcpy(p->data, data, size);
-            zhashx_insert(self->packed, router_case_id(c), p);
-            router_case_destroy(&c);
-        } else
-            zhashx_insert(self->cases, router_case_id(c), c);
+        else if (settled) { /* kept packed as it is: the checksum covered it */
+            uintptr_t place = s_spill_put(&self->spill, data, size);
+            if (place) {
+                zhashx_insert(self->packed, id, (void *)place);
+                self->packed_bytes += size;
+            } else if (!(c = router_case_unpack(data, size)))
+                *why = "a case does not read back";
+            else
+                zhashx_insert(self->cases, id, c);
+        } else if (!(c = router_case_unpack(data, size)))
+            *why = "a case does not read back";
+        else
+            zhashx_insert(self->cases, id, c);
     }
     if (!*why && !sw_snapshot_done(snap))
         *why = "payload longer than its cases";

@@ -3,15 +3,20 @@
     the position and event id last applied — with its snapshot.
 
     Live cases are kept as router_case_t.  A case that is closed with
-    nothing owed (router_case_settled) is kept packed, a few hundred bytes,
-    and unpacked again when a later event on it comes (a late action is
-    answered, a reopen brings it back to work): issue 10's "keep in memory
-    only what is live" in its compact form; the events of a closed case are
-    not fetched from the log again.
+    nothing owed (router_case_settled) leaves memory: it is packed (a few
+    hundred bytes) and appended to a spill file, and memory keeps only its
+    id and its place in the file; a later event on it (a late action, a
+    reopen, an sla event) reads it back and unpacks it, synchronously, so
+    the log's order is kept.  The spill file is made anew by each process
+    from the snapshot and the log; it is not the case's history but its
+    state, exactly as a full replay leaves it (the closed case's events are
+    not fetched from the log again, whose directory in force may since have
+    changed).
 
     The snapshot's payload (format ROUTER_SNAPSHOT_FORMAT): the count of case
     events met before any organisation, the organisation's text (or none),
-    then every case, live or packed, in case id order, as its packed bytes.
+    then every case, live or packed, in case id order: a byte (1: settled,
+    kept in the spill file) and its packed bytes.
     The same state gives the same bytes, whether it was built by a full
     replay or from a snapshot and the tail (test_router_snapshot). */
 #ifndef ROUTER_STORE_H
@@ -25,7 +30,9 @@
 
 typedef struct _router_store_t router_store_t;
 
-router_store_t *router_store_new(void);
+/* spill_path: the file settled cases are kept in (made anew); NULL: an
+   unnamed temporary file under $TMPDIR or /tmp. */
+router_store_t *router_store_new(const char *spill_path);
 void router_store_destroy(router_store_t **self_p);
 
 /* Takes one committed event in.  The live case it touched, or NULL (not a
@@ -39,6 +46,9 @@ uint64_t router_store_position(router_store_t *self);
 const uint8_t *router_store_event_id(router_store_t *self);
 size_t router_store_live_cases(router_store_t *self);
 size_t router_store_packed_cases(router_store_t *self);
+/* Bytes of the settled cases in the spill file (garbage left behind not
+   counted). */
+uint64_t router_store_packed_bytes(router_store_t *self);
 /* True when the case is held packed (closed, nothing owed). */
 bool router_store_is_packed(router_store_t *self, const char *case_id);
 /* The live cases, in no particular order. */
@@ -49,6 +59,7 @@ router_case_t *router_store_next(router_store_t *self);
 sw_snapshot_t *router_store_save(router_store_t *self);
 /* The state in snap (opened with ROUTER_SNAPSHOT_FORMAT), or NULL with
  *why when its payload does not read back. */
-router_store_t *router_store_load(sw_snapshot_t *snap, const char **why);
+router_store_t *router_store_load(sw_snapshot_t *snap, const char *spill_path,
+                                  const char **why);
 
 #endif

@@ -160,7 +160,7 @@ static router_store_t *s_round_trip(router_store_t *b)
         return NULL;
     CHECK(sw_snapshot_position(snap) == router_store_position(b));
     CHECK_MEM(sw_snapshot_event_id(snap), router_store_event_id(b), SW_EVENTID_SIZE);
-    router_store_t *c = router_store_load(snap, &why);
+    router_store_t *c = router_store_load(snap, NULL, &why);
     CHECK(c != NULL);
     if (!c)
         fprintf(stderr, "  snapshot not loaded: %s\n", why);
@@ -194,7 +194,7 @@ static void s_same_decision(rp_sim_t *sim, router_store_t *b, router_case_t *cb,
 static void s_cut(rp_sim_t *sim, router_store_t *a, size_t k)
 {
     char id_b[64], id_c[64];
-    router_store_t *b = router_store_new();
+    router_store_t *b = router_store_new(NULL);
     for (size_t i = 0; i < k; i++)
         s_apply(b, sim->log[i], i + 1, id_b, sizeof id_b);
     router_store_t *c = s_round_trip(b);
@@ -242,11 +242,14 @@ static void s_seed(uint64_t seed)
     rp_sim_t *sim = (rp_sim_t *)malloc(sizeof(rp_sim_t));
     s_generate(sim, seed);
     char id[64];
-    router_store_t *a = router_store_new();
+    router_store_t *a = router_store_new(NULL);
     for (size_t i = 0; i < sim->head; i++)
         s_apply(a, sim->log[i], i + 1, id, sizeof id);
-    printf("seed %" PRIu64 ": %zu events, %zu open cases, %zu closed (packed)\n", seed,
-           sim->head, router_store_live_cases(a), router_store_packed_cases(a));
+    size_t packed = router_store_packed_cases(a);
+    printf("seed %" PRIu64 ": %zu events, %zu open cases, %zu closed (packed, %" PRIu64
+           " bytes each on average)\n",
+           seed, sim->head, router_store_live_cases(a), packed,
+           packed ? router_store_packed_bytes(a) / packed : 0);
     size_t cuts[S_CUTS + 2] = {1, sim->head}; /* the ends, and random cuts */
     for (size_t j = 2; j < S_CUTS + 2; j++)
         cuts[j] = 1 + rp_below(sim, sim->head);
@@ -280,7 +283,7 @@ static void s_bad_payloads(void)
         snap = sw_snapshot_open(path, "router", ROUTER_SNAPSHOT_FORMAT, &why);
         CHECK(snap != NULL);
         why = NULL;
-        router_store_t *store = snap ? router_store_load(snap, &why) : NULL;
+        router_store_t *store = snap ? router_store_load(snap, NULL, &why) : NULL;
         CHECK(store == NULL && why != NULL);
         router_store_destroy(&store);
         sw_snapshot_destroy(&snap);
