@@ -9,7 +9,9 @@
 #      from the log with its original case, never a second case; a reused
 #      id with other content is still refused;
 #   5. a closed case leaves intake's memory and a show of it reads it from
-#      the log.
+#      the log;
+#   6. snapshots of another log (a second hub): one beyond its head, one
+#      whose position holds another event: dropped, the whole log replayed.
 source "$(dirname "$0")/lib.sh"
 BASE=30220
 rm -rf "$SHOUWEN_BUILD/itest/snapshot_intake"
@@ -61,6 +63,8 @@ grep -q "snapshot: loaded position [1-9][0-9]* (5 open cases" "$LOG" &&
     pass "1: the restart loads it (5 open cases)" || fail "1: not loaded: $(grep snapshot: "$LOG" | tail -3)"
 grep -q "snapshot: position [0-9]* is the same event in the log" "$LOG" &&
     pass "1: the snapshot's event is the log's at its position" || fail "1: not verified"
+P_EARLY=$(sed -n 's/.*snapshot: wrote position \([0-9]*\) .*(on SIGTERM)/\1/p' "$LOG" | head -1)
+cp "$SNAP" "$SHOUWEN_BUILD/itest/snapshot_intake.early" # for the second hub
 again=$(submit --request-id a-3 --phone 13900000003)
 check_eq "1: an in-window retry after the restart: its original case" "${CASE[a3]}" "$again"
 check_eq "1: ... not looked up in the log (the window came back with the snapshot)" 0 \
@@ -162,4 +166,40 @@ else
     echo "  ($C: $(sql "select string_agg(type, ',') from shouwen.events where case_id='$C'"))"
     fail "5: close a case"
 fi
+
+# 6. a second hub: the first one's snapshots are of another log
+hub_stop intake TERM
+P_LATE=$(sed -n 's/.*snapshot: wrote position \([0-9]*\) .*(on SIGTERM)/\1/p' "$LOG" | tail -1)
+cp "$SNAP" "$SHOUWEN_BUILD/itest/snapshot_intake.late"
+hub_destroy
+rm -rf "$HUB" "$SHOUWEN_BUILD/itest/snapshot_intake_2"
+hub_init "$SHOUWEN_BUILD/itest/snapshot_intake_2" "$SHOUWEN_BUILD" $((BASE + 20)) || fail "6: hub_init"
+hub_start_all
+hub_wait_ready 60 || fail "6: second hub ready"
+LOG=$HUB/log/intake.log
+SNAP=$HUB/state/intake.snapshot
+hub_stop intake TERM
+mv "$SHOUWEN_BUILD/itest/snapshot_intake.late" "$SNAP"
+hub_start intake
+hub_wait_ready 60 || fail "6: ready after a snapshot beyond the log"
+grep -q "snapshot: $SNAP not used (the log ends before position $P_LATE): replaying the whole log" "$LOG" &&
+    pass "6: a snapshot beyond the log's head is dropped ($P_LATE)" ||
+    fail "6: $(grep "snapshot:" "$LOG" | tail -2)"
+check_eq "6: ... nothing of it kept" 0 "$(counter cases_known)"
+for i in 1 2 3 4 5 6 7 8; do CASE[x$i]=$(submit --request-id "x-$i" --phone "1370000000$i"); done
+wait_sql "select count(*) from shouwen.events where type='case.routed'" 8 30 || fail "6: routed"
+head=$(sql "select max(position) from shouwen.events")
+((head >= P_EARLY)) || fail "6: the second log ($head) is shorter than $P_EARLY"
+hub_stop intake TERM
+mv "$SHOUWEN_BUILD/itest/snapshot_intake.early" "$SNAP"
+hub_start intake
+hub_wait_ready 60 || fail "6: ready after another log's snapshot"
+grep -q "snapshot: $SNAP not used (position $P_EARLY of the log is not event [0-9a-f-]*: another log): replaying the whole log" "$LOG" &&
+    pass "6: a snapshot whose position holds another event is dropped ($P_EARLY)" ||
+    fail "6: $(grep "snapshot:" "$LOG" | tail -2)"
+check_eq "6: the whole log replayed: this log's 8 open cases" 8 "$(counter cases_known)"
+check_eq "6: a retry: its original case on this log" "${CASE[x3]}" \
+    "$(submit --request-id x-3 --phone 13700000003)"
+check_eq "6: a request id of the other log is new here" 9 \
+    "$(submit --request-id a-1 --phone 13900000001 >/dev/null; inquiries)"
 itest_done
