@@ -291,6 +291,11 @@ uint64_t router_store_packed_bytes(router_store_t *self)
     return self->packed_bytes;
 }
 
+router_case_t *router_store_case(router_store_t *self, const char *case_id)
+{
+    return (router_case_t *)zhashx_lookup(self->cases, case_id);
+}
+
 bool router_store_is_packed(router_store_t *self, const char *case_id)
 {
     return zhashx_lookup(self->packed, case_id) != NULL;

@@ -49,6 +49,8 @@ size_t router_store_packed_cases(router_store_t *self);
 /* Bytes of the settled cases in the spill file (garbage left behind not
    counted). */
 uint64_t router_store_packed_bytes(router_store_t *self);
+/* The live case with that id, NULL when none (or it is packed). */
+router_case_t *router_store_case(router_store_t *self, const char *case_id);
 /* True when the case is held packed (closed, nothing owed). */
 bool router_store_is_packed(router_store_t *self, const char *case_id);
 /* The live cases, in no particular order. */

@@ -19,7 +19,8 @@
     cases and bring some back (a late event on a closed case), or the test
     proves less than it says.
 
-    SHOUWEN_PROPERTY_SEED=N runs that one seed. */
+    SHOUWEN_PROPERTY_SEED=N runs that one seed; SHOUWEN_ROUTER_SCALE=CLOSED:OPEN
+    measures a store of that many cases instead (s_scale). */
 #define main s_case_property_main
 #include "test_router_case_property.c"
 #undef main
@@ -207,11 +208,7 @@ static void s_cut(rp_sim_t *sim, router_store_t *a, size_t k)
     CHECK(router_store_packed_cases(b) == router_store_packed_cases(c));
     /* what router proposes once live, on every live case */
     for (router_case_t *cb = router_store_first(b); cb; cb = router_store_next(b)) {
-        router_case_t *cc = NULL;
-        for (cc = router_store_first(c);
-             cc && !streq(router_case_id(cc), router_case_id(cb));
-             cc = router_store_next(c))
-            ;
+        router_case_t *cc = router_store_case(c, router_case_id(cb));
         CHECK(cc != NULL);
         s_same_decision(sim, b, cb, c, cc);
     }
@@ -260,6 +257,138 @@ static void s_seed(uint64_t seed)
     free(sim);
 }
 
+/* ------------------------------------------------------------- figures */
+
+static int64_t s_rss_kb(void)
+{
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+            resident = 0;
+        fclose(f);
+    }
+    return (int64_t)resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* One committed event, applied as the daemon does. */
+static void s_commit(router_store_t *store, sw_envelope_t *env, uint64_t *position,
+                     uint64_t version)
+{
+    sw_committed_t cm = SHOUWEN__V1__COMMITTED__INIT;
+    cm.position = ++*position;
+    cm.case_version = version;
+    router_store_apply(store, &cm, env);
+}
+
+/* SHOUWEN_ROUTER_SCALE=CLOSED:OPEN: a store with that many cases closed
+   and open (each received, routed by router_route itself, the closed ones
+   closed with a reason), its resident memory, and its snapshot's size and
+   times.  Figures for docs/scaling.md; not part of the test. */
+static void s_scale(const char *spec)
+{
+    size_t closed = 0, open = 0;
+    if (sscanf(spec, "%zu:%zu", &closed, &open) != 2)
+        return;
+    char path[512];
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/deploy/directory/hotel.conf", SHOUWEN_SOURCE_DIR);
+    char *text = s_read_file(path, &len);
+    router_store_t *store = router_store_new(NULL);
+    uint64_t position = 0;
+    uint8_t dir_id[SW_EVENTID_SIZE] = {9};
+    Shouwen__V1__DirectoryLoaded dl = SHOUWEN__V1__DIRECTORY_LOADED__INIT;
+    dl.kind = (char *)"organisation";
+    dl.version = (char *)"hotel-2026.2";
+    dl.content.data = (uint8_t *)text;
+    dl.content.len = len;
+    dl.loaded_by = (char *)"gm-01";
+    sw_envelope_t env = SHOUWEN__V1__ENVELOPE__INIT;
+    env.event_id.data = dir_id;
+    env.event_id.len = SW_EVENTID_SIZE;
+    env.producer = (char *)"intake";
+    env.body_case = SHOUWEN__V1__ENVELOPE__BODY_DIRECTORY_LOADED;
+    env.directory_loaded = &dl;
+    s_commit(store, &env, &position, 0);
+    router_decision_t *d = (router_decision_t *)zmalloc(sizeof(router_decision_t));
+    int64_t rss0 = s_rss_kb(), t0 = zclock_mono();
+    static const char *categories[] = {"room_cleaning", "room_booking", "lost_property"};
+    for (size_t i = 0; i < closed + open; i++) {
+        char name[64], case_id[SW_CASEID_STRLEN + 1], phone[32];
+        snprintf(name, sizeof name, "branch-1/scale-%zu", i);
+        snprintf(phone, sizeof phone, "139%08zu", i);
+        uint8_t id[SW_EVENTID_SIZE];
+        sw_eventid_make(id, "intake", name, strlen(name));
+        sw_caseid_from_event(id, case_id);
+        Shouwen__V1__InquiryReceived in = SHOUWEN__V1__INQUIRY_RECEIVED__INIT;
+        Shouwen__V1__Customer customer = SHOUWEN__V1__CUSTOMER__INIT;
+        customer.name = (char *)"张三";
+        customer.phone = phone;
+        in.customer = &customer;
+        in.channel = SHOUWEN__V1__CHANNEL__CHANNEL_PHONE;
+        in.category = (char *)categories[i % 3];
+        in.receiver_staff_id = (char *)"fo-01";
+        in.matter = (char *)"测试事项";
+        sw_envelope_t e = SHOUWEN__V1__ENVELOPE__INIT;
+        e.event_id.data = id;
+        e.event_id.len = SW_EVENTID_SIZE;
+        e.producer = (char *)"intake";
+        e.case_id = case_id;
+        e.body_case = SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED;
+        e.inquiry_received = &in;
+        s_commit(store, &e, &position, 1);
+        router_case_t *c = router_store_case(store, case_id);
+        if (!c || !router_case_next(c, router_store_directory(store), d))
+            continue;
+        d->env.producer = (char *)"router";
+        s_commit(store, &d->env, &position, 2);
+        if (i >= closed)
+            continue;
+        Shouwen__V1__Closed cl = SHOUWEN__V1__CLOSED__INIT;
+        cl.reason = (char *)"已答复客人，客人满意";
+        cl.guidance = (char *)"";
+        uint8_t close_id[SW_EVENTID_SIZE];
+        sw_eventid_derive(close_id, id, "close");
+        sw_envelope_t x = SHOUWEN__V1__ENVELOPE__INIT;
+        x.event_id.data = close_id;
+        x.event_id.len = SW_EVENTID_SIZE;
+        x.producer = (char *)"router";
+        x.case_id = case_id;
+        x.body_case = SHOUWEN__V1__ENVELOPE__BODY_CLOSED;
+        x.closed = &cl;
+        s_commit(store, &x, &position, 3);
+    }
+    int64_t rss1 = s_rss_kb(), t1 = zclock_mono();
+    printf("scale: %zu open, %zu closed cases (%" PRIu64
+           " bytes packed in the spill file), "
+           "%" PRIu64 " events applied in %" PRId64 " ms; resident memory %" PRId64
+           " MB -> %" PRId64 " MB\n",
+           router_store_live_cases(store), router_store_packed_cases(store),
+           router_store_packed_bytes(store), position, t1 - t0, rss0 / 1024, rss1 / 1024);
+    snprintf(path, sizeof path, "%s/scale.snapshot", s_dir);
+    sw_snapshot_t *snap = router_store_save(store);
+    const char *why = NULL;
+    CHECK(sw_snapshot_write(snap, path, &why) == 0);
+    size_t size = sw_snapshot_size(snap);
+    sw_snapshot_destroy(&snap);
+    int64_t t2 = zclock_mono();
+    router_store_destroy(&store);
+    int64_t t3 = zclock_mono();
+    snap = sw_snapshot_open(path, "router", ROUTER_SNAPSHOT_FORMAT, &why);
+    CHECK(snap != NULL);
+    store = snap ? router_store_load(snap, NULL, &why) : NULL;
+    CHECK(store != NULL);
+    sw_snapshot_destroy(&snap);
+    int64_t t4 = zclock_mono();
+    printf("scale: snapshot of %zu bytes saved and written in %" PRId64
+           " ms, opened and loaded in %" PRId64 " ms\n",
+           size, t2 - t1, t4 - t3);
+    router_store_destroy(&store);
+    unlink(path);
+    free(d);
+    free(text);
+}
+
 /* A payload that does not read back is refused with its reason. */
 static void s_bad_payloads(void)
 {
@@ -295,6 +424,12 @@ int main(void)
     snprintf(s_dir, sizeof s_dir, "/tmp/test_router_snapshot.XXXXXX");
     CHECK(mkdtemp(s_dir) != NULL);
     s_bad_payloads();
+    const char *scale = getenv("SHOUWEN_ROUTER_SCALE");
+    if (scale) {
+        s_scale(scale);
+        rmdir(s_dir);
+        SW_TEST_DONE();
+    }
     const char *one = getenv("SHOUWEN_PROPERTY_SEED");
     if (one)
         s_seed(strtoull(one, NULL, 10));
