@@ -171,6 +171,7 @@ fi
 hub_stop intake TERM
 P_LATE=$(sed -n 's/.*snapshot: wrote position \([0-9]*\) .*(on SIGTERM)/\1/p' "$LOG" | tail -1)
 cp "$SNAP" "$SHOUWEN_BUILD/itest/snapshot_intake.late"
+grep -h "Sanitizer\|runtime error" "$HUB"/log/*.log && fail "sanitizer reports on the first hub" # sanitized builds
 hub_destroy
 rm -rf "$HUB" "$SHOUWEN_BUILD/itest/snapshot_intake_2"
 hub_init "$SHOUWEN_BUILD/itest/snapshot_intake_2" "$SHOUWEN_BUILD" $((BASE + 20)) || fail "6: hub_init"
@@ -202,4 +203,6 @@ check_eq "6: a retry: its original case on this log" "${CASE[x3]}" \
     "$(submit --request-id x-3 --phone 13700000003)"
 check_eq "6: a request id of the other log is new here" 9 \
     "$(submit --request-id a-1 --phone 13900000001 >/dev/null; inquiries)"
+hub_stop intake TERM
+grep -h "Sanitizer\|runtime error" "$HUB"/log/*.log && fail "sanitizer reports on the second hub"
 itest_done
