@@ -4,7 +4,8 @@
 # start and replays only the tail; a deadline falling due after each restart
 # is still breached exactly once (rows in shouwen.events); a corrupt snapshot
 # is not used ("checksum mismatch") and the whole log is replayed, still
-# exactly once; after kill -9 the last periodic snapshot is loaded.
+# exactly once; after kill -9 the last periodic snapshot is loaded; the
+# snapshot of another log (one made anew) is dropped and the log replayed.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sla_lib.sh"
 export HUB_SNAPSHOT_INTERVAL_S=1
@@ -111,4 +112,39 @@ check_eq "each case has exactly one deadline of each kind set at routing" 0 \
 check_eq "no event of sla's was recorded twice" 0 \
     "$(sql "select count(*) from (select type, body->>'deadline_event_id' from shouwen.events
             where type in ('sla.warning','sla.breached','sla.deadline_cleared') group by 1,2 having count(*) > 1) d")"
+
+# ---- a log made anew: the old snapshot's event is not at its position
+OLD=$SHOUWEN_BUILD/itest/snapshot_sla.old-snapshot
+cp "$SNAP" "$OLD"
+OLD_N=$(sed -n 's/.*snapshot: position \([0-9]*\) .*(SIGTERM).*/\1/p' "$LOG" | tail -n 1)
+hub_destroy
+rm -rf "$HUB"
+sla_hub snapshot_sla_anew 31470
+LOG=$HUB/log/sla.log
+SNAP=$HUB/state/sla.snapshot
+for i in 1 2 3 4 5 6; do
+    C=$(submit --channel visit --kind business --category billing --request-id anew$i)
+done
+set_for "$C" || fail "the new log's deadlines"
+for ((i = 0; i < 100; i++)); do [[ $(head_position) -gt $OLD_N ]] && break; submit --request-id more$i >/dev/null; sleep 0.1; done
+sleep 0.5
+hub_stop sla TERM
+cp "$OLD" "$SNAP"
+hub_start sla
+wait_log "$LOG" "is not the log the snapshot of position $OLD_N was taken from (another event at position $OLD_N): dropping it and replaying the whole log" 20 &&
+    pass "another log: the snapshot of position $OLD_N is dropped" || fail "another log: $(last_line 'snapshot:')"
+wait_log "$LOG" "replayed positions 1\.\." 30 2 && pass "another log: replayed from position 1" ||
+    fail "another log: $(last_line 'replayed positions')"
+D=$(deadline_id "$C" REPLY)
+clock_set "2026-03-03 09:01"
+wait_sql "select count(*) from shouwen.events where type='sla.breached' and body->>'deadline_event_id'='$D'" 1 20 &&
+    pass "another log: its own deadline breached" || fail "another log: no breach"
+sleep 1
+check_eq "another log: no event of sla's recorded twice" 0 \
+    "$(sql "select count(*) from (select type, body->>'deadline_event_id' from shouwen.events
+            where type in ('sla.warning','sla.breached','sla.deadline_cleared') group by 1,2 having count(*) > 1) d")"
+check_eq "another log: each case has one deadline of each kind set at routing" 0 \
+    "$(sql "select count(*) from (select case_id, body->>'kind' from shouwen.events where type='sla.deadline_set'
+            group by 1,2 having count(*) > 1) d")"
+rm -f "$OLD"
 itest_done
