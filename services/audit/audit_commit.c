@@ -4,12 +4,12 @@
     audit holds the log head (position and chain hash) and, under the
     writer's lease (012), is the only one moving it, so it numbers the
     batch's events itself, checks each case's version against the versions
-    it keeps (a bounded cache of shouwen.cases, filled by one lookup per
-    batch for the cases it does not hold), computes the SHA-256 chain
+    it keeps (a bounded cache, filled from the log by one lookup per batch
+    for the cases it does not hold), computes the SHA-256 chain
     exactly as shouwen.event_hash does, and sends the rows, one array per
     column, to shouwen.append_rows (013): one INSERT, the projections in
-    position order and the head moved, in one transaction.  Then it
-    publishes what committed.
+    position order (unless they trail, audit_projector.c) and the head
+    moved, in one transaction.  Then it publishes what committed.
 
     A batch holding an event already in the log fails whole on the unique
     event id; audit asks which ids are in the log, answers those as
@@ -31,8 +31,11 @@
 
 static const char *s_head_sql =
     "SELECT position, encode(hash, 'hex') FROM shouwen.log_head";
+/* from the log itself, not from shouwen.cases, which trails the log when
+   projections are trailing (013) */
 static const char *s_lookup_sql =
-    "SELECT c.case_id, c.version FROM shouwen.cases c WHERE c.case_id = ANY($1::text[])";
+    "SELECT DISTINCT ON (e.case_id) e.case_id, e.case_version FROM shouwen.events e "
+    "WHERE e.case_id = ANY($1::text[]) ORDER BY e.case_id, e.position DESC";
 static const char *s_dups_sql =
     "SELECT e.event_id::text FROM shouwen.events e WHERE e.event_id = ANY($1::uuid[])";
 static const char *s_append_sql =
@@ -42,7 +45,7 @@ static const char *s_append_sql =
     "$16::bytea[])";
 
 /* Cases whose version audit keeps; past this the cache starts again empty
-   (each batch looks up what it lacks). */
+   (each batch looks up what it lacks in the log). */
 #define S_VERSIONS_MAX 1000000
 
 /* PostgreSQL's first timestamptz in microseconds since 1970 (us_to_ts
@@ -356,6 +359,7 @@ static void s_done(audit_server_t *self, uint64_t head, const uint8_t *head_hash
     }
     s_release_inflight(self);
     audit_anchor_notify(self->anchor);
+    audit_projector_notify(self);
     ev_idle_start(self->loop, &self->kick);
 }
 
@@ -461,7 +465,8 @@ static void s_build_and_send(audit_server_t *self)
     char after[24], after_hash[65];
     snprintf(after, sizeof after, "%" PRIu64, self->head);
     sodium_bin2hex(after_hash, sizeof after_hash, self->head_hash, 32);
-    const char *params[2 + AUDIT_COLS] = {after, after_hash};
+    const char *params[3 + AUDIT_COLS] = {after, after_hash};
+    params[2 + AUDIT_COLS] = self->trailing ? "false" : "true";
     for (int c = 0; c < AUDIT_COLS; c++) {
         s_put(&col[c], "}", 1);
         params[2 + c] = col[c].data;

@@ -387,6 +387,10 @@ audit_server_t *audit_server_new(struct ev_loop *loop, zconfig_t *cfg,
     ev_timer_start(loop, &self->heartbeat);
     self->writer = audit_store_new(loop, "writer", conninfo, s_on_writer_state, self);
     self->reader = audit_store_new(loop, "reader", conninfo, audit_on_reader_state, self);
+    if (audit_projector_init(self, cfg, conninfo) != 0) {
+        audit_server_destroy(&self);
+        return NULL;
+    }
     if (!(self->anchor = audit_anchor_new(loop, cfg, conninfo))) {
         audit_server_destroy(&self);
         return NULL;
@@ -405,6 +409,7 @@ void audit_server_destroy(audit_server_t **self_p)
     ev_idle_stop(self->loop, &self->kick);
     audit_store_destroy(&self->writer);
     audit_store_destroy(&self->reader);
+    audit_projector_destroy(self);
     audit_anchor_destroy(&self->anchor);
     sw_zwatch_destroy(&self->proposals_w);
     sw_zwatch_destroy(&self->replay_w);
@@ -456,6 +461,8 @@ void audit_server_status(audit_server_t *self, sw_health_t *health)
     sw_health_number(health, "committed", (int64_t)self->stats.committed);
     sw_health_text(health, "postgresql", up ? "up" : "down");
     sw_health_text(health, "lease", self->lease ? "held" : "waiting");
+    sw_health_text(health, "projections", self->trailing ? "trailing" : "inline");
+    sw_health_number(health, "projection_lag", (int64_t)audit_projector_lag(self));
     snprintf(health->line, sizeof health->line,
              "log head %" PRIu64 ", %" PRIu64 " committed, %zu queued, PostgreSQL %s%s",
              self->head, self->stats.committed, queued, up ? "up" : "down",

@@ -104,12 +104,17 @@ struct _audit_server_t {
     uint8_t head_hash[32]; /* its chain hash */
     zhashx_t *versions;    /* case id -> version, a cache of shouwen.cases */
     audit_buf_t cols[AUDIT_COLS];
-    uint64_t batch_head;    /* the batch in flight ends here */
-    uint8_t batch_hash[32]; /* with this hash */
-    bool head_known;        /* head read since the writer connected */
-    bool lease;             /* the writer's session holds the log's lease */
-    bool lease_told;        /* "waiting for the lease" logged for this wait */
-    ev_timer lease_retry;   /* another audit holds it: ask again */
+    bool trailing;            /* audit/projections = trailing (013) */
+    audit_store_t *projector; /* trailing: project_through connection */
+    uint64_t projected;       /* projection_head as last seen */
+    bool projector_more;      /* commits since the projector last asked */
+    ev_timer projector_retry; /* after a failure */
+    uint64_t batch_head;      /* the batch in flight ends here */
+    uint8_t batch_hash[32];   /* with this hash */
+    bool head_known;          /* head read since the writer connected */
+    bool lease;               /* the writer's session holds the log's lease */
+    bool lease_told;          /* "waiting for the lease" logged for this wait */
+    ev_timer lease_retry;     /* another audit holds it: ask again */
     bool ready_sent;
     bool draining;
     ev_timer flush_timer;
@@ -142,6 +147,14 @@ void audit_commit_read_head(audit_server_t *self);
 /* shouwen.event_hash of item after prev, computed in C. */
 void audit_chain_link(sw_json_t *j, const uint8_t prev[32], const audit_item_t *item,
                       uint8_t out[32]);
+
+/* audit_projector.c: projections trailing the log (audit/projections) */
+int audit_projector_init(audit_server_t *self, zconfig_t *cfg, const char *conninfo);
+void audit_projector_destroy(audit_server_t *self);
+/* A batch committed: project it (trailing), or note the head (inline). */
+void audit_projector_notify(audit_server_t *self);
+/* Events committed but not yet projected. */
+uint64_t audit_projector_lag(audit_server_t *self);
 
 /* audit_replay.c */
 void audit_on_reader_state(void *arg, bool up);

@@ -9,7 +9,10 @@
     (verify_chain, event_chain_check) that audit's C chain is the one
     PostgreSQL recomputes, and that versions and positions are gapless.
     usage: chain_probe ENDPOINT AUDIT_CERT INTAKE_CERT SLA_CERT SEED COUNT
-    Prints the number of distinct inquiries it sent. */
+    Prints the number of distinct inquiries it sent.
+    With SEED "plain" (bench/commit.sh): COUNT ordinary inquiries, each
+    with four deadlines on its case, five valid events an inquiry, sent as
+    fast as the sockets take them. */
 #include <czmq.h>
 #include <stdint.h>
 
@@ -78,6 +81,64 @@ static void s_send(zsock_t *pub, const char *topic, zframe_t *f, zlist_t *sent)
     zframe_send(&f, pub, 0);
 }
 
+/* Event k of ordinary case i: its inquiry (k 0) or a deadline on it. */
+static void s_plain(zsock_t **pubs, int i, int k, uint64_t *seq)
+{
+    uint8_t id[SW_EVENTID_SIZE];
+    char name[64], case_id[32];
+    snprintf(name, sizeof name, "plain/%d", i);
+    snprintf(case_id, sizeof case_id, "SW-BENCH-%08d", i);
+    Shouwen__V1__Customer c = SHOUWEN__V1__CUSTOMER__INIT;
+    c.name = (char *)"张三";
+    c.phone = (char *)"13800000000";
+    Shouwen__V1__InquiryReceived r = SHOUWEN__V1__INQUIRY_RECEIVED__INIT;
+    r.branch_id = (char *)"hotel";
+    r.request_id = name;
+    r.channel = SHOUWEN__V1__CHANNEL__CHANNEL_PHONE;
+    r.kind = SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_CONSULTATION;
+    r.customer = &c;
+    r.matter = (char *)"客人询问早餐时间和停车位";
+    r.category = (char *)"room_booking";
+    r.receiver_staff_id = (char *)"fo-01";
+    r.received_at_us = 1772412000000000LL + i;
+    Shouwen__V1__DeadlineSet d = SHOUWEN__V1__DEADLINE_SET__INIT;
+    d.kind = (Shouwen__V1__DeadlineKind)(1 + k % 3);
+    d.due_at_us = 1772498400000000LL + i;
+    d.warn_at_us = 1772484000000000LL + i;
+    d.holder_staff_id = (char *)"fo-01";
+    d.department_id = (char *)"front_office";
+    d.policy = (char *)"R11 reply 1 working day";
+    char event_name[64];
+    snprintf(event_name, sizeof event_name, "plain/%d/%d", i, k);
+    sw_eventid_make(id, "chain-probe", event_name, strlen(event_name));
+    sw_envelope_t env = SHOUWEN__V1__ENVELOPE__INIT;
+    env.event_id.data = id;
+    env.event_id.len = SW_EVENTID_SIZE;
+    env.producer_seq = (*seq)++;
+    env.occurred_at_us = 1772412000000000LL + i;
+    env.case_id = case_id;
+    zframe_t *f;
+    if (k == 0) {
+        env.type = (char *)"inquiry.received";
+        env.producer = (char *)"intake";
+        env.actor = (char *)"fo-01";
+        env.body_case = SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED;
+        env.inquiry_received = &r;
+        f = sw_pack_frame(&env.base);
+        zstr_sendm(pubs[0], "inquiry.received.");
+        zframe_send(&f, pubs[0], 0);
+    } else {
+        env.type = (char *)"sla.deadline_set";
+        env.producer = (char *)"sla";
+        env.actor = (char *)"sla";
+        env.body_case = SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_SET;
+        env.deadline_set = &d;
+        f = sw_pack_frame(&env.base);
+        zstr_sendm(pubs[1], "sla.deadline_set.");
+        zframe_send(&f, pubs[1], 0);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 7) {
@@ -88,6 +149,7 @@ int main(int argc, char **argv)
     }
     zsys_init();
     zsys_set_logstream(NULL);
+    bool plain = streq(argv[5], "plain");
     s_state = strtoull(argv[5], NULL, 10);
     int count = atoi(argv[6]);
     memset(s_long, 'x', sizeof s_long - 1);
@@ -101,7 +163,7 @@ int main(int argc, char **argv)
             return 1;
         }
         pubs[i] = zsock_new(ZMQ_PUB);
-        zsock_set_linger(pubs[i], 2000);
+        zsock_set_linger(pubs[i], 30000); /* deliver all before exiting */
         zsock_set_sndhwm(pubs[i], 100000);
         zcert_apply(mine, pubs[i]);
         zsock_set_curve_serverkey(pubs[i], zcert_public_txt(audit));
@@ -118,7 +180,21 @@ int main(int argc, char **argv)
     char(*cases)[32] = calloc((size_t)count + 1, 32);
     int n_cases = 0, inquiries = 0;
     uint64_t seq = 1;
-    for (int i = 0; i < count; i++) {
+    /* plain: the inquiries of a thousand cases, then the deadlines of the
+       thousand before, so that a case's inquiry is ahead of its deadlines
+       in audit's queue */
+    for (int from = 0; plain && from < count + 1000; from += 1000) {
+        for (int i = from; i < from + 1000 && i < count; i++)
+            s_plain(pubs, i, 0, &seq);
+        if (from + 1000 >= count)
+            zclock_sleep(100);
+        for (int i = from - 1000; i >= 0 && i < from && i < count; i++)
+            for (int k = 1; k < 5; k++)
+                s_plain(pubs, i, k, &seq);
+    }
+    if (plain)
+        inquiries = count;
+    for (int i = 0; !plain && i < count; i++) {
         uint64_t pick = s_rand() % 10;
         uint8_t id[SW_EVENTID_SIZE], cause[SW_EVENTID_SIZE];
         char name[64];

@@ -21,13 +21,103 @@
 -- proves the two agree on random logs.
 --
 -- append_batch stays for tools and tests that append by hand.
+--
+-- Projections inline or trailing.  shouwen.projection_head holds the last
+-- position the projections (cases, deadlines, ...) have applied.  With
+-- audit/projections = "inline" (the default) append_rows projects its
+-- events in the same transaction, as append_batch always did: what an
+-- auditor reads is the log up to its head.  With "trailing" append_rows
+-- only appends, and audit's projector connection calls project_through()
+-- after each commit, in transactions of its own, so the log commits at the
+-- speed of its inserts while the projections follow; the lag (log head
+-- minus projection head) is shown by shouwen.projection_state, in audit's
+-- health record and by `shouwen status`.  Either way events are projected
+-- once each, in position order: whoever projects takes projection_head
+-- FOR UPDATE first, and append_rows, append_batch and the rebuilds project
+-- what a trailing projector left before their own events.
+
+CREATE TABLE shouwen.projection_head (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    position  bigint  NOT NULL CHECK (position >= 0)
+);
+COMMENT ON TABLE shouwen.projection_head IS
+    '投影进度。The last log position the projections (cases, deadlines, handoffs, ...) have '
+    'applied, one row: equal to the log head when projections are inline; behind it by the '
+    'projector''s lag when audit/projections = trailing (see shouwen.projection_state).';
+COMMENT ON COLUMN shouwen.projection_head.singleton IS '唯一行标记。Always true: the table has one row.';
+COMMENT ON COLUMN shouwen.projection_head.position IS '已投影到的日志位置。Last log position applied to the projections.';
+INSERT INTO shouwen.projection_head (singleton, position)
+SELECT true, h.position FROM shouwen.log_head h;
+
+-- Projects the events after projection_head, in position order, at most
+-- max_events of them and none past upto (NULL: the log head); returns how
+-- many.  The caller's transaction; projection_head is locked first.
+CREATE FUNCTION shouwen.project_pending(max_events bigint, upto bigint DEFAULT NULL)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, shouwen, pg_temp AS
+$$
+DECLARE
+    done bigint;
+    ev   shouwen.events;
+    n    bigint := 0;
+BEGIN
+    SELECT p.position INTO done FROM shouwen.projection_head p FOR UPDATE;
+    FOR ev IN SELECT * FROM shouwen.events e
+               WHERE e.position > done AND (upto IS NULL OR e.position <= upto)
+               ORDER BY e.position
+               LIMIT CASE WHEN max_events IS NOT NULL THEN greatest(max_events, 0) END LOOP
+        PERFORM shouwen.project(ev);
+        n := n + 1;
+        done := ev.position;
+    END LOOP;
+    IF n > 0 THEN
+        UPDATE shouwen.projection_head p SET position = done WHERE p.singleton;
+    END IF;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION shouwen.project_pending(bigint, bigint) IS
+    '应用待投影事件。Applies at most max_events events after projection_head (up to upto) to the '
+    'projections in position order, in the caller''s transaction; returns how many.';
+
+-- What a trailing projector calls: one transaction of at most max_events.
+CREATE FUNCTION shouwen.project_through(max_events int)
+    RETURNS TABLE (applied bigint, projected bigint, head bigint)
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, shouwen, pg_temp AS
+$$
+#variable_conflict use_column
+DECLARE
+    n bigint;
+BEGIN
+    n := shouwen.project_pending(max_events);
+    RETURN QUERY SELECT n, p.position, h.position
+                   FROM shouwen.projection_head p, shouwen.log_head h;
+END
+$$;
+COMMENT ON FUNCTION shouwen.project_through(int) IS
+    '投影器：应用一批事件。The trailing projector''s step: at most max_events events after '
+    'projection_head applied to the projections; returns (applied, projection head, log head).';
+
+CREATE VIEW shouwen.projection_state AS
+SELECT h.position AS log_position,
+       p.position AS projected_position,
+       h.position - p.position AS lag_events
+  FROM shouwen.log_head h, shouwen.projection_head p;
+COMMENT ON VIEW shouwen.projection_state IS
+    '投影滞后。How far the projections (and so every auditor view built on them) are behind the '
+    'event log: 0 with inline projections; the trailing projector''s lag otherwise.';
+COMMENT ON COLUMN shouwen.projection_state.log_position IS '日志头位置。Last committed log position.';
+COMMENT ON COLUMN shouwen.projection_state.projected_position IS '已投影位置。Last position the projections applied.';
+COMMENT ON COLUMN shouwen.projection_state.lag_events IS '滞后事件数。Events committed but not yet in the projections.';
 
 CREATE FUNCTION shouwen.append_rows(
     after_position bigint, after_hash bytea,
     event_ids uuid[], types text[], case_ids text[], case_versions bigint[],
     based_on_versions bigint[], causation_ids uuid[], producers text[],
     producer_seqs bigint[], actors text[], occurred_us bigint[], committed_us bigint[],
-    bodies jsonb[], envelopes bytea[], hashes bytea[])
+    bodies jsonb[], envelopes bytea[], hashes bytea[], project boolean DEFAULT true)
     RETURNS bigint
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, shouwen, pg_temp AS
@@ -36,7 +126,6 @@ DECLARE
     head_position bigint;
     head_hash     bytea;
     n             int := coalesce(cardinality(event_ids), 0);
-    ev            shouwen.events;
 BEGIN
     SELECT h.position, h.hash INTO head_position, head_hash
       FROM shouwen.log_head h FOR UPDATE;
@@ -72,10 +161,9 @@ BEGIN
                                 causation_id, producer, producer_seq, actor, occurred,
                                 committed, body, envelope, hash, i);
 
-    FOR ev IN SELECT * FROM shouwen.events e
-               WHERE e.position > after_position ORDER BY e.position LOOP
-        PERFORM shouwen.project(ev);
-    END LOOP;
+    IF project THEN /* what a trailing projector left, then this batch */
+        PERFORM shouwen.project_pending(NULL);
+    END IF;
 
     UPDATE shouwen.log_head h SET position = after_position + n, hash = hashes[n]
      WHERE h.singleton;
@@ -84,16 +172,223 @@ END
 $$;
 COMMENT ON FUNCTION shouwen.append_rows(bigint, bytea, uuid[], text[], text[], bigint[], bigint[],
                                          uuid[], text[], bigint[], text[], bigint[], bigint[],
-                                         jsonb[], bytea[], bytea[]) IS
+                                         jsonb[], bytea[], bytea[], boolean) IS
     '追加一批已编号的事件。Appends a batch audit numbered and hash-chained in C after '
     'after_position/after_hash (refused with SQLSTATE SW409 when the head is elsewhere), one '
-    'array per column, projects it and moves the head; returns the new head position.';
+    'array per column, projects it unless project is false (a trailing projector will) and '
+    'moves the head; returns the new head position.';
+
+-- append_batch (001), rebuild_chunk (011) and rebuild_projections (011) as
+-- before, keeping projection_head: append_batch first projects what a
+-- trailing projector left; a rebuild, once done, has projected the log up
+-- to its head.
+CREATE OR REPLACE FUNCTION shouwen.append_batch(batch jsonb)
+    RETURNS TABLE (idx int, event_position bigint, case_version bigint,
+                   committed_at_us bigint, status text)
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, shouwen, pg_temp AS
+$$
+#variable_conflict use_column
+DECLARE
+    head_position bigint;
+    head_hash     bytea;
+    e             jsonb;
+    i             int;
+    ev            shouwen.events;
+    v_id          uuid;
+    v_type        text;
+    v_case        text;
+    v_producer    text;
+    v_occurred    timestamptz;
+    v_wanted      bigint;
+    v_current     bigint;
+    v_now         timestamptz;
+BEGIN
+    IF jsonb_typeof(batch) IS DISTINCT FROM 'array' THEN
+        RAISE EXCEPTION 'shouwen.append_batch: batch must be a JSON array'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    SELECT h.position, h.hash INTO head_position, head_hash
+      FROM shouwen.log_head h FOR UPDATE;
+    -- what a trailing projector has not applied yet goes first (013)
+    PERFORM shouwen.project_pending(NULL, head_position);
+
+    FOR e, i IN SELECT a.value, (a.ordinality - 1)::int
+                  FROM jsonb_array_elements(batch) WITH ORDINALITY AS a LOOP
+        idx := i;
+        event_position := NULL;
+        case_version := NULL;
+        committed_at_us := NULL;
+
+        v_id := shouwen.uuid_or_null(e->>'event_id');
+        IF v_id IS NULL THEN
+            status := 'invalid';
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+
+        -- Already in the log (an earlier batch, or earlier in this one).
+        SELECT x.position, coalesce(x.case_version, 0), shouwen.ts_to_us(x.committed_at)
+          INTO event_position, case_version, committed_at_us
+          FROM shouwen.events x WHERE x.event_id = v_id;
+        IF FOUND THEN
+            status := 'duplicate';
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+
+        v_type := e->>'type';
+        v_case := nullif(e->>'case_id', '');
+        v_producer := e->>'producer';
+        v_occurred := shouwen.us_to_ts((e->>'occurred_at_us')::bigint);
+        v_wanted := coalesce((e->>'case_version')::bigint, 0);
+        IF coalesce(v_type, '') = '' OR coalesce(v_producer, '') = ''
+           OR v_occurred IS NULL OR v_wanted < 0
+           OR jsonb_typeof(e->'envelope') IS DISTINCT FROM 'string'
+           OR (v_type = 'inquiry.received' AND v_case IS NULL) THEN
+            status := 'invalid';
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+
+        v_current := 0;
+        IF v_case IS NOT NULL THEN
+            SELECT c.version INTO v_current FROM shouwen.cases c WHERE c.case_id = v_case;
+            IF v_type = 'inquiry.received' THEN
+                IF FOUND THEN
+                    case_version := v_current;
+                    status := 'case_exists';
+                    RETURN NEXT;
+                    CONTINUE;
+                END IF;
+                v_current := 0;
+            ELSIF NOT FOUND THEN
+                status := 'unknown_case';
+                RETURN NEXT;
+                CONTINUE;
+            END IF;
+        END IF;
+
+        -- A decision made on another version of the case than the current one.
+        IF v_wanted > 0 AND v_wanted <> v_current THEN
+            case_version := v_current;
+            status := 'stale';
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+
+        v_now := clock_timestamp();
+        head_position := head_position + 1;
+        ev.position := head_position;
+        ev.event_id := v_id;
+        ev.type := v_type;
+        ev.case_id := v_case;
+        ev.case_version := CASE WHEN v_case IS NOT NULL THEN v_current + 1 END;
+        ev.based_on_version := v_wanted;
+        ev.causation_id := shouwen.uuid_or_null(e->>'causation_id');
+        ev.producer := v_producer;
+        ev.producer_seq := (e->>'producer_seq')::bigint;
+        ev.actor := nullif(e->>'actor', '');
+        ev.occurred_at := v_occurred;
+        ev.committed_at := v_now;
+        ev.body := coalesce(e->'body', '{}'::jsonb);
+        ev.envelope := decode(e->>'envelope', 'hex');
+        ev.hash := shouwen.event_hash(head_hash, ev);
+        head_hash := ev.hash;
+
+        INSERT INTO shouwen.events VALUES (ev.*);
+        PERFORM shouwen.project(ev);
+
+        event_position := ev.position;
+        case_version := coalesce(ev.case_version, 0);
+        committed_at_us := shouwen.ts_to_us(v_now);
+        status := 'committed';
+        RETURN NEXT;
+    END LOOP;
+
+    UPDATE shouwen.log_head h SET position = head_position, hash = head_hash
+     WHERE h.singleton AND h.position <> head_position;
+    UPDATE shouwen.projection_head p SET position = head_position
+     WHERE p.singleton AND p.position <> head_position;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION shouwen.rebuild_chunk(max_events int)
+    RETURNS TABLE (applied bigint, next_position bigint, total bigint, finished boolean)
+    LANGUAGE plpgsql AS
+$$
+#variable_conflict use_column
+DECLARE
+    s    shouwen.rebuild_state;
+    ev   shouwen.events;
+    head bigint;
+    n    bigint := 0;
+    nxt  bigint;
+BEGIN
+    LOCK TABLE shouwen.log_head IN EXCLUSIVE MODE;
+    SELECT * INTO s FROM shouwen.rebuild_state r WHERE r.singleton FOR UPDATE;
+    IF s.needed_since_version IS NULL OR s.finished_at IS NOT NULL THEN
+        RETURN QUERY SELECT 0::bigint, s.next_position, s.total, true;
+        RETURN;
+    END IF;
+    SELECT h.position INTO head FROM shouwen.log_head h;
+    nxt := s.next_position;
+    IF nxt IS NULL THEN
+        PERFORM shouwen.clear_projections();
+        nxt := 1;
+        s.started_at := now();
+    END IF;
+    FOR ev IN SELECT * FROM shouwen.events e WHERE e.position >= nxt
+               ORDER BY e.position LIMIT greatest(max_events, 1) LOOP
+        PERFORM shouwen.project(ev);
+        n := n + 1;
+        nxt := ev.position + 1;
+    END LOOP;
+    UPDATE shouwen.rebuild_state r
+       SET next_position = nxt, total = head, started_at = s.started_at,
+           updated_at = clock_timestamp(),
+           finished_at = CASE WHEN nxt > head THEN clock_timestamp() END
+     WHERE r.singleton;
+    IF nxt > head THEN
+        UPDATE shouwen.projection_head p SET position = head WHERE p.singleton;
+    END IF;
+    RETURN QUERY SELECT n, nxt, head, nxt > head;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION shouwen.rebuild_projections() RETURNS bigint
+    LANGUAGE plpgsql AS
+$$
+DECLARE
+    ev shouwen.events;
+    n bigint := 0;
+    head bigint;
+BEGIN
+    LOCK TABLE shouwen.log_head IN EXCLUSIVE MODE;
+    PERFORM shouwen.clear_projections();
+    FOR ev IN SELECT * FROM shouwen.events ORDER BY position LOOP
+        PERFORM shouwen.project(ev);
+        n := n + 1;
+    END LOOP;
+    SELECT h.position INTO head FROM shouwen.log_head h;
+    UPDATE shouwen.rebuild_state r
+       SET next_position = head + 1, total = head, started_at = coalesce(r.started_at, now()),
+           updated_at = clock_timestamp(), finished_at = clock_timestamp()
+     WHERE r.singleton AND r.needed_since_version IS NOT NULL AND r.finished_at IS NULL;
+    UPDATE shouwen.projection_head p SET position = head WHERE p.singleton;
+    RETURN n;
+END
+$$;
 
 REVOKE ALL ON FUNCTION shouwen.append_rows(bigint, bytea, uuid[], text[], text[], bigint[],
                                            bigint[], uuid[], text[], bigint[], text[],
-                                           bigint[], bigint[], jsonb[], bytea[], bytea[])
+                                           bigint[], bigint[], jsonb[], bytea[], bytea[], boolean)
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION shouwen.append_rows(bigint, bytea, uuid[], text[], text[], bigint[],
                                               bigint[], uuid[], text[], bigint[], text[],
-                                              bigint[], bigint[], jsonb[], bytea[], bytea[])
+                                              bigint[], bigint[], jsonb[], bytea[], bytea[], boolean),
+                      shouwen.project_through(int)
     TO shouwen_writer;
+REVOKE ALL ON FUNCTION shouwen.project_pending(bigint, bigint) FROM PUBLIC;
+GRANT SELECT ON shouwen.projection_head, shouwen.projection_state TO shouwen_writer, shouwen_auditor;
