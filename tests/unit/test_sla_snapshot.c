@@ -649,6 +649,92 @@ static void s_seed(uint32_t seed)
     sw_calendar_destroy(&w.calendar);
 }
 
+/* A warning or breach proposed and not committed when the snapshot is
+   taken is fired again, the same event, by the process that loads it; one
+   committed is not. */
+static void test_inflight(void)
+{
+    s_world_t w;
+    memset(&w, 0, sizeof w);
+    w.seed = 0;
+    w.committed = zhashx_new();
+    char *error = NULL;
+    w.calendar =
+        sw_calendar_new_from_text(s_calendar_text, strlen(s_calendar_text), &error);
+    free(error);
+    w.now = sw_calendar_local_to_utc(w.calendar, "default", 2026, 3, 2, 9, 0, 0);
+    s_core_init(&w.d);
+    sla_rules_live(w.d.rules);
+    s_directory_event(&w, "calendar", s_calendar_text);
+    s_directory_event(&w, "organisation", s_hotel);
+    s_event_t e;
+    s_event(&w, &e, NULL, SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED);
+    Shouwen__V1__InquiryReceived received = SHOUWEN__V1__INQUIRY_RECEIVED__INIT;
+    received.branch_id = (char *)"hotel";
+    received.channel = SHOUWEN__V1__CHANNEL__CHANNEL_PHONE;
+    received.kind = SHOUWEN__V1__REQUEST_KIND__REQUEST_KIND_CONSULTATION;
+    received.receiver_staff_id = (char *)"fo-01";
+    received.received_at_us = w.now;
+    e.env.inquiry_received = &received;
+    s_commit_env(&w, &e.env);
+    char case_id[SW_CASEID_STRLEN + 1];
+    snprintf(case_id, sizeof case_id, "%s", e.case_id);
+    s_event(&w, &e, case_id, SHOUWEN__V1__ENVELOPE__BODY_ROUTED);
+    Shouwen__V1__Routed routed = SHOUWEN__V1__ROUTED__INIT;
+    routed.disposition = SHOUWEN__V1__DISPOSITION__DISPOSITION_OTHER_DEPARTMENT;
+    routed.natural_owner_id = (char *)"fo-01";
+    routed.handler_id = routed.factual_owner_id = (char *)"hk-01";
+    routed.department_id = (char *)"housekeeping";
+    e.env.routed = &routed;
+    s_commit_env(&w, &e.env);
+    s_commit_proposals(&w, SIZE_MAX);
+    CHECK(sla_rules_running(w.d.rules) >= 4); /* transfer, reply, phone, completion */
+
+    size_t refired = 0, warnings = 0;
+    for (int round = 0; round < 6; round++) {
+        int64_t at = sla_rules_next_fire(w.d.rules);
+        if (at == INT64_MAX)
+            break;
+        size_t before = w.d.proposals.count;
+        CHECK(sla_rules_expire(w.d.rules, at, 1000) >= 1); /* proposed, not committed */
+        CHECK(w.d.proposals.count > before);
+        size_t n;
+        free(s_payload(&w.d, "d.snapshot", &n));
+        s_core_t c;
+        if (s_core_load(&c, "d.snapshot")) {
+            sla_rules_live(c.rules);
+            CHECK_EQ(c.proposals.count, 0);
+            sla_rules_expire(c.rules, at, 1000);
+            bool same = s_same_frames(&c.proposals, 0, &w.d.proposals, before);
+            CHECK(same);
+            refired += same;
+        }
+        s_core_destroy(&c);
+        sw_envelope_t *env =
+            sw_envelope_decode(zframe_data(w.d.proposals.items[before]),
+                               zframe_size(w.d.proposals.items[before]), NULL);
+        warnings += env && env->body_case == SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_WARNING;
+        sw_envelope_free(env);
+        /* committed now: a process loading the snapshot fires it no more */
+        w.next_proposal = before;
+        s_commit_proposals(&w, SIZE_MAX);
+        free(s_payload(&w.d, "d.snapshot", &n));
+        if (s_core_load(&c, "d.snapshot")) {
+            sla_rules_live(c.rules);
+            size_t live = c.proposals.count; /* a breach committed: its violation */
+            sla_rules_expire(c.rules, at, 1000);
+            CHECK_EQ(c.proposals.count, live);
+        }
+        s_core_destroy(&c);
+    }
+    CHECK(refired >= 4);
+    CHECK(warnings >= 1);
+    s_core_destroy(&w.d);
+    s_frames_free(&w.log);
+    zhashx_destroy(&w.committed);
+    sw_calendar_destroy(&w.calendar);
+}
+
 /* A damaged payload is refused, not half applied. */
 static void test_truncated(void)
 {
@@ -691,7 +777,9 @@ static char *s_read(const char *path)
    set, closed and cleared, made by a live core committing its proposals at
    once; then the whole log replayed (decoded and applied, as a restart
    without a snapshot does) against the snapshot written, read back
-   (checksum included) and loaded.  Build without sanitizers for figures. */
+   (checksum included) and loaded, and loaded again by a fresh process
+   (--load PATH) for its resident memory.  Build without sanitizers for
+   figures. */
 
 static double s_secs(void)
 {
@@ -737,6 +825,7 @@ static void s_scale(long open, long closed)
         if (i % 1000 == 999)
             w.now += MINUTE;
     }
+    fflush(stdout);
     printf("log: %zu events, %ld open and %ld closed cases (made in %.1f s)\n",
            w.log.count, open, closed, s_secs() - t0);
     s_core_destroy(&w.d);
@@ -778,6 +867,11 @@ static void s_scale(long open, long closed)
            loaded, opened, sla_rules_cases(c.rules), sla_rules_deadlines(c.rules),
            sla_rules_running(c.rules));
     CHECK(s_same_payload(&a, &c));
+    /* what a fresh process holds once it has loaded the snapshot */
+    char command[256];
+    snprintf(command, sizeof command, "/proc/%d/exe --load %s", (int)getpid(), path);
+    fflush(stdout);
+    CHECK_EQ(system(command), 0);
     unlink(path);
     s_core_destroy(&a);
     s_core_destroy(&c);
@@ -785,9 +879,48 @@ static void s_scale(long open, long closed)
     sw_calendar_destroy(&w.calendar);
 }
 
+/* Resident memory of this process, in kB (VmRSS). */
+static long s_rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            kb = atol(line + 6);
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+/* --load PATH: a fresh process loads a snapshot and goes live, as sla does
+   at start; its resident memory before and after. */
+static int s_load_only(const char *path)
+{
+    long before = s_rss_kb();
+    double t0 = s_secs();
+    s_core_t c;
+    s_core_init(&c);
+    const char *why = NULL;
+    sw_snapshot_t *snap = sw_snapshot_open(path, "sla", SLA_SNAPSHOT_FORMAT, &why);
+    bool ok = snap && sla_rules_restore(c.rules, snap, &why);
+    sw_snapshot_destroy(&snap);
+    sla_rules_live(c.rules);
+    printf(
+        "fresh process: %s in %.3f s, %zu cases, %zu deadlines; resident memory %ld kB "
+        "before, %ld kB after\n",
+        ok ? "loaded" : why, s_secs() - t0, sla_rules_cases(c.rules),
+        sla_rules_deadlines(c.rules), before, s_rss_kb());
+    fflush(stdout);
+    s_core_destroy(&c);
+    return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     sw_log_init("test_sla_snapshot", LOG_CRIT);
+    if (argc == 3 && streq(argv[1], "--load"))
+        return s_load_only(argv[2]);
     snprintf(s_dir, sizeof s_dir, "/tmp/test_sla_snapshot.XXXXXX");
     if (!mkdtemp(s_dir)) { /* not in assert(): a release build drops it */
         perror(s_dir);
@@ -812,6 +945,7 @@ int main(int argc, char **argv)
         SW_TEST_DONE();
     }
     test_truncated();
+    test_inflight();
     uint32_t first = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 1;
     uint32_t count = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : 400;
     time_t start = time(NULL);
