@@ -230,6 +230,10 @@ void intake_q_find(intake_server_t *self, intake_asker_t *a,
 
 /* ----------------------------------------------------- notifications */
 
+/* A watch resumes from at most this many events before the kept
+   notifications (read from the log); older ones are told lost. */
+#define S_WATCH_RESUME_MAX 1000000
+
 void intake_q_watch_send(void *arg, zframe_t *routing_id, bool delimiter,
                          Shouwen__V1__BranchReply *reply)
 {
@@ -267,15 +271,17 @@ void intake_q_watch(intake_server_t *self, intake_asker_t *a,
         if (d && at && streq(at, a->origin))
             depts[nd++] = (char *)d;
     }
-    uint64_t oldest = intake_watch_oldest(self->watch);
-    if (oldest && w->from_position + 1 < oldest)
-        sw_warn("branch %s resumes a watch from position %" PRIu64
-                " but notifications before %" PRIu64 " are no longer kept",
-                a->origin, w->from_position, oldest);
-    intake_watch_subscribe(self->watch, a->routing_id, a->delimiter, a->request_id,
-                           a->origin, w->staff_ids, w->n_staff_ids, depts, nd,
-                           w->from_position, sw_follower_position(self->follower),
-                           ev_now(self->loop));
+    uint64_t from = 0, oldest = intake_watch_oldest(self->watch);
+    if (intake_watch_subscribe(self->watch, a->routing_id, a->delimiter, a->request_id,
+                               a->origin, w->staff_ids, w->n_staff_ids, depts, nd,
+                               w->from_position, sw_follower_position(self->follower),
+                               ev_now(self->loop), S_WATCH_RESUME_MAX, &from)) {
+        sw_info("branch %s resumes a watch from position %" PRIu64
+                ", before the notifications kept (%" PRIu64
+                "): reading the log from %" PRIu64,
+                a->origin, w->from_position, oldest, from);
+        intake_watch_ask(self, a->routing_id, a->delimiter, a->request_id, from);
+    }
     free(depts);
     self->stats.ok++;
 }

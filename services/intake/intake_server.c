@@ -570,6 +570,61 @@ void intake_park(intake_server_t *self, const intake_asker_t *a, const char *cas
     s_ask_case(self, q);
 }
 
+#define S_WATCH_PAGE 5000 /* events a page of a watch's resume */
+
+static void s_ask_watch_page(intake_server_t *self, intake_query_t *q, uint64_t from)
+{
+    q->tag = ++self->next_tag;
+    q->w.deadline_us = intake_wall_us(self) + self->ack_timeout_us;
+    zlistx_add_end(self->queries, q);
+    Shouwen__V1__ReplayRequest rr = SHOUWEN__V1__REPLAY_REQUEST__INIT;
+    rr.from_position = from;
+    rr.max_events = S_WATCH_PAGE;
+    rr.tag = q->tag;
+    zframe_t *f = sw_pack_frame(&rr.base);
+    zframe_send(&f, self->query, ZFRAME_DONTWAIT);
+    zframe_destroy(&f);
+}
+
+void intake_watch_ask(intake_server_t *self, zframe_t *routing_id, bool delimiter,
+                      const char *request_id, uint64_t from)
+{
+    intake_query_t *q = (intake_query_t *)zmalloc(sizeof(intake_query_t));
+    q->w.routing_id = zframe_dup(routing_id);
+    q->w.delimiter = delimiter;
+    q->w.request_id = sw_strdup(request_id);
+    q->watch = true;
+    s_ask_watch_page(self, q, from);
+}
+
+void intake_on_watch_page(intake_server_t *self, intake_query_t *q,
+                          Shouwen__V1__ReplayReply *rep)
+{
+    sw_envelope_t **envs = (sw_envelope_t **)sw_calloc(rep->n_events + 1, sizeof(void *));
+    uint64_t *positions = (uint64_t *)sw_calloc(rep->n_events + 1, sizeof(uint64_t));
+    size_t n = 0;
+    for (size_t i = 0; i < rep->n_events; i++) {
+        const Shouwen__V1__Committed *c = rep->events[i];
+        const char *why = NULL;
+        positions[n] = c->position;
+        envs[n++] = sw_envelope_decode(c->envelope.data, c->envelope.len, &why);
+    }
+    uint64_t next = 0;
+    int more = intake_watch_page(self->watch, q->w.routing_id, q->w.request_id, n,
+                                 positions, envs, intake_access_directory(self->access),
+                                 sw_follower_position(self->follower), &next);
+    for (size_t i = 0; i < n; i++)
+        sw_envelope_free(envs[i]);
+    free(envs);
+    free(positions);
+    if (more == 1)
+        s_ask_watch_page(self, q, next); /* q goes on */
+    else {
+        void *item = q;
+        intake_query_free(&item);
+    }
+}
+
 void intake_case_reload(intake_server_t *self, const char *case_id)
 {
     intake_query_t *q = (intake_query_t *)zmalloc(sizeof(intake_query_t));

@@ -161,6 +161,7 @@ typedef struct {
     uint8_t event_id[SW_EVENTID_SIZE];
     bool reload;                 /* a reopened case: rebuild it (no request) */
     bool looked_up, case_loaded; /* the asker's, carried over */
+    bool watch;                  /* a watch's resume read from the log */
 } intake_query_t;
 
 /* What intake knows of one (origin, request id): the event it became and,
@@ -190,6 +191,12 @@ void intake_park(intake_server_t *self, const intake_asker_t *a, const char *cas
 void intake_query_free(void **item_p);
 /* A case that reopened but is not in memory: its events from the log. */
 void intake_case_reload(intake_server_t *self, const char *case_id);
+/* A watch resumes from before the kept notifications: read the log for it
+   from position from, page by page (intake_watch_page). */
+void intake_watch_ask(intake_server_t *self, zframe_t *routing_id, bool delimiter,
+                      const char *request_id, uint64_t from);
+void intake_on_watch_page(intake_server_t *self, intake_query_t *q,
+                          Shouwen__V1__ReplayReply *rep);
 /* The log answered a parked request's case: handle the request again. */
 void intake_unpark(intake_server_t *self, intake_query_t *q);
 void intake_answer_waiters(intake_server_t *self, intake_request_t *r);

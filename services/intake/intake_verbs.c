@@ -276,6 +276,11 @@ void intake_on_query_reply(struct ev_loop *loop, sw_zwatch_t *w, int revents, vo
              q = (intake_query_t *)zlistx_next(self->queries)) {
             if (q->tag != rep->tag)
                 continue;
+            if (q->watch && !*rep->error) {
+                zlistx_detach_cur(self->queries);
+                intake_on_watch_page(self, q, rep); /* asks the next page or frees q */
+                break;
+            }
             if ((q->request || q->reload) && !*rep->error) {
                 /* out of the list first: handling the request again may park it anew */
                 zlistx_detach_cur(self->queries);

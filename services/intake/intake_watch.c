@@ -23,7 +23,11 @@ typedef struct {
     char *branch;
     zlistx_t *staff; /* char *, owned; empty with depts empty: all */
     zlistx_t *depts;
-    double heard; /* loop time of the last ack */
+    double heard;         /* loop time of the last ack */
+    bool paging;          /* its resume is read from the log: nothing pushed meanwhile */
+    uint64_t paged;       /* the log read for it up to here */
+    uint64_t lost_before; /* what it was told was lost (oldest_kept), 0: none */
+    bool from_log;        /* its resume was read from the log */
 } s_watcher_t;
 
 struct _intake_watch_t {
@@ -333,7 +337,8 @@ static void s_push(intake_watch_t *self, s_watcher_t *w, Shouwen__V1__Notificati
     batch.n_notifications = count;
     batch.notifications = ns;
     batch.position = position;
-    batch.oldest_kept = self->oldest;
+    /* a resume read from the log lost nothing (or what it was told) */
+    batch.oldest_kept = w->from_log ? w->lost_before : self->oldest;
     Shouwen__V1__BranchReply reply = SHOUWEN__V1__BRANCH_REPLY__INIT;
     reply.request_id = w->request_id;
     reply.status = SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_OK;
@@ -374,7 +379,7 @@ void intake_watch_note(intake_watch_t *self, uint64_t position, const sw_envelop
         }
         for (s_watcher_t *w = (s_watcher_t *)zhashx_first(self->watchers); w;
              w = (s_watcher_t *)zhashx_next(self->watchers))
-            if (s_wants(w, f.branches[i], n))
+            if (!w->paging && s_wants(w, f.branches[i], n))
                 s_push(self, w, &n, 1, position);
         s_keep(self, f.branches[i], n);
     }
@@ -481,23 +486,11 @@ static void s_routing_key(zframe_t *routing_id, char *key, size_t size)
     key[o] = 0;
 }
 
-void intake_watch_subscribe(intake_watch_t *self, zframe_t *routing_id, bool delimiter,
-                            const char *request_id, const char *branch, char **staff,
-                            size_t n_staff, char **depts, size_t n_depts,
-                            uint64_t from_position, uint64_t head, double now)
+/* The kept notifications after from_position the watcher wants, in
+   batches, the last (possibly empty) one saying head. */
+static void s_push_kept(intake_watch_t *self, s_watcher_t *w, uint64_t from_position,
+                        uint64_t head)
 {
-    s_watcher_t *w = (s_watcher_t *)zmalloc(sizeof(s_watcher_t));
-    s_routing_key(routing_id, w->key, sizeof w->key);
-    w->routing_id = zframe_dup(routing_id);
-    w->delimiter = delimiter;
-    w->request_id = sw_strdup(request_id);
-    w->branch = sw_strdup(branch);
-    w->staff = s_ids(staff, n_staff);
-    w->depts = s_ids(depts, n_depts);
-    w->heard = now;
-    zhashx_delete(self->watchers, w->key);
-    zhashx_insert(self->watchers, w->key, w);
-    /* what was kept after from_position, in batches */
     Shouwen__V1__Notification *batch[S_BATCH];
     size_t count = 0;
     for (s_kept_t *k = (s_kept_t *)zlistx_first(self->kept); k;
@@ -511,6 +504,98 @@ void intake_watch_subscribe(intake_watch_t *self, zframe_t *routing_id, bool del
         }
     }
     s_push(self, w, batch, count, head);
+}
+
+bool intake_watch_subscribe(intake_watch_t *self, zframe_t *routing_id, bool delimiter,
+                            const char *request_id, const char *branch, char **staff,
+                            size_t n_staff, char **depts, size_t n_depts,
+                            uint64_t from_position, uint64_t head, double now,
+                            uint64_t max_page, uint64_t *page_from)
+{
+    s_watcher_t *w = (s_watcher_t *)zmalloc(sizeof(s_watcher_t));
+    s_routing_key(routing_id, w->key, sizeof w->key);
+    w->routing_id = zframe_dup(routing_id);
+    w->delimiter = delimiter;
+    w->request_id = sw_strdup(request_id);
+    w->branch = sw_strdup(branch);
+    w->staff = s_ids(staff, n_staff);
+    w->depts = s_ids(depts, n_depts);
+    w->heard = now;
+    zhashx_delete(self->watchers, w->key);
+    zhashx_insert(self->watchers, w->key, w);
+    if (self->oldest && from_position + 1 < self->oldest && max_page) {
+        /* from before what is kept: the log is read for it first */
+        uint64_t start = from_position + 1;
+        if (self->oldest - start > max_page) {
+            start = self->oldest - max_page;
+            w->lost_before = start;
+        }
+        w->paging = true;
+        w->from_log = true;
+        w->paged = start - 1;
+        *page_from = start;
+        return true;
+    }
+    s_push_kept(self, w, from_position, head);
+    return false;
+}
+
+int intake_watch_page(intake_watch_t *self, zframe_t *routing_id, const char *request_id,
+                      size_t n, const uint64_t *positions, sw_envelope_t **envs,
+                      sw_directory_t *dir, uint64_t head, uint64_t *next)
+{
+    char key[64];
+    s_routing_key(routing_id, key, sizeof key);
+    s_watcher_t *w = (s_watcher_t *)zhashx_lookup(self->watchers, key);
+    if (!w || !w->paging || !streq(w->request_id, request_id))
+        return -1;
+    Shouwen__V1__Notification *batch[S_BATCH];
+    size_t count = 0;
+    bool reached = n == 0;
+    for (size_t i = 0; i < n; i++) {
+        if (positions[i] <= w->paged)
+            continue;
+        if ((self->oldest && positions[i] >= self->oldest) || positions[i] > head) {
+            reached = true; /* the kept ones from here */
+            break;
+        }
+        w->paged = positions[i];
+        const sw_envelope_t *env = envs[i];
+        if (!dir || !env || !env->case_id || !*env->case_id)
+            continue;
+        s_fanout_t f = {
+            .dir = dir, .env = env, .position = positions[i], .kind = s_kind(env)};
+        if (!f.kind)
+            continue;
+        s_fan_out(&f);
+        for (size_t b = 0; b < f.count; b++) {
+            Shouwen__V1__Notification *nt = f.n[b];
+            if (nt->n_staff_ids + nt->n_department_ids == 0 ||
+                !s_wants(w, f.branches[b], nt)) {
+                s_notification_free(nt);
+                continue;
+            }
+            batch[count++] = nt;
+            if (count == S_BATCH) {
+                s_push(self, w, batch, count, positions[i]);
+                for (size_t k = 0; k < count; k++)
+                    s_notification_free(batch[k]);
+                count = 0;
+            }
+        }
+    }
+    if (count) {
+        s_push(self, w, batch, count, w->paged);
+        for (size_t k = 0; k < count; k++)
+            s_notification_free(batch[k]);
+    }
+    if (reached || w->paged >= head) {
+        w->paging = false;
+        s_push_kept(self, w, w->paged, head);
+        return 0;
+    }
+    *next = w->paged + 1;
+    return 1;
 }
 
 bool intake_watch_ack(intake_watch_t *self, zframe_t *routing_id,

@@ -7,8 +7,9 @@
     R19) becomes one notification for that branch, named by the event's log
     position.  intake_watch keeps the last `keep` of them, so a branch that
     lost its connection resumes from the last position it showed and gets
-    every later one once; and it pushes new ones to the connections that
-    watch.  A branch gets only its own: the staff and departments the
+    every later one once (from before the kept ones, its caller reads the
+    log for it: intake_watch_page); and it pushes new ones to the
+    connections that watch.  A branch gets only its own: the staff and departments the
     organisation in force places at it. */
 #ifndef INTAKE_WATCH_H
 #define INTAKE_WATCH_H
@@ -40,11 +41,23 @@ void intake_watch_note(intake_watch_t *self, uint64_t position, const sw_envelop
 /* Subscribe a connection (replacing its earlier watch): branch's
    notifications for staff[] and depts[] (none of either: all the branch's)
    after from_position; the kept ones are sent at once, in batches, the
-   last (possibly empty) one saying the log position examined. */
-void intake_watch_subscribe(intake_watch_t *self, zframe_t *routing_id, bool delimiter,
+   last (possibly empty) one saying the log position examined (head).
+   From before the oldest kept (at most max_page events back; 0: never):
+   nothing is sent yet and true is returned with *page_from, the first
+   position the caller reads from the log for intake_watch_page. */
+bool intake_watch_subscribe(intake_watch_t *self, zframe_t *routing_id, bool delimiter,
                             const char *request_id, const char *branch, char **staff,
                             size_t n_staff, char **depts, size_t n_depts,
-                            uint64_t from_position, uint64_t head, double now);
+                            uint64_t from_position, uint64_t head, double now,
+                            uint64_t max_page, uint64_t *page_from);
+
+/* A page of the log (positions[i] of envs[i], in order) for a watch that
+   resumes from before the kept notifications, placed with dir: what it
+   wants is pushed.  1: more wanted from *next; 0: done (the kept ones
+   pushed, the watch is live); -1: the watch is gone or replaced. */
+int intake_watch_page(intake_watch_t *self, zframe_t *routing_id, const char *request_id,
+                      size_t n, const uint64_t *positions, sw_envelope_t **envs,
+                      sw_directory_t *dir, uint64_t head, uint64_t *next);
 
 /* An ack from a connection for its watch: true if it still watches (it is
    kept alive), false if not (the client should watch again). */

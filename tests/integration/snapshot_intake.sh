@@ -11,7 +11,9 @@
 #   5. a closed case leaves intake's memory and a show of it reads it from
 #      the log;
 #   6. snapshots of another log (a second hub): one beyond its head, one
-#      whose position holds another event: dropped, the whole log replayed.
+#      whose position holds another event: dropped, the whole log replayed;
+#   7. a watch resuming from before the notifications kept is read from the
+#      log: the same notifications as when they were kept.
 source "$(dirname "$0")/lib.sh"
 BASE=30220
 rm -rf "$SHOUWEN_BUILD/itest/snapshot_intake"
@@ -203,6 +205,23 @@ check_eq "6: a retry: its original case on this log" "${CASE[x3]}" \
     "$(submit --request-id x-3 --phone 13700000003)"
 check_eq "6: a request id of the other log is new here" 9 \
     "$(submit --request-id a-1 --phone 13900000001 >/dev/null; inquiries)"
+
+# 7. a watch that resumes from before the notifications kept reads the log
+watched() { "$CLI" watch --from "$1" --for 3 2>/dev/null | grep '^\[位置'; }
+KEPT=$(watched 0)
+[[ $(grep -c . <<<"$KEPT") -ge 8 ]] && pass "7: a watch from 0 shows the 8 new cases (kept)" ||
+    fail "7: watch: $KEPT"
+sed -i '/^intake$/a\    watch_keep = 2' "$HUB/etc/intake.conf"
+restart_intake TERM
+PAGED=$(watched 0)
+[[ -n $PAGED && $PAGED == "$KEPT" ]] &&
+    pass "7: with 2 kept, the same watch from 0 shows the same, read from the log" ||
+    fail "7: differs: $(diff <(echo "$KEPT") <(echo "$PAGED") | head -6)"
+grep -q "resumes a watch from position 0, before the notifications kept" "$LOG" &&
+    pass "7: ... logged" || fail "7: resume not logged"
+mid=$(sed -n 4p <<<"$KEPT" | tr -dc '0-9 ' | awk '{print $1}')
+check_eq "7: a watch from the 4th notification's position shows the rest once" \
+    "$(tail -n +5 <<<"$KEPT")" "$(watched "$mid")"
 hub_stop intake TERM
 grep -h "Sanitizer\|runtime error" "$HUB"/log/*.log && fail "sanitizer reports on the second hub"
 itest_done
