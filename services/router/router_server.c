@@ -178,9 +178,13 @@ static void s_write_snapshot(router_server_t *self, const char *reason)
         router_store_position(self->state) == 0)
         return;
     int64_t started = zclock_mono();
-    sw_snapshot_t *snap = router_store_save(self->state);
-    size_t size = sw_snapshot_size(snap);
     const char *why = NULL;
+    sw_snapshot_t *snap = router_store_save(self->state, &why);
+    if (!snap) {
+        sw_error("snapshot: not written: %s (%s)", why, strerror(errno));
+        return;
+    }
+    size_t size = sw_snapshot_size(snap);
     if (sw_snapshot_write(snap, self->snapshot_path, &why) == 0) {
         self->snapshot_at = router_store_position(self->state);
         sw_info("snapshot: wrote position %" PRIu64 " (%zu open cases, %zu closed, %zu "

@@ -7,14 +7,24 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define S_SPILL_BUFFER (64 * 1024)
-#define S_SIZE_BITS    24 /* a packed case's place: offset << 24 | size */
+#define S_SUM          8 /* bytes of a packed case's checksum */
 
-/* The spill file: settled cases, packed, one after the other; a case
-   brought back leaves its old bytes behind.  Made anew by every process
-   (the snapshot and the log are what lasts), read back with pread. */
+/* Where a settled case is in the spill file, and its checksum. */
+typedef struct {
+    uint64_t offset;
+    uint32_t size;
+    uint8_t sum[S_SUM];
+} s_place_t;
+
+/* The spill file: settled cases, packed, one after the other, only ever
+   appended to (a case brought back leaves its old bytes behind).  A
+   snapshot names the length it relies on and each case's place: loading
+   it cuts the file back to that length. */
 typedef struct {
     int fd;
     char *path;
@@ -30,7 +40,7 @@ struct _router_store_t {
     size_t dir_len;
     uint64_t without_dir; /* case events before any organisation (not applied) */
     zhashx_t *cases;      /* case id -> router_case_t, live */
-    zhashx_t *packed;     /* case id -> its place in the spill file, settled */
+    zhashx_t *packed;     /* case id -> s_place_t, settled */
     s_spill_t spill;
     uint64_t packed_bytes; /* of the settled cases now in the spill */
     uint64_t position;
@@ -63,22 +73,31 @@ static bool s_spill_flush(s_spill_t *sp)
     return true;
 }
 
-/* Appends; the place of the bytes, or 0 when they cannot be kept. */
-static uintptr_t s_spill_put(s_spill_t *sp, const uint8_t *data, size_t size)
+static void s_sum(const uint8_t *data, size_t size, uint8_t *sum)
 {
-    if (sp->failed || sp->fd < 0 || size == 0 || size >= ((size_t)1 << S_SIZE_BITS))
-        return 0;
+    static const uint8_t key[crypto_shorthash_KEYBYTES] = {0};
+    crypto_shorthash(sum, data, size, key); /* SipHash-2-4: damage, not forgery */
+}
+
+/* Appends; false when the bytes cannot be kept (p unset). */
+static bool s_spill_put(s_spill_t *sp, const uint8_t *data, size_t size, s_place_t *p)
+{
+    if (sp->failed || sp->fd < 0 || size == 0 || size > UINT32_MAX)
+        return false;
     if (sp->buffered + size > S_SPILL_BUFFER && !s_spill_flush(sp))
-        return 0;
-    uint64_t offset = sp->flushed + sp->buffered;
+        return false;
+    p->offset = sp->flushed + sp->buffered;
+    p->size = (uint32_t)size;
+    s_sum(data, size, p->sum);
     if (size > S_SPILL_BUFFER) { /* larger than the buffer: straight to the file */
         for (size_t done = 0; done < size;) {
-            ssize_t n = pwrite(sp->fd, data + done, size - done, (off_t)(offset + done));
+            ssize_t n =
+                pwrite(sp->fd, data + done, size - done, (off_t)(p->offset + done));
             if (n < 0 && errno == EINTR)
                 continue;
             if (n <= 0) {
                 sp->failed = true;
-                return 0;
+                return false;
             }
             done += (size_t)n;
         }
@@ -87,58 +106,80 @@ static uintptr_t s_spill_put(s_spill_t *sp, const uint8_t *data, size_t size)
         memcpy(sp->buf + sp->buffered, data, size);
         sp->buffered += size;
     }
-    return (uintptr_t)(offset << S_SIZE_BITS | size);
+    return true;
 }
 
-/* The bytes at place (caller frees), their size in *size.  A spill file
-   that cannot be read back is fatal, as running out of memory is: the
-   restarted daemon rebuilds it from the snapshot and the log. */
-static uint8_t *s_spill_get(s_spill_t *sp, uintptr_t place, size_t *size)
+/* The bytes at p (caller frees).  A spill file that cannot be read back,
+   or bytes that do not match their checksum, are fatal, as running out of
+   memory is; the file is emptied first, so that the restarted daemon does
+   not use the snapshot that relies on it and replays the whole log. */
+static uint8_t *s_spill_get(s_spill_t *sp, const s_place_t *p)
 {
-    uint64_t offset = (uint64_t)place >> S_SIZE_BITS;
-    *size = (size_t)(place & (((uintptr_t)1 << S_SIZE_BITS) - 1));
-    uint8_t *data = (uint8_t *)sw_malloc(*size);
-    if (offset >= sp->flushed) {
-        memcpy(data, sp->buf + (offset - sp->flushed), *size);
-        return data;
-    }
-    for (size_t done = 0; done < *size;) {
-        ssize_t n = pread(sp->fd, data + done, *size - done, (off_t)(offset + done));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            sw_error("router: cannot read back a closed case from %s: %s", sp->path,
-                     n < 0 ? strerror(errno) : "short file");
-            abort();
+    uint8_t *data = (uint8_t *)sw_malloc(p->size ? p->size : 1);
+    const char *wrong = NULL;
+    if (p->offset >= sp->flushed)
+        memcpy(data, sp->buf + (p->offset - sp->flushed), p->size);
+    else
+        for (size_t done = 0; done < p->size && !wrong;) {
+            ssize_t n =
+                pread(sp->fd, data + done, p->size - done, (off_t)(p->offset + done));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                wrong = n < 0 ? strerror(errno) : "the file is shorter";
+            else
+                done += (size_t)n;
         }
-        done += (size_t)n;
+    uint8_t sum[S_SUM];
+    s_sum(data, p->size, sum);
+    if (!wrong && memcmp(sum, p->sum, S_SUM) != 0)
+        wrong = "checksum mismatch";
+    if (wrong) {
+        sw_error("router: cannot read back a closed case at %" PRIu64 " in %s (%s); "
+                 "emptying it and stopping: the restart replays the whole log",
+                 p->offset, sp->path, wrong);
+        if (ftruncate(sp->fd, 0) != 0)
+            sw_error("router: cannot empty %s: %s", sp->path, strerror(errno));
+        abort();
     }
     return data;
 }
 
-static void s_spill_open(s_spill_t *sp, const char *path)
+/* Opens the spill file: made anew (keep 0), or cut back to the keep bytes
+   a snapshot relies on.  NULL path: an unnamed temporary file. */
+static const char *s_spill_open(s_spill_t *sp, const char *path, uint64_t keep)
 {
     sp->fd = -1;
     sp->buf = (uint8_t *)sw_malloc(S_SPILL_BUFFER);
     if (path) {
         sp->path = sw_strdup(path);
-        sp->fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        sp->fd = open(path, O_RDWR | O_CREAT | (keep ? 0 : O_TRUNC) | O_CLOEXEC, 0600);
     } else { /* a file no one else sees, gone with the process */
         const char *tmp = getenv("TMPDIR");
         size_t len = strlen(tmp && *tmp ? tmp : "/tmp") + 32;
         sp->path = (char *)sw_malloc(len);
         snprintf(sp->path, len, "%s/router-closed.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-        sp->fd = mkstemp(sp->path);
+        sp->fd = keep ? -1 : mkstemp(sp->path);
         if (sp->fd >= 0) {
             fcntl(sp->fd, F_SETFD, FD_CLOEXEC);
             unlink(sp->path);
         }
     }
     if (sp->fd < 0) {
+        sp->failed = true;
+        if (keep)
+            return "no closed cases file";
         sw_error("router: cannot open %s: %s; closed cases stay in memory", sp->path,
                  strerror(errno));
-        sp->failed = true;
+        return NULL;
     }
+    struct stat st;
+    if (keep && (fstat(sp->fd, &st) != 0 || (uint64_t)st.st_size < keep))
+        return "its closed cases file is shorter than it says";
+    if (keep && ftruncate(sp->fd, (off_t)keep) != 0)
+        return "its closed cases file cannot be cut back";
+    sp->flushed = keep;
+    return NULL;
 }
 
 static void s_spill_close(s_spill_t *sp)
@@ -149,14 +190,28 @@ static void s_spill_close(s_spill_t *sp)
     free(sp->buf);
 }
 
-router_store_t *router_store_new(const char *spill_path)
+static void s_free(void **item_p)
+{
+    free(*item_p);
+    *item_p = NULL;
+}
+
+static router_store_t *s_new(const char *spill_path, uint64_t keep, const char **why)
 {
     router_store_t *self = (router_store_t *)zmalloc(sizeof(router_store_t));
     self->cases = zhashx_new();
     zhashx_set_destructor(self->cases, s_case_destroy);
     self->packed = zhashx_new();
-    s_spill_open(&self->spill, spill_path);
+    zhashx_set_destructor(self->packed, s_free);
+    const char *wrong = s_spill_open(&self->spill, spill_path, keep);
+    if (why)
+        *why = wrong;
     return self;
+}
+
+router_store_t *router_store_new(const char *spill_path)
+{
+    return s_new(spill_path, 0, NULL);
 }
 
 void router_store_destroy(router_store_t **self_p)
@@ -178,13 +233,15 @@ static bool s_pack(router_store_t *self, router_case_t *c)
 {
     zchunk_t *chunk = zchunk_new(NULL, 512);
     router_case_pack(c, chunk);
-    uintptr_t place = s_spill_put(&self->spill, zchunk_data(chunk), zchunk_size(chunk));
-    if (place) {
-        zhashx_insert(self->packed, router_case_id(c), (void *)place);
-        self->packed_bytes += zchunk_size(chunk);
-    }
+    s_place_t *p = (s_place_t *)sw_malloc(sizeof(s_place_t));
+    bool kept = s_spill_put(&self->spill, zchunk_data(chunk), zchunk_size(chunk), p);
+    if (kept) {
+        zhashx_insert(self->packed, router_case_id(c), p);
+        self->packed_bytes += p->size;
+    } else
+        free(p);
     zchunk_destroy(&chunk);
-    return place != 0;
+    return kept;
 }
 
 /* Takes the organisation's text from the log; false when it does not parse. */
@@ -241,15 +298,14 @@ router_case_t *router_store_apply(router_store_t *self, const sw_committed_t *cm
     }
     router_case_t *c = (router_case_t *)zhashx_lookup(self->cases, env->case_id);
     if (!c) {
-        uintptr_t place = (uintptr_t)zhashx_lookup(self->packed, env->case_id);
-        if (place) { /* a later event on a settled case: back to work */
-            size_t size = 0;
-            uint8_t *data = s_spill_get(&self->spill, place, &size);
-            c = router_case_unpack(data, size);
+        s_place_t *p = (s_place_t *)zhashx_lookup(self->packed, env->case_id);
+        if (p) { /* a later event on a settled case: back to work */
+            uint8_t *data = s_spill_get(&self->spill, p);
+            c = router_case_unpack(data, p->size);
             free(data);
-            assert(c); /* packed by this process */
+            assert(c); /* packed by this build, checksum matched */
+            self->packed_bytes -= p->size;
             zhashx_delete(self->packed, env->case_id);
-            self->packed_bytes -= size;
         } else
             c = router_case_new(env->case_id);
         zhashx_insert(self->cases, router_case_id(c), c);
@@ -318,14 +374,21 @@ static int s_by_id(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-sw_snapshot_t *router_store_save(router_store_t *self)
+sw_snapshot_t *router_store_save(router_store_t *self, const char **why)
 {
+    *why = NULL;
+    if ((self->spill.fd >= 0 || zhashx_size(self->packed)) &&
+        (!s_spill_flush(&self->spill) || fdatasync(self->spill.fd) != 0)) {
+        *why = "the closed cases file cannot be written";
+        return NULL;
+    }
     sw_snapshot_t *snap =
         sw_snapshot_new("router", ROUTER_SNAPSHOT_FORMAT, self->position, self->event_id);
     sw_snapshot_put_u64(snap, self->without_dir);
     sw_snapshot_put_u8(snap, self->dir ? 1 : 0);
     if (self->dir)
         sw_snapshot_put_bytes(snap, self->dir_text, self->dir_len);
+    sw_snapshot_put_u64(snap, self->spill.flushed);
     size_t n = zhashx_size(self->cases) + zhashx_size(self->packed), i = 0;
     const char **ids = (const char **)sw_malloc((n ? n : 1) * sizeof(char *));
     for (void *c = zhashx_first(self->cases); c; c = zhashx_next(self->cases))
@@ -337,17 +400,18 @@ sw_snapshot_t *router_store_save(router_store_t *self)
     zchunk_t *chunk = zchunk_new(NULL, 4096);
     for (i = 0; i < n; i++) {
         router_case_t *c = (router_case_t *)zhashx_lookup(self->cases, ids[i]);
-        sw_snapshot_put_u8(snap, c ? 0 : 1); /* live, or settled */
-        if (c) {
+        if (c) { /* live: the whole case */
+            sw_snapshot_put_u8(snap, 0);
             zchunk_set(chunk, NULL, 0);
             router_case_pack(c, chunk);
             sw_snapshot_put_bytes(snap, zchunk_data(chunk), zchunk_size(chunk));
-        } else {
-            size_t size = 0;
-            uint8_t *data = s_spill_get(
-                &self->spill, (uintptr_t)zhashx_lookup(self->packed, ids[i]), &size);
-            sw_snapshot_put_bytes(snap, data, size);
-            free(data);
+        } else { /* settled: its place in the spill file */
+            s_place_t *p = (s_place_t *)zhashx_lookup(self->packed, ids[i]);
+            sw_snapshot_put_u8(snap, 1);
+            sw_snapshot_put_bytes(snap, ids[i], strlen(ids[i]));
+            sw_snapshot_put_u64(snap, p->offset);
+            sw_snapshot_put_u32(snap, p->size);
+            sw_snapshot_put_bytes(snap, p->sum, S_SUM);
         }
     }
     zchunk_destroy(&chunk);
@@ -355,66 +419,75 @@ sw_snapshot_t *router_store_save(router_store_t *self)
     return snap;
 }
 
-/* The case id a packed case starts with (router_case_pack), into id. */
-static bool s_packed_id(const uint8_t *data, size_t size, char *id)
-{
-    if (size < 4)
-        return false;
-    uint32_t len = (uint32_t)data[0] | (uint32_t)data[1] << 8 | (uint32_t)data[2] << 16 |
-                   (uint32_t)data[3] << 24;
-    if (len == 0 || len > SW_CASEID_STRLEN || len > size - 4 || memchr(data + 4, 0, len))
-        return false;
-    memcpy(id, data + 4, len);
-    id[len] = '\0';
-    return true;
-}
-
 router_store_t *router_store_load(sw_snapshot_t *snap, const char *spill_path,
                                   const char **why)
 {
-    router_store_t *self = router_store_new(spill_path);
+    uint64_t without_dir = 0, spill_length = 0, n = 0;
+    uint8_t has_dir = 0;
+    const uint8_t *dir_text = NULL, *data = NULL;
+    size_t dir_len = 0, size = 0;
+    *why = NULL;
+    if (!sw_snapshot_get_u64(snap, &without_dir) || !sw_snapshot_get_u8(snap, &has_dir) ||
+        (has_dir && !sw_snapshot_get_bytes(snap, &dir_text, &dir_len)) ||
+        !sw_snapshot_get_u64(snap, &spill_length) || !sw_snapshot_get_u64(snap, &n)) {
+        *why = "payload too short";
+        return NULL;
+    }
+    router_store_t *self = s_new(spill_path, spill_length, why);
     self->position = sw_snapshot_position(snap);
     memcpy(self->event_id, sw_snapshot_event_id(snap), SW_EVENTID_SIZE);
-    uint8_t has_dir = 0;
-    uint64_t n = 0;
-    const uint8_t *data = NULL;
-    size_t size = 0;
-    *why = NULL;
-    if (!sw_snapshot_get_u64(snap, &self->without_dir) ||
-        !sw_snapshot_get_u8(snap, &has_dir))
-        *why = "payload too short";
-    else if (has_dir) {
-        char *error = NULL;
-        if (!sw_snapshot_get_bytes(snap, &data, &size))
-            *why = "payload too short";
-        else if (!s_set_directory(self, data, size, &error))
-            *why = "its organisation does not parse";
-        free(error);
-    }
-    if (!*why && !sw_snapshot_get_u64(snap, &n))
-        *why = "payload too short";
+    self->without_dir = without_dir;
+    char *error = NULL;
+    if (!*why && has_dir && !s_set_directory(self, dir_text, dir_len, &error))
+        *why = "its organisation does not parse";
+    free(error);
     char id[SW_CASEID_STRLEN + 1];
     for (uint64_t i = 0; i < n && !*why; i++) {
-        router_case_t *c = NULL;
         uint8_t settled = 0;
         if (!sw_snapshot_get_u8(snap, &settled) ||
-            !sw_snapshot_get_bytes(snap, &data, &size) || !s_packed_id(data, size, id))
-            *why = "a case does not read back";
-        else if (zhashx_lookup(self->cases, id) || zhashx_lookup(self->packed, id))
-            *why = "a case is there twice";
-        else if (settled) { /* kept packed as it is: the checksum covered it */
-            uintptr_t place = s_spill_put(&self->spill, data, size);
-            if (place) {
-                zhashx_insert(self->packed, id, (void *)place);
-                self->packed_bytes += size;
-            } else if (!(c = router_case_unpack(data, size)))
+            !sw_snapshot_get_bytes(snap, &data, &size)) {
+            *why = "payload too short";
+            break;
+        }
+        if (!settled) { /* live: the whole case */
+            router_case_t *c = router_case_unpack(data, size);
+            if (!c)
                 *why = "a case does not read back";
-            else
-                zhashx_insert(self->cases, id, c);
-        } else if (!(c = router_case_unpack(data, size)))
+            else if (zhashx_lookup(self->cases, router_case_id(c)) ||
+                     zhashx_lookup(self->packed, router_case_id(c))) {
+                *why = "a case is there twice";
+                router_case_destroy(&c);
+            } else
+                zhashx_insert(self->cases, router_case_id(c), c);
+            continue;
+        }
+        /* settled: its id, and its place in the spill file */
+        s_place_t *p = (s_place_t *)sw_malloc(sizeof(s_place_t));
+        uint32_t psize = 0;
+        const uint8_t *sum = NULL;
+        size_t sum_size = 0;
+        if (size == 0 || size > SW_CASEID_STRLEN || memchr(data, 0, size))
             *why = "a case does not read back";
-        else
-            zhashx_insert(self->cases, id, c);
+        else {
+            memcpy(id, data, size);
+            id[size] = '\0';
+            if (!sw_snapshot_get_u64(snap, &p->offset) ||
+                !sw_snapshot_get_u32(snap, &psize) ||
+                !sw_snapshot_get_bytes(snap, &sum, &sum_size) || sum_size != S_SUM ||
+                psize == 0 || p->offset > spill_length ||
+                psize > spill_length - p->offset)
+                *why = "a closed case's place does not read back";
+            else if (zhashx_lookup(self->cases, id) || zhashx_lookup(self->packed, id))
+                *why = "a case is there twice";
+        }
+        if (*why) {
+            free(p);
+            break;
+        }
+        p->size = psize;
+        memcpy(p->sum, sum, S_SUM);
+        zhashx_insert(self->packed, id, p);
+        self->packed_bytes += psize;
     }
     if (!*why && !sw_snapshot_done(snap))
         *why = "payload longer than its cases";

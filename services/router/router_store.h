@@ -5,20 +5,24 @@
     Live cases are kept as router_case_t.  A case that is closed with
     nothing owed (router_case_settled) leaves memory: it is packed (a few
     hundred bytes) and appended to a spill file, and memory keeps only its
-    id and its place in the file; a later event on it (a late action, a
-    reopen, an sla event) reads it back and unpacks it, synchronously, so
-    the log's order is kept.  The spill file is made anew by each process
-    from the snapshot and the log; it is not the case's history but its
-    state, exactly as a full replay leaves it (the closed case's events are
-    not fetched from the log again, whose directory in force may since have
-    changed).
+    id, its place in the file and a checksum; a later event on it (a late
+    action, a reopen, an sla event) reads it back and unpacks it,
+    synchronously, so the log's order is kept.  What is read back is the
+    case's state exactly as a full replay leaves it (its events are not
+    fetched from the log again: how they were taken depends on the
+    organisation in force at each, which the case's events alone do not
+    give).  The spill file is only ever appended to; a process that starts
+    without a usable snapshot makes it anew.
 
     The snapshot's payload (format ROUTER_SNAPSHOT_FORMAT): the count of case
     events met before any organisation, the organisation's text (or none),
-    then every case, live or packed, in case id order: a byte (1: settled,
-    kept in the spill file) and its packed bytes.
-    The same state gives the same bytes, whether it was built by a full
-    replay or from a snapshot and the tail (test_router_snapshot). */
+    the length of the spill file it relies on (written and fdatasync'd
+    before the snapshot), then every case in case id order: 0 and the live
+    case packed, or 1 and a settled case's id, offset, size and checksum in
+    the spill file.  Loading it cuts the spill file back to that length (a
+    case settled after the snapshot settles again in the tail).  The same
+    log gives the same bytes, whether the state was built by a full replay
+    or from a snapshot and the tail (test_router_snapshot). */
 #ifndef ROUTER_STORE_H
 #define ROUTER_STORE_H
 
@@ -26,7 +30,7 @@
 #include "sw_snapshot.h"
 
 /* Bump when what router_store_save writes (or router_case_pack) changes. */
-#define ROUTER_SNAPSHOT_FORMAT 1
+#define ROUTER_SNAPSHOT_FORMAT 2
 
 typedef struct _router_store_t router_store_t;
 
@@ -57,8 +61,10 @@ bool router_store_is_packed(router_store_t *self, const char *case_id);
 router_case_t *router_store_first(router_store_t *self);
 router_case_t *router_store_next(router_store_t *self);
 
-/* A snapshot of the state at its position (caller writes and destroys). */
-sw_snapshot_t *router_store_save(router_store_t *self);
+/* A snapshot of the state at its position (caller writes and destroys);
+   the spill file is written and fdatasync'd first.  NULL with *why when it
+   cannot be. */
+sw_snapshot_t *router_store_save(router_store_t *self, const char **why);
 /* The state in snap (opened with ROUTER_SNAPSHOT_FORMAT), or NULL with
  *why when its payload does not read back. */
 router_store_t *router_store_load(sw_snapshot_t *snap, const char *spill_path,
