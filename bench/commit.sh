@@ -21,6 +21,10 @@
 #   2. SQL path: audit stopped, the very same rows (new event and case
 #      ids) through shouwen.append_batch in batches of audit/batch_max
 #      (500), one statement each from one psql session, timed by psql.
+#   2b. trailing: audit restarted with audit/projections = "trailing"
+#      (append_rows only appends, the projector follows), INQUIRIES more
+#      inquiries as in 1: committed events/s as in 1, and how long after
+#      the last commit the projections caught up (projection_state).
 #   3. COPY: the rows of step 1 copied out and COPY'd into a logged scratch
 #      table of the same columns (no index, trigger or projection), timed.
 #   Checks that verify_chain() accepts the whole log afterwards.
@@ -92,10 +96,27 @@ n_sql=$(su_sql -c "SELECT count(*) FROM shouwen.events WHERE case_id LIKE 'SW-BE
 sql_s=$(awk -v n="$n_sql" -v ms="$sql_ms" 'BEGIN { printf "%.0f", (ms > 0 ? n * 1000 / ms : 0) }')
 say "SQL path (append_batch, $nb batches): $n_sql events in $sql_ms ms = $sql_s events/s"
 
+# 2b. trailing projections
+sed -i 's/projections = "inline"/projections = "trailing"/' "$HUB/etc/audit.conf"
+hub_start audit
+for ((i = 0; i < 100; i++)); do [[ $(grep -c "audit: ready" "$HUB/log/audit.log") -ge 2 ]] && break; sleep 0.1; done
+h0=$(head_pos)
+"$PROBE" "tcp://127.0.0.1:$((BASE + 2))" "$KEYS/daemons/audit.cert" "$KEYS/own/intake.cert" \
+    "$KEYS/own/sla.cert" plain "$N" "$N" >/dev/null || { echo "commit.sh: chain_probe failed" >&2; exit 1; }
+for ((i = 0; i < 6000; i++)); do
+    IFS='|' read -r lp lag <<<"$(su_sql -c 'SELECT log_position, lag_events FROM shouwen.projection_state')"
+    [[ "$lp" -ge $((h0 + want)) && "$lag" == 0 ]] && break
+    sleep 0.1
+done
+IFS='|' read -r n_t span_t behind_t <<<"$(su_sql -c "SELECT count(*), extract(epoch FROM max(committed_at) - min(committed_at)), extract(epoch FROM clock_timestamp() - max(committed_at)) FROM shouwen.events WHERE position > $h0")"
+t_s=$(awk -v n="$n_t" -v s="$span_t" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
+say "C path, projections trailing: $n_t events committed in ${span_t} s = $t_s events/s; projections caught up ${behind_t} s after the last commit (polled every 0.1 s)"
+hub_stop audit
+
 # 3. raw COPY of the rows of step 1
 copyfile=$PGHOME/rows.copy
 copy_ms=$(su_sql <<SQL | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n 1
-COPY (SELECT * FROM shouwen.events WHERE case_id LIKE 'SW-BENCH-%' AND case_id NOT LIKE '%-SQL' ORDER BY position) TO '$copyfile';
+COPY (SELECT * FROM shouwen.events WHERE position <= $hi AND case_id LIKE 'SW-BENCH-%' ORDER BY position) TO '$copyfile';
 CHECKPOINT;
 \timing on
 COPY public.commit_scratch FROM '$copyfile';
@@ -107,6 +128,7 @@ say "raw COPY of the $n_c rows of the C path: $copy_ms ms = $copy_s events/s"
 say ""
 say "| path | events/s | / COPY |"
 say "|---|---|---|"
+say "| C: append_rows, projections trailing | $t_s | $(awk -v a="$t_s" -v b="$copy_s" 'BEGIN { printf "%.3f", a / b }') |"
 say "| C: append_rows | $c_s | $(awk -v a="$c_s" -v b="$copy_s" 'BEGIN { printf "%.3f", a / b }') |"
 say "| SQL: append_batch | $sql_s | $(awk -v a="$sql_s" -v b="$copy_s" 'BEGIN { printf "%.3f", a / b }') |"
 say "| raw COPY | $copy_s | 1 |"

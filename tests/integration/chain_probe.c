@@ -8,11 +8,11 @@
     resends of what it already sent.  The test then checks with plain SQL
     (verify_chain, event_chain_check) that audit's C chain is the one
     PostgreSQL recomputes, and that versions and positions are gapless.
-    usage: chain_probe ENDPOINT AUDIT_CERT INTAKE_CERT SLA_CERT SEED COUNT
+    usage: chain_probe ENDPOINT AUDIT_CERT INTAKE_CERT SLA_CERT SEED COUNT [FIRST]
     Prints the number of distinct inquiries it sent.
     With SEED "plain" (bench/commit.sh): COUNT ordinary inquiries, each
     with four deadlines on its case, five valid events an inquiry, sent as
-    fast as the sockets take them. */
+    fast as the sockets take them; their cases are numbered from FIRST (0). */
 #include <czmq.h>
 #include <stdint.h>
 
@@ -141,7 +141,7 @@ static void s_plain(zsock_t **pubs, int i, int k, uint64_t *seq)
 
 int main(int argc, char **argv)
 {
-    if (argc != 7) {
+    if (argc != 7 && argc != 8) {
         fprintf(
             stderr,
             "usage: chain_probe ENDPOINT AUDIT_CERT INTAKE_CERT SLA_CERT SEED COUNT\n");
@@ -149,7 +149,9 @@ int main(int argc, char **argv)
     }
     zsys_init();
     zsys_set_logstream(NULL);
+    zsys_set_linger(30000); /* czmq's exit honours this, not the socket's */
     bool plain = streq(argv[5], "plain");
+    int first = argc == 8 ? atoi(argv[7]) : 0; /* plain: the first case's number */
     s_state = strtoull(argv[5], NULL, 10);
     int count = atoi(argv[6]);
     memset(s_long, 'x', sizeof s_long - 1);
@@ -185,12 +187,12 @@ int main(int argc, char **argv)
        in audit's queue */
     for (int from = 0; plain && from < count + 1000; from += 1000) {
         for (int i = from; i < from + 1000 && i < count; i++)
-            s_plain(pubs, i, 0, &seq);
+            s_plain(pubs, first + i, 0, &seq);
         if (from + 1000 >= count)
             zclock_sleep(100);
         for (int i = from - 1000; i >= 0 && i < from && i < count; i++)
             for (int k = 1; k < 5; k++)
-                s_plain(pubs, i, k, &seq);
+                s_plain(pubs, first + i, k, &seq);
     }
     if (plain)
         inquiries = count;
