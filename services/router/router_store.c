@@ -21,6 +21,14 @@ typedef struct {
     uint8_t sum[S_SUM];
 } s_place_t;
 
+/* A settled case as the snapshot loaded names it: a sorted array, no
+   allocation per case, so loading a million closed cases takes one pass. */
+typedef struct {
+    char id[SW_CASEID_STRLEN + 1];
+    bool gone; /* brought back since */
+    s_place_t place;
+} s_loaded_t;
+
 /* The spill file: settled cases, packed, one after the other, only ever
    appended to (a case brought back leaves its old bytes behind).  A
    snapshot names the length it relies on and each case's place: loading
@@ -38,9 +46,11 @@ struct _router_store_t {
     sw_directory_t *dir; /* the organisation in force; NULL before */
     uint8_t *dir_text;   /* what it was parsed from */
     size_t dir_len;
-    uint64_t without_dir; /* case events before any organisation (not applied) */
-    zhashx_t *cases;      /* case id -> router_case_t, live */
-    zhashx_t *packed;     /* case id -> s_place_t, settled */
+    uint64_t without_dir;        /* case events before any organisation (not applied) */
+    zhashx_t *cases;             /* case id -> router_case_t, live */
+    zhashx_t *packed;            /* case id -> s_place_t, settled since the start */
+    s_loaded_t *loaded;          /* settled at the snapshot loaded, in case id order */
+    size_t nloaded, loaded_live; /* entries, and those not brought back since */
     s_spill_t spill;
     uint64_t packed_bytes; /* of the settled cases now in the spill */
     uint64_t position;
@@ -221,11 +231,51 @@ void router_store_destroy(router_store_t **self_p)
     router_store_t *self = *self_p;
     zhashx_destroy(&self->cases);
     zhashx_destroy(&self->packed);
+    free(self->loaded);
     s_spill_close(&self->spill);
     sw_directory_destroy(&self->dir);
     free(self->dir_text);
     free(self);
     *self_p = NULL;
+}
+
+static s_loaded_t *s_find_loaded(router_store_t *self, const char *case_id)
+{
+    size_t low = 0, high = self->nloaded;
+    while (low < high) {
+        size_t mid = low + (high - low) / 2;
+        int cmp = strcmp(self->loaded[mid].id, case_id);
+        if (cmp == 0)
+            return self->loaded[mid].gone ? NULL : &self->loaded[mid];
+        if (cmp < 0)
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    return NULL;
+}
+
+/* Where the settled case is, NULL when it is not settled. */
+static s_place_t *s_find_packed(router_store_t *self, const char *case_id)
+{
+    s_place_t *p = (s_place_t *)zhashx_lookup(self->packed, case_id);
+    if (p || !self->nloaded)
+        return p;
+    s_loaded_t *l = s_find_loaded(self, case_id);
+    return l ? &l->place : NULL;
+}
+
+/* The settled case is brought back: forgotten where it was kept. */
+static void s_forget_packed(router_store_t *self, const char *case_id, s_place_t *p)
+{
+    self->packed_bytes -= p->size;
+    if (zhashx_lookup(self->packed, case_id))
+        zhashx_delete(self->packed, case_id);
+    else {
+        s_loaded_t *l = s_find_loaded(self, case_id);
+        l->gone = true;
+        self->loaded_live--;
+    }
 }
 
 /* Keeps a settled case in the spill; false when it cannot (it stays live). */
@@ -298,14 +348,13 @@ router_case_t *router_store_apply(router_store_t *self, const sw_committed_t *cm
     }
     router_case_t *c = (router_case_t *)zhashx_lookup(self->cases, env->case_id);
     if (!c) {
-        s_place_t *p = (s_place_t *)zhashx_lookup(self->packed, env->case_id);
+        s_place_t *p = s_find_packed(self, env->case_id);
         if (p) { /* a later event on a settled case: back to work */
             uint8_t *data = s_spill_get(&self->spill, p);
             c = router_case_unpack(data, p->size);
             free(data);
             assert(c); /* packed by this build, checksum matched */
-            self->packed_bytes -= p->size;
-            zhashx_delete(self->packed, env->case_id);
+            s_forget_packed(self, env->case_id, p);
         } else
             c = router_case_new(env->case_id);
         zhashx_insert(self->cases, router_case_id(c), c);
@@ -339,7 +388,7 @@ size_t router_store_live_cases(router_store_t *self)
 
 size_t router_store_packed_cases(router_store_t *self)
 {
-    return zhashx_size(self->packed);
+    return zhashx_size(self->packed) + self->loaded_live;
 }
 
 uint64_t router_store_packed_bytes(router_store_t *self)
@@ -354,7 +403,7 @@ router_case_t *router_store_case(router_store_t *self, const char *case_id)
 
 bool router_store_is_packed(router_store_t *self, const char *case_id)
 {
-    return zhashx_lookup(self->packed, case_id) != NULL;
+    return s_find_packed(self, case_id) != NULL;
 }
 
 router_case_t *router_store_first(router_store_t *self)
@@ -389,26 +438,40 @@ sw_snapshot_t *router_store_save(router_store_t *self, const char **why)
     if (self->dir)
         sw_snapshot_put_bytes(snap, self->dir_text, self->dir_len);
     sw_snapshot_put_u64(snap, self->spill.flushed);
-    size_t n = zhashx_size(self->cases) + zhashx_size(self->packed), i = 0;
+    /* the live and newly settled cases sorted, merged with the loaded ones */
+    size_t n = zhashx_size(self->cases) + zhashx_size(self->packed), i = 0, j = 0;
     const char **ids = (const char **)sw_malloc((n ? n : 1) * sizeof(char *));
     for (void *c = zhashx_first(self->cases); c; c = zhashx_next(self->cases))
         ids[i++] = (const char *)zhashx_cursor(self->cases);
     for (void *p = zhashx_first(self->packed); p; p = zhashx_next(self->packed))
         ids[i++] = (const char *)zhashx_cursor(self->packed);
     qsort(ids, n, sizeof ids[0], s_by_id);
-    sw_snapshot_put_u64(snap, n);
+    sw_snapshot_put_u64(snap, n + self->loaded_live);
     zchunk_t *chunk = zchunk_new(NULL, 4096);
-    for (i = 0; i < n; i++) {
-        router_case_t *c = (router_case_t *)zhashx_lookup(self->cases, ids[i]);
+    for (i = 0;;) {
+        while (j < self->nloaded && self->loaded[j].gone)
+            j++;
+        const char *id = NULL;
+        const s_place_t *p = NULL;
+        router_case_t *c = NULL;
+        if (j < self->nloaded && (i == n || strcmp(self->loaded[j].id, ids[i]) < 0)) {
+            id = self->loaded[j].id;
+            p = &self->loaded[j++].place;
+        } else if (i < n) {
+            id = ids[i++];
+            c = (router_case_t *)zhashx_lookup(self->cases, id);
+            if (!c)
+                p = (const s_place_t *)zhashx_lookup(self->packed, id);
+        } else
+            break;
         if (c) { /* live: the whole case */
             sw_snapshot_put_u8(snap, 0);
             zchunk_set(chunk, NULL, 0);
             router_case_pack(c, chunk);
             sw_snapshot_put_bytes(snap, zchunk_data(chunk), zchunk_size(chunk));
         } else { /* settled: its place in the spill file */
-            s_place_t *p = (s_place_t *)zhashx_lookup(self->packed, ids[i]);
             sw_snapshot_put_u8(snap, 1);
-            sw_snapshot_put_bytes(snap, ids[i], strlen(ids[i]));
+            sw_snapshot_put_bytes(snap, id, strlen(id));
             sw_snapshot_put_u64(snap, p->offset);
             sw_snapshot_put_u32(snap, p->size);
             sw_snapshot_put_bytes(snap, p->sum, S_SUM);
@@ -441,7 +504,8 @@ router_store_t *router_store_load(sw_snapshot_t *snap, const char *spill_path,
     if (!*why && has_dir && !s_set_directory(self, dir_text, dir_len, &error))
         *why = "its organisation does not parse";
     free(error);
-    char id[SW_CASEID_STRLEN + 1];
+    char id[SW_CASEID_STRLEN + 1], last[SW_CASEID_STRLEN + 1] = "";
+    size_t cap = 0;
     for (uint64_t i = 0; i < n && !*why; i++) {
         uint8_t settled = 0;
         if (!sw_snapshot_get_u8(snap, &settled) ||
@@ -453,40 +517,47 @@ router_store_t *router_store_load(sw_snapshot_t *snap, const char *spill_path,
             router_case_t *c = router_case_unpack(data, size);
             if (!c)
                 *why = "a case does not read back";
-            else if (zhashx_lookup(self->cases, router_case_id(c)) ||
-                     zhashx_lookup(self->packed, router_case_id(c))) {
-                *why = "a case is there twice";
+            else if (strcmp(last, router_case_id(c)) >= 0) {
+                *why = "cases out of order";
                 router_case_destroy(&c);
-            } else
+            } else {
+                snprintf(last, sizeof last, "%s", router_case_id(c));
                 zhashx_insert(self->cases, router_case_id(c), c);
+            }
             continue;
         }
         /* settled: its id, and its place in the spill file */
-        s_place_t *p = (s_place_t *)sw_malloc(sizeof(s_place_t));
+        uint64_t offset = 0;
         uint32_t psize = 0;
         const uint8_t *sum = NULL;
         size_t sum_size = 0;
-        if (size == 0 || size > SW_CASEID_STRLEN || memchr(data, 0, size))
+        if (size == 0 || size > SW_CASEID_STRLEN || memchr(data, 0, size)) {
             *why = "a case does not read back";
-        else {
-            memcpy(id, data, size);
-            id[size] = '\0';
-            if (!sw_snapshot_get_u64(snap, &p->offset) ||
-                !sw_snapshot_get_u32(snap, &psize) ||
-                !sw_snapshot_get_bytes(snap, &sum, &sum_size) || sum_size != S_SUM ||
-                psize == 0 || p->offset > spill_length ||
-                psize > spill_length - p->offset)
-                *why = "a closed case's place does not read back";
-            else if (zhashx_lookup(self->cases, id) || zhashx_lookup(self->packed, id))
-                *why = "a case is there twice";
-        }
-        if (*why) {
-            free(p);
             break;
         }
-        p->size = psize;
-        memcpy(p->sum, sum, S_SUM);
-        zhashx_insert(self->packed, id, p);
+        memcpy(id, data, size);
+        id[size] = '\0';
+        if (!sw_snapshot_get_u64(snap, &offset) || !sw_snapshot_get_u32(snap, &psize) ||
+            !sw_snapshot_get_bytes(snap, &sum, &sum_size) || sum_size != S_SUM ||
+            psize == 0 || offset > spill_length || psize > spill_length - offset)
+            *why = "a closed case's place does not read back";
+        else if (strcmp(last, id) >= 0)
+            *why = "cases out of order";
+        if (*why)
+            break;
+        memcpy(last, id, size + 1);
+        if (self->nloaded == cap) {
+            cap = cap ? cap * 2 : 1024;
+            self->loaded =
+                (s_loaded_t *)sw_realloc(self->loaded, cap * sizeof(s_loaded_t));
+        }
+        s_loaded_t *l = &self->loaded[self->nloaded++];
+        memset(l, 0, sizeof *l);
+        memcpy(l->id, id, size + 1);
+        l->place.offset = offset;
+        l->place.size = psize;
+        memcpy(l->place.sum, sum, S_SUM);
+        self->loaded_live++;
         self->packed_bytes += psize;
     }
     if (!*why && !sw_snapshot_done(snap))
