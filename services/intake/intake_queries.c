@@ -78,13 +78,17 @@ static int s_by_due(const void *x, const void *y)
     return strcmp(intake_case_id(a), intake_case_id(b));
 }
 
+static int s_by_due_p(const void *x, const void *y)
+{
+    return s_by_due(*(const void *const *)x, *(const void *const *)y);
+}
+
 static void s_gather_init(s_gather_t *g, intake_server_t *self, const intake_asker_t *a)
 {
     memset(g, 0, sizeof *g);
     g->self = self;
     g->a = a;
     g->found = zlistx_new();
-    zlistx_set_comparator(g->found, s_by_due);
 }
 
 /* Answer OK with the gathered cases, soonest deadline first, at most limit. */
@@ -93,14 +97,21 @@ static void s_answer_cases(intake_server_t *self, const intake_asker_t *a, s_gat
 {
     size_t max =
         limit ? (limit > S_QUERY_LIMIT_MAX ? S_QUERY_LIMIT_MAX : limit) : S_QUERY_LIMIT;
-    zlistx_sort(g->found);
-    size_t n = zlistx_size(g->found) < max ? zlistx_size(g->found) : max;
+    /* qsort, not zlistx_sort (czmq's comb sort can leave a list unsorted):
+       the same cases in the same order whatever order they were found in */
+    size_t total = zlistx_size(g->found);
+    const void **sorted = (const void **)sw_calloc(total ? total : 1, sizeof(void *));
+    size_t t = 0;
+    for (const void *c = zlistx_first(g->found); c; c = zlistx_next(g->found))
+        sorted[t++] = c;
+    qsort(sorted, t, sizeof(void *), s_by_due_p);
+    size_t n = t < max ? t : max;
     Shouwen__V1__CaseSummary **cases = (Shouwen__V1__CaseSummary **)sw_calloc(
         n ? n : 1, sizeof(Shouwen__V1__CaseSummary *));
     size_t i = 0;
-    for (const intake_case_t *c = (const intake_case_t *)zlistx_first(g->found);
-         c && i < n; c = (const intake_case_t *)zlistx_next(g->found))
-        cases[i++] = intake_cases_summary(c, g->staff);
+    for (; i < n; i++)
+        cases[i] = intake_cases_summary((const intake_case_t *)sorted[i], g->staff);
+    free(sorted);
     Shouwen__V1__BranchReply reply = SHOUWEN__V1__BRANCH_REPLY__INIT;
     reply.request_id = (char *)a->request_id;
     reply.status = SHOUWEN__V1__REPLY_STATUS__REPLY_STATUS_OK;
