@@ -70,7 +70,7 @@ for ((i = 0; i < 600; i++)); do
     sleep 1
 done
 hi=$(head_pos)
-IFS='|' read -r n_c span_c <<<"$(su_sql -c "SELECT count(*), extract(epoch FROM max(committed_at) - min(committed_at)) FROM shouwen.events WHERE case_id LIKE 'SW-BENCH-%'")"
+IFS='|' read -r n_c span_c <<<"$(su_sql -c "SELECT count(*), extract(epoch FROM max(committed_at) - min(committed_at)) FROM shouwen.events WHERE position <= $hi")"
 c_s=$(awk -v n="$n_c" -v s="$span_c" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
 say ""
 say "C path (audit, append_rows): $n_c of $want events committed in ${span_c} s = $c_s events/s; audit's CPU $(ps -o cputime= -p "$(hub_pid audit)")"
@@ -86,13 +86,13 @@ SELECT (e.position - 1) / 500 AS k,
            'producer_seq', e.producer_seq, 'actor', e.actor,
            'occurred_at_us', shouwen.ts_to_us(e.occurred_at), 'body', e.body,
            'envelope', encode(e.envelope, 'hex')) ORDER BY e.position) AS batch
-  FROM shouwen.events e WHERE e.case_id LIKE 'SW-BENCH-%' GROUP BY 1;
+  FROM shouwen.events e WHERE e.position <= $hi GROUP BY 1;
 SQL
 nb=$(su_sql -c 'SELECT count(*) FROM public.commit_batches')
 sql_ms=$( (echo '\timing on'; su_sql -c 'SELECT k FROM public.commit_batches ORDER BY k' |
     while read -r k; do echo "SELECT count(*) FILTER (WHERE status = 'committed') FROM shouwen.append_batch((SELECT batch FROM public.commit_batches WHERE k = $k));"; done) |
     su_sql | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | awk '{ s += $1 } END { printf "%.1f", s }')
-n_sql=$(su_sql -c "SELECT count(*) FROM shouwen.events WHERE case_id LIKE 'SW-BENCH-%-SQL'")
+n_sql=$(su_sql -c "SELECT count(*) FROM shouwen.events WHERE case_id LIKE '%-SQL'")
 sql_s=$(awk -v n="$n_sql" -v ms="$sql_ms" 'BEGIN { printf "%.0f", (ms > 0 ? n * 1000 / ms : 0) }')
 say "SQL path (append_batch, $nb batches): $n_sql events in $sql_ms ms = $sql_s events/s"
 
@@ -116,7 +116,7 @@ hub_stop audit
 # 3. raw COPY of the rows of step 1
 copyfile=$PGHOME/rows.copy
 copy_ms=$(su_sql <<SQL | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n 1
-COPY (SELECT * FROM shouwen.events WHERE position <= $hi AND case_id LIKE 'SW-BENCH-%' ORDER BY position) TO '$copyfile';
+COPY (SELECT * FROM shouwen.events WHERE position <= $hi ORDER BY position) TO '$copyfile';
 CHECKPOINT;
 \timing on
 COPY public.commit_scratch FROM '$copyfile';

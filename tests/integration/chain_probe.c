@@ -12,7 +12,8 @@
     Prints the number of distinct inquiries it sent.
     With SEED "plain" (bench/commit.sh): COUNT ordinary inquiries, each
     with four deadlines on its case, five valid events an inquiry, sent as
-    fast as the sockets take them; their cases are numbered from FIRST (0). */
+    fast as the sockets take them; their cases are numbered from FIRST (0)
+    and have the request ids "plain/N". */
 #include <czmq.h>
 #include <stdint.h>
 
@@ -87,7 +88,12 @@ static void s_plain(zsock_t **pubs, int i, int k, uint64_t *seq)
     uint8_t id[SW_EVENTID_SIZE];
     char name[64], case_id[32];
     snprintf(name, sizeof name, "plain/%d", i);
-    snprintf(case_id, sizeof case_id, "SW-BENCH-%08d", i);
+    /* a case id as intake makes it (sla keeps only these): from the
+       inquiry's event id */
+    char inquiry_name[64];
+    snprintf(inquiry_name, sizeof inquiry_name, "plain/%d/0", i);
+    sw_eventid_make(id, "chain-probe", inquiry_name, strlen(inquiry_name));
+    sw_caseid_from_event(id, case_id);
     Shouwen__V1__Customer c = SHOUWEN__V1__CUSTOMER__INIT;
     c.name = (char *)"张三";
     c.phone = (char *)"13800000000";
