@@ -26,6 +26,10 @@
 #    from the restart command and from pg_isready's first success to the
 #    first acknowledged inquiry, and the postgres log's "ready to accept
 #    connections".
+# RESTART_SIGNAL=TERM stops intake, router and sla with SIGTERM (each writes
+# its snapshot at stop) instead of kill -9 (which leaves the last periodic
+# snapshot, every HUB_SNAPSHOT_INTERVAL_S, default 300 s, while the log
+# moves); each run names the snapshot position the daemon loaded.
 # Each of 2-4 RESTART_REPEAT (3) times; then RSS of every daemon again, and
 # a table: min / median / max of each figure.  uptime before and after.
 # The run directory is removed at the end (a trap) unless BENCH_KEEP=1.
@@ -78,6 +82,7 @@ if git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1; then
     say "# source $SRC at git $(git -C "$SRC" rev-parse --short HEAD)$(git -C "$SRC" diff --quiet HEAD -- lib services proto scripts 2>/dev/null || echo ', with uncommitted changes in lib, services, proto or scripts')"
 fi
 say "# uptime at the start: $(uptime)"
+say "# snapshots every ${HUB_SNAPSHOT_INTERVAL_S:-300} s while the log moves; daemons stopped with ${RESTART_SIGNAL:-KILL}"
 UPTIME_START=$(uptime)
 
 hub_init "$DIR/hub" "$BIN" "$BASE" >/dev/null || { echo "restart.sh: hub_init failed" >&2; exit 1; }
@@ -180,8 +185,13 @@ wait_line() {
     done
     return 1
 }
-# kill9 NAME: SIGKILL, and wait (at most 10 s) for the process to be gone
+# kill9 NAME: SIGKILL (SIGTERM with RESTART_SIGNAL=TERM: the daemon writes
+# its snapshot), and wait (at most 10 s) for the process to be gone
 kill9() {
+    if [[ "${RESTART_SIGNAL:-KILL}" == TERM ]]; then
+        hub_stop "$1" TERM
+        return
+    fi
     local pid
     pid=$(hub_pid "$1")
     kill -KILL "$pid" 2>/dev/null
@@ -224,7 +234,7 @@ say "## baseline: a probe on the running hub, first OK after ${FIG[baseline]// /
 
 # ---------------------------------------------------------------- intake
 say ""
-say "## intake: kill -9, started again at once; $REPEAT times"
+say "## intake: kill -${RESTART_SIGNAL:-KILL}, started again at once; $REPEAT times"
 for ((r = 1; r <= REPEAT; r++)); do
     at=$(wc -l <"$HUB/log/intake.log")
     la=$(loadavg)
@@ -244,6 +254,7 @@ for ((r = 1; r <= REPEAT; r++)); do
     add intake_live "$live_ms"
     add intake_rate "$(awk -v n="$n" -v t="$live_ms" 'BEGIN { printf "%.0f", n * 1000 / (t > 0 ? t : 1) }')"
     fa=$(field first_answer_us "$p")
+    say "  run $r: $(tail -n +$((at + 1)) "$HUB/log/intake.log" | grep -o 'snapshot: [a-z]* [^;]*' | head -n 1)"
     say "  run $r: kill -> acknowledged $ack ms; start -> \"following the log at position $n\" $live_ms ms;" \
         "first answer (RETRY while catching up) $( ((fa > 0)) && ms "$t_start" "$fa" || echo -) ms after the start;" \
         "$(field not_ready "$p") HUB_NOT_READY, $(field no_directory "$p") NO_DIRECTORY, $(field sent "$p") sent;" \
@@ -254,7 +265,7 @@ done
 # ---------------------------------------------------------- router, sla
 for d in router sla; do
     say ""
-    say "## $d: kill -9, started again at once; $REPEAT times"
+    say "## $d: kill -${RESTART_SIGNAL:-KILL}, started again at once; $REPEAT times"
     for ((r = 1; r <= REPEAT; r++)); do
         at=$(wc -l <"$HUB/log/$d.log")
         la=$(loadavg)
@@ -269,6 +280,7 @@ for d in router sla; do
         n=$(sed -n 's/.*live at position \([0-9]*\).*/\1/p' <<<"$line")
         add "${d}_live" "$live_ms"
         add "${d}_rate" "$(awk -v n="$n" -v t="$live_ms" 'BEGIN { printf "%.0f", n * 1000 / (t > 0 ? t : 1) }')"
+        say "  run $r: $(tail -n +$((at + 1)) "$HUB/log/$d.log" | grep -o 'snapshot: [a-z]* [^;]*' | head -n 1)"
         say "  run $r: start -> live $live_ms ms: ${line#*: }; CPU in the replay: $d $c_self ms, audit $c_audit ms, PostgreSQL $c_pg ms; load average $la"
         sleep 2
     done
