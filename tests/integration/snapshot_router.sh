@@ -5,7 +5,8 @@
 # routed, once each); a snapshot with a flipped byte is not used (checksum
 # mismatch) and the whole log is replayed, still routing correctly; after a
 # kill -9 the last periodic snapshot is loaded; a snapshot of another log
-# (a second hub) is dropped for a full replay.
+# (a second hub) is dropped for a full replay; a closed case is kept
+# packed through a restart and a late action and a reopen on it answered.
 source "$(dirname "$0")/lib.sh"
 export HUB_SNAPSHOT_INTERVAL_S=2
 itest_hub snapshot_router 31400
@@ -122,4 +123,27 @@ feed 26 28
 wait_sql "select count(*) from shouwen.events where type='case.routed'" 28 30 &&
     pass "routing correct after dropping it" || fail "routed $(routed)"
 check_eq "each case routed exactly once" "28|28" "$(once)"
+
+# ---- a closed case goes into the snapshot packed, and a late action on it
+# after the restart is answered from it; a reopen brings it back to work
+C=$(submit --category visa --request-id snap-closed)
+wait_sql "select count(*) from shouwen.events where type='case.routed' and case_id='$C'" 1 20 ||
+    fail "visa case not routed"
+"$CLI" close "$C" --staff fo-01 --reason "已告知客人办理渠道" \
+    --guidance "已告知客人到出入境管理局办理" >/dev/null 2>&1 || fail "close $C refused"
+wait_sql "select count(*) from shouwen.events where type='case.closed' and case_id='$C'" 1 20 ||
+    fail "case not closed"
+hub_stop router TERM
+grep -q "snapshot: wrote position [0-9]* ([0-9]* open cases, 1 closed, .*(stopping)" "$RLOG" &&
+    pass "the closed case is in the snapshot, packed" || fail "no closed case in the snapshot"
+hub_start router
+wait_log "$RLOG" "snapshot: loaded position [0-9]* ([0-9]* open cases, 1 closed)" 20 &&
+    pass "the restart loads it packed" || fail "closed case not loaded"
+wait_log "$RLOG" "live at position" 20 $(($(grep -c "live at position" "$RLOG") + 1)) || true
+err=$("$CLI" progress "$C" --staff fo-01 --text "补充说明" 2>&1 >/dev/null)
+[[ "$err" == *CASE_CLOSED* ]] && pass "a late action on the closed case is answered CASE_CLOSED" ||
+    fail "late action: $err"
+"$CLI" reopen "$C" --staff fo-01 --reason "客人再次来电" >/dev/null 2>&1 &&
+    wait_sql "select count(*) from shouwen.events where type='case.reopened' and case_id='$C'" 1 20 &&
+    pass "a reopen brings the closed case back" || fail "reopen of the closed case"
 itest_done
