@@ -19,14 +19,18 @@
 #      them (append_rows).  Committed events/s = events / (last commit
 #      time - first commit time), from shouwen.events.
 #   2. SQL path: audit stopped, the very same rows (new event and case
-#      ids) through shouwen.append_batch in batches of audit/batch_max
-#      (500), one statement each from one psql session, timed by psql.
+#      ids) through shouwen.append_batch in batches of 500 (audit's
+#      batch_max before 013), one statement each from one psql session, timed by psql.
 #   2b. trailing: audit restarted with audit/projections = "trailing"
 #      (append_rows only appends, the projector follows), INQUIRIES more
 #      inquiries as in 1: committed events/s as in 1, and how long after
 #      the last commit the projections caught up (projection_state).
 #   3. COPY: the rows of step 1 copied out and COPY'd into a logged scratch
 #      table of the same columns (no index, trigger or projection), timed.
+#   4. Where a commit's time goes, on the rows of step 1, each in a
+#      transaction rolled back: INSERT ... SELECT of the rows into a table
+#      with the log's indexes, against shouwen.project() over them in
+#      position order into emptied projections.
 #   Checks that verify_chain() accepts the whole log afterwards.
 set -uo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -54,7 +58,7 @@ for ((i = 0; i < 100; i++)); do grep -q "audit: ready" "$HUB/log/audit.log" && b
 PGHOME=$([[ -f "$HUB/pg/home" ]] && cat "$HUB/pg/home" || echo "$HUB/pg")
 su_sql() { timeout 900 bash "$PGSH" psql "$HUB/pg" "$HUB_DB" postgres -qAt -v ON_ERROR_STOP=1 "$@"; }
 head_pos() { su_sql -c 'SELECT shouwen.head_position()'; }
-say "# PostgreSQL $(su_sql -c 'SHOW server_version'): fsync $(su_sql -c 'SHOW fsync'), synchronous_commit $(su_sql -c 'SHOW synchronous_commit'); audit batch_max 500, flush_ms 2"
+say "# PostgreSQL $(su_sql -c 'SHOW server_version'): fsync $(su_sql -c 'SHOW fsync'), synchronous_commit $(su_sql -c 'SHOW synchronous_commit'); audit batch_max ${HUB_BATCH_MAX:-2000}, flush_ms ${HUB_FLUSH_MS:-2}"
 su_sql -c 'CREATE TABLE public.commit_scratch (LIKE shouwen.events)' || exit 1
 
 # 1. the C path
@@ -125,6 +129,28 @@ SQL
 rm -f "$copyfile"
 copy_s=$(awk -v n="$n_c" -v ms="$copy_ms" 'BEGIN { printf "%.0f", (ms > 0 ? n * 1000 / ms : 0) }')
 say "raw COPY of the $n_c rows of the C path: $copy_ms ms = $copy_s events/s"
+# 4. the append against the projections
+split=$(su_sql <<SQL | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | paste -sd' '
+CREATE TABLE public.commit_indexed (LIKE shouwen.events INCLUDING INDEXES);
+BEGIN;
+\timing on
+INSERT INTO public.commit_indexed SELECT * FROM shouwen.events WHERE position <= $hi;
+\timing off
+ROLLBACK;
+BEGIN;
+SELECT shouwen.clear_projections();
+\timing on
+DO \$\$ DECLARE ev shouwen.events; BEGIN
+  FOR ev IN SELECT * FROM shouwen.events WHERE position <= $hi ORDER BY position LOOP
+    PERFORM shouwen.project(ev);
+  END LOOP;
+END \$\$;
+\timing off
+ROLLBACK;
+SQL
+)
+read -r ins_ms proj_ms <<<"$split"
+say "where the time goes, on the $n_c rows of step 1: INSERT into a table with the log's indexes $ins_ms ms ($(awk -v n="$n_c" -v ms="$ins_ms" 'BEGIN { printf "%.0f", n * 1000 / ms }') events/s); shouwen.project() over them $proj_ms ms ($(awk -v n="$n_c" -v ms="$proj_ms" 'BEGIN { printf "%.0f", n * 1000 / ms }') events/s)"
 say ""
 say "| path | events/s | / COPY |"
 say "|---|---|---|"

@@ -97,7 +97,7 @@ PGHOME=$( [[ -f "$HUB/pg/home" ]] && cat "$HUB/pg/home" || echo "$HUB/pg")
 PMPID=$(head -n 1 "$PGHOME/pgdata/postmaster.pid")
 su_sql() { timeout 600 bash "$PGSH" psql "$HUB/pg" "$HUB_DB" postgres -qAt -v ON_ERROR_STOP=1 "$@"; }
 head_pos() { su_sql -c 'SELECT shouwen.head_position()'; }
-say "# PostgreSQL $(su_sql -c 'SHOW server_version'): fsync $(su_sql -c 'SHOW fsync'), synchronous_commit $(su_sql -c 'SHOW synchronous_commit'), shared_buffers $(su_sql -c 'SHOW shared_buffers'); audit batch_max ${HUB_BATCH_MAX:-500}, flush_ms ${HUB_FLUSH_MS:-2}; intake max_pending ${HUB_MAX_PENDING:-20000}, ack_timeout_ms ${HUB_ACK_TIMEOUT_MS:-3000}"
+say "# PostgreSQL $(su_sql -c 'SHOW server_version'): fsync $(su_sql -c 'SHOW fsync'), synchronous_commit $(su_sql -c 'SHOW synchronous_commit'), shared_buffers $(su_sql -c 'SHOW shared_buffers'); audit batch_max ${HUB_BATCH_MAX:-2000}, flush_ms ${HUB_FLUSH_MS:-2}; intake max_pending ${HUB_MAX_PENDING:-20000}, ack_timeout_ms ${HUB_ACK_TIMEOUT_MS:-3000}"
 su_sql -c 'CREATE TABLE public.load_scratch (LIKE shouwen.events)' || exit 1
 
 # settle: until the log head has not moved for 2 s (at most 180 s)

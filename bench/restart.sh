@@ -99,7 +99,7 @@ as_pg() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; 
 su_sql() { timeout 600 bash "$PGSH" psql "$HUB/pg" "$HUB_DB" postgres -qAt -v ON_ERROR_STOP=1 "$@"; }
 head_pos() { su_sql -c 'SELECT shouwen.head_position()'; }
 pg_ready() { "$PGBIN/pg_isready" -q -h "$PGSOCK" -p "$PGPORT" -t 1 >/dev/null 2>&1; }
-say "# PostgreSQL $(su_sql -c 'SHOW server_version'): fsync $(su_sql -c 'SHOW fsync'), synchronous_commit $(su_sql -c 'SHOW synchronous_commit'); audit batch_max ${HUB_BATCH_MAX:-500}, flush_ms ${HUB_FLUSH_MS:-2}"
+say "# PostgreSQL $(su_sql -c 'SHOW server_version'): fsync $(su_sql -c 'SHOW fsync'), synchronous_commit $(su_sql -c 'SHOW synchronous_commit'); audit batch_max ${HUB_BATCH_MAX:-2000}, flush_ms ${HUB_FLUSH_MS:-2}"
 
 # settle: until the log head has not moved for 2 s (at most 300 s)
 settle() {

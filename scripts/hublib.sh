@@ -95,7 +95,7 @@ hub_init() {
         "${HUB_REPLAY:-tcp://127.0.0.1:$((HUB_BASE + 4))}" "${HUB_CLOCK:-real}" "$HUB/keys/daemons/audit.cert" \
         "$dir" "$cal")
     printf '%s\n    cert = "%s"\n    daemon_keys = "%s"\naudit\n    postgres = "%s"\n    migrate_postgres = "%s"\n    batch_max = %s\n    flush_ms = %s\n    projections = "%s"\n%s' \
-        "$hubsec" "$HUB/keys/own/audit.cert" "$HUB/keys/daemons" "$writer" "$owner" "${HUB_BATCH_MAX:-500}" \
+        "$hubsec" "$HUB/keys/own/audit.cert" "$HUB/keys/daemons" "$writer" "$owner" "${HUB_BATCH_MAX:-2000}" \
         "${HUB_FLUSH_MS:-2}" "${HUB_PROJECTIONS:-inline}" "${HUB_AUDIT_EXTRA:-$(printf '    anchor_key = "%s"\n    anchor_file = "%s"\n' \
             "$HUB/keys/own/anchor.cert" "$HUB/anchors.log")}" >"$HUB/etc/audit.conf"
     printf '%s\n    cert = "%s"\nintake\n    bind = "tcp://127.0.0.1:%d"\n    ack_timeout_ms = %s\n    branch_keys = "%s"\n    max_pending = %s\n' \

@@ -279,7 +279,7 @@ static zsock_t *s_bind(int type, const char *endpoint, const char *cert, const c
 static int s_settings(audit_server_t *self, zconfig_t *cfg)
 {
     int64_t v;
-    if (sw_config_int(cfg, "audit/batch_max", 500, 1, 100000, &v) != 0)
+    if (sw_config_int(cfg, "audit/batch_max", 2000, 1, 100000, &v) != 0)
         return -1;
     self->batch_max = (int)v;
     if (sw_config_int(cfg, "audit/flush_ms", 2, 0, 10000, &v) != 0)

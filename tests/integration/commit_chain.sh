@@ -59,6 +59,25 @@ check_eq "the projection keeps each case's version" 0 \
     "$(sql "select count(*) from shouwen.cases c where c.version <> (select max(case_version) from shouwen.events e where e.case_id = c.case_id)")"
 check_eq "no decision on a stale version went in" 0 \
     "$(sql "select count(*) from shouwen.events where based_on_version >= 1000")"
+# the projections audit's batches built (shouwen.project_range, set-based)
+# against project() event by event (rebuild_projections), in a transaction
+# rolled back
+got=$(sql "BEGIN;
+CREATE TEMP TABLE c1 AS SELECT * FROM shouwen.cases;
+CREATE TEMP TABLE d1 AS SELECT * FROM shouwen.deadlines;
+CREATE TEMP TABLE r1 AS SELECT * FROM shouwen.register_counts;
+SELECT shouwen.rebuild_projections();
+SELECT (SELECT count(*) FROM c1) || '|' || (SELECT count(*) FROM d1) || '|' ||
+       ((SELECT count(*) FROM ((SELECT * FROM c1 EXCEPT ALL SELECT * FROM shouwen.cases)
+                        UNION ALL (SELECT * FROM shouwen.cases EXCEPT ALL SELECT * FROM c1)) x) +
+        (SELECT count(*) FROM ((SELECT * FROM d1 EXCEPT ALL SELECT * FROM shouwen.deadlines)
+                        UNION ALL (SELECT * FROM shouwen.deadlines EXCEPT ALL SELECT * FROM d1)) y) +
+        (SELECT count(*) FROM ((SELECT * FROM r1 EXCEPT ALL SELECT * FROM shouwen.register_counts)
+                        UNION ALL (SELECT * FROM shouwen.register_counts EXCEPT ALL SELECT * FROM r1)) z));
+ROLLBACK;" | tail -n 1)
+[[ "$got" == *"|0" && "${got%%|*}" -gt 1000 ]] &&
+    pass "the projections of the random log equal project() event by event (cases|deadlines|differences: $got)" ||
+    fail "projections differ from a rebuild: $got"
 grep -q "refused by the database and dropped" "$HUB/log/audit.log" &&
     fail "audit dropped a proposal: $(grep -m1 'dropped' "$HUB/log/audit.log")" ||
     pass "audit dropped nothing (resends answered as duplicates)"

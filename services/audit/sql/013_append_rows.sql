@@ -49,6 +49,112 @@ COMMENT ON COLUMN shouwen.projection_head.position IS '已投影到的日志位�
 INSERT INTO shouwen.projection_head (singleton, position)
 SELECT true, h.position FROM shouwen.log_head h;
 
+-- The events of positions lo..hi applied to the projections, with the
+-- same result as shouwen.project() on each in position order (the
+-- reference: rebuild_projections, and the tests that compare with it), in
+-- fewer statements.  project() costs two to four statements an event,
+-- each started and run on its own: about 140 us an event, nearly all of a
+-- commit's time (docs/performance.md).  Here:
+--   1. every inquiry.received of the range inserts its case row, in one
+--      statement (later events of the range find their case);
+--   2. every sla.deadline_set inserts its deadline, in one statement (a
+--      deadline's warning, breach or clearing always comes after it);
+--   3. the events whose projection depends on what came before (routing,
+--      handoffs, warnings, breaches, violations, escalations, replies,
+--      closes, ...) go through project() one by one, in position order;
+--   4. each case's reply_due_at from its last reply deadline of the range
+--      (nothing in 3 reads it);
+--   5. each case's version, updated_position and updated_at from its last
+--      event of the range (the figures register_counts follows are not
+--      among them).
+-- Events that only move their case's version (commands, notes, ...) need
+-- nothing but 5.
+CREATE FUNCTION shouwen.project_range(lo bigint, hi bigint) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, shouwen, pg_temp AS
+$$
+DECLARE
+    ev shouwen.events;
+BEGIN
+    INSERT INTO shouwen.cases
+        (case_id, version, opened_position, opened_event_id, branch_id, request_id,
+         channel, request_kind, category, urgency,
+         customer_unit, customer_name, customer_phone, customer_address, matter,
+         receiver_staff_id, named_employee_id, linked_case_id, received_at,
+         state, updated_position, updated_at)
+    SELECT e.case_id, e.case_version, e.position, e.event_id,
+           nullif(e.body->>'branch_id', ''), nullif(e.body->>'request_id', ''),
+           shouwen.enum_label(e.body->>'channel', 'CHANNEL_'),
+           shouwen.enum_label(e.body->>'kind', 'REQUEST_KIND_'),
+           nullif(e.body->>'category', ''),
+           shouwen.enum_label(e.body->>'urgency', 'URGENCY_'),
+           nullif(e.body#>>'{customer,unit}', ''), nullif(e.body#>>'{customer,name}', ''),
+           nullif(e.body#>>'{customer,phone}', ''), nullif(e.body#>>'{customer,address}', ''),
+           nullif(e.body->>'matter', ''),
+           nullif(e.body->>'receiver_staff_id', ''), nullif(e.body->>'named_employee_id', ''),
+           nullif(e.body->>'linked_case_id', ''),
+           shouwen.us_to_ts(shouwen.json_int(e.body->'received_at_us')),
+           'received', e.position, e.committed_at
+      FROM shouwen.events e
+     WHERE e.position BETWEEN lo AND hi AND e.type = 'inquiry.received'
+       AND e.case_id IS NOT NULL
+     ORDER BY e.position;
+
+    INSERT INTO shouwen.deadlines
+        (deadline_event_id, case_id, kind, due_at, warn_at, holder_staff_id,
+         department_id, policy, trigger_event_id, state, set_position, updated_position)
+    SELECT e.event_id, e.case_id,
+           shouwen.enum_label(e.body->>'kind', 'DEADLINE_KIND_'),
+           shouwen.us_to_ts(shouwen.json_int(e.body->'due_at_us')),
+           shouwen.us_to_ts(shouwen.json_int(e.body->'warn_at_us')),
+           nullif(e.body->>'holder_staff_id', ''),
+           nullif(e.body->>'department_id', ''),
+           nullif(e.body->>'policy', ''),
+           shouwen.uuid_or_null(e.body->>'trigger_event_id'),
+           'open', e.position, e.position
+      FROM shouwen.events e
+     WHERE e.position BETWEEN lo AND hi AND e.type = 'sla.deadline_set'
+     ORDER BY e.position;
+
+    FOR ev IN SELECT * FROM shouwen.events e
+               WHERE e.position BETWEEN lo AND hi
+                 AND e.type IN ('sla.warning', 'sla.breached', 'sla.deadline_cleared',
+                                'violation.recorded', 'directory.loaded',
+                                'case.routed', 'case.transferred', 'case.forwarded',
+                                'case.accepted', 'case.returned', 'case.escalated',
+                                'case.coordination', 'case.replied', 'case.resolved',
+                                'case.callback', 'case.reopened', 'case.closed',
+                                'case.waiting')
+               ORDER BY e.position LOOP
+        PERFORM shouwen.project(ev);
+    END LOOP;
+
+    UPDATE shouwen.cases c
+       SET reply_due_at = x.due_at
+      FROM (SELECT DISTINCT ON (e.case_id) e.case_id,
+                   shouwen.us_to_ts(shouwen.json_int(e.body->'due_at_us')) AS due_at
+              FROM shouwen.events e
+             WHERE e.position BETWEEN lo AND hi AND e.type = 'sla.deadline_set'
+               AND e.case_id IS NOT NULL AND e.body->>'kind' = 'DEADLINE_KIND_REPLY'
+             ORDER BY e.case_id, e.position DESC) x
+     WHERE c.case_id = x.case_id;
+
+    UPDATE shouwen.cases c
+       SET version = x.case_version, updated_position = x.position, updated_at = x.committed_at
+      FROM (SELECT DISTINCT ON (e.case_id) e.case_id, e.case_version, e.position, e.committed_at
+              FROM shouwen.events e
+             WHERE e.position BETWEEN lo AND hi AND e.case_id IS NOT NULL
+             ORDER BY e.case_id, e.position DESC) x
+     WHERE c.case_id = x.case_id AND c.updated_position IS DISTINCT FROM x.position;
+
+    RETURN greatest(hi - lo + 1, 0);
+END
+$$;
+COMMENT ON FUNCTION shouwen.project_range(bigint, bigint) IS
+    '按区间投影。Applies the events of positions lo..hi to the projections with the result of '
+    'shouwen.project() on each in order, inserting the range''s new cases and deadlines in one '
+    'statement each; in the caller''s transaction.';
+
 -- Projects the events after projection_head, in position order, at most
 -- max_events of them and none past upto (NULL: the log head); returns how
 -- many.  The caller's transaction; projection_head is locked first.
@@ -59,22 +165,19 @@ CREATE FUNCTION shouwen.project_pending(max_events bigint, upto bigint DEFAULT N
 $$
 DECLARE
     done bigint;
-    ev   shouwen.events;
-    n    bigint := 0;
+    hi   bigint;
 BEGIN
     SELECT p.position INTO done FROM shouwen.projection_head p FOR UPDATE;
-    FOR ev IN SELECT * FROM shouwen.events e
-               WHERE e.position > done AND (upto IS NULL OR e.position <= upto)
-               ORDER BY e.position
-               LIMIT CASE WHEN max_events IS NOT NULL THEN greatest(max_events, 0) END LOOP
-        PERFORM shouwen.project(ev);
-        n := n + 1;
-        done := ev.position;
-    END LOOP;
-    IF n > 0 THEN
-        UPDATE shouwen.projection_head p SET position = done WHERE p.singleton;
+    hi := coalesce(upto, (SELECT h.position FROM shouwen.log_head h));
+    IF max_events IS NOT NULL THEN
+        hi := least(hi, done + greatest(max_events, 0));
     END IF;
-    RETURN n;
+    IF hi <= done THEN
+        RETURN 0;
+    END IF;
+    PERFORM shouwen.project_range(done + 1, hi);
+    UPDATE shouwen.projection_head p SET position = hi WHERE p.singleton;
+    RETURN hi - done;
 END
 $$;
 COMMENT ON FUNCTION shouwen.project_pending(bigint, bigint) IS
@@ -162,7 +265,7 @@ BEGIN
                                 committed, body, envelope, hash, i);
 
     IF project THEN /* what a trailing projector left, then this batch */
-        PERFORM shouwen.project_pending(NULL);
+        PERFORM shouwen.project_pending(NULL, after_position + n);
     END IF;
 
     UPDATE shouwen.log_head h SET position = after_position + n, hash = hashes[n]
@@ -390,5 +493,6 @@ GRANT EXECUTE ON FUNCTION shouwen.append_rows(bigint, bytea, uuid[], text[], tex
                                               bigint[], bigint[], jsonb[], bytea[], bytea[], boolean),
                       shouwen.project_through(int)
     TO shouwen_writer;
-REVOKE ALL ON FUNCTION shouwen.project_pending(bigint, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION shouwen.project_pending(bigint, bigint),
+                       shouwen.project_range(bigint, bigint) FROM PUBLIC;
 GRANT SELECT ON shouwen.projection_head, shouwen.projection_state TO shouwen_writer, shouwen_auditor;
