@@ -1,6 +1,7 @@
 /*  intake_access: the organisation in force and every case's parties
     (see intake_access.h).  */
 #include "intake_access.h"
+#include "intake_hash.h"
 #include "sw_alloc.h"
 
 #include <czmq.h>
@@ -21,6 +22,7 @@ struct _intake_access_t {
     zhashx_t *cases;        /* case id -> s_parties_t, open cases */
     zhashx_t *closed;       /* case id -> s_parties_t, closed ones read again */
     zlistx_t *closed_order; /* their ids, oldest first */
+    uint64_t deletes[2];    /* from cases, closed: intake_hash.h */
 };
 
 #define S_CLOSED_KEPT 4096 /* closed cases read from the log, kept */
@@ -218,6 +220,12 @@ static void s_note_parties(intake_access_t *self, s_parties_t *p,
     }
 }
 
+static void s_closed_gone(intake_access_t *self, const char *case_id)
+{
+    zhashx_delete(self->closed, case_id);
+    intake_hash_deleted(&self->closed, &self->deletes[1], s_parties_destroy, false);
+}
+
 static s_parties_t *s_parties_new(void)
 {
     s_parties_t *p = (s_parties_t *)zmalloc(sizeof(s_parties_t));
@@ -238,20 +246,22 @@ void intake_access_note(intake_access_t *self, const sw_envelope_t *env)
         zhashx_insert(self->cases, env->case_id, p);
     }
     s_note_parties(self, p, env);
-    if (env->body_case == SHOUWEN__V1__ENVELOPE__BODY_CLOSED)
+    if (env->body_case == SHOUWEN__V1__ENVELOPE__BODY_CLOSED) {
         zhashx_delete(self->cases, env->case_id); /* issue 10: only what is live */
+        intake_hash_deleted(&self->cases, &self->deletes[0], s_parties_destroy, false);
+    }
 }
 
 /* A closed case read again is kept among the last S_CLOSED_KEPT. */
 static void s_keep_closed(intake_access_t *self, const char *case_id, s_parties_t *p)
 {
-    zhashx_delete(self->closed, case_id);
+    s_closed_gone(self, case_id);
     zhashx_insert(self->closed, case_id, p);
     zlistx_add_end(self->closed_order, sw_strdup(case_id));
     while (zlistx_size(self->closed_order) > S_CLOSED_KEPT) {
         char *old = (char *)zlistx_first(self->closed_order);
         if (!zhashx_lookup(self->cases, old))
-            zhashx_delete(self->closed, old);
+            s_closed_gone(self, old);
         zlistx_delete(self->closed_order, zlistx_cursor(self->closed_order));
     }
 }
@@ -282,7 +292,7 @@ bool intake_access_rebuild(intake_access_t *self, const char *case_id, size_t n,
     if (closed)
         s_keep_closed(self, case_id, p);
     else {
-        zhashx_delete(self->closed, case_id);
+        s_closed_gone(self, case_id);
         zhashx_insert(self->cases, case_id, p);
     }
     return true;

@@ -1,6 +1,7 @@
 /*  intake_cases: every case's holders and running deadlines, indexed for
     the branch queries (see intake_cases.h). */
 #include "intake_cases.h"
+#include "intake_hash.h"
 #include "sw_alloc.h"
 
 #include <czmq.h>
@@ -56,6 +57,7 @@ struct _intake_cases_t {
     zhashx_t *deadlines; /* deadline key -> s_deadline_t (borrowed from its case) */
     bool rebuilding;     /* a closed case's events read again: keep it till the end */
     zhashx_t *names;     /* interned ids (staff, departments, categories, policies) */
+    uint64_t deletes[3]; /* from cases, deadlines, by_phone: intake_hash.h */
 };
 
 /* One copy of each id however many cases name it (issue 10: memory); the
@@ -110,6 +112,12 @@ static void s_case_free(void **item_p)
 static void s_list_free(void **item_p)
 {
     zlistx_destroy((zlistx_t **)item_p);
+}
+
+static void s_deadline_gone(intake_cases_t *self, const char *key)
+{
+    zhashx_delete(self->deadlines, key);
+    intake_hash_deleted(&self->deadlines, &self->deletes[1], NULL, false);
 }
 
 intake_cases_t *intake_cases_new(void)
@@ -237,16 +245,18 @@ static void s_drop(intake_cases_t *self, intake_case_t *c)
     s_reslot(self->by_dept, c, c->dept_slots, S_DEPT_SLOTS, none);
     for (s_deadline_t *d = (s_deadline_t *)zlistx_first(c->deadlines); d;
          d = (s_deadline_t *)zlistx_next(c->deadlines))
-        zhashx_delete(self->deadlines, d->key);
+        s_deadline_gone(self, d->key);
     if (c->phone_list) {
         zlistx_delete(c->phone_list, c->phone_handle);
         if (zlistx_size(c->phone_list) == 0) {
             char key[40];
             s_phone_key(c->phone, key, sizeof key);
             zhashx_delete(self->by_phone, key);
+            intake_hash_deleted(&self->by_phone, &self->deletes[2], s_list_free, false);
         }
     }
     zhashx_delete(self->cases, c->case_id);
+    intake_hash_deleted(&self->cases, &self->deletes[0], s_case_free, false);
 }
 
 /* ------------------------------------------------------------ events */
@@ -326,7 +336,7 @@ static void s_deadline_cleared(intake_cases_t *self, const ProtobufCBinaryData *
     s_deadline_t *d = s_deadline(self, id);
     if (!d)
         return;
-    zhashx_delete(self->deadlines, d->key);
+    s_deadline_gone(self, d->key);
     intake_case_t *c = d->owner;
     void *h = zlistx_find(c->deadlines, d);
     if (h)
@@ -337,7 +347,7 @@ static void s_clear_all(intake_cases_t *self, intake_case_t *c)
 {
     for (s_deadline_t *d = (s_deadline_t *)zlistx_first(c->deadlines); d;
          d = (s_deadline_t *)zlistx_next(c->deadlines))
-        zhashx_delete(self->deadlines, d->key);
+        s_deadline_gone(self, d->key);
     zlistx_purge(c->deadlines);
 }
 

@@ -72,7 +72,7 @@ void intake_query_free(void **item_p)
     }
 }
 
-static void s_request_destroy(void **item_p)
+void intake_request_free(void **item_p)
 {
     intake_request_t *r = (intake_request_t *)*item_p;
     if (r) {
@@ -402,7 +402,7 @@ void intake_record(intake_server_t *self, const intake_asker_t *a,
                                                 what->version);
         if (rc != 0) {
             void *item = r;
-            s_request_destroy(&item);
+            intake_request_free(&item);
             intake_reject(self, a, INTAKE_MALFORMED, "the request could not be recorded");
             return;
         }
@@ -760,7 +760,7 @@ intake_server_t *intake_server_new(struct ev_loop *loop, zconfig_t *cfg,
     self->loop = loop;
     self->clock = clock;
     self->requests = zhashx_new();
-    zhashx_set_destructor(self->requests, s_request_destroy);
+    zhashx_set_destructor(self->requests, intake_request_free);
     zhashx_set_key_duplicator(self->requests, NULL); /* the key lives in the item */
     zhashx_set_key_destructor(self->requests, NULL);
     self->window = zlistx_new();
@@ -878,6 +878,8 @@ void intake_server_status(intake_server_t *self, sw_health_t *health)
     health->pending = zhashx_size(self->uncommitted); /* inquiries not yet in the log */
     sw_health_number(health, "busy_refusals", (int64_t)self->stats.busy);
     sw_health_number(health, "requests", (int64_t)self->stats.requests);
+    if (self->snap_position) /* of the last snapshot written or loaded */
+        sw_health_number(health, "snapshot_position", (int64_t)self->snap_position);
     snprintf(health->line, sizeof health->line,
              "log at %" PRIu64 ", %s, %" PRIu64 " waiting for the log, %" PRIu64 " busy",
              health->position, health->live ? "live" : "catching up", health->pending,

@@ -6,6 +6,7 @@
 
 #include "intake_access.h"
 #include "intake_cases.h"
+#include "intake_hash.h"
 #include "intake_server.h"
 #include "intake_validate.h"
 #include "intake_watch.h"
@@ -63,6 +64,7 @@ struct _intake_server_t {
     int64_t log_now_us;      /* committed_at_us of the last event followed */
     uint8_t *seen;           /* bloom filter of our event ids in the log */
     uint64_t lookups, found_in_log;   /* retries looked up in the log, found */
+    uint64_t request_deletes;         /* intake_hash.h */
     uint8_t last_id[SW_EVENTID_SIZE]; /* of the event at the follower's position */
     zsock_t *query;                   /* DEALER to audit's replay: case timelines */
     sw_zwatch_t *query_w;
@@ -189,6 +191,7 @@ void intake_dispatch(intake_server_t *self, intake_asker_t *a,
 void intake_park(intake_server_t *self, const intake_asker_t *a, const char *case_id,
                  const uint8_t *event_id);
 void intake_query_free(void **item_p);
+void intake_request_free(void **item_p);
 /* A case that reopened but is not in memory: its events from the log. */
 void intake_case_reload(intake_server_t *self, const char *case_id);
 /* A watch resumes from before the kept notifications: read the log for it

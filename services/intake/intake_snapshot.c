@@ -172,10 +172,8 @@ static bool s_get_request(intake_server_t *self, sw_snapshot_t *snap)
             r->message = message, message = NULL;
             r->logged = true;
             zhashx_insert(self->requests, r->key, r);
-            if (in_window)
+            if (in_window) /* else waiting for router's decision, as a replay leaves it */
                 r->in_window = zlistx_add_end(self->window, r);
-            else if (!r->position)
-                zhashx_insert(self->uncommitted, r->key, r);
         }
     }
     free(case_id);

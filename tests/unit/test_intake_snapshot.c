@@ -13,6 +13,7 @@
 
 #include "intake_access.h"
 #include "intake_cases.h"
+#include "intake_hash.h"
 #include "intake_watch.h"
 #include "sw_alloc.h"
 #include "sw_directory.h"
@@ -454,8 +455,52 @@ static void s_round(int n_cases, int steps, uint32_t seed, const char *path)
     free(log.events);
 }
 
+/* intake_hash: a table many keys pass through is made anew, keeps what
+   is there (keys in their items, items owned). */
+typedef struct {
+    char key[16];
+} s_item_t;
+
+static void s_item_free(void **item_p)
+{
+    free(*item_p);
+    *item_p = NULL;
+}
+
+static void s_hash_churn(void)
+{
+    zhashx_t *h = zhashx_new();
+    zhashx_set_key_duplicator(h, NULL);
+    zhashx_set_key_destructor(h, NULL);
+    zhashx_set_destructor(h, s_item_free);
+    uint64_t deletes = 0;
+    int remade = 0;
+    for (int i = 0; i < 300000; i++) {
+        s_item_t *it = sw_malloc(sizeof *it);
+        snprintf(it->key, sizeof it->key, "k%d", i);
+        zhashx_insert(h, it->key, it);
+        if (i >= 1000) { /* 1,000 live: the oldest goes */
+            char old[16];
+            snprintf(old, sizeof old, "k%d", i - 1000);
+            zhashx_delete(h, old);
+            intake_hash_deleted(&h, &deletes, s_item_free, true);
+            remade += deletes == 0;
+        }
+    }
+    assert(remade >= 3); /* 299,000 deletions: made anew every 65,536 */
+    assert(zhashx_size(h) == 1000);
+    for (int i = 299000; i < 300000; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "k%d", i);
+        s_item_t *it = zhashx_lookup(h, key);
+        assert(it && streq(it->key, key));
+    }
+    zhashx_destroy(&h);
+}
+
 int main(void)
 {
+    s_hash_churn();
     char path[] = "/tmp/test_intake_snapshot.XXXXXX";
     int fd = mkstemp(path);
     assert(fd >= 0);
