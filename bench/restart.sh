@@ -232,6 +232,12 @@ done
 say ""
 say "## baseline: a probe on the running hub, first OK after ${FIG[baseline]// / ms, } ms"
 
+# with kill -9 and short snapshot intervals: let each daemon write one at
+# the filled log's head first
+if [[ "${RESTART_SIGNAL:-KILL}" == KILL && "${HUB_SNAPSHOT_INTERVAL_S:-300}" -le 120 ]]; then
+    sleep $((${HUB_SNAPSHOT_INTERVAL_S:-300} + 2))
+fi
+
 # ---------------------------------------------------------------- intake
 say ""
 say "## intake: kill -${RESTART_SIGNAL:-KILL}, started again at once; $REPEAT times"

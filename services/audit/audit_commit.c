@@ -26,6 +26,7 @@
 #include "audit_store.h"
 #include "sw_envelope.h"
 #include "sw_eventid.h"
+#include "sw_hash.h"
 #include "sw_json.h"
 #include "sw_log.h"
 
@@ -270,6 +271,7 @@ static void s_release_inflight(audit_server_t *self)
 {
     for (size_t i = 0; i < self->n_inflight; i++) {
         zhashx_delete(self->queued, self->inflight[i]->key);
+        sw_hashx_deleted(&self->queued, &self->queued_deletes, NULL, false);
         audit_item_destroy(&self->inflight[i]);
     }
     self->n_inflight = 0;

@@ -91,6 +91,7 @@ struct _audit_server_t {
     audit_store_t *reader;   /* replay connection */
     zlistx_t *queue;         /* audit_item_t waiting for a batch */
     zhashx_t *queued;        /* keys of queued and in-flight items */
+    uint64_t queued_deletes; /* from queued (sw_hash.h) */
     audit_item_t **inflight; /* the batch being committed */
     size_t n_inflight;
     size_t solo;       /* items left to send one at a time */

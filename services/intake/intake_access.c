@@ -1,7 +1,7 @@
 /*  intake_access: the organisation in force and every case's parties
     (see intake_access.h).  */
 #include "intake_access.h"
-#include "intake_hash.h"
+#include "sw_hash.h"
 #include "sw_alloc.h"
 
 #include <czmq.h>
@@ -22,7 +22,7 @@ struct _intake_access_t {
     zhashx_t *cases;        /* case id -> s_parties_t, open cases */
     zhashx_t *closed;       /* case id -> s_parties_t, closed ones read again */
     zlistx_t *closed_order; /* their ids, oldest first */
-    uint64_t deletes[2];    /* from cases, closed: intake_hash.h */
+    uint64_t deletes[2];    /* from cases, closed: sw_hash.h */
 };
 
 #define S_CLOSED_KEPT 4096 /* closed cases read from the log, kept */
@@ -223,7 +223,7 @@ static void s_note_parties(intake_access_t *self, s_parties_t *p,
 static void s_closed_gone(intake_access_t *self, const char *case_id)
 {
     zhashx_delete(self->closed, case_id);
-    intake_hash_deleted(&self->closed, &self->deletes[1], s_parties_destroy, false);
+    sw_hashx_deleted(&self->closed, &self->deletes[1], s_parties_destroy, false);
 }
 
 static s_parties_t *s_parties_new(void)
@@ -248,7 +248,7 @@ void intake_access_note(intake_access_t *self, const sw_envelope_t *env)
     s_note_parties(self, p, env);
     if (env->body_case == SHOUWEN__V1__ENVELOPE__BODY_CLOSED) {
         zhashx_delete(self->cases, env->case_id); /* issue 10: only what is live */
-        intake_hash_deleted(&self->cases, &self->deletes[0], s_parties_destroy, false);
+        sw_hashx_deleted(&self->cases, &self->deletes[0], s_parties_destroy, false);
     }
 }
 

@@ -1,7 +1,7 @@
 /*  intake_cases: every case's holders and running deadlines, indexed for
     the branch queries (see intake_cases.h). */
 #include "intake_cases.h"
-#include "intake_hash.h"
+#include "sw_hash.h"
 #include "sw_alloc.h"
 
 #include <czmq.h>
@@ -57,7 +57,7 @@ struct _intake_cases_t {
     zhashx_t *deadlines; /* deadline key -> s_deadline_t (borrowed from its case) */
     bool rebuilding;     /* a closed case's events read again: keep it till the end */
     zhashx_t *names;     /* interned ids (staff, departments, categories, policies) */
-    uint64_t deletes[3]; /* from cases, deadlines, by_phone: intake_hash.h */
+    uint64_t deletes[3]; /* from cases, deadlines, by_phone: sw_hash.h */
 };
 
 /* One copy of each id however many cases name it (issue 10: memory); the
@@ -117,7 +117,7 @@ static void s_list_free(void **item_p)
 static void s_deadline_gone(intake_cases_t *self, const char *key)
 {
     zhashx_delete(self->deadlines, key);
-    intake_hash_deleted(&self->deadlines, &self->deletes[1], NULL, false);
+    sw_hashx_deleted(&self->deadlines, &self->deletes[1], NULL, false);
 }
 
 intake_cases_t *intake_cases_new(void)
@@ -252,11 +252,11 @@ static void s_drop(intake_cases_t *self, intake_case_t *c)
             char key[40];
             s_phone_key(c->phone, key, sizeof key);
             zhashx_delete(self->by_phone, key);
-            intake_hash_deleted(&self->by_phone, &self->deletes[2], s_list_free, false);
+            sw_hashx_deleted(&self->by_phone, &self->deletes[2], s_list_free, false);
         }
     }
     zhashx_delete(self->cases, c->case_id);
-    intake_hash_deleted(&self->cases, &self->deletes[0], s_case_free, false);
+    sw_hashx_deleted(&self->cases, &self->deletes[0], s_case_free, false);
 }
 
 /* ------------------------------------------------------------ events */

@@ -80,8 +80,8 @@ void intake_window_trim(intake_server_t *self)
         r->in_window = NULL;
         zhashx_delete(self->uncommitted, r->key);
         zhashx_delete(self->requests, r->key);
-        intake_hash_deleted(&self->requests, &self->request_deletes, intake_request_free,
-                            true);
+        sw_hashx_deleted(&self->requests, &self->request_deletes, intake_request_free,
+                         true);
     }
 }
 

@@ -6,7 +6,7 @@
 
 #include "intake_access.h"
 #include "intake_cases.h"
-#include "intake_hash.h"
+#include "sw_hash.h"
 #include "intake_server.h"
 #include "intake_validate.h"
 #include "intake_watch.h"
@@ -64,7 +64,7 @@ struct _intake_server_t {
     int64_t log_now_us;      /* committed_at_us of the last event followed */
     uint8_t *seen;           /* bloom filter of our event ids in the log */
     uint64_t lookups, found_in_log;   /* retries looked up in the log, found */
-    uint64_t request_deletes;         /* intake_hash.h */
+    uint64_t request_deletes;         /* sw_hash.h */
     uint8_t last_id[SW_EVENTID_SIZE]; /* of the event at the follower's position */
     zsock_t *query;                   /* DEALER to audit's replay: case timelines */
     sw_zwatch_t *query_w;

@@ -9,6 +9,7 @@
 #include "sw_snapshot.h"
 #include "sw_directory.h"
 #include "sw_follower.h"
+#include "sw_hash.h"
 #include "sw_log.h"
 #include "sw_producer.h"
 
@@ -28,6 +29,7 @@ struct _router_server_t {
     sw_follower_t *follower;    /* the committed stream */
     router_store_t *state;      /* the organisation and the cases, from the log */
     zhashx_t *pending;          /* case id -> s_pending_t */
+    uint64_t pending_deletes;   /* from pending (sw_hash.h) */
     router_decision_t decision; /* scratch for the decision being made */
     uint64_t decided;
     /* snapshots */
@@ -127,8 +129,11 @@ static void s_on_committed(void *arg, const sw_committed_t *cm, const sw_envelop
     }
     if (env->case_id && *env->case_id && streq(env->producer, "router")) {
         s_pending_t *p = (s_pending_t *)zhashx_lookup(self->pending, env->case_id);
-        if (p && memcmp(p->id, env->event_id.data, SW_EVENTID_SIZE) == 0)
+        if (p && memcmp(p->id, env->event_id.data, SW_EVENTID_SIZE) == 0) {
             zhashx_delete(self->pending, env->case_id);
+            sw_hashx_deleted(&self->pending, &self->pending_deletes, s_pending_destroy,
+                             false);
+        }
         sw_producer_forget(self->producer, env->event_id.data);
     }
     router_case_t *c = router_store_apply(self->state, cm, env);
@@ -144,6 +149,8 @@ static void s_on_committed(void *arg, const sw_committed_t *cm, const sw_envelop
         if (p) {
             sw_producer_forget(self->producer, p->id);
             zhashx_delete(self->pending, env->case_id);
+            sw_hashx_deleted(&self->pending, &self->pending_deletes, s_pending_destroy,
+                             false);
         }
     }
     if (c && !replaying)

@@ -2,6 +2,7 @@
     router_store.h). */
 #include "router_store.h"
 #include "sw_alloc.h"
+#include "sw_hash.h"
 
 #include "sw_log.h"
 
@@ -48,6 +49,7 @@ struct _router_store_t {
     size_t dir_len;
     uint64_t without_dir;        /* case events before any organisation (not applied) */
     zhashx_t *cases;             /* case id -> router_case_t, live */
+    uint64_t case_deletes;       /* from cases (sw_hash.h) */
     zhashx_t *packed;            /* case id -> s_place_t, settled since the start */
     s_loaded_t *loaded;          /* settled at the snapshot loaded, in case id order */
     size_t nloaded, loaded_live; /* entries, and those not brought back since */
@@ -363,6 +365,7 @@ router_case_t *router_store_apply(router_store_t *self, const sw_committed_t *cm
     if (!router_case_settled(c) || !s_pack(self, c))
         return c;
     zhashx_delete(self->cases, env->case_id);
+    sw_hashx_deleted(&self->cases, &self->case_deletes, s_case_destroy, false);
     return NULL;
 }
 

@@ -13,7 +13,7 @@
 
 #include "intake_access.h"
 #include "intake_cases.h"
-#include "intake_hash.h"
+#include "sw_hash.h"
 #include "intake_watch.h"
 #include "sw_alloc.h"
 #include "sw_directory.h"
@@ -455,7 +455,7 @@ static void s_round(int n_cases, int steps, uint32_t seed, const char *path)
     free(log.events);
 }
 
-/* intake_hash: a table many keys pass through is made anew, keeps what
+/* sw_hash: a table many keys pass through is made anew, keeps what
    is there (keys in their items, items owned). */
 typedef struct {
     char key[16];
@@ -483,7 +483,7 @@ static void s_hash_churn(void)
             char old[16];
             snprintf(old, sizeof old, "k%d", i - 1000);
             zhashx_delete(h, old);
-            intake_hash_deleted(&h, &deletes, s_item_free, true);
+            sw_hashx_deleted(&h, &deletes, s_item_free, true);
             remade += deletes == 0;
         }
     }

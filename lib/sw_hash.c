@@ -1,10 +1,10 @@
-/*  intake_hash: see intake_hash.h. */
-#include "intake_hash.h"
+/*  sw_hash: see sw_hash.h. */
+#include "sw_hash.h"
 
 #define S_MIN_DELETES 65536
 
-void intake_hash_deleted(zhashx_t **h_p, uint64_t *deletes,
-                         zhashx_destructor_fn *destructor, bool key_in_item)
+void sw_hashx_deleted(zhashx_t **h_p, uint64_t *deletes, zhashx_destructor_fn *destructor,
+                      bool key_in_item)
 {
     zhashx_t *old = *h_p;
     if (++*deletes < S_MIN_DELETES || *deletes < 4 * (uint64_t)zhashx_size(old))
