@@ -238,7 +238,7 @@ int main(int argc, char **argv)
             uint8_t digest[7] = {1, 2, 3, 4, 5, 6, 7};
             r.request_digest.data = digest;
             r.request_digest.len = s_rand() % 8;
-            snprintf(cases[n_cases], 32, "SW-CHAIN-%s-%06d", argv[5], n_cases);
+            sw_caseid_from_event(id, cases[n_cases]); /* as intake makes them: sla keeps these */
             env.case_id = cases[n_cases++];
             env.type = (char *)"inquiry.received";
             env.producer = (char *)"intake";

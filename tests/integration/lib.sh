@@ -67,6 +67,25 @@ check_eq() {
 # sql QUERY: one value or rows, unaligned
 sql() { hub_psql -c "$1"; }
 
+# projections_vs_rebuild: the projections as they are against
+# rebuild_projections() (project() event by event, the reference), in a
+# transaction rolled back: "cases|deadlines|breaches|violations|handoffs|
+# differences", differences counted over every projection table
+PROJECTION_TABLES="cases deadlines handoffs breaches violations escalations coordinations callbacks register_counts directory_versions directory_entries"
+projections_vs_rebuild() {
+    local t before="" diff="0"
+    for t in $PROJECTION_TABLES; do
+        before+="CREATE TEMP TABLE old_$t AS SELECT * FROM shouwen.$t;"
+        diff+=" + (SELECT count(*) FROM ((SELECT * FROM old_$t EXCEPT ALL SELECT * FROM shouwen.$t) UNION ALL (SELECT * FROM shouwen.$t EXCEPT ALL SELECT * FROM old_$t)) x)"
+    done
+    sql "BEGIN; $before
+SELECT shouwen.rebuild_projections();
+SELECT (SELECT count(*) FROM old_cases) || '|' || (SELECT count(*) FROM old_deadlines) || '|' ||
+       (SELECT count(*) FROM old_breaches) || '|' || (SELECT count(*) FROM old_violations) || '|' ||
+       (SELECT count(*) FROM old_handoffs) || '|' || ($diff);
+ROLLBACK;" | tail -n 1
+}
+
 # wait_sql QUERY EXPECTED SECONDS: poll until the query gives EXPECTED
 wait_sql() {
     local q=$1 want=$2 limit=${3:-30} i got=""

@@ -26,30 +26,13 @@ caught_up() {
     echo "  (not caught up: $now)"
     return 1
 }
-# the projections equal a rebuild from the log (in a transaction rolled back)
-same_as_rebuild() {
-    sql "BEGIN;
-CREATE TEMP TABLE c1 AS SELECT * FROM shouwen.cases;
-CREATE TEMP TABLE d1 AS SELECT * FROM shouwen.deadlines;
-CREATE TEMP TABLE r1 AS SELECT * FROM shouwen.register_counts;
-SELECT shouwen.rebuild_projections();
-SELECT (SELECT count(*) FROM c1) || '|' ||
-       (SELECT count(*) FROM ((SELECT * FROM c1 EXCEPT ALL SELECT * FROM shouwen.cases)
-                        UNION ALL (SELECT * FROM shouwen.cases EXCEPT ALL SELECT * FROM c1)) x) + 
-       (SELECT count(*) FROM ((SELECT * FROM d1 EXCEPT ALL SELECT * FROM shouwen.deadlines)
-                        UNION ALL (SELECT * FROM shouwen.deadlines EXCEPT ALL SELECT * FROM d1)) y) +
-       (SELECT count(*) FROM ((SELECT * FROM r1 EXCEPT ALL SELECT * FROM shouwen.register_counts)
-                        UNION ALL (SELECT * FROM shouwen.register_counts EXCEPT ALL SELECT * FROM r1)) z);
-ROLLBACK;" | tail -n 1
-}
-
 C=$(submit --request-id trail-1) || fail "an inquiry through the whole hub"
 probe plain 3000 >/dev/null || fail "chain_probe"
 caught_up && pass "the projector caught up with 15,000 events committed at once" ||
     fail "projector behind: $(sql "select * from shouwen.projection_state")"
 check_eq "the whole hub's case is projected (routed by router)" "t" \
     "$(sql "select department_id is not null from shouwen.cases where case_id = '$C'")"
-got=$(same_as_rebuild)
+got=$(projections_vs_rebuild)
 [[ "$got" == *"|0" && "${got%%|*}" -gt 3000 ]] && pass "the trailing projections equal a rebuild ($got)" ||
     fail "projections differ from a rebuild: $got"
 grep -q '"projection_lag"' "$HUB/run/audit.health" && pass "audit's health record carries projection_lag" ||
@@ -64,7 +47,7 @@ hub_start audit
 wait "$PID"
 caught_up && pass "after kill -9 the projector catches up again" ||
     fail "projector behind after the restart: $(sql "select * from shouwen.projection_state")"
-got=$(same_as_rebuild)
+got=$(projections_vs_rebuild)
 [[ "$got" == *"|0" ]] && pass "after kill -9 the projections still equal a rebuild ($got)" ||
     fail "after kill -9 projections differ from a rebuild: $got"
 
@@ -76,6 +59,6 @@ hub_start audit
 C2=$(submit --request-id trail-2) || fail "an inquiry with inline projections"
 check_eq "inline again: the projection head is the log head" "0" \
     "$(sql "select lag_events from shouwen.projection_state")"
-got=$(same_as_rebuild)
+got=$(projections_vs_rebuild)
 [[ "$got" == *"|0" ]] && pass "inline again: projections equal a rebuild ($got)" || fail "inline again: $got"
 itest_done

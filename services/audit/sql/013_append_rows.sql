@@ -59,22 +59,29 @@ SELECT true, h.position FROM shouwen.log_head h;
 --      statement (later events of the range find their case);
 --   2. every sla.deadline_set inserts its deadline, in one statement (a
 --      deadline's warning, breach or clearing always comes after it);
---   3. the events whose projection depends on what came before (routing,
---      handoffs, warnings, breaches, violations, escalations, replies,
---      closes, ...) go through project() one by one, in position order;
---   4. each case's reply_due_at from its last reply deadline of the range
---      (nothing in 3 reads it);
---   5. each case's version, updated_position and updated_at from its last
+--   3. every violation.recorded inserts its row, in one statement; a
+--      deadline's warning, breach or clearing that is the only one of its
+--      deadline in the range moves it in one statement per kind (and a
+--      breach inserts its row in one), as the order among them does not
+--      matter then;
+--   4. the events whose projection depends on what came before (routing,
+--      handoffs, escalations, replies, closes, a deadline with two events
+--      in the range, ...) go through project() one by one, in position
+--      order;
+--   5. each case's reply_due_at from its last reply deadline of the range
+--      (nothing in 4 reads it);
+--   6. each case's version, updated_position and updated_at from its last
 --      event of the range (the figures register_counts follows are not
 --      among them).
 -- Events that only move their case's version (commands, notes, ...) need
--- nothing but 5.
+-- nothing but 6.
 CREATE FUNCTION shouwen.project_range(lo bigint, hi bigint) RETURNS bigint
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, shouwen, pg_temp AS
 $$
 DECLARE
-    ev shouwen.events;
+    ev     shouwen.events;
+    single bigint[]; -- positions of the deadline events alone on their deadline
 BEGIN
     INSERT INTO shouwen.cases
         (case_id, version, opened_position, opened_event_id, branch_id, request_id,
@@ -116,15 +123,82 @@ BEGIN
      WHERE e.position BETWEEN lo AND hi AND e.type = 'sla.deadline_set'
      ORDER BY e.position;
 
+    INSERT INTO shouwen.violations
+        (position, event_id, case_id, type, staff_id, department_id, penalty_yuan,
+         occurrence_in_month, self_criticism, rule, cause_event_id, occurred_at)
+    SELECT e.position, e.event_id, e.case_id,
+           shouwen.enum_label(e.body->>'type', 'VIOLATION_TYPE_'),
+           nullif(e.body->>'staff_id', ''), nullif(e.body->>'department_id', ''),
+           coalesce(shouwen.json_int(e.body->'penalty_yuan'), 0),
+           shouwen.json_int(e.body->'occurrence_in_month'),
+           shouwen.json_bool(e.body->'self_criticism'),
+           nullif(e.body->>'rule', ''), shouwen.uuid_or_null(e.body->>'cause_event_id'),
+           e.occurred_at
+      FROM shouwen.events e
+     WHERE e.position BETWEEN lo AND hi AND e.type = 'violation.recorded'
+     ORDER BY e.position;
+
+    single := ARRAY(
+        SELECT d.position
+          FROM (SELECT e.position,
+                       count(*) OVER (PARTITION BY shouwen.uuid_or_null(e.body->>'deadline_event_id')) AS n
+                  FROM shouwen.events e
+                 WHERE e.position BETWEEN lo AND hi
+                   AND e.type IN ('sla.warning', 'sla.breached', 'sla.deadline_cleared')) d
+         WHERE d.n = 1);
+    IF cardinality(single) > 0 THEN
+        INSERT INTO shouwen.breaches
+            (position, event_id, case_id, kind, due_at, breached_at, deadline_event_id,
+             holder_staff_id, department_id)
+        SELECT e.position, e.event_id, e.case_id,
+               shouwen.enum_label(e.body->>'kind', 'DEADLINE_KIND_'),
+               shouwen.us_to_ts(shouwen.json_int(e.body->'due_at_us')), e.occurred_at,
+               shouwen.uuid_or_null(e.body->>'deadline_event_id'),
+               nullif(e.body->>'holder_staff_id', ''), nullif(e.body->>'department_id', '')
+          FROM shouwen.events e
+         WHERE e.position IN (SELECT unnest(single)) AND e.type = 'sla.breached'
+         ORDER BY e.position;
+        UPDATE shouwen.deadlines d
+           SET warned_at = coalesce(d.warned_at, x.occurred_at),
+               state = CASE WHEN d.state = 'open' THEN 'warned' ELSE d.state END,
+               updated_position = x.position
+          FROM (SELECT e.position, e.occurred_at,
+                       shouwen.uuid_or_null(e.body->>'deadline_event_id') AS did
+                  FROM shouwen.events e
+                 WHERE e.position IN (SELECT unnest(single)) AND e.type = 'sla.warning') x
+         WHERE d.deadline_event_id = x.did;
+        UPDATE shouwen.deadlines d
+           SET breached_at = coalesce(d.breached_at, x.occurred_at),
+               state = CASE WHEN d.state IN ('open', 'warned') THEN 'breached' ELSE d.state END,
+               updated_position = x.position
+          FROM (SELECT e.position, e.occurred_at,
+                       shouwen.uuid_or_null(e.body->>'deadline_event_id') AS did
+                  FROM shouwen.events e
+                 WHERE e.position IN (SELECT unnest(single)) AND e.type = 'sla.breached') x
+         WHERE d.deadline_event_id = x.did;
+        UPDATE shouwen.deadlines d
+           SET cleared_at = coalesce(d.cleared_at, x.occurred_at),
+               clear_reason = coalesce(d.clear_reason, x.reason),
+               state = 'cleared',
+               updated_position = x.position
+          FROM (SELECT e.position, e.occurred_at, nullif(e.body->>'reason', '') AS reason,
+                       shouwen.uuid_or_null(e.body->>'deadline_event_id') AS did
+                  FROM shouwen.events e
+                 WHERE e.position IN (SELECT unnest(single))
+                   AND e.type = 'sla.deadline_cleared') x
+         WHERE d.deadline_event_id = x.did;
+    END IF;
+
     FOR ev IN SELECT * FROM shouwen.events e
                WHERE e.position BETWEEN lo AND hi
-                 AND e.type IN ('sla.warning', 'sla.breached', 'sla.deadline_cleared',
-                                'violation.recorded', 'directory.loaded',
+                 AND (e.type IN ('sla.warning', 'sla.breached', 'sla.deadline_cleared')
+                      AND NOT e.position = ANY (single)
+                      OR e.type IN ('directory.loaded',
                                 'case.routed', 'case.transferred', 'case.forwarded',
                                 'case.accepted', 'case.returned', 'case.escalated',
                                 'case.coordination', 'case.replied', 'case.resolved',
                                 'case.callback', 'case.reopened', 'case.closed',
-                                'case.waiting')
+                                'case.waiting'))
                ORDER BY e.position LOOP
         PERFORM shouwen.project(ev);
     END LOOP;
