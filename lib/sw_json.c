@@ -439,21 +439,25 @@ void sw_json_message(sw_json_t *self, const ProtobufCMessage *msg)
     const ProtobufCMessageDescriptor *desc = msg->descriptor;
     const char *base = (const char *)msg;
     bool first = true;
-    /* the order fields are written in: the descriptor's, or jsonb's */
-    unsigned *order = sw_malloc((desc->n_fields + 1) * sizeof *order);
-    for (unsigned i = 0; i < desc->n_fields; i++) {
-        unsigned j = i;
-        while (self->jsonb && j > 0 &&
-               s_jsonb_key_cmp(desc->fields[order[j - 1]].name, desc->fields[i].name) >
-                   0) {
-            order[j] = order[j - 1];
-            j--;
+    /* the order fields are written in: the descriptor's, or jsonb's (sorted
+       here, on the stack for any message of ours) */
+    unsigned stack[64];
+    unsigned *order = NULL;
+    if (self->jsonb) {
+        order = desc->n_fields <= 64 ? stack : sw_malloc(desc->n_fields * sizeof *order);
+        for (unsigned i = 0; i < desc->n_fields; i++) {
+            unsigned j = i;
+            while (j > 0 && s_jsonb_key_cmp(desc->fields[order[j - 1]].name,
+                                            desc->fields[i].name) > 0) {
+                order[j] = order[j - 1];
+                j--;
+            }
+            order[j] = i;
         }
-        order[j] = i;
     }
     s_append(self, "{", 1);
     for (unsigned k = 0; k < desc->n_fields; k++) {
-        const ProtobufCFieldDescriptor *field = &desc->fields[order[k]];
+        const ProtobufCFieldDescriptor *field = &desc->fields[order ? order[k] : k];
         const void *p = base + field->offset;
         if (field->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *)(base + field->quantifier_offset);
@@ -474,7 +478,8 @@ void sw_json_message(sw_json_t *self, const ProtobufCMessage *msg)
             s_value(self, field, p);
         }
     }
-    free(order);
+    if (order != stack)
+        free(order);
     s_append(self, "}", 1);
 }
 

@@ -170,7 +170,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "chain_probe: cannot load the certificates\n");
             return 1;
         }
-        pubs[i] = zsock_new(ZMQ_PUB);
+        pubs[i] = zsock_new(ZMQ_XPUB);    /* a PUB that hears audit subscribe */
         zsock_set_linger(pubs[i], 30000); /* deliver all before exiting */
         zsock_set_sndhwm(pubs[i], 100000);
         zcert_apply(mine, pubs[i]);
@@ -182,7 +182,17 @@ int main(int argc, char **argv)
         }
     }
     zcert_destroy(&audit);
-    zclock_sleep(500); /* let both CURVE handshakes finish: PUB drops before */
+    /* a publisher drops what it sends before the subscriber's subscription
+       has come through the CURVE handshake: wait for audit's on each */
+    for (int i = 0; i < 2; i++) {
+        zsock_set_rcvtimeo(pubs[i], 10000);
+        zframe_t *subscribed = zframe_recv(pubs[i]);
+        if (!subscribed) {
+            fprintf(stderr, "chain_probe: audit did not subscribe within 10 s\n");
+            return 1;
+        }
+        zframe_destroy(&subscribed);
+    }
 
     zlist_t *sent = zlist_new();
     char(*cases)[32] = calloc((size_t)count + 1, 32);
@@ -238,7 +248,8 @@ int main(int argc, char **argv)
             uint8_t digest[7] = {1, 2, 3, 4, 5, 6, 7};
             r.request_digest.data = digest;
             r.request_digest.len = s_rand() % 8;
-            sw_caseid_from_event(id, cases[n_cases]); /* as intake makes them: sla keeps these */
+            sw_caseid_from_event(
+                id, cases[n_cases]); /* as intake makes them: sla keeps these */
             env.case_id = cases[n_cases++];
             env.type = (char *)"inquiry.received";
             env.producer = (char *)"intake";

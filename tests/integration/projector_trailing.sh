@@ -54,7 +54,6 @@ got=$(projections_vs_rebuild)
 # back to inline: what the projector left is projected before the next batch
 hub_stop audit
 sed -i 's/projections = "trailing"/projections = "inline"/' "$HUB/etc/audit.conf"
-probe plain 200 >/dev/null # no audit: nothing of it arrives
 hub_start audit
 C2=$(submit --request-id trail-2) || fail "an inquiry with inline projections"
 check_eq "inline again: the projection head is the log head" "0" \

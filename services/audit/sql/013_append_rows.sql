@@ -192,7 +192,7 @@ BEGIN
     FOR ev IN SELECT * FROM shouwen.events e
                WHERE e.position BETWEEN lo AND hi
                  AND (e.type IN ('sla.warning', 'sla.breached', 'sla.deadline_cleared')
-                      AND NOT e.position = ANY (single)
+                      AND e.position NOT IN (SELECT unnest(single))
                       OR e.type IN ('directory.loaded',
                                 'case.routed', 'case.transferred', 'case.forwarded',
                                 'case.accepted', 'case.returned', 'case.escalated',
