@@ -26,6 +26,14 @@
 #    from the restart command and from pg_isready's first success to the
 #    first acknowledged inquiry, and the postgres log's "ready to accept
 #    connections".
+# RESTART_FILL=generate fills the log with bench/fill_log instead (the 10 M
+# figures): the hub's clock is a file held at the bench's start, a closed
+# and an open template case are made through the CLI (submit, reply, close;
+# submit, transfer, accept), intake, router and sla are stopped, and fill_log proposes
+# RESTART_CASES (1000000) copies of them to audit, the last RESTART_OPEN
+# (50000) open, one event at a time per copy through audit's commit path;
+# then intake, router and sla start on the whole log without a snapshot
+# (that replay is timed too) and write their snapshots.
 # RESTART_SIGNAL=TERM stops intake, router and sla with SIGTERM (each writes
 # its snapshot at stop) instead of kill -9 (which leaves the last periodic
 # snapshot, every HUB_SNAPSHOT_INTERVAL_S, default 300 s, while the log
@@ -85,6 +93,21 @@ say "# uptime at the start: $(uptime)"
 say "# snapshots every ${HUB_SNAPSHOT_INTERVAL_S:-300} s while the log moves; daemons stopped with ${RESTART_SIGNAL:-KILL}"
 UPTIME_START=$(uptime)
 
+FILL=${RESTART_FILL:-load}
+GEN_CASES=${RESTART_CASES:-1000000}
+GEN_OPEN=${RESTART_OPEN:-50000}
+if [[ "$FILL" == generate ]]; then
+    [[ "$GEN_CASES" =~ ^[0-9]+$ && "$GEN_OPEN" =~ ^[0-9]+$ ]] && ((GEN_OPEN <= GEN_CASES && GEN_CASES <= 20000000)) ||
+        { echo "restart.sh: RESTART_CASES (at most 20000000) and RESTART_OPEN (at most RESTART_CASES): numbers" >&2; exit 64; }
+    [[ -x "$BUILD/bench/fill_log" ]] || { echo "restart.sh: no $BUILD/bench/fill_log" >&2; exit 64; }
+    cp "$BUILD/bench/fill_log" "$DIR/bin/bench/" || exit 1
+    CLOCK_US=$(now_us)
+    echo "$CLOCK_US" >"$DIR/clock"
+    export HUB_CLOCK="file:$DIR/clock"
+    say "# RESTART_FILL=generate: the hub's clock held at $(date -d "@$((CLOCK_US / 1000000))" '+%Y-%m-%d %H:%M:%S %Z') ($CLOCK_US µs)"
+elif [[ "$FILL" != load ]]; then
+    echo "restart.sh: RESTART_FILL is load or generate" >&2; exit 64
+fi
 hub_init "$DIR/hub" "$BIN" "$BASE" >/dev/null || { echo "restart.sh: hub_init failed" >&2; exit 1; }
 hub_start_all
 hub_wait_ready 60 || exit 1
@@ -129,13 +152,111 @@ rss_line() {
     echo "$out"
 }
 
+# ------------------------------------------------------ measurement helpers
+# log_ms LINE: the HH:MM:SS.mmm of a daemon's log line in ms since midnight
+log_ms() { awk '{ split($1, t, /[:.]/); print ((t[1] * 60 + t[2]) * 60 + t[3]) * 1000 + t[4] }' <<<"$1"; }
+# day_ms US: an EPOCHREALTIME in µs as local ms since midnight
+day_ms() { local s=$(($1 / 1000000)) ms=$((($1 / 1000) % 1000)); echo $((10#$(date -d "@$s" +%H) * 3600000 + 10#$(date -d "@$s" +%M) * 60000 + 10#$(date -d "@$s" +%S) * 1000 + ms)); }
+# wait_line NAME FROM_LINE PATTERN SECONDS: the first line after FROM_LINE
+# of NAME's log matching PATTERN, polled every 20 ms
+wait_line() {
+    local name=$1 from=$2 pat=$3 limit=$4 i line
+    for ((i = 0; i < limit * 50; i++)); do
+        line=$(tail -n +$((from + 1)) "$HUB/log/$name.log" | grep -m 1 -- "$pat")
+        [[ -n "$line" ]] && { echo "$line"; return 0; }
+        sleep 0.02
+    done
+    return 1
+}
 # ------------------------------------------------------------------ fill
+count_case() { su_sql -c "SELECT count(*) FROM shouwen.events WHERE case_id = '$1'"; }
+# wait_grow CASE N: until CASE has at least N events and no new one for 1 s
+wait_grow() {
+    local i n last=-1 same=0
+    for ((i = 0; i < 300 && same < 4; i++)); do
+        n=$(count_case "$1")
+        if ((n >= $2 && n == last)); then same=$((same + 1)); else same=0; fi
+        last=$n
+        sleep 0.25
+    done
+    ((last >= $2))
+}
+cli() { "$BIN/cli/shouwen" "$@"; }
+generate_fill() {
+    say ""
+    say "## fill: bench/fill_log, $GEN_CASES cases of which $GEN_OPEN open; load average $(loadavg)"
+    local closed open out
+    closed=$(cli submit --channel phone --kind consultation --name 张三 --phone 13800000000 \
+        --matter "客人询问账单上的迷你吧消费" --category billing --receiver fo-01 --request-id tpl-closed) ||
+        { echo "restart.sh: template submit refused: $closed" >&2; exit 1; }
+    wait_grow "$closed" 2 || { echo "restart.sh: template $closed not routed" >&2; exit 1; }
+    cli reply "$closed" --staff fo-01 --text "已核对：迷你吧消费为两瓶矿泉水，共 20 元" >/dev/null ||
+        { echo "restart.sh: template reply refused" >&2; exit 1; }
+    wait_grow "$closed" 4 || exit 1
+    cli close "$closed" --staff fo-01 --reason "已答复客人" >/dev/null ||
+        { echo "restart.sh: template close refused" >&2; exit 1; }
+    wait_grow "$closed" 6 || exit 1
+    open=$(cli submit --channel visit --kind complaint --name 李四 --phone 13900000000 \
+        --matter "房间卫生间地漏堵塞，要求尽快打扫" --category room_cleaning --receiver fo-01 --request-id tpl-open) ||
+        { echo "restart.sh: template submit refused: $open" >&2; exit 1; }
+    wait_grow "$open" 2 || { echo "restart.sh: template $open not routed" >&2; exit 1; }
+    local n
+    n=$(count_case "$open")
+    cli transfer "$open" --staff fo-01 --to-department housekeeping --reason "客房清洁由客房部负责" >/dev/null ||
+        { echo "restart.sh: template transfer refused" >&2; exit 1; }
+    wait_grow "$open" $((n + 2)) || exit 1
+    n=$(count_case "$open")
+    cli accept "$open" --staff hk-01 >/dev/null || { echo "restart.sh: template accept refused" >&2; exit 1; }
+    wait_grow "$open" $((n + 2)) || exit 1
+    settle >/dev/null
+    say "  templates: closed $closed: $(su_sql -c "SELECT string_agg(type, ', ' ORDER BY position) FROM shouwen.events WHERE case_id = '$closed'")"
+    say "  templates: open $open: $(su_sql -c "SELECT string_agg(type, ', ' ORDER BY position) FROM shouwen.events WHERE case_id = '$open'")"
+    local d
+    for d in intake router sla; do hub_stop "$d" TERM; done
+    rm -f "$HUB/state/"*
+    FILL_T0=$SECONDS
+    out=$("$BIN/bench/fill_log" --keys "$HUB/keys/own" --audit-cert "$HUB/keys/daemons/audit.cert" \
+        --proposals "tcp://127.0.0.1:$((BASE + 2))" --committed "tcp://127.0.0.1:$((BASE + 3))" \
+        --replay "tcp://127.0.0.1:$((BASE + 4))" --closed "$closed" --open "$open" \
+        --cases "$GEN_CASES" --open-cases "$GEN_OPEN" --now-us "$CLOCK_US" 2>&1 | tee "$DIR/fill_log.out")
+    grep -q '^FILL ' <<<"$out" || { echo "restart.sh: fill_log failed:" >&2; tail -n 20 "$DIR/fill_log.out" >&2; exit 1; }
+    say "  $(grep '^FILL ' <<<"$out")"
+    pos=$(settle)
+    FILL_S=$((SECONDS - FILL_T0))
+    say "  audit after the fill: $(rss audit | awk '{ print $1 " MB (peak " $2 " MB)" }')"
+    # intake keeps request ids by commit time (intake/idempotency_window_s,
+    # a day): the generated year was committed in FILL_S seconds, so a day
+    # of it is FILL_S / 365 s; RESTART_WINDOW_S=default keeps the day (the
+    # window then holds intake/idempotency_max requests)
+    local win=${RESTART_WINDOW_S:-$(( (FILL_S + 364) / 365 ))}
+    if [[ "$win" != default ]]; then
+        sed -i "/^intake\$/a\\    idempotency_window_s = $win" "$HUB/etc/intake.conf"
+        say "  intake/idempotency_window_s = $win: a day of the generated year, committed in $FILL_S s"
+    fi
+    # the first start on the whole log: no snapshot, a full replay
+    local at
+    for d in intake router sla; do
+        at=$(wc -l <"$HUB/log/$d.log")
+        local t_start
+        t_start=$(now_us)
+        hub_start "$d"
+        local pat='live at position'
+        [[ $d == intake ]] && pat='following the log at position'
+        line=$(wait_line "$d" "$at" "$pat" 900) || { echo "restart.sh: $d not live within 900 s" >&2; exit 1; }
+        live_ms=$(($(log_ms "$line") - $(day_ms "$t_start")))
+        say "  $d, first start on the filled log (full replay, no snapshot): live after $live_ms ms: ${line#*: }; $(rss "$d" | awk '{ print $1 " MB (peak " $2 " MB)" }')"
+    done
+    hub_wait_ready 120 || exit 1
+}
+
+if [[ "$FILL" == load ]]; then
 say ""
 say "## fill: $FILL_RATE inquiries/s in chunks of $CHUNK_S s until $EVENTS events; load average $(loadavg)"
 FILL_T0=$SECONDS
 chunk=0
 pos=$(head_pos)
-while ((pos < EVENTS)); do
+fi
+while [[ "$FILL" == load ]] && ((pos < EVENTS)); do
     if ((SECONDS - FILL_T0 > FILL_MAX_S)); then
         echo "restart.sh: the log holds $pos events after ${FILL_MAX_S} s of filling; giving up (raise RESTART_FILL_MAX_S or RESTART_FILL_RATE)" >&2
         exit 1
@@ -162,29 +283,14 @@ while ((pos < EVENTS)); do
         "unanswered $(sed -n 's/.* unanswered=\([0-9]*\) .*/\1/p' <<<"$res")); log $prev -> $pos" \
         "($EV_PER_INQ events an inquiry) in $((SECONDS - c0)) s; load average $(loadavg)"
 done
-FILL_S=$((SECONDS - FILL_T0))
+[[ "$FILL" == load ]] && FILL_S=$((SECONDS - FILL_T0))
+[[ "$FILL" == generate ]] && generate_fill
 CASES=$(su_sql -c "SELECT count(*) FROM shouwen.events WHERE type = 'inquiry.received'")
 TYPES=$(su_sql -c "SELECT string_agg(type || ' ' || n, ', ' ORDER BY n DESC) FROM (SELECT type, count(*) n FROM shouwen.events GROUP BY 1) s")
 say "  the log: $pos events, $CASES inquiries, filled in $FILL_S s ($(awk -v p="$pos" -v s="$FILL_S" 'BEGIN { printf "%.0f", p / (s > 0 ? s : 1) }') events/s with the settling); $TYPES"
 say "  resident memory after the fill (the daemons that took it live): $(rss_line)"
 RSS_FILL="$(rss_line)"
 
-# ------------------------------------------------------ measurement helpers
-# log_ms LINE: the HH:MM:SS.mmm of a daemon's log line in ms since midnight
-log_ms() { awk '{ split($1, t, /[:.]/); print ((t[1] * 60 + t[2]) * 60 + t[3]) * 1000 + t[4] }' <<<"$1"; }
-# day_ms US: an EPOCHREALTIME in µs as local ms since midnight
-day_ms() { local s=$(($1 / 1000000)) ms=$((($1 / 1000) % 1000)); echo $((10#$(date -d "@$s" +%H) * 3600000 + 10#$(date -d "@$s" +%M) * 60000 + 10#$(date -d "@$s" +%S) * 1000 + ms)); }
-# wait_line NAME FROM_LINE PATTERN SECONDS: the first line after FROM_LINE
-# of NAME's log matching PATTERN, polled every 20 ms
-wait_line() {
-    local name=$1 from=$2 pat=$3 limit=$4 i line
-    for ((i = 0; i < limit * 50; i++)); do
-        line=$(tail -n +$((from + 1)) "$HUB/log/$name.log" | grep -m 1 -- "$pat")
-        [[ -n "$line" ]] && { echo "$line"; return 0; }
-        sleep 0.02
-    done
-    return 1
-}
 # kill9 NAME: SIGKILL (SIGTERM with RESTART_SIGNAL=TERM: the daemon writes
 # its snapshot), and wait (at most 10 s) for the process to be gone
 kill9() {
