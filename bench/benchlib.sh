@@ -26,3 +26,26 @@ bench_destroy_hub() {
         echo "kept $DIR (stop its cluster with: bash scripts/pg.sh stop $HUB/pg)"
     fi
 }
+
+# bench_perf_report DATA COMM...: a perf record -a -g file summarised: the
+# share of the samples by process (swapper is the idle CPU), then for each
+# COMM its functions by samples of their own (self) and, for postgres and
+# shouwen-audit, including what they call (children)
+bench_perf_report() {
+    local data=$1 comm
+    shift
+    say "## share of all samples, by process ($(nproc) CPUs; swapper = idle)"
+    perf report -i "$data" --no-children --sort comm --stdio -g none 2>/dev/null |
+        grep -E '^ +[0-9]' | head -n 12
+    for comm in "$@"; do
+        say ""
+        say "## $comm: functions by samples of their own (self), top 15"
+        perf report -i "$data" --comm "$comm" --no-children --sort dso,symbol --stdio -g none 2>/dev/null |
+            grep -E '^ +[0-9]' | head -n 15
+        if [[ $comm == postgres || $comm == shouwen-audit ]]; then
+            say "## $comm: functions including what they call (children), top 25"
+            perf report -i "$data" --comm "$comm" --children --sort symbol --stdio -g none 2>/dev/null |
+                grep -E '^ +[0-9]' | grep -v '0x0000' | head -n 25
+        fi
+    done
+}

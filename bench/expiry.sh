@@ -13,7 +13,9 @@
 # nothing but the clocks moves) on the test clock (hub/clock = file:...),
 # base port 30760 (PostgreSQL 30770), under BUILD/bench/expiry.run;
 # removed at the end unless BENCH_KEEP=1.  EXPIRY_PROJECTIONS=trailing
-# runs audit with its projections trailing.
+# runs audit with its projections trailing.  EXPIRY_PERF=SECONDS records
+# perf record -a -g (root, linux-perf) for SECONDS from the move and prints
+# where the CPU went (bench_perf_report in bench/benchlib.sh).
 #   1. CASES inquiries, each with four deadlines due at the same minute
 #      (chain_probe plain: 4 x CASES deadlines, due within CASES us of
 #      2026-03-03 08:40 +0800), committed; sla follows and holds them.
@@ -71,6 +73,11 @@ h0=$(settle)
 say "1. $N cases and their deadlines committed: log head $h0 after $(awk -v a="$t" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a - 3 }') s"
 say "   sla: $(grep -o 'live at position.*' "$HUB/log/sla.log" | tail -n 1)"
 su_sql -c "SELECT '   ' || type || ' ' || count(*) FROM shouwen.events GROUP BY type ORDER BY 1"
+PERF_PID=
+if [[ -n "${EXPIRY_PERF:-}" ]]; then # seconds of perf record -a -g from the move (root, linux-perf)
+    perf record -a -g -F 499 -o "$DIR/perf.data" -- sleep "$EXPIRY_PERF" >/dev/null 2>&1 &
+    PERF_PID=$!
+fi
 at "2026-03-03 10:00"
 t0=$(date +%s.%N)
 h1=$(settle)
@@ -80,3 +87,9 @@ su_sql -c "SELECT '   ' || type || ' ' || count(*) || ', committed ' || round(ex
 say "   sla: $(grep -c 'ERROR' "$HUB/log/sla.log") errors in its log; audit: $(grep -c 'ERROR' "$HUB/log/audit.log")"
 say "   projections: $(su_sql -c "SELECT 'log ' || log_position || ', projected ' || projected_position FROM shouwen.projection_state")"
 say "# load average at the end: $(loadavg)"
+if [[ -n "$PERF_PID" ]]; then
+    wait "$PERF_PID"
+    say ""
+    say "# perf record -a -g over the first $EXPIRY_PERF s after the move"
+    bench_perf_report "$DIR/perf.data" postgres shouwen-audit shouwen-sla
+fi
