@@ -45,16 +45,25 @@
 /* How the daemons name their events (lib/sw_eventid.h): intake's from the
    branch and request id, router's and sla's derived from the event they
    answer with one of these kinds. */
-static const char *s_kinds[] = {
-    "case.routed", "decision", "case.escalated", "case.coordination.lock", "cleared",
-    "breach", "warning", "violation", "sla.deadline_set.unspecified",
-    "sla.deadline_set.transfer", "sla.deadline_set.reply",
-    "sla.deadline_set.phone_same_day", "sla.deadline_set.callback",
-    "sla.deadline_set.completion", "sla.deadline_set.stage_feedback"};
+static const char *s_kinds[] = {"case.routed",
+                                "decision",
+                                "case.escalated",
+                                "case.coordination.lock",
+                                "cleared",
+                                "breach",
+                                "warning",
+                                "violation",
+                                "sla.deadline_set.unspecified",
+                                "sla.deadline_set.transfer",
+                                "sla.deadline_set.reply",
+                                "sla.deadline_set.phone_same_day",
+                                "sla.deadline_set.callback",
+                                "sla.deadline_set.completion",
+                                "sla.deadline_set.stage_feedback"};
 
 typedef struct {
     sw_envelope_t *env[MAX_TEMPLATE];
-    int parent[MAX_TEMPLATE];      /* derived from this event (-1: intake's) */
+    int parent[MAX_TEMPLATE];       /* derived from this event (-1: intake's) */
     const char *kind[MAX_TEMPLATE]; /* with this kind */
     int n;
 } template_t;
@@ -111,13 +120,15 @@ static int s_learn(template_t *t)
         t->kind[k] = NULL;
         if (branch) {
             uint8_t id[SW_EVENTID_SIZE];
-            const char *request = e->body_case == SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED
-                                      ? e->inquiry_received->request_id
-                                      : e->command_received->request_id;
+            const char *request =
+                e->body_case == SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED
+                    ? e->inquiry_received->request_id
+                    : e->command_received->request_id;
             s_intake_id(id, branch, request);
             if (memcmp(id, e->event_id.data, SW_EVENTID_SIZE) == 0)
                 continue;
-            fprintf(stderr, "fill_log: %s at %d is not named by its request id\n", e->type, k);
+            fprintf(stderr, "fill_log: %s at %d is not named by its request id\n",
+                    e->type, k);
             return -1;
         }
         for (int p = 0; p < k && !t->kind[k]; p++)
@@ -144,8 +155,7 @@ typedef struct {
     ProtobufCBinaryData *field, saved;
 } idswap_t;
 
-static void s_swap_id(idswap_t *s, ProtobufCBinaryData *f, const template_t *t,
-                      copy_t *c)
+static void s_swap_id(idswap_t *s, ProtobufCBinaryData *f, const template_t *t, copy_t *c)
 {
     s->field = NULL;
     if (f->len != SW_EVENTID_SIZE)
@@ -249,13 +259,16 @@ static void s_propose(copy_t *c, const template_t *t)
         s_swap_id(&sw[1], &e->command_rejected->command_event_id, t, c);
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_TRANSFERRED:
-        saved_t[0] = e->transferred->handoff ? e->transferred->handoff->sender_signed_at_us : 0;
-        saved_t[1] = e->transferred->handoff ? e->transferred->handoff->receiver_signed_at_us : 0;
+        saved_t[0] =
+            e->transferred->handoff ? e->transferred->handoff->sender_signed_at_us : 0;
+        saved_t[1] =
+            e->transferred->handoff ? e->transferred->handoff->receiver_signed_at_us : 0;
         s_shift_handoff(e->transferred->handoff, d);
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_ACCEPTED:
         saved_t[0] = e->accepted->handoff ? e->accepted->handoff->sender_signed_at_us : 0;
-        saved_t[1] = e->accepted->handoff ? e->accepted->handoff->receiver_signed_at_us : 0;
+        saved_t[1] =
+            e->accepted->handoff ? e->accepted->handoff->receiver_signed_at_us : 0;
         s_shift_handoff(e->accepted->handoff, d);
         break;
     default:
@@ -379,18 +392,41 @@ int main(int argc, char **argv)
     int ch;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'k': keys = optarg; break;
-        case 'a': audit_cert = optarg; break;
-        case 'p': proposals = optarg; break;
-        case 'c': committed = optarg; break;
-        case 'r': replay_ep = optarg; break;
-        case 'C': closed_case = optarg; break;
-        case 'O': open_case = optarg; break;
-        case 'n': s_cases = strtoull(optarg, NULL, 10); break;
-        case 'm': s_open = strtoull(optarg, NULL, 10); break;
-        case 't': s_now_us = strtoll(optarg, NULL, 10); break;
-        case 'w': window = atol(optarg); break;
-        default: goto usage;
+        case 'k':
+            keys = optarg;
+            break;
+        case 'a':
+            audit_cert = optarg;
+            break;
+        case 'p':
+            proposals = optarg;
+            break;
+        case 'c':
+            committed = optarg;
+            break;
+        case 'r':
+            replay_ep = optarg;
+            break;
+        case 'C':
+            closed_case = optarg;
+            break;
+        case 'O':
+            open_case = optarg;
+            break;
+        case 'n':
+            s_cases = strtoull(optarg, NULL, 10);
+            break;
+        case 'm':
+            s_open = strtoull(optarg, NULL, 10);
+            break;
+        case 't':
+            s_now_us = strtoll(optarg, NULL, 10);
+            break;
+        case 'w':
+            window = atol(optarg);
+            break;
+        default:
+            goto usage;
         }
     }
     if (!keys || !audit_cert || !proposals || !committed || !replay_ep || !closed_case ||
@@ -413,9 +449,10 @@ int main(int argc, char **argv)
     zsock_set_curve_serverkey(replay, zcert_public_txt(audit));
     zsock_connect(replay, "%s", replay_ep);
     template_t tc = {0}, to = {0};
-    if (s_template(replay, closed_case, &tc) != 0 || s_template(replay, open_case, &to) != 0) {
-        fprintf(stderr, "fill_log: cannot read the template cases %s and %s\n", closed_case,
-                open_case);
+    if (s_template(replay, closed_case, &tc) != 0 ||
+        s_template(replay, open_case, &to) != 0) {
+        fprintf(stderr, "fill_log: cannot read the template cases %s and %s\n",
+                closed_case, open_case);
         return 1;
     }
     zsock_destroy(&replay);
@@ -484,7 +521,8 @@ int main(int argc, char **argv)
                     cm ? sw_envelope_decode(cm->envelope.data, cm->envelope.len, NULL)
                        : NULL;
                 copy_t *c = e ? (copy_t *)zhashx_lookup(active, e->case_id) : NULL;
-                if (c && memcmp(c->ids[c->step], e->event_id.data, SW_EVENTID_SIZE) == 0) {
+                if (c &&
+                    memcmp(c->ids[c->step], e->event_id.data, SW_EVENTID_SIZE) == 0) {
                     const template_t *t = c->open ? &to : &tc;
                     events++;
                     last_progress = zclock_mono();
