@@ -213,6 +213,7 @@ static void s_propose(copy_t *c, const template_t *t)
     s_swap_id(&sw[0], &env.causation_id, t, c);
     char request[48];
     void *saved = NULL;
+    char *saved_case = NULL;
     int64_t saved_t[4] = {0};
     switch (env.body_case) {
     case SHOUWEN__V1__ENVELOPE__BODY_INQUIRY_RECEIVED:
@@ -224,6 +225,8 @@ static void s_propose(copy_t *c, const template_t *t)
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_COMMAND_RECEIVED:
         saved = e->command_received->request_id;
+        saved_case =
+            e->command_received->command ? e->command_received->command->case_id : NULL;
         s_request(request, sizeof request, c->i, c->step);
         e->command_received->request_id = request;
         if (e->command_received->command)
@@ -283,6 +286,8 @@ static void s_propose(copy_t *c, const template_t *t)
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_COMMAND_RECEIVED:
         e->command_received->request_id = saved;
+        if (e->command_received->command)
+            e->command_received->command->case_id = saved_case;
         break;
     case SHOUWEN__V1__ENVELOPE__BODY_DEADLINE_SET:
         e->deadline_set->due_at_us = saved_t[0];
@@ -573,6 +578,10 @@ int main(int argc, char **argv)
            " resent=%" PRIu64 "\n",
            done, events, secs, events / secs, resent);
     zhashx_destroy(&active);
+    for (int k = 0; k < tc.n; k++)
+        sw_envelope_free(tc.env[k]);
+    for (int k = 0; k < to.n; k++)
+        sw_envelope_free(to.env[k]);
     free(slots);
     free(free_slots);
     for (int p = 0; p < 3; p++)
