@@ -3,7 +3,6 @@
 #include "sw_alloc.h"
 
 #include <errno.h>
-#include <malloc.h>
 
 #include "router_store.h"
 #include "sw_config.h"
@@ -158,17 +157,6 @@ static void s_on_committed(void *arg, const sw_committed_t *cm, const sw_envelop
         s_decide(self, c);
 }
 
-/* Returns free heap to the system (glibc's malloc_trim), logged with what
-   it gave back. */
-static void s_trim(const char *when)
-{
-    struct mallinfo2 before = mallinfo2();
-    int64_t started = zclock_mono();
-    malloc_trim(0);
-    sw_info("heap trimmed %s: %zu MB of its %zu MB were free, in %" PRId64 " ms", when,
-            before.fordblks >> 20, before.arena >> 20, zclock_mono() - started);
-}
-
 static void s_on_live(void *arg)
 {
     router_server_t *self = (router_server_t *)arg;
@@ -186,12 +174,6 @@ static void s_on_live(void *arg)
             sw_follower_position(self->follower), router_store_live_cases(self->state),
             router_store_packed_cases(self->state), sw_producer_pending(self->producer),
             self->replayed, zclock_mono() - self->replay_started_ms);
-    /* a replay packs every case that closed in it and frees the case: hand
-       the heap it leaves back before the first snapshot is built beside it
-       (docs/scaling.md: 215 MB after a full replay of 1 M closed cases,
-       137 MB for the same state loaded from a snapshot) */
-    if (self->replayed > 100000)
-        s_trim("after the replay");
     self->replayed = 0;
     self->replay_started_ms = zclock_mono();
 }
@@ -202,7 +184,6 @@ static void s_write_snapshot(router_server_t *self, const char *reason)
     if (!self->snapshot_path || self->restarting || self->verify ||
         router_store_position(self->state) == 0)
         return;
-    s_trim("before the snapshot");
     int64_t started = zclock_mono();
     const char *why = NULL;
     sw_snapshot_t *snap = router_store_save(self->state, &why);
