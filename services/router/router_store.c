@@ -208,13 +208,19 @@ static void s_free(void **item_p)
     *item_p = NULL;
 }
 
+static zhashx_t *s_packed_new(void)
+{
+    zhashx_t *packed = zhashx_new();
+    zhashx_set_destructor(packed, s_free);
+    return packed;
+}
+
 static router_store_t *s_new(const char *spill_path, uint64_t keep, const char **why)
 {
     router_store_t *self = (router_store_t *)zmalloc(sizeof(router_store_t));
     self->cases = zhashx_new();
     zhashx_set_destructor(self->cases, s_case_destroy);
-    self->packed = zhashx_new();
-    zhashx_set_destructor(self->packed, s_free);
+    self->packed = s_packed_new();
     const char *wrong = s_spill_open(&self->spill, spill_path, keep);
     if (why)
         *why = wrong;
@@ -278,6 +284,42 @@ static void s_forget_packed(router_store_t *self, const char *case_id, s_place_t
         l->gone = true;
         self->loaded_live--;
     }
+}
+
+size_t router_store_compact_min = 65536;
+
+static int s_loaded_by_id(const void *a, const void *b)
+{
+    return strcmp(((const s_loaded_t *)a)->id, ((const s_loaded_t *)b)->id);
+}
+
+/* Moves the cases settled since the start (a hash entry, a key and a place
+   each, some 120 bytes) into the sorted array a loaded snapshot fills (48
+   bytes each), once they are router_store_compact_min and half the array:
+   after a full replay of a million closed cases router held 207 MB of heap,
+   against 80 MB for the same state loaded from a snapshot.  Growing by
+   halves keeps the sorting to O(n log n) over a replay. */
+static void s_compact(router_store_t *self)
+{
+    size_t np = zhashx_size(self->packed);
+    if (np < router_store_compact_min || np < self->nloaded / 2)
+        return;
+    size_t n = 0;
+    for (size_t k = 0; k < self->nloaded; k++)
+        if (!self->loaded[k].gone)
+            self->loaded[n++] = self->loaded[k];
+    self->loaded = (s_loaded_t *)sw_realloc(self->loaded, (n + np) * sizeof(s_loaded_t));
+    for (s_place_t *p = (s_place_t *)zhashx_first(self->packed); p;
+         p = (s_place_t *)zhashx_next(self->packed)) {
+        s_loaded_t *l = &self->loaded[n++];
+        memset(l, 0, sizeof *l);
+        snprintf(l->id, sizeof l->id, "%s", (const char *)zhashx_cursor(self->packed));
+        l->place = *p;
+    }
+    qsort(self->loaded, n, sizeof(s_loaded_t), s_loaded_by_id);
+    self->nloaded = self->loaded_live = n;
+    zhashx_destroy(&self->packed);
+    self->packed = s_packed_new();
 }
 
 /* Keeps a settled case in the spill; false when it cannot (it stays live). */
@@ -366,6 +408,7 @@ router_case_t *router_store_apply(router_store_t *self, const sw_committed_t *cm
         return c;
     zhashx_delete(self->cases, env->case_id);
     sw_hashx_deleted(&self->cases, &self->case_deletes, s_case_destroy, false);
+    s_compact(self);
     return NULL;
 }
 

@@ -55,6 +55,9 @@ size_t router_store_packed_cases(router_store_t *self);
 uint64_t router_store_packed_bytes(router_store_t *self);
 /* The live case with that id, NULL when none (or it is packed). */
 router_case_t *router_store_case(router_store_t *self, const char *case_id);
+/* Settled cases kept one by one before they move into the sorted array a
+   snapshot load fills (router_store.c s_compact); tests lower it. */
+extern size_t router_store_compact_min;
 /* True when the case is held packed (closed, nothing owed). */
 bool router_store_is_packed(router_store_t *self, const char *case_id);
 /* The live cases, in no particular order. */

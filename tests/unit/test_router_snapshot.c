@@ -489,6 +489,9 @@ int main(void)
         rmdir(s_dir);
         SW_TEST_DONE();
     }
+    /* settled cases move into the sorted array every few closings, so the
+       cuts below meet the array, the hash and both */
+    router_store_compact_min = 3;
     const char *one = getenv("SHOUWEN_PROPERTY_SEED");
     if (one)
         s_seed(strtoull(one, NULL, 10));
